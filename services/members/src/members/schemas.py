@@ -1,0 +1,72 @@
+"""The HTTP shapes of the members API (what the OpenAPI document shows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from liaison_shared.contracts.common import OrgCode
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DutyContactIn(Strict):
+    """值班联系人."""
+
+    name: str | None = Field(None, max_length=100)
+    email: EmailStr | None = None
+    phone: str | None = Field(None, pattern=r"^[0-9+\-() ]{5,30}$")
+
+
+class OrgUnitIn(Strict):
+    code: OrgCode
+    name: str = Field(..., min_length=1, max_length=100)
+    duty_contact: DutyContactIn | None = None
+    duties: str | None = Field(None, max_length=4000, description="亮责任: duties shown to the public")
+    address: str | None = Field(None, max_length=300)
+
+
+class OrgUnitPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    duty_contact: DutyContactIn | None = None
+    duties: str | None = Field(None, max_length=4000)
+    address: str | None = Field(None, max_length=300)
+    active: bool | None = None
+
+
+class OrgUnitOut(BaseModel):
+    code: str
+    parent: str | None
+    level: Literal["city", "county", "town", "village"]
+    kind: Literal["committee", "liaison_group", "contact_point"]
+    name: str
+    duty_contact: DutyContactIn | None = None
+    duties: str | None = None
+    address: str | None = None
+    active: bool
+    updated_at: datetime
+
+
+class DepartmentIn(Strict):
+    name: str = Field(..., min_length=1, max_length=200)
+    org_unit: OrgCode
+    duty_contact: DutyContactIn | None = None
+
+
+class DepartmentPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    duty_contact: DutyContactIn | None = None
+    active: bool | None = None
+
+
+class DepartmentOut(BaseModel):
+    id: str
+    name: str
+    org_unit: str
+    duty_contact: DutyContactIn | None = None
+    active: bool
+    updated_at: datetime

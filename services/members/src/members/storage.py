@@ -1,0 +1,109 @@
+"""asyncpg queries of the members service. Every list takes the caller's scope pattern."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from liaison_shared.db import fetch_page
+
+ORG_UNIT_COLUMNS = (
+    "code, parent, level, kind, name, duty_name, duty_email, duty_phone, duties, address,"
+    " active, updated_at"
+)
+DEPARTMENT_COLUMNS = (
+    "id::text AS id, name, org_unit, duty_name, duty_email, duty_phone, active, updated_at"
+)
+
+
+async def org_unit(conn, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code = $1", code)
+
+
+async def org_unit_for_update(conn, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code = $1 FOR UPDATE", code
+    )
+
+
+async def org_units_page(
+    conn, *, pattern: str, level: str | None, parent: str | None, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    return await fetch_page(
+        conn,
+        f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code LIKE $1"
+        " AND ($2::text IS NULL OR level = $2) AND ($3::text IS NULL OR parent = $3)"
+        " ORDER BY code",
+        pattern, level, parent,
+        limit=limit, offset=offset,
+    )
+
+
+async def insert_org_unit(conn, values: dict[str, Any]) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""
+        INSERT INTO org_units (code, parent, level, kind, name, duty_name, duty_email, duty_phone,
+                               duties, address)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        RETURNING {ORG_UNIT_COLUMNS}
+        """,
+        values["code"], values["parent"], values["level"], values["kind"], values["name"],
+        values.get("duty_name"), values.get("duty_email"), values.get("duty_phone"),
+        values.get("duties"), values.get("address"),
+    )
+
+
+async def update_org_unit(conn, code: str, changes: dict[str, Any]) -> asyncpg.Record:
+    return await _update(conn, "org_units", "code", code, changes, ORG_UNIT_COLUMNS)
+
+
+async def department(conn, department_id: str) -> asyncpg.Record | None:
+    try:
+        uuid.UUID(department_id)
+    except ValueError:
+        return None
+    return await conn.fetchrow(
+        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = $1::uuid", department_id
+    )
+
+
+async def departments_page(
+    conn, *, pattern: str, org_unit: str | None, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    return await fetch_page(
+        conn,
+        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE org_unit LIKE $1"
+        " AND ($2::text IS NULL OR org_unit = $2) ORDER BY org_unit, name",
+        pattern, org_unit,
+        limit=limit, offset=offset,
+    )
+
+
+async def insert_department(conn, values: dict[str, Any]) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""
+        INSERT INTO departments (id, name, org_unit, duty_name, duty_email, duty_phone)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (org_unit, name) DO NOTHING
+        RETURNING {DEPARTMENT_COLUMNS}
+        """,
+        values.get("id") or uuid.uuid4(), values["name"], values["org_unit"],
+        values.get("duty_name"), values.get("duty_email"), values.get("duty_phone"),
+    )
+
+
+async def update_department(conn, department_id: str, changes: dict[str, Any]) -> asyncpg.Record:
+    return await _update(conn, "departments", "id", uuid.UUID(department_id), changes,
+                         DEPARTMENT_COLUMNS)
+
+
+async def _update(conn, table: str, key: str, value, changes: dict[str, Any], columns: str):
+    # Column names come from the handlers' own whitelists, never from the request.
+    assignments = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
+    assignments.append("updated_at = now()")
+    return await conn.fetchrow(
+        f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} = $1 RETURNING {columns}",
+        value, *changes.values(),
+    )

@@ -1,0 +1,156 @@
+"""Who is calling: JWT verification, the contract's claims, and the org scope.
+
+Tokens are verified against an OIDC issuer's JWKS in production (``AUTH_JWKS_URL``;
+keys are fetched by ``kid`` and re-fetched on an unknown one, so a rotation needs no
+restart) and against the development key otherwise. Issuer, audience, expiry and
+signature are always checked, and the accepted algorithms are fixed, which refuses
+``alg=none`` and algorithm confusion.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+
+import jwt
+from fastapi import Depends, Request
+
+from . import orgunits
+from .errors import Forbidden, Unauthorized
+from .settings import Settings
+
+DEV_ALGORITHM = "HS256"
+
+
+class Role(str, Enum):
+    MEMBER = "member"        # 政协委员
+    STAFF = "staff"          # 政协机关工作人员
+    DEPARTMENT = "department"  # 承办单位
+    LEADER = "leader"        # 党委/政协领导
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    role: Role
+    org: str
+    dept: str | None = None
+    member_id: str | None = None
+
+    def covers(self, org_unit: str) -> bool:
+        """True when ``org_unit`` is the caller's unit or under it."""
+        return orgunits.is_within(org_unit, self.org)
+
+    @property
+    def subtree_pattern(self) -> str:
+        """For SQL: ``WHERE org_unit LIKE $n`` limits a query to the caller's subtree."""
+        return orgunits.sql_subtree_pattern(self.org)
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._jwks = (
+            jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300)
+            if settings.auth_jwks_url
+            else None
+        )
+
+    def verify(self, token: str) -> Principal:
+        s = self._settings
+        try:
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+                algorithms = s.auth_algorithms
+            else:
+                key = s.auth_dev_secret.get_secret_value()
+                algorithms = [DEV_ALGORITHM]
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=s.auth_audience,
+                issuer=s.auth_issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+                leeway=30,
+            )
+        except (jwt.PyJWTError, ValueError) as error:
+            raise Unauthorized(f"invalid token: {error}") from None
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict) -> Principal:
+    try:
+        role = Role(claims.get("role"))
+    except ValueError:
+        raise Unauthorized("token has no valid role") from None
+    org = claims.get("org")
+    if not isinstance(org, str) or not orgunits.is_valid_code(org):
+        raise Unauthorized("token has no valid org")
+    dept = claims.get("dept")
+    member_id = claims.get("member_id")
+    if role is Role.DEPARTMENT and not dept:
+        raise Unauthorized("a department token needs a dept claim")
+    if role is Role.MEMBER and not member_id:
+        raise Unauthorized("a member token needs a member_id claim")
+    return Principal(
+        sub=str(claims["sub"]), role=role, org=org,
+        dept=str(dept) if dept else None, member_id=str(member_id) if member_id else None,
+    )
+
+
+def issue_dev_token(
+    settings: Settings,
+    *,
+    role: str,
+    org: str,
+    dept: str | None = None,
+    member_id: str | None = None,
+    sub: str | None = None,
+    ttl_s: int = 12 * 3600,
+) -> str:
+    """A token signed with the development key (``make token``)."""
+    now = int(time.time())
+    claims = {
+        "sub": sub or f"dev-{role}-{uuid.uuid4().hex[:8]}",
+        "role": role,
+        "org": org,
+        "iss": settings.auth_issuer,
+        "aud": settings.auth_audience,
+        "iat": now,
+        "exp": now + ttl_s,
+    }
+    if dept:
+        claims["dept"] = dept
+    if member_id:
+        claims["member_id"] = member_id
+    principal_from_claims(claims)  # refuse to print a token the services would refuse
+    return jwt.encode(claims, settings.auth_dev_secret.get_secret_value(), algorithm=DEV_ALGORITHM)
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required")
+    return token.strip()
+
+
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401."""
+    verifier: TokenVerifier = request.app.state.verifier
+    return verifier.verify(_bearer(request))
+
+
+def require_roles(*roles: Role):
+    """FastAPI dependency factory: the caller, if its role is one of ``roles``; else 403."""
+
+    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"role {principal.role.value} may not do this")
+        return principal
+
+    return dependency

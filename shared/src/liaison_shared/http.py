@@ -1,0 +1,124 @@
+"""The HTTP side every service shares: error format, tracing, metrics and limits.
+
+Written as plain ASGI middleware (not ``BaseHTTPMiddleware``) because it wraps every
+request of the hot path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import db, metrics, tracing
+from .errors import ApiError
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 5
+
+
+def error_body(code: str, message: str, **extra) -> dict:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse(error_body(error.code, error.message), error.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        details = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in error.errors()
+        ]
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body") or "request"
+        return JSONResponse(
+            error_body("invalid", f"{where}: {first['msg']}", details=details), 422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            error.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(code, str(error.detail)), error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        if db.is_unavailable(error):
+            return JSONResponse(
+                error_body("unavailable", "the database is unavailable; retry later"),
+                503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        log.exception("unhandled error")
+        return JSONResponse(error_body("internal", "internal error"), 500)
+
+
+class RequestContextMiddleware:
+    """Trace context in and out, request metrics by route template, a body size limit."""
+
+    def __init__(self, app, *, service: str, max_body_bytes: int) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or ())
+        traceparent = tracing.child_of(headers.get(b"traceparent", b"").decode("latin-1"))
+        token = tracing.current_traceparent.set(traceparent)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            response = JSONResponse(error_body("too_large", "request body too large"), 413)
+            await response(scope, receive, send)
+            tracing.current_traceparent.reset(token)
+            return
+
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise StarletteHTTPException(413, "request body too large")
+            return message
+
+        async def send_with_context(message):
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (b"traceparent", traceparent.encode())
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_context)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            metrics.HTTP_REQUESTS.labels(
+                self.service, method, template, str(status_holder["status"])
+            ).inc()
+            metrics.HTTP_SECONDS.labels(self.service, method, template).observe(
+                time.perf_counter() - started
+            )
+            tracing.current_traceparent.reset(token)

@@ -1,0 +1,214 @@
+"""Consuming events exactly once in effect: the idempotent inbox and the dead-letter queue.
+
+Each record is handled in its own transaction that first inserts ``(ce_source, ce_id)``
+into ``inbox``; a redelivered event finds its row and changes nothing. Offsets are
+committed by hand only after the batch's transactions (FastStream's MANUAL policy —
+its ACK and REJECT_ON_ERROR policies would commit even after a handler raised).
+
+A failure is read again. A record that can never be handled (not a CloudEvent, data
+that fails its schema) or that failed ``consumer_max_attempts`` times goes to
+``<topic>.dlq`` with the error and its origin in headers, and the stream goes on.
+A database outage is not the record's fault: it is retried without counting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import ValidationError
+
+from . import db, metrics, tracing
+from .db import UnitOfWork
+from .events import Envelope, Event, EventType, InvalidEnvelope, UnknownEventType, dlq_topic
+from .kafka import consumer_group
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Envelope, Event], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler for an event that no retry can fix: straight to the DLQ."""
+
+
+@dataclass
+class EventConsumer:
+    """The events one service consumes, and what it does with each of them."""
+
+    service: str
+    handlers: dict[str, tuple[type[Event], Handler]] = field(default_factory=dict)
+
+    def on(self, model: type[Event]) -> Callable[[Handler], Handler]:
+        """Register a handler for an event type (any version the registry can upcast)."""
+
+        def decorate(handler: Handler) -> Handler:
+            self.handlers[model.event_type.unversioned] = (model, handler)
+            return handler
+
+        return decorate
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted({model.event_type.topic for model, _ in self.handlers.values()})
+
+    def event_types(self, topic: str) -> list[EventType]:
+        return [m.event_type for m, _ in self.handlers.values() if m.event_type.topic == topic]
+
+
+def _unversioned(type_name: str) -> str:
+    head, _, tail = type_name.rpartition(".")
+    return head if tail.startswith("v") and tail[1:].isdigit() else type_name
+
+
+class InboxRunner:
+    """Binds an ``EventConsumer`` to a FastStream broker, a pool and the DLQ."""
+
+    def __init__(
+        self,
+        consumer: EventConsumer,
+        broker: KafkaBroker,
+        pool_getter: Callable[[], asyncpg.Pool],
+        settings: Settings,
+    ) -> None:
+        self.consumer = consumer
+        self.broker = broker
+        self._pool = pool_getter
+        self.settings = settings
+        self.service = consumer.service
+        self._failures: dict[tuple[str, int, int], int] = {}
+        self.subscribers = []
+        for topic in consumer.topics:
+            subscriber = broker.subscriber(
+                topic,
+                group_id=consumer_group(self.service),
+                ack_policy=AckPolicy.MANUAL,
+                auto_offset_reset="earliest",
+                batch=True,
+                max_records=settings.consumer_batch_size,
+                batch_timeout_ms=100,
+                session_timeout_ms=10_000,
+                heartbeat_interval_ms=1_000,
+                title=f"{self.service}:{topic}",
+                description="Handles " + ", ".join(t.name for t in consumer.event_types(topic)),
+            )
+            subscriber(self._handle_batch)
+            self.subscribers.append(subscriber)
+
+    async def _handle_batch(self, body: list, msg: KafkaMessage) -> None:
+        records: tuple[ConsumerRecord, ...] = msg.raw_message  # type: ignore[assignment]
+        for record in records:
+            try:
+                await self.handle_record(record)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Rewind every partition of the batch to its first record; what was
+                # already handled is skipped by the inbox on the way through again.
+                await msg.nack()
+                return
+        await msg.ack()
+        await self._report_lag(msg)
+
+    async def handle_record(self, record: ConsumerRecord) -> None:
+        where = (record.topic, record.partition, record.offset)
+        started = time.perf_counter()
+        try:
+            envelope = Envelope.from_kafka(record.headers, record.value, record.key)
+            entry = self.consumer.handlers.get(_unversioned(envelope.type))
+            if entry is None:
+                metrics.EVENTS_CONSUMED.labels(self.service, record.topic, "ignored").inc()
+                return
+            model, handler = entry
+            event = envelope.parse()
+            outcome = await self._apply(envelope, event, handler)
+            metrics.EVENTS_CONSUMED.labels(self.service, record.topic, outcome).inc()
+            metrics.HANDLER_SECONDS.labels(self.service, envelope.type).observe(
+                time.perf_counter() - started
+            )
+            self._failures.pop(where, None)
+        except (InvalidEnvelope, ValidationError, UnknownEventType, PermanentError) as error:
+            await self._dead_letter(record, error, attempts=1)
+        except Exception as error:
+            if db.is_unavailable(error):
+                log.warning("database unavailable while handling %s: %s", where, error)
+                await asyncio.sleep(1.0)
+                raise
+            attempts = self._failures.get(where, 0) + 1
+            self._failures[where] = attempts
+            metrics.EVENTS_FAILED.labels(self.service, record.topic).inc()
+            log.warning("handler failed (attempt %d) at %s: %r", attempts, where, error)
+            if attempts >= self.settings.consumer_max_attempts:
+                await self._dead_letter(record, error, attempts=attempts)
+                self._failures.pop(where, None)
+                return
+            await asyncio.sleep(min(0.1 * 2**attempts, 2.0))
+            raise
+
+    async def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> str:
+        token = tracing.current_traceparent.set(tracing.child_of(envelope.traceparent))
+        event_token = tracing.current_event_id.set(envelope.id)
+        try:
+            async with UnitOfWork(
+                self._pool(), schema=self.service, acquire_timeout=self.settings.db_acquire_timeout_s
+            ) as uow:
+                fresh = await uow.conn.fetchval(
+                    "INSERT INTO inbox (source, event_id, event_type) VALUES ($1, $2, $3)"
+                    " ON CONFLICT DO NOTHING RETURNING true",
+                    envelope.source,
+                    envelope.id,
+                    envelope.type,
+                )
+                if not fresh:
+                    return "duplicate"
+                await handler(uow, envelope, event)
+                return "handled"
+        finally:
+            tracing.current_traceparent.reset(token)
+            tracing.current_event_id.reset(event_token)
+
+    async def _dead_letter(self, record: ConsumerRecord, error: BaseException, attempts: int) -> None:
+        headers = list(record.headers or ())
+        headers += [
+            ("dlq_error", f"{type(error).__name__}: {error}"[:2000].encode()),
+            ("dlq_error_trace", "".join(traceback.format_exception(error))[-4000:].encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", consumer_group(self.service).encode()),
+            ("dlq_attempts", str(attempts).encode()),
+            ("dlq_time", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self.broker.publish(
+            record.value, topic=dlq_topic(record.topic), key=record.key, headers=dict(
+                (k, v.decode("utf-8", "replace")) for k, v in headers
+            )
+        )
+        metrics.EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
+        log.error("dead-lettered %s/%d@%d: %s", record.topic, record.partition, record.offset, error)
+
+    async def _report_lag(self, msg: KafkaMessage) -> None:
+        consumer = getattr(msg, "consumer", None)
+        if consumer is None or not hasattr(consumer, "assignment"):
+            return
+        try:
+            for tp in consumer.assignment():
+                high = consumer.highwater(tp)
+                if high is None:
+                    continue
+                position = await consumer.position(tp)
+                metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(
+                    max(0, high - position)
+                )
+        except Exception:  # lag is a metric, never a reason to fail a batch
+            log.debug("could not read consumer lag", exc_info=True)

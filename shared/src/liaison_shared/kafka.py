@@ -1,0 +1,84 @@
+"""Kafka clients configured for this platform rather than with aiokafka's defaults.
+
+aiokafka defaults to acks=1, auto commit and offset reset "latest"; here producers
+wait for all in-sync replicas, consumers commit by hand after their transaction, and a
+new consumer group starts from the earliest offset so no projection misses history.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def new_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        **settings.kafka_client_options(),
+        client_id=f"{settings.kafka_client_id_prefix}-{client_id}",
+        acks="all",
+        enable_idempotence=settings.kafka_idempotence,
+        linger_ms=2,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=200,
+        metadata_max_age_ms=30_000,
+    )
+
+
+def faststream_security(settings: Settings):
+    """The same SASL/TLS settings in FastStream's terms."""
+    from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+
+    options = settings.kafka_client_options()
+    ssl_context = options.get("ssl_context")
+    protocol = settings.kafka_security_protocol
+    if protocol.startswith("SASL"):
+        kind = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256,
+                "SCRAM-SHA-512": SASLScram512}[settings.kafka_sasl_mechanism]
+        return kind(
+            options["sasl_plain_username"] or "",
+            options["sasl_plain_password"] or "",
+            ssl_context=ssl_context,
+            use_ssl=protocol == "SASL_SSL",
+        )
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=ssl_context, use_ssl=True)
+    return None
+
+
+def consumer_group(service: str) -> str:
+    return f"cppcc-liaison.{service}"
+
+
+async def ensure_topics(
+    settings: Settings, topics: dict[str, dict[str, str]], *, partitions: int | None = None
+) -> list[str]:
+    """Create missing topics (name → topic configs); returns the ones created."""
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options(), request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name,
+                num_partitions=partitions or settings.kafka_topic_partitions,
+                replication_factor=settings.kafka_replication_factor,
+                topic_configs=configs,
+            )
+            for name, configs in sorted(topics.items())
+            if name not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:  # another process won the race
+                pass
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()

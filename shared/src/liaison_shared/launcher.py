@@ -1,0 +1,168 @@
+"""Bring the whole platform up on one machine: what ``make run`` (and the e2e tests) do.
+
+Order: broker and PostgreSQL (embedded unless given), migrations, topics, the four
+services as processes, readiness, demo data, URLs. Stopping goes the other way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from . import db, registry
+from .devstack import EmbeddedBroker, EmbeddedPostgres, die_with_parent, stop_process
+from .kafka import ensure_topics
+from .settings import SERVICES, Settings
+
+
+class Launcher:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        external_kafka: bool,
+        external_database: bool,
+        home: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        echo=lambda text: print(text, flush=True),
+    ) -> None:
+        self.settings = settings
+        self.external_kafka = external_kafka
+        self.external_database = external_database
+        self.home = Path(home or os.environ.get("LIAISON_HOME") or settings.liaison_home).resolve()
+        self.extra_env = extra_env or {}
+        self.echo = echo
+        self.broker: EmbeddedBroker | None = None
+        self.postgres: EmbeddedPostgres | None = None
+        self.services: dict[str, subprocess.Popen] = {}
+        self.env: dict[str, str] = {}
+
+    # --- start ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        started = time.monotonic()
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "logs").mkdir(exist_ok=True)
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        if not self.external_kafka:
+            self.broker = EmbeddedBroker(
+                self.settings.broker_port, log_path=self.home / "logs" / "broker.log"
+            ).start()
+            env["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.bootstrap_servers
+            self.echo(f"broker      {self.broker.bootstrap_servers} (embedded, in memory)")
+        if not self.external_database:
+            self.postgres = EmbeddedPostgres(
+                self.home / "pgdata", self.settings.embedded_postgres_port,
+                log_path=self.home / "logs" / "postgres.log",
+            ).start()
+            env["DATABASE_URL"] = self.postgres.url()
+            self.echo(f"postgresql  127.0.0.1:{self.postgres.port} (embedded, data in {self.home / 'pgdata'})")
+        self.env = env
+        settings = Settings(**_settings_overrides(env))
+        specs = registry.specs()
+        for name, spec in specs.items():
+            db.migrate(settings, name, spec.migration_dirs())
+        topics: dict[str, dict[str, str]] = {}
+        for spec in specs.values():
+            topics.update(spec.topics_to_create())
+        asyncio.run(ensure_topics(settings, topics))
+        for name in specs:
+            self.services[name] = subprocess.Popen(
+                [sys.executable, "-m", "liaison_shared.cli", "serve", name],
+                env=env,
+                stdout=open(self.home / "logs" / f"{name}.log", "ab"),
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent(),
+            )
+        self.wait_ready(settings, list(specs))
+        for name, spec in specs.items():
+            if spec.demo_data is not None:
+                summary = asyncio.run(_load_demo(spec, settings))
+                if summary:
+                    self.echo(f"demo data   {name}: {summary}")
+        self.echo(f"ready in {time.monotonic() - started:.1f}s")
+        for name in specs:
+            base = settings.base_url_of(name)
+            self.echo(f"  {name:<13} {base}/api/v1  (docs {base}/docs, events {base}/asyncapi.json)")
+
+    def wait_ready(self, settings: Settings, names: list[str], timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        waiting = set(names)
+        while waiting and time.monotonic() < deadline:
+            for name in sorted(waiting):
+                process = self.services[name]
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {process.returncode}; see {self.home / 'logs' / (name + '.log')}"
+                    )
+                try:
+                    response = httpx.get(f"{settings.base_url_of(name)}/readyz", timeout=1)
+                    if response.status_code == 200:
+                        waiting.discard(name)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        if waiting:
+            raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(waiting))}")
+
+    # --- stop ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        for process in self.services.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.services.values():
+            stop_process(process)
+        if self.broker is not None:
+            self.broker.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+    def run_forever(self) -> int:
+        stopping = False
+
+        def on_signal(signum, _frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        try:
+            self.start()
+            self.echo("Ctrl-C stops everything.")
+            while not stopping:
+                for name, process in self.services.items():
+                    if process.poll() is not None:
+                        self.echo(f"{name} exited with {process.returncode}; stopping")
+                        return 1
+                time.sleep(0.5)
+            return 0
+        except Exception as error:
+            self.echo(f"failed: {type(error).__name__}: {error}")
+            return 1
+        finally:
+            self.echo("stopping…")
+            self.stop()
+
+
+def _settings_overrides(env: dict[str, str]) -> dict:
+    return {
+        "kafka_bootstrap_servers": env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        "database_url": env.get("DATABASE_URL", Settings().database_url),
+    }
+
+
+async def _load_demo(spec, settings: Settings) -> str:
+    pool = await db.create_pool(settings, spec.name)
+    try:
+        return await spec.demo_data(pool, settings)
+    finally:
+        await pool.close()

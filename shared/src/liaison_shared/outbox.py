@@ -1,0 +1,190 @@
+"""The outbox relay: sends committed events to Kafka in order and marks them sent.
+
+Design, against the known traps:
+- It never remembers "the highest id sent": sequences are not commit-ordered, so it
+  scans ``published_at IS NULL`` every time and a late-committing row is still found.
+- One relay per service at a time holds a session advisory lock (leader); replicas
+  wait on it, so two replicas neither double-send nor reorder an aggregate. If the
+  leader's connection dies, the lock is released and another replica takes over.
+- It wakes on LISTEN/NOTIFY from the unit of work and polls as a fallback.
+- A crash between send and mark re-sends the batch: at least once, and consumers
+  are idempotent on ``ce_source`` + ``ce_id``.
+- The broker being down only grows the backlog: requests keep writing the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from . import db, metrics
+from .kafka import new_producer
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+AfterPublish = Callable[[list[int]], Awaitable[None] | None]
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        *,
+        service: str,
+        after_publish: AfterPublish | None = None,
+    ) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._service = service
+        self._after_publish = after_publish
+        self._wake = asyncio.Event()
+        self._producer = None
+        self.broker_up = False
+        self.is_leader = False
+        self.last_error: str | None = None
+        self._last_housekeeping = 0.0
+
+    @property
+    def lock_key(self) -> str:
+        return f"outbox-relay:{self._service}"
+
+    async def run(self) -> None:
+        """Run until cancelled, surviving database and broker outages."""
+        backoff = 0.5
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # an outage: keep the backlog, try again later
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.warning("outbox relay paused: %s", self.last_error)
+                self.is_leader = False
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            else:
+                backoff = 0.5
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            try:
+                await self._producer.stop()
+            finally:
+                self._producer = None
+
+    async def _lead(self) -> None:
+        conn = await db.connect(self._settings, self._service)
+        try:
+            while not await conn.fetchval(
+                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", self.lock_key
+            ):
+                self.is_leader = False
+                await asyncio.sleep(self._settings.outbox_poll_interval_s)
+            self.is_leader = True
+            await conn.add_listener(db.outbox_channel(self._service), self._on_notify)
+            while True:
+                if conn.is_closed():
+                    raise db.DatabaseUnavailable("relay connection lost")
+                sent = await self.publish_batch()
+                await self._housekeeping()
+                if sent < self._settings.outbox_batch_size:
+                    await self._sleep_until_woken()
+        finally:
+            self.is_leader = False
+            try:
+                await asyncio.wait_for(conn.close(), 2)
+            except Exception:
+                conn.terminate()
+
+    def _on_notify(self, *_args) -> None:
+        self._wake.set()
+
+    async def _sleep_until_woken(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._settings.outbox_poll_interval_s)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _ensure_producer(self):
+        if self._producer is None:
+            producer = new_producer(self._settings, f"{self._service}-relay")
+            try:
+                await producer.start()
+            except Exception:
+                self.broker_up = False
+                metrics.BROKER_UP.labels(self._service).set(0)
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def publish_batch(self) -> int:
+        """Send one batch in id order; returns how many rows were sent and marked."""
+        rows = await self._pool.fetch(
+            "SELECT id, topic, record_key, headers, payload FROM outbox"
+            " WHERE published_at IS NULL ORDER BY id LIMIT $1",
+            self._settings.outbox_batch_size,
+        )
+        if not rows:
+            return 0
+        producer = await self._ensure_producer()
+        try:
+            futures = [
+                await producer.send(
+                    row["topic"],
+                    value=row["payload"],
+                    key=row["record_key"].encode(),
+                    headers=[
+                        (name, value.encode())
+                        for name, _, value in (h.partition("=") for h in row["headers"])
+                    ],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*futures)
+        except Exception:
+            self.broker_up = False
+            metrics.BROKER_UP.labels(self._service).set(0)
+            # A stuck producer is rebuilt rather than trusted after a failed batch.
+            await self.stop()
+            raise
+        self.broker_up = True
+        metrics.BROKER_UP.labels(self._service).set(1)
+        ids = [row["id"] for row in rows]
+        if self._after_publish is not None:
+            outcome = self._after_publish(ids)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+        await self._pool.execute(
+            "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids
+        )
+        for row in rows:
+            metrics.EVENTS_PUBLISHED.labels(self._service, row["topic"]).inc()
+        return len(rows)
+
+    async def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._last_housekeeping < 5:
+            return
+        self._last_housekeeping = now
+        backlog = await self._pool.fetchrow(
+            "SELECT count(*) AS n, extract(epoch FROM now() - min(created_at)) AS age"
+            " FROM outbox WHERE published_at IS NULL"
+        )
+        metrics.OUTBOX_BACKLOG.labels(self._service).set(backlog["n"])
+        metrics.OUTBOX_OLDEST_SECONDS.labels(self._service).set(float(backlog["age"] or 0))
+        await self._pool.execute(
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
+            self._settings.outbox_retention_hours * 3600,
+        )
+
+
+async def backlog(pool: asyncpg.Pool) -> int:
+    return await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")

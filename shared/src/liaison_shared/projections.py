@@ -1,0 +1,64 @@
+"""The registry projection: org units and departments as the members service publishes them.
+
+Feedback, consultation and notify each keep their own copy (their schema, their tables)
+so they can route, scope and address without calling members. Events carry the full
+current state, so a handler is an upsert; ``source_time`` keeps an older event that
+arrives late (a replay, a redelivery) from overwriting newer state.
+"""
+
+from __future__ import annotations
+
+from .contracts.members import DepartmentRegistered, DepartmentUpdated, OrgUnitChanged
+from .db import UnitOfWork
+from .events import Envelope
+from .inbox import EventConsumer
+
+MIGRATIONS = "registry"
+
+
+def _contact(event) -> tuple:
+    contact = event.duty_contact
+    return (contact.name, contact.email, contact.phone) if contact else (None, None, None)
+
+
+async def apply_org_unit(uow: UnitOfWork, envelope: Envelope, event: OrgUnitChanged) -> None:
+    await uow.conn.execute(
+        """
+        INSERT INTO org_units (code, name, parent, level, kind, duty_name, duty_email, duty_phone,
+                               active, source_time)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (code) DO UPDATE SET
+            name = excluded.name, parent = excluded.parent, level = excluded.level,
+            kind = excluded.kind, duty_name = excluded.duty_name, duty_email = excluded.duty_email,
+            duty_phone = excluded.duty_phone, active = excluded.active,
+            source_time = excluded.source_time
+        WHERE org_units.source_time <= excluded.source_time
+        """,
+        event.code, event.name, event.parent, event.level, event.kind, *_contact(event),
+        event.active, envelope.time,
+    )
+
+
+async def apply_department(
+    uow: UnitOfWork, envelope: Envelope, event: DepartmentRegistered | DepartmentUpdated
+) -> None:
+    await uow.conn.execute(
+        """
+        INSERT INTO departments (id, name, org_unit, duty_name, duty_email, duty_phone, active,
+                                 source_time)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (id) DO UPDATE SET
+            name = excluded.name, org_unit = excluded.org_unit, duty_name = excluded.duty_name,
+            duty_email = excluded.duty_email, duty_phone = excluded.duty_phone,
+            active = excluded.active, source_time = excluded.source_time
+        WHERE departments.source_time <= excluded.source_time
+        """,
+        event.id, event.name, event.org_unit, *_contact(event), event.active, envelope.time,
+    )
+
+
+def keep_registry_projection(consumer: EventConsumer) -> None:
+    """Subscribe ``consumer`` to the registry events."""
+    consumer.on(OrgUnitChanged)(apply_org_unit)
+    consumer.on(DepartmentRegistered)(apply_department)
+    consumer.on(DepartmentUpdated)(apply_department)

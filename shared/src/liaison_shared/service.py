@@ -1,0 +1,289 @@
+"""The composition of one service: FastAPI for HTTP and FastStream for Kafka in one process.
+
+A service describes itself with a ``ServiceSpec`` (its routers, the events it publishes,
+the events it consumes) and ``create_app`` builds the process around it: the database
+pool, the outbox relay, the consumers with their inbox and DLQ, ``/healthz``,
+``/readyz``, ``/metrics``, ``/openapi.json`` and ``/asyncapi.json``.
+
+Neither the broker nor the database has to be up for the process to start: the relay
+and the consumers retry in the background, and ``/readyz`` tells when the database is
+reachable. A broker outage shows in ``/readyz``'s body and in ``liaison_broker_up``,
+not as a 503, because the outbox keeps the service's writes working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import db, metrics
+from .auth import TokenVerifier
+from .events import Event, dlq_topic
+from .http import RequestContextMiddleware, install_error_handlers
+from .inbox import EventConsumer, InboxRunner
+from .kafka import faststream_security
+from .logs import configure_logging
+from .outbox import AfterPublish, OutboxRelay
+from .settings import ServiceName, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+BackgroundJob = Callable[["Runtime"], Awaitable[None]]
+
+# Topics whose history other services rebuild projections from: keep them forever
+# and compact them by key (the latest state of each entity stays readable).
+COMPACTED = {"cleanup.policy": "compact", "retention.ms": "-1"}
+
+
+@dataclass
+class ServiceSpec:
+    name: ServiceName
+    package: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    publishes: Sequence[type[Event]] = ()
+    consumer: EventConsumer | None = None
+    background_jobs: Sequence[BackgroundJob] = ()
+    version: str = "1.0.0"
+    # Topics of this service that hold registry state (see COMPACTED).
+    registry_topics: Sequence[str] = ()
+    # Loads the demo data of `make run` idempotently; returns a one-line summary.
+    # Shared migration sets the service also needs (e.g. "registry" for the projection).
+    shared_migrations: Sequence[str] = ()
+    demo_data: Callable[[asyncpg.Pool, Settings], Awaitable[str]] | None = None
+
+    def migration_dirs(self):
+        return db.migration_dirs(self.package, self.shared_migrations)
+
+    def published_topics(self) -> list[str]:
+        return sorted({m.event_type.topic for m in self.publishes})
+
+    def topics_to_create(self) -> dict[str, dict[str, str]]:
+        """This service's topics and the DLQs of what it consumes, with their configs."""
+        wanted: dict[str, dict[str, str]] = {}
+        for topic in self.published_topics():
+            wanted[topic] = dict(COMPACTED) if topic in self.registry_topics else {}
+        if self.consumer is not None:
+            for topic in self.consumer.topics:
+                wanted[dlq_topic(topic)] = {}
+        return wanted
+
+
+@dataclass
+class Runtime:
+    """What the process holds while it runs; handlers reach it via ``request.app.state``."""
+
+    spec: ServiceSpec
+    settings: Settings
+    pool: asyncpg.Pool | None = None
+    relay: OutboxRelay | None = None
+    broker: KafkaBroker | None = None
+    inbox: InboxRunner | None = None
+    broker_started: bool = False
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def uow(self) -> db.UnitOfWork:
+        assert self.pool is not None
+        return db.UnitOfWork(
+            self.pool, schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s
+        )
+
+
+def build_broker(spec: ServiceSpec, settings: Settings) -> KafkaBroker:
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"{settings.kafka_client_id_prefix}-{spec.name}",
+        acks="all",
+        enable_idempotence=settings.kafka_idempotence,
+        request_timeout_ms=10_000,
+        security=faststream_security(settings),
+        logger=None,
+    )
+    # Declared for the AsyncAPI document only: events are sent by the outbox relay.
+    for model in spec.publishes:
+        broker.publisher(
+            model.event_type.topic,
+            title=model.event_type.name,
+            schema=model,
+            description=(model.__doc__ or "").strip() or None,
+        )
+    return broker
+
+
+def asyncapi_document(spec: ServiceSpec, broker: KafkaBroker) -> dict:
+    document = AsyncAPI(
+        broker,
+        title=f"cppcc-liaison {spec.name}",
+        version=spec.version,
+        description=spec.description,
+        schema_version="3.0.0",
+    ).to_specification().to_jsonable()
+    return document
+
+
+def create_app(
+    spec: ServiceSpec,
+    settings: Settings | None = None,
+    *,
+    after_publish: AfterPublish | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = Runtime(spec=spec, settings=settings)
+    runtime.broker = build_broker(spec, settings)
+    if spec.consumer is not None:
+        runtime.inbox = InboxRunner(spec.consumer, runtime.broker, lambda: runtime.pool, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime.pool = await db.create_pool(settings, spec.name)
+        runtime.relay = OutboxRelay(
+            runtime.pool, settings, service=spec.name, after_publish=after_publish
+        )
+        runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+        runtime.tasks.append(asyncio.create_task(_start_broker(runtime), name="broker-start"))
+        for job in spec.background_jobs:
+            runtime.tasks.append(asyncio.create_task(_forever(job, runtime), name=job.__name__))
+        try:
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(runtime.broker.stop(), 10)
+            with contextlib.suppress(Exception):
+                await runtime.relay.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(runtime.pool.close(), 5)
+
+    app = FastAPI(
+        title=f"cppcc-liaison {spec.name}",
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.verifier = TokenVerifier(settings)
+    install_error_handlers(app)
+    for router in spec.routers:
+        app.include_router(router, prefix="/api/v1")
+    _add_operational_routes(app, runtime)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "traceparent"],
+        expose_headers=["traceparent", "Retry-After"],
+    )
+    app.add_middleware(
+        RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes
+    )
+    return app
+
+
+async def _start_broker(runtime: Runtime) -> None:
+    """Connect the consumers, retrying while the broker is unreachable."""
+    delay = 0.5
+    while True:
+        try:
+            await runtime.broker.start()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("broker not reachable yet: %s", error)
+            with contextlib.suppress(Exception):
+                await runtime.broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        else:
+            runtime.broker_started = True
+            return
+
+
+async def _forever(job: BackgroundJob, runtime: Runtime) -> None:
+    while True:
+        try:
+            await job(runtime)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background job %s failed; restarting", job.__name__)
+            await asyncio.sleep(2)
+
+
+def _add_operational_routes(app: FastAPI, runtime: Runtime) -> None:
+    service = runtime.spec.name
+
+    @app.get("/healthz", tags=["operations"], summary="Alive")
+    async def healthz() -> dict:
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz", tags=["operations"], summary="Ready: database reachable, start-up done")
+    async def readyz() -> JSONResponse:
+        database_ok = False
+        detail = None
+        if runtime.pool is not None:
+            try:
+                async with asyncio.timeout(2):
+                    await runtime.pool.fetchval("SELECT 1")
+                database_ok = True
+            except Exception as error:
+                detail = f"{type(error).__name__}: {error}"
+        metrics.DATABASE_UP.labels(service).set(1 if database_ok else 0)
+        relay = runtime.relay
+        body = {
+            "service": service,
+            "status": "ready" if database_ok else "unavailable",
+            "database": {"up": database_ok, "error": detail},
+            "broker": {
+                "up": bool(relay and relay.broker_up) or runtime.broker_started,
+                "consumers_started": runtime.broker_started,
+                "relay_leader": bool(relay and relay.is_leader),
+                "last_error": relay.last_error if relay else None,
+            },
+        }
+        return JSONResponse(body, status_code=200 if database_ok else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3 document")
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(asyncapi_document(runtime.spec, runtime.broker))
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def serve(spec_factory: Callable[[], ServiceSpec]) -> None:
+    """Run one service with uvicorn on its port from settings."""
+    import uvicorn
+
+    settings = get_settings()
+    spec = spec_factory()
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    app = create_app(spec, settings)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.port_of(spec.name),
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

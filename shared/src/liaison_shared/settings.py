@@ -1,0 +1,145 @@
+"""Settings from the environment — one place for all four services.
+
+Every field reads the environment variable of the same name in upper case
+(``kafka_bootstrap_servers`` ← ``KAFKA_BOOTSTRAP_SERVERS``). The README lists them all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("members", "consultation", "feedback", "notify")
+ServiceName = Literal["members", "consultation", "feedback", "notify"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", secrets_dir=None)
+
+    # --- Kafka -------------------------------------------------------------------------
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated host:port list of Kafka brokers."
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle for Kafka TLS.")
+    kafka_idempotence: bool = Field(
+        False,
+        description="Idempotent producer. On for Apache Kafka; the embedded broker lacks "
+        "InitProducerId, so it is off by default. Correctness never rests on it.",
+    )
+    kafka_topic_partitions: int = Field(6, ge=1)
+    kafka_replication_factor: int = Field(1, ge=1)
+    kafka_client_id_prefix: str = "cppcc-liaison"
+
+    # --- PostgreSQL --------------------------------------------------------------------
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/liaison?sslmode=disable",
+        description="One database; each service owns a schema named after it.",
+    )
+    db_pool_min: int = Field(2, ge=1)
+    db_pool_max: int = Field(10, ge=1)
+    db_command_timeout_s: float = Field(10.0, gt=0)
+    db_acquire_timeout_s: float = Field(
+        2.0, gt=0, description="How long a request waits for a connection before a 503."
+    )
+
+    # --- Outbox relay and consumers ----------------------------------------------------
+    outbox_batch_size: int = Field(500, ge=1)
+    outbox_poll_interval_s: float = Field(
+        1.0, gt=0, description="Polling fallback when no NOTIFY arrives."
+    )
+    outbox_retention_hours: float = Field(
+        72.0, ge=0, description="Published outbox rows are kept this long, then purged."
+    )
+    consumer_max_attempts: int = Field(
+        5, ge=1, description="Failures of one message before it goes to <topic>.dlq."
+    )
+    consumer_batch_size: int = Field(200, ge=1)
+
+    # --- Auth --------------------------------------------------------------------------
+    auth_jwks_url: str | None = Field(
+        None, description="OIDC issuer's JWKS URL. When unset, the development key is used."
+    )
+    auth_issuer: str = "cppcc-liaison-dev"
+    auth_audience: str = "cppcc-liaison"
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "EdDSA"])
+    auth_dev_secret: SecretStr = Field(
+        SecretStr("cppcc-liaison-development-key-not-for-production"),
+        description="HS256 key of development tokens (`make token`); ignored with a JWKS URL.",
+    )
+
+    # --- HTTP --------------------------------------------------------------------------
+    http_host: str = "127.0.0.1"
+    members_port: int = 8001
+    consultation_port: int = 8002
+    feedback_port: int = 8003
+    notify_port: int = 8004
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the APIs from a browser."
+    )
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+
+    # --- Embedded stack (make run) -----------------------------------------------------
+    liaison_home: Path = Field(Path(".run"), description="Data directory of `make run`.")
+    broker_port: int = 9092
+    embedded_postgres_port: int = 5432
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    def port_of(self, service: ServiceName) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+    def base_url_of(self, service: ServiceName) -> str:
+        return f"http://{self.http_host}:{self.port_of(service)}"
+
+    def asyncpg_dsn(self) -> str:
+        """The URL without the parameters asyncpg does not understand."""
+        return _without_query(self.database_url, {"search_path"})
+
+    def dbmate_url(self, schema: str) -> str:
+        parts = urlsplit(self.database_url)
+        query = dict(parse_qsl(parts.query))
+        query["search_path"] = schema
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def kafka_client_options(self) -> dict:
+        """Connection options shared by aiokafka producers, consumers and admin clients."""
+        options: dict = {
+            "bootstrap_servers": self.kafka_bootstrap_servers,
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol.startswith("SASL"):
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism
+            options["sasl_plain_username"] = self.kafka_sasl_username
+            options["sasl_plain_password"] = (
+                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+            )
+        if self.kafka_security_protocol.endswith("SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(
+                cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None
+            )
+        return options
+
+
+def _without_query(url: str, drop: set[str]) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in drop]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
