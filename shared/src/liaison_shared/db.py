@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # Errors that mean "the database is not there right now", as opposed to a bad query:
 # requests answer 503 with Retry-After and consumers retry without counting an attempt.
-_UNAVAILABLE = (
+UNAVAILABLE_ERRORS = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.exceptions.PostgresConnectionError,
@@ -50,7 +50,7 @@ def is_unavailable(error: BaseException) -> bool:
         # Interface errors also cover misuse; only a closed or lost connection counts.
         text = str(error).lower()
         return "closed" in text or "connection" in text
-    return isinstance(error, _UNAVAILABLE)
+    return isinstance(error, UNAVAILABLE_ERRORS)
 
 
 async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
@@ -181,7 +181,7 @@ def migration_dirs(service_package: str, shared_sets: Iterable[str] = ()) -> lis
     base = Path(str(resources.files("liaison_shared") / "migrations"))
     dirs = [base / "core", *(base / name for name in shared_sets)]
     own = Path(str(resources.files(service_package) / "migrations"))
-    if own.is_dir():
+    if service_package != "liaison_shared" and own.is_dir():
         dirs.append(own)
     return dirs
 

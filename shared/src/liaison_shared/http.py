@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -53,16 +54,33 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(code, str(error.detail)), error.status_code, headers=error.headers
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+    async def unavailable_or_internal(_: Request, error: Exception) -> JSONResponse:
         if db.is_unavailable(error):
             return JSONResponse(
                 error_body("unavailable", "the database is unavailable; retry later"),
                 503,
                 headers={"Retry-After": str(RETRY_AFTER_S)},
             )
-        log.exception("unhandled error")
+        log.error("unhandled error", exc_info=error)
         return JSONResponse(error_body("internal", "internal error"), 500)
+
+    # Registered per class so that Starlette's ExceptionMiddleware answers them; a
+    # handler for bare Exception runs in ServerErrorMiddleware, which re-raises.
+    for kind in (db.DatabaseUnavailable, OSError, TimeoutError, *db.UNAVAILABLE_ERRORS):
+        app.add_exception_handler(kind, unavailable_or_internal)
+
+    @app.exception_handler(asyncpg.exceptions.UniqueViolationError)
+    async def duplicate(_: Request, error: Exception) -> JSONResponse:
+        # Two concurrent creations of one thing: the loser learns it exists.
+        return JSONResponse(error_body("duplicate", "it already exists"), 409)
+
+    @app.exception_handler(asyncpg.exceptions.ForeignKeyViolationError)
+    async def dangling(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse(error_body("invalid", "it refers to something that does not exist"), 422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        return await unavailable_or_internal(request, error)
 
 
 class RequestContextMiddleware:

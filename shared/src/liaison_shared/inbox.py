@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
@@ -66,6 +67,10 @@ class EventConsumer:
         return [m.event_type for m, _ in self.handlers.values() if m.event_type.topic == topic]
 
 
+async def _raw_body(message) -> bytes:
+    return message.body
+
+
 def _unversioned(type_name: str) -> str:
     head, _, tail = type_name.rpartition(".")
     return head if tail.startswith("v") and tail[1:].isdigit() else type_name
@@ -99,6 +104,9 @@ class InboxRunner:
                 batch_timeout_ms=100,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=1_000,
+                # Records are parsed by the envelope, not by FastStream: a record that is
+                # not JSON must reach our handler so that it can be dead-lettered.
+                decoder=_raw_body,
                 title=f"{self.service}:{topic}",
                 description="Handles " + ", ".join(t.name for t in consumer.event_types(topic)),
             )
@@ -106,19 +114,40 @@ class InboxRunner:
             self.subscribers.append(subscriber)
 
     async def _handle_batch(self, body: list, msg: KafkaMessage) -> None:
+        """Handle a batch record by record and commit exactly what was done.
+
+        A failure stops only its own partition: the offsets before it are committed and
+        the partition is rewound to it, so it is read again (and nothing before it is),
+        while the batch's other partitions go on.
+        """
         records: tuple[ConsumerRecord, ...] = msg.raw_message  # type: ignore[assignment]
+        consumer = msg.consumer
+        first: dict[TopicPartition, int] = {}
+        done: dict[TopicPartition, int] = {}
+        stopped: set[TopicPartition] = set()
         for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            first.setdefault(tp, record.offset)
+            if tp in stopped:
+                continue
             try:
                 await self.handle_record(record)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Rewind every partition of the batch to its first record; what was
-                # already handled is skipped by the inbox on the way through again.
-                await msg.nack()
-                return
-        await msg.ack()
-        await self._report_lag(msg)
+                stopped.add(tp)
+            else:
+                done[tp] = record.offset + 1
+        if done:
+            try:
+                await consumer.commit({tp: offset for tp, offset in done.items()})
+            except KafkaError as error:
+                # Lost the partitions in a rebalance: their new owner reads them again
+                # and the inbox absorbs what was already applied.
+                log.warning("offset commit failed: %s", error)
+        for tp in stopped:
+            consumer.seek(tp, done.get(tp, first[tp]))
+        await self._report_lag(consumer)
 
     async def handle_record(self, record: ConsumerRecord) -> None:
         where = (record.topic, record.partition, record.offset)
@@ -197,10 +226,7 @@ class InboxRunner:
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
         log.error("dead-lettered %s/%d@%d: %s", record.topic, record.partition, record.offset, error)
 
-    async def _report_lag(self, msg: KafkaMessage) -> None:
-        consumer = getattr(msg, "consumer", None)
-        if consumer is None or not hasattr(consumer, "assignment"):
-            return
+    async def _report_lag(self, consumer) -> None:
         try:
             for tp in consumer.assignment():
                 high = consumer.highwater(tp)

@@ -66,7 +66,10 @@ class Launcher:
             env["DATABASE_URL"] = self.postgres.url()
             self.echo(f"postgresql  127.0.0.1:{self.postgres.port} (embedded, data in {self.home / 'pgdata'})")
         self.env = env
-        settings = Settings(**_settings_overrides(env))
+        settings = self.settings.model_copy(update={
+            "kafka_bootstrap_servers": env.get("KAFKA_BOOTSTRAP_SERVERS", self.settings.kafka_bootstrap_servers),
+            "database_url": env.get("DATABASE_URL", self.settings.database_url),
+        })
         specs = registry.specs()
         for name, spec in specs.items():
             db.migrate(settings, name, spec.migration_dirs())
@@ -151,13 +154,6 @@ class Launcher:
         finally:
             self.echo("stopping…")
             self.stop()
-
-
-def _settings_overrides(env: dict[str, str]) -> dict:
-    return {
-        "kafka_bootstrap_servers": env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        "database_url": env.get("DATABASE_URL", Settings().database_url),
-    }
 
 
 async def _load_demo(spec, settings: Settings) -> str:

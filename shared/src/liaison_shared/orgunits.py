@@ -37,9 +37,9 @@ def is_valid_code(code: str) -> bool:
         return False
     if code[2:4] == "00":  # a province: above the platform's four levels
         return False
-    # No digits below a zero section: 6402 00 100000 is not a code.
-    level = _level_unchecked(code)
-    return code[_PREFIX_LENGTH[level] :] == "0" * (12 - _PREFIX_LENGTH[level])
+    # A zero town section under a non-zero village section is no code. (A zero county
+    # section above a town is allowed: cities without counties, like 东莞, have those.)
+    return not (code[6:9] == "000" and code[9:] != "000")
 
 
 def _level_unchecked(code: str) -> Level:

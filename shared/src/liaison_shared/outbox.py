@@ -49,6 +49,7 @@ class OutboxRelay:
         self.is_leader = False
         self.last_error: str | None = None
         self._last_housekeeping = 0.0
+        self._stop_requested = False
 
     @property
     def lock_key(self) -> str:
@@ -57,7 +58,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Run until cancelled, surviving database and broker outages."""
         backoff = 0.5
-        while True:
+        while not self._stop_requested:
             try:
                 await self._lead()
             except asyncio.CancelledError:
@@ -71,6 +72,10 @@ class OutboxRelay:
             else:
                 backoff = 0.5
 
+    def request_stop(self) -> None:
+        self._stop_requested = True
+        self._wake.set()
+
     async def stop(self) -> None:
         if self._producer is not None:
             try:
@@ -81,14 +86,15 @@ class OutboxRelay:
     async def _lead(self) -> None:
         conn = await db.connect(self._settings, self._service)
         try:
-            while not await conn.fetchval(
+            while not self._stop_requested and not await conn.fetchval(
                 "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", self.lock_key
             ):
                 self.is_leader = False
                 await asyncio.sleep(self._settings.outbox_poll_interval_s)
             self.is_leader = True
+            await self._connect_producer()
             await conn.add_listener(db.outbox_channel(self._service), self._on_notify)
-            while True:
+            while not self._stop_requested:
                 if conn.is_closed():
                     raise db.DatabaseUnavailable("relay connection lost")
                 sent = await self.publish_batch()
@@ -112,14 +118,28 @@ class OutboxRelay:
             pass
         self._wake.clear()
 
+    async def _connect_producer(self) -> None:
+        """Connect at once so the broker's state is known before there is anything to send."""
+        try:
+            await self._ensure_producer()
+        except Exception as error:
+            self.last_error = f"{type(error).__name__}: {error}"
+        else:
+            self._mark_broker(True)
+
+    def _mark_broker(self, up: bool) -> None:
+        self.broker_up = up
+        metrics.BROKER_UP.labels(self._service).set(1 if up else 0)
+        if up:
+            self.last_error = None
+
     async def _ensure_producer(self):
         if self._producer is None:
             producer = new_producer(self._settings, f"{self._service}-relay")
             try:
                 await producer.start()
             except Exception:
-                self.broker_up = False
-                metrics.BROKER_UP.labels(self._service).set(0)
+                self._mark_broker(False)
                 await producer.stop()
                 raise
             self._producer = producer
@@ -150,13 +170,11 @@ class OutboxRelay:
             ]
             await asyncio.gather(*futures)
         except Exception:
-            self.broker_up = False
-            metrics.BROKER_UP.labels(self._service).set(0)
+            self._mark_broker(False)
             # A stuck producer is rebuilt rather than trusted after a failed batch.
             await self.stop()
             raise
-        self.broker_up = True
-        metrics.BROKER_UP.labels(self._service).set(1)
+        self._mark_broker(True)
         ids = [row["id"] for row in rows]
         if self._after_publish is not None:
             outcome = self._after_publish(ids)

@@ -24,10 +24,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import db, metrics
+from . import asyncapi, db, metrics
 from .auth import TokenVerifier
 from .events import Event, dlq_topic
 from .http import RequestContextMiddleware, install_error_handlers
@@ -92,6 +91,7 @@ class Runtime:
     broker: KafkaBroker | None = None
     inbox: InboxRunner | None = None
     broker_started: bool = False
+    stopping: bool = False
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     def uow(self) -> db.UnitOfWork:
@@ -123,14 +123,17 @@ def build_broker(spec: ServiceSpec, settings: Settings) -> KafkaBroker:
 
 
 def asyncapi_document(spec: ServiceSpec, broker: KafkaBroker) -> dict:
-    document = AsyncAPI(
-        broker,
-        title=f"cppcc-liaison {spec.name}",
-        version=spec.version,
-        description=spec.description,
-        schema_version="3.0.0",
-    ).to_specification().to_jsonable()
-    return document
+    consumed = {}
+    if spec.consumer is not None:
+        for topic in spec.consumer.topics:
+            consumed[topic] = [
+                model for model, _ in spec.consumer.handlers.values()
+                if model.event_type.topic == topic
+            ]
+    return asyncapi.document(
+        broker, service=spec.name, title=f"cppcc-liaison {spec.name}", version=spec.version,
+        description=spec.description, consumed=consumed,
+    )
 
 
 def create_app(
@@ -158,9 +161,13 @@ def create_app(
         try:
             yield
         finally:
+            runtime.stopping = True
+            runtime.relay.request_stop()
             for task in runtime.tasks:
                 task.cancel()
-            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            # Python 3.11's wait_for can swallow a cancellation (asyncpg uses it when
+            # connecting); the loops also watch the stop flags, and we wait only so long.
+            await asyncio.wait(runtime.tasks, timeout=5)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(runtime.broker.stop(), 10)
             with contextlib.suppress(Exception):
@@ -197,7 +204,7 @@ def create_app(
 async def _start_broker(runtime: Runtime) -> None:
     """Connect the consumers, retrying while the broker is unreachable."""
     delay = 0.5
-    while True:
+    while not runtime.stopping:
         try:
             await runtime.broker.start()
         except asyncio.CancelledError:
@@ -214,7 +221,7 @@ async def _start_broker(runtime: Runtime) -> None:
 
 
 async def _forever(job: BackgroundJob, runtime: Runtime) -> None:
-    while True:
+    while not runtime.stopping:
         try:
             await job(runtime)
             return

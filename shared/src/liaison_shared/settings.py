@@ -46,7 +46,6 @@ class Settings(BaseSettings):
         "postgresql://postgres@127.0.0.1:5432/liaison?sslmode=disable",
         description="One database; each service owns a schema named after it.",
     )
-    db_pool_min: int = Field(2, ge=1)
     db_pool_max: int = Field(10, ge=1)
     db_command_timeout_s: float = Field(10.0, gt=0)
     db_acquire_timeout_s: float = Field(
