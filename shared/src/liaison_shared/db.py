@@ -8,6 +8,7 @@ only if its state change committed.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -62,7 +63,18 @@ async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
         command_timeout=settings.db_command_timeout_s,
         max_inactive_connection_lifetime=60,
         server_settings={"search_path": schema, "application_name": f"liaison-{schema}"},
+        init=_init_connection,
     )
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # json and jsonb as Python values, not strings.
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=_json_dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 async def connect(settings: Settings, schema: str) -> asyncpg.Connection:

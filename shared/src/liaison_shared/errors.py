@@ -7,9 +7,10 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, **details) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
         if code:
             self.code = code
 

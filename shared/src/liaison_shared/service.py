@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 
 BackgroundJob = Callable[["Runtime"], Awaitable[None]]
 
-# Topics whose history other services rebuild projections from: keep them forever
-# and compact them by key (the latest state of each entity stays readable).
-COMPACTED = {"cleanup.policy": "compact", "retention.ms": "-1"}
+# Topics whose history other services rebuild projections from: kept forever, so a new
+# consumer can replay from the start. (Not compacted: some carry partial changes.)
+RETAINED = {"retention.ms": "-1"}
 
 
 @dataclass
@@ -56,7 +56,7 @@ class ServiceSpec:
     consumer: EventConsumer | None = None
     background_jobs: Sequence[BackgroundJob] = ()
     version: str = "1.0.0"
-    # Topics of this service that hold registry state (see COMPACTED).
+    # Topics of this service that hold registry state (see RETAINED).
     registry_topics: Sequence[str] = ()
     # Loads the demo data of `make run` idempotently; returns a one-line summary.
     # Shared migration sets the service also needs (e.g. "registry" for the projection).
@@ -73,7 +73,7 @@ class ServiceSpec:
         """This service's topics and the DLQs of what it consumes, with their configs."""
         wanted: dict[str, dict[str, str]] = {}
         for topic in self.published_topics():
-            wanted[topic] = dict(COMPACTED) if topic in self.registry_topics else {}
+            wanted[topic] = dict(RETAINED) if topic in self.registry_topics else {}
         if self.consumer is not None:
             for topic in self.consumer.topics:
                 wanted[dlq_topic(topic)] = {}

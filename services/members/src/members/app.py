@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
-from liaison_shared.contracts.members import DepartmentRegistered, DepartmentUpdated, OrgUnitChanged
+from liaison_shared.contracts import members as events
+from liaison_shared.contracts.feedback import OpinionRated, OutcomeConverted, ProposalAccepted
+from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
-from .api import router
+import members
+
+from .api import imports, people, registry, venues, work
+from .demo import load_demo
+from .handlers import work as work_handlers
 
 
 def spec() -> ServiceSpec:
+    consumer = EventConsumer("members")
+    consumer.on(OpinionRated)(work_handlers.credit_satisfied_rating)
+    consumer.on(ProposalAccepted)(work_handlers.credit_accepted_proposal)
+    consumer.on(OutcomeConverted)(work_handlers.credit_converted_outcome)
     return ServiceSpec(
         name="members",
         package="members",
         title="members",
-        description=__import__("members").__doc__ or "",
-        routers=[router],
-        publishes=[OrgUnitChanged, DepartmentRegistered, DepartmentUpdated],
-        registry_topics=["cppcc.members.org_unit", "cppcc.members.department"],
+        description=members.__doc__ or "",
+        routers=[registry.router, people.router, venues.router, work.router, imports.router],
+        publishes=[
+            events.OrgUnitChanged, events.DepartmentRegistered, events.DepartmentUpdated,
+            events.MemberRegistered, events.MemberUpdated, events.MemberAssigned,
+            events.ActivityLogged, events.AssessmentPublished, events.VenueChanged,
+            events.ReceptionDayScheduled,
+        ],
+        consumer=consumer,
+        # Registry state other services rebuild projections from: kept and compacted.
+        registry_topics=[
+            "cppcc.members.org_unit", "cppcc.members.department", "cppcc.members.member",
+            "cppcc.members.venue",
+        ],
+        demo_data=load_demo,
     )

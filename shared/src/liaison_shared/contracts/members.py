@@ -57,3 +57,109 @@ class DepartmentUpdated(Event):
     org_unit: OrgCode
     duty_contact: DutyContact | None = None
     active: bool = True
+
+
+SectorCategory = Literal["cpc", "parties_groups", "professional", "ethnic_religious"]
+
+
+class MemberRegistered(Event):
+    """委员 — a member of a city or county CPPCC committee joined the registry.
+
+    Carries no private contact data: only the public card fields and the ids other
+    services need to route and address (notify asks for contacts on its own terms).
+    """
+
+    event_type = EventType("members", "member", "registered", 1)
+
+    id: str
+    name: str = Field(..., description="A member's name is public (亮身份).")
+    sector_id: str
+    sector_name: str
+    org_unit: OrgCode = Field(..., description="The city or county whose committee the member sits on.")
+    special_committee_id: str | None = None
+    region: OrgCode | None = None
+    status: Literal["active", "ended"] = "active"
+    contact_points: list[OrgCode] = Field(default_factory=list)
+
+
+class MemberUpdated(Event):
+    """A member's profile, sector, committee or status changed (the full current state)."""
+
+    event_type = EventType("members", "member", "updated", 1)
+
+    id: str
+    name: str
+    sector_id: str
+    sector_name: str
+    org_unit: OrgCode
+    special_committee_id: str | None = None
+    region: OrgCode | None = None
+    status: Literal["active", "ended"] = "active"
+    contact_points: list[OrgCode] = Field(default_factory=list)
+
+
+class MemberAssigned(Event):
+    """下沉 — a member was assigned to (or released from) a grassroots contact point."""
+
+    event_type = EventType("members", "member", "assigned", 1)
+
+    member_id: str
+    contact_point: OrgCode
+    assigned: bool = Field(True, description="False when the assignment ended.")
+    contact_points: list[OrgCode] = Field(..., description="All of the member's contact points now.")
+
+
+class ActivityLogged(Event):
+    """履职活动 — a liaison activity with its participants and reach."""
+
+    event_type = EventType("members", "activity", "logged", 1)
+
+    id: str
+    type: str
+    title: str
+    org_unit: OrgCode
+    occurred_on: str = Field(..., description="YYYY-MM-DD")
+    member_ids: list[str]
+    people_reached: int = Field(0, ge=0)
+    opinion_ids: list[str] = Field(default_factory=list)
+
+
+class AssessmentPublished(Event):
+    """考核 — a year's scores were published, with the 先进界别活动组 named."""
+
+    event_type = EventType("members", "assessment", "published", 1)
+
+    id: str
+    org_unit: OrgCode
+    year: int
+    rule_version: int
+    members_scored: int
+    top_sector_ids: list[str]
+
+
+class VenueChanged(Event):
+    """履职平台 — a venue was created or changed (the full current state)."""
+
+    event_type = EventType("members", "venue", "changed", 1)
+
+    id: str
+    kind: Literal["sector_studio", "reception_room", "contact_point", "deliberation_hall"]
+    name: str
+    org_unit: OrgCode
+    address: str | None = None
+    opening_hours: str | None = None
+    active: bool = True
+
+
+class ReceptionDayScheduled(Event):
+    """委员接待日 — a member will receive the public at a venue."""
+
+    event_type = EventType("members", "reception_day", "scheduled", 1)
+
+    id: str
+    member_id: str
+    venue_id: str
+    org_unit: OrgCode
+    starts_at: str
+    ends_at: str
+    capacity: int

@@ -12,8 +12,9 @@ from liaison_shared.errors import NotFound
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
-from . import handlers, storage
-from .schemas import (
+from ..handlers import registry as handlers
+from ..storage import registry as storage
+from ..schemas.registry import (
     DepartmentIn,
     DepartmentOut,
     DepartmentPatch,

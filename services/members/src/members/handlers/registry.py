@@ -19,8 +19,8 @@ from liaison_shared.contracts.members import (
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
-from . import storage
-from .domain.registry import plan_org_unit
+from ..storage import registry as storage
+from ..domain.registry import plan_org_unit
 
 
 def _contact_columns(contact: dict | None) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def department_event(row, model=DepartmentUpdated):
     )
 
 
-def _require_manager(principal: Principal, org_unit: str) -> None:
+def require_manager(principal: Principal, org_unit: str) -> None:
     """Staff manage their subtree; admins manage everything."""
     if principal.role is Role.ADMIN:
         return
@@ -69,7 +69,7 @@ async def register_org_unit(uow: UnitOfWork, principal: Principal, data: dict) -
         # Staff add units under their own; only an admin adds a city.
         if parent is None:
             raise Forbidden("only an admin may add a city")
-        _require_manager(principal, parent)
+        require_manager(principal, parent)
     plan = plan_org_unit(
         code,
         data["name"],
@@ -89,7 +89,7 @@ async def change_org_unit(uow: UnitOfWork, principal: Principal, code: str, chan
     row = await storage.org_unit_for_update(uow.conn, code)
     if row is None or not (principal.role is Role.ADMIN or principal.covers(code)):
         raise NotFound(f"no org unit {code}")
-    _require_manager(principal, code)
+    require_manager(principal, code)
     columns = {k: v for k, v in changes.items() if k in {"name", "duties", "address", "active"}}
     if "duty_contact" in changes:
         columns.update(_contact_columns(changes["duty_contact"]))
@@ -101,7 +101,7 @@ async def change_org_unit(uow: UnitOfWork, principal: Principal, code: str, chan
 
 
 async def register_department(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
-    _require_manager(principal, data["org_unit"])
+    require_manager(principal, data["org_unit"])
     if await storage.org_unit(uow.conn, data["org_unit"]) is None:
         raise Unprocessable(f"org unit {data['org_unit']} is not registered")
     row = await storage.insert_department(uow.conn, {
@@ -127,7 +127,7 @@ async def change_department(
     row = await storage.department(uow.conn, department_id)
     if row is None or not can_see_department(principal, row):
         raise NotFound(f"no department {department_id}")
-    _require_manager(principal, row["org_unit"])
+    require_manager(principal, row["org_unit"])
     columns = {k: v for k, v in changes.items() if k in {"name", "active"}}
     if "duty_contact" in changes:
         columns.update(_contact_columns(changes["duty_contact"]))

@@ -1,0 +1,1 @@
+"""api of the members service, one module per area."""

@@ -1,0 +1,54 @@
+"""Bulk import of org units, members and venues from CSV."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from liaison_shared.auth import Principal, Role, require_roles
+from liaison_shared.errors import Unprocessable
+from liaison_shared.service import runtime_of
+
+from ..handlers.imports import _DryRun, import_csv
+
+router = APIRouter()
+managers = require_roles(Role.STAFF, Role.ADMIN)
+
+
+class RejectedRow(BaseModel):
+    row: int
+    errors: list[str]
+
+
+class ImportReport(BaseModel):
+    kind: str
+    rows: int
+    accepted: int
+    rejected: list[RejectedRow]
+    applied: bool
+
+
+@router.post(
+    "/imports/{kind}", response_model=ImportReport, tags=["imports"],
+    summary="Import CSV (UTF-8, Chinese or English headers); all rows or none",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def import_file(
+    request: Request,
+    kind: Literal["org-units", "members", "venues"],
+    dry_run: bool = False,
+    principal: Principal = Depends(managers),
+) -> ImportReport:
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unprocessable("the file is not UTF-8") from None
+    try:
+        async with runtime_of(request).uow() as uow:
+            report = await import_csv(uow, principal, kind, text, dry_run=dry_run)
+    except _DryRun as done:
+        report = done.report
+    return ImportReport(**report)

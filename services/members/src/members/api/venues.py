@@ -1,0 +1,83 @@
+"""Routes of venues and reception days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from fastapi import APIRouter, Depends, Request
+
+from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.contracts.common import OrgCode
+from liaison_shared.errors import NotFound
+from liaison_shared.orgunits import sql_subtree_pattern
+from liaison_shared.paging import Page, PageParams, page_params
+from liaison_shared.service import runtime_of
+
+from ..handlers import venues as handlers
+from ..schemas.venues import ReceptionDayIn, ReceptionDayOut, VenueIn, VenueKind, VenueOut, VenuePatch
+from ..storage import venues as storage
+
+router = APIRouter()
+managers = require_roles(Role.STAFF, Role.ADMIN)
+CHINA = timezone(timedelta(hours=8))
+
+
+@router.get("/venues", response_model=Page[VenueOut], tags=["venues"], summary="履职平台 (public)")
+async def list_venues(
+    request: Request, page: PageParams = Depends(page_params),
+    org_unit: OrgCode | None = None, kind: VenueKind | None = None,
+) -> Page[VenueOut]:
+    rows, total = await storage.venues_page(
+        runtime_of(request).pool, pattern=sql_subtree_pattern(org_unit) if org_unit else "%",
+        kind=kind, limit=page.limit, offset=page.offset,
+    )
+    return Page(items=[VenueOut(**dict(r)) for r in rows], total=total)
+
+
+@router.get("/venues/{venue_id}", response_model=VenueOut, tags=["venues"], summary="One venue (public)")
+async def get_venue(request: Request, venue_id: str) -> VenueOut:
+    row = await storage.venue(runtime_of(request).pool, venue_id)
+    if row is None:
+        raise NotFound(f"no venue {venue_id}")
+    return VenueOut(**dict(row))
+
+
+@router.post("/venues", response_model=VenueOut, status_code=201, tags=["venues"])
+async def create_venue(request: Request, body: VenueIn, principal: Principal = Depends(managers)) -> VenueOut:
+    async with runtime_of(request).uow() as uow:
+        return VenueOut(**await handlers.register_venue(uow, principal, body.model_dump(mode="json")))
+
+
+@router.patch("/venues/{venue_id}", response_model=VenueOut, tags=["venues"])
+async def patch_venue(
+    request: Request, venue_id: str, body: VenuePatch, principal: Principal = Depends(managers)
+) -> VenueOut:
+    async with runtime_of(request).uow() as uow:
+        row = await handlers.change_venue(uow, principal, venue_id, body.model_dump(mode="json", exclude_unset=True))
+    return VenueOut(**row)
+
+
+@router.get("/reception-days", response_model=Page[ReceptionDayOut], tags=["reception days"],
+            summary="委员接待日, filterable by org unit and date (public)")
+async def list_reception_days(
+    request: Request, page: PageParams = Depends(page_params),
+    org_unit: OrgCode | None = None, member_id: str | None = None, venue_id: str | None = None,
+    date_from: date | None = None, date_to: date | None = None,
+) -> Page[ReceptionDayOut]:
+    """Dates are China time; ``date_to`` is inclusive."""
+    start = datetime.combine(date_from, time.min, CHINA) if date_from else None
+    end = datetime.combine(date_to + timedelta(days=1), time.min, CHINA) if date_to else None
+    rows, total = await storage.reception_days_page(
+        runtime_of(request).pool, pattern=sql_subtree_pattern(org_unit) if org_unit else "%",
+        member_id=member_id, venue_id=venue_id, date_from=start, date_to=end,
+        limit=page.limit, offset=page.offset,
+    )
+    return Page(items=[ReceptionDayOut(**dict(r)) for r in rows], total=total)
+
+
+@router.post("/reception-days", response_model=ReceptionDayOut, status_code=201, tags=["reception days"])
+async def create_reception_day(
+    request: Request, body: ReceptionDayIn, principal: Principal = Depends(current_principal)
+) -> ReceptionDayOut:
+    async with runtime_of(request).uow() as uow:
+        return ReceptionDayOut(**await handlers.schedule_reception_day(uow, principal, body.model_dump()))

@@ -1,0 +1,95 @@
+"""考核 — quantified, configurable rules turning work into scores ("细化、量化").
+
+Pure: the rules are data (versioned per committee and year), the inputs are counts, the
+output is each member's score with its breakdown and the sector groups' ranking.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from .activities import ACTIVITY_TYPES
+
+
+class AssessmentRules(BaseModel):
+    """A year's rule set. Points per unit of work, and caps so one kind cannot dominate."""
+
+    activity_points: dict[str, float] = Field(
+        default_factory=lambda: {
+            "visit": 2, "pairing": 2, "seminar": 2, "research_inspection": 3, "lecture": 3,
+            "reception_day": 3, "public_service": 3, "themed_campaign": 2, "training": 1,
+            "open_day": 2,
+        }
+    )
+    activity_cap: float = Field(40, ge=0, description="Most points from activities in a year.")
+    per_opinion_taken_in: float = Field(0.5, ge=0)
+    opinion_cap: float = Field(20, ge=0)
+    per_proposal_accepted: float = Field(5, ge=0)
+    per_outcome_converted: float = Field(4, ge=0)
+    per_satisfied_rating: float = Field(1, ge=0)
+    rating_cap: float = Field(10, ge=0)
+    top_groups: int = Field(3, ge=1, description="How many sector groups are named 先进界别活动组.")
+
+    def model_post_init(self, _context) -> None:
+        unknown = set(self.activity_points) - set(ACTIVITY_TYPES)
+        if unknown:
+            raise ValueError(f"unknown activity types: {', '.join(sorted(unknown))}")
+
+
+@dataclass
+class MemberWork:
+    member_id: str
+    sector_id: str
+    activities: dict[str, int] = field(default_factory=dict)   # type → count
+    opinions_taken_in: int = 0
+    proposals_accepted: int = 0
+    outcomes_converted: int = 0
+    satisfied_ratings: int = 0
+
+
+@dataclass(frozen=True)
+class Score:
+    member_id: str
+    sector_id: str
+    total: float
+    breakdown: dict[str, float]
+
+
+def score(work: MemberWork, rules: AssessmentRules) -> Score:
+    activity = sum(rules.activity_points.get(t, 0) * n for t, n in work.activities.items())
+    breakdown = {
+        "activities": min(activity, rules.activity_cap),
+        "opinions_taken_in": min(work.opinions_taken_in * rules.per_opinion_taken_in, rules.opinion_cap),
+        "proposals_accepted": work.proposals_accepted * rules.per_proposal_accepted,
+        "outcomes_converted": work.outcomes_converted * rules.per_outcome_converted,
+        "satisfied_ratings": min(work.satisfied_ratings * rules.per_satisfied_rating, rules.rating_cap),
+    }
+    breakdown = {k: round(v, 2) for k, v in breakdown.items()}
+    return Score(work.member_id, work.sector_id, round(sum(breakdown.values()), 2), breakdown)
+
+
+@dataclass(frozen=True)
+class SectorRanking:
+    sector_id: str
+    members: int
+    average: float
+    rank: int
+    advanced: bool  # 先进界别活动组
+
+
+def rank_sectors(scores: list[Score], rules: AssessmentRules) -> list[SectorRanking]:
+    """Sector activity groups by their members' average score; the top ones are named."""
+    totals: dict[str, list[float]] = defaultdict(list)
+    for s in scores:
+        totals[s.sector_id].append(s.total)
+    ordered = sorted(totals.items(), key=lambda kv: (-sum(kv[1]) / len(kv[1]), kv[0]))
+    return [
+        SectorRanking(
+            sector_id=sector, members=len(values), average=round(sum(values) / len(values), 2),
+            rank=i + 1, advanced=i < rules.top_groups and sum(values) > 0,
+        )
+        for i, (sector, values) in enumerate(ordered)
+    ]

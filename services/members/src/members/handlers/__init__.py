@@ -1,0 +1,1 @@
+"""handlers of the members service, one module per area."""

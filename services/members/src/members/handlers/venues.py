@@ -1,0 +1,80 @@
+"""Commands on venues (履职平台) and reception days (委员接待日)."""
+
+from __future__ import annotations
+
+from liaison_shared.auth import Principal, Role
+from liaison_shared.contracts.members import ReceptionDayScheduled, VenueChanged
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+from ..storage import people as people_storage
+from ..storage import registry as registry_storage
+from ..storage import venues as storage
+from .registry import require_manager
+
+
+def venue_event(row) -> VenueChanged:
+    return VenueChanged(
+        id=row["id"], kind=row["kind"], name=row["name"], org_unit=row["org_unit"],
+        address=row["address"], opening_hours=row["opening_hours"], active=row["active"],
+    )
+
+
+async def register_venue(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    require_manager(principal, data["org_unit"])
+    if await registry_storage.org_unit(uow.conn, data["org_unit"]) is None:
+        raise Unprocessable(f"org unit {data['org_unit']} is not registered")
+    if data["kind"] == "sector_studio":
+        sector = await people_storage.sector(uow.conn, data.get("sector_id") or "")
+        if sector is None:
+            raise Unprocessable("a sector studio names its sector_id")
+    row = await storage.insert_venue(uow.conn, data)
+    if row is None:
+        raise Conflict(f"{data['name']} already exists at {data['org_unit']}", code="duplicate")
+    uow.publish(venue_event(row), subject=row["id"], org_unit=row["org_unit"])
+    return dict(row)
+
+
+async def change_venue(uow: UnitOfWork, principal: Principal, venue_id: str, changes: dict) -> dict:
+    row = await storage.venue(uow.conn, venue_id)
+    if row is None or not (principal.role is Role.ADMIN or principal.covers(row["org_unit"])):
+        raise NotFound(f"no venue {venue_id}")
+    require_manager(principal, row["org_unit"])
+    columns = {k: v for k, v in changes.items() if k in {"name", "address", "opening_hours", "active"}}
+    if not columns:
+        return dict(row)
+    row = await storage.update_venue(uow.conn, venue_id, columns)
+    uow.publish(venue_event(row), subject=row["id"], org_unit=row["org_unit"])
+    return dict(row)
+
+
+async def schedule_reception_day(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    member = await people_storage.member(uow.conn, data["member_id"], for_update=True)
+    venue = await storage.venue(uow.conn, data["venue_id"])
+    if member is None:
+        raise Unprocessable(f"no member {data['member_id']}")
+    if venue is None or not venue["active"]:
+        raise Unprocessable(f"no active venue {data['venue_id']}")
+    if principal.role is Role.MEMBER:
+        if principal.member_id != member["id"]:
+            raise Forbidden("a member schedules only its own reception days")
+    elif principal.role not in (Role.STAFF, Role.ADMIN):
+        raise Forbidden("only staff or the member schedule reception days")
+    else:
+        require_manager(principal, venue["org_unit"])
+    if member["status"] != "active":
+        raise Conflict("a member whose term ended holds no reception day")
+    if await storage.overlapping_reception(uow.conn, member["id"], data["starts_at"], data["ends_at"]):
+        raise Conflict("the member already receives the public at that time")
+    row = await storage.insert_reception_day(uow.conn, {**data, "org_unit": venue["org_unit"]})
+    if row is None:
+        raise Conflict("the member already has a reception day starting then", code="duplicate")
+    uow.publish(
+        ReceptionDayScheduled(
+            id=row["id"], member_id=row["member_id"], venue_id=row["venue_id"], org_unit=row["org_unit"],
+            starts_at=row["starts_at"].isoformat(), ends_at=row["ends_at"].isoformat(),
+            capacity=row["capacity"],
+        ),
+        subject=row["id"], org_unit=row["org_unit"],
+    )
+    return dict(row)

@@ -1,0 +1,145 @@
+"""Liaison activities, assessment rules and scores, and the credits other services' events bring."""
+
+from __future__ import annotations
+
+from liaison_shared import orgunits
+from liaison_shared.auth import Principal, Role
+from liaison_shared.contracts.feedback import OpinionRated, OutcomeConverted, ProposalAccepted
+from liaison_shared.contracts.members import ActivityLogged, AssessmentPublished
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Forbidden, NotFound, Unprocessable
+from liaison_shared.events import Envelope
+
+from ..domain.assessment import AssessmentRules, MemberWork, rank_sectors, score
+from ..domain.people import check_committee
+from ..storage import people as people_storage
+from ..storage import registry as registry_storage
+from ..storage import work as storage
+from .registry import require_manager
+
+
+async def log_activity(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    if principal.role is Role.MEMBER:
+        if principal.member_id not in data["member_ids"]:
+            raise Forbidden("a member logs activities it took part in")
+    elif principal.role not in (Role.STAFF, Role.ADMIN) or not (
+        principal.role is Role.ADMIN or principal.covers(data["org_unit"])
+    ):
+        raise Forbidden("only staff of the place or a participating member log an activity")
+    if await registry_storage.org_unit(uow.conn, data["org_unit"]) is None:
+        raise Unprocessable(f"org unit {data['org_unit']} is not registered")
+    for member_id in dict.fromkeys(data["member_ids"]):
+        member = await people_storage.member(uow.conn, member_id)
+        if member is None:
+            raise Unprocessable(f"no member {member_id}")
+        if principal.role is Role.MEMBER and not orgunits.is_within(data["org_unit"], member["org_unit"]):
+            raise Unprocessable("a member's activity takes place under its own committee")
+    data = {**data, "member_ids": list(dict.fromkeys(data["member_ids"])), "logged_by": principal.sub}
+    activity_id = await storage.insert_activity(uow.conn, data)
+    row = await storage.activity(uow.conn, activity_id)
+    uow.publish(
+        ActivityLogged(
+            id=row["id"], type=row["type"], title=row["title"], org_unit=row["org_unit"],
+            occurred_on=row["occurred_on"].isoformat(), member_ids=list(row["member_ids"]),
+            people_reached=row["people_reached"], opinion_ids=list(row["opinion_ids"]),
+        ),
+        subject=row["id"], org_unit=row["org_unit"],
+    )
+    return dict(row)
+
+
+def can_see_activity(principal: Principal, row) -> bool:
+    if principal.role is Role.MEMBER:
+        return principal.member_id in row["member_ids"]
+    if principal.role is Role.DEPARTMENT:
+        return False
+    return principal.role is Role.ADMIN or principal.covers(row["org_unit"])
+
+
+async def save_rules(uow: UnitOfWork, principal: Principal, org_unit: str, year: int, rules: AssessmentRules) -> dict:
+    require_manager(principal, org_unit)
+    check_committee(org_unit)
+    return dict(await storage.insert_rules(uow.conn, org_unit, year, rules.model_dump(), principal.sub))
+
+
+async def rules_for(conn, org_unit: str, year: int) -> dict:
+    """The newest rule set of the year, or the defaults as version 0."""
+    row = await storage.latest_rules(conn, org_unit, year)
+    if row is None:
+        return {"org_unit": org_unit, "year": year, "version": 0, "rules": AssessmentRules(),
+                "created_by": "default", "created_at": None}
+    return {**dict(row), "rules": AssessmentRules.model_validate(row["rules"])}
+
+
+async def compute(conn, org_unit: str, year: int) -> dict:
+    current = await rules_for(conn, org_unit, year)
+    version, rules = current["version"], current["rules"]
+    scores = []
+    for row in await storage.work_of_members(conn, org_unit, year):
+        credits = row["credits"]
+        scores.append(score(MemberWork(
+            member_id=row["member_id"], sector_id=row["sector_id"],
+            activities={k: int(v) for k, v in row["activities"].items()},
+            opinions_taken_in=int(row["opinions"]),
+            proposals_accepted=int(credits.get("proposal_accepted", 0)),
+            outcomes_converted=int(credits.get("outcome_converted", 0)),
+            satisfied_ratings=int(credits.get("satisfied_rating", 0)),
+        ), rules))
+    rankings = rank_sectors(scores, rules)
+    return {
+        "org_unit": org_unit, "year": year, "rule_version": version,
+        "scores": [s.__dict__ for s in sorted(scores, key=lambda s: (-s.total, s.member_id))],
+        "rankings": [r.__dict__ for r in rankings],
+    }
+
+
+async def publish_assessment(uow: UnitOfWork, principal: Principal, org_unit: str, year: int) -> dict:
+    require_manager(principal, org_unit)
+    check_committee(org_unit)
+    result = await compute(uow.conn, org_unit, year)
+    row = await storage.insert_assessment(uow.conn, {**result, "published_by": principal.sub})
+    uow.publish(
+        AssessmentPublished(
+            id=row["id"], org_unit=org_unit, year=year, rule_version=result["rule_version"],
+            members_scored=len(result["scores"]),
+            top_sector_ids=[r["sector_id"] for r in result["rankings"] if r["advanced"]],
+        ),
+        subject=row["id"], org_unit=org_unit,
+    )
+    return dict(row)
+
+
+async def member_score(conn, principal: Principal, member_id: str, year: int) -> dict:
+    member = await people_storage.member(conn, member_id)
+    allowed = member is not None and (
+        principal.member_id == member_id
+        or (principal.role in (Role.STAFF, Role.LEADER) and principal.covers(member["org_unit"]))
+        or principal.role is Role.ADMIN
+    )
+    if not allowed:
+        raise NotFound(f"no member {member_id}")
+    result = await compute(conn, member["org_unit"], year)
+    for entry in result["scores"]:
+        if entry["member_id"] == member_id:
+            return {**entry, "rule_version": result["rule_version"], "year": year}
+    raise NotFound(f"no score for member {member_id} in {year}")
+
+
+# --- credits from other services' events (consumed) ---------------------------------------
+
+
+async def credit_satisfied_rating(uow: UnitOfWork, envelope: Envelope, event: OpinionRated) -> None:
+    if event.rating == "satisfied" and event.member_id:
+        await storage.add_credit(uow.conn, event.member_id, "satisfied_rating", event.opinion_id, envelope.time)
+
+
+async def credit_accepted_proposal(uow: UnitOfWork, envelope: Envelope, event: ProposalAccepted) -> None:
+    for member_id in event.proposer_member_ids:
+        await storage.add_credit(uow.conn, member_id, "proposal_accepted", event.proposal_id, envelope.time)
+
+
+async def credit_converted_outcome(uow: UnitOfWork, envelope: Envelope, event: OutcomeConverted) -> None:
+    for member_id in event.member_ids:
+        await storage.add_credit(
+            uow.conn, member_id, "outcome_converted", f"{event.target.kind}:{event.target.id}", envelope.time
+        )

@@ -1,0 +1,1 @@
+"""schemas of the members service, one module per area."""

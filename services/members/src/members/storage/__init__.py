@@ -1,0 +1,1 @@
+"""storage of the members service, one module per area."""
