@@ -86,19 +86,19 @@ def document(
     channels = doc.setdefault("channels", {})
     operations = doc.setdefault("operations", {})
     for topic, models in consumed.items():
-        channel_key = f"{service}:{topic}"
-        channel = channels.get(channel_key)
-        if channel is None:
-            continue
-        for ref in channel.get("messages", {}).values():
-            messages.pop(ref["$ref"].rsplit("/", 1)[-1], None)
-        channel["messages"] = {}
-        for model in models:
-            name = model.event_type.name
-            messages[name] = _message(name, _add_schema(schemas, model), (model.__doc__ or "").strip())
-            channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
-        if channel_key in operations:
-            operations[channel_key]["messages"] = [
-                {"$ref": f"#/channels/{channel_key}/messages/{m.event_type.name}"} for m in models
-            ]
+        for channel_key, channel in channels.items():
+            if channel.get("address") != topic or not channel_key.startswith(f"{service}:"):
+                continue
+            for ref in channel.get("messages", {}).values():
+                messages.pop(ref["$ref"].rsplit("/", 1)[-1], None)
+            channel["messages"] = {}
+            for model in models:
+                name = model.event_type.name
+                messages[name] = _message(name, _add_schema(schemas, model), (model.__doc__ or "").strip())
+                channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
+            for operation in operations.values():
+                if operation.get("channel", {}).get("$ref") == f"#/channels/{channel_key}":
+                    operation["messages"] = [
+                        {"$ref": f"#/channels/{channel_key}/messages/{m.event_type.name}"} for m in models
+                    ]
     return doc

@@ -92,10 +92,13 @@ class InboxRunner:
         self.settings = settings
         self.service = consumer.service
         self._failures: dict[tuple[str, int, int], int] = {}
-        self.subscribers = []
-        for topic in consumer.topics:
-            subscriber = broker.subscriber(
-                topic,
+        # One subscriber — one group member — for all of the service's topics: several
+        # members of one group per process would only rebalance against each other.
+        topics = consumer.topics
+        self.subscriber = None
+        if topics:
+            self.subscriber = broker.subscriber(
+                *topics,
                 group_id=consumer_group(self.service),
                 ack_policy=AckPolicy.MANUAL,
                 auto_offset_reset="earliest",
@@ -107,11 +110,12 @@ class InboxRunner:
                 # Records are parsed by the envelope, not by FastStream: a record that is
                 # not JSON must reach our handler so that it can be dead-lettered.
                 decoder=_raw_body,
-                title=f"{self.service}:{topic}",
-                description="Handles " + ", ".join(t.name for t in consumer.event_types(topic)),
+                title=f"{self.service}:consumer",
+                description="Handles " + ", ".join(
+                    t.name for topic in topics for t in consumer.event_types(topic)
+                ),
             )
-            subscriber(self._handle_batch)
-            self.subscribers.append(subscriber)
+            self.subscriber(self._handle_batch)
 
     async def _handle_batch(self, body: list, msg: KafkaMessage) -> None:
         """Handle a batch record by record and commit exactly what was done.

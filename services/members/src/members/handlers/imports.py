@@ -42,7 +42,8 @@ async def _sector_id(uow: UnitOfWork, org_unit: str, name: str | None) -> str | 
 
 
 async def _import_org_unit(uow, principal, row):
-    data = OrgUnitIn(**{**row, "duty_contact": _contact(row)}).model_dump(mode="json")
+    contact = _contact(row)  # takes the duty_* columns out of the row
+    data = OrgUnitIn(**row, duty_contact=contact).model_dump(mode="json")
     return await registry.register_org_unit(uow, principal, data)
 
 
