@@ -4,7 +4,6 @@ import time
 
 import httpx
 import pytest
-
 from liaison_shared.devstack import free_port
 from liaison_shared.launcher import Launcher
 from liaison_shared.settings import SERVICES, Settings

@@ -1,5 +1,4 @@
 import pytest
-
 from liaison_shared import db
 
 from .probe import PROBE_MIGRATION, probe_spec

@@ -6,13 +6,10 @@ Its handler records an effect row per event, so a test can count effects exactly
 
 from typing import ClassVar
 
-import pytest
-from pydantic import Field
-
-from liaison_shared import db
 from liaison_shared.events import Event, EventType
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
+from pydantic import Field
 
 PROBE_MIGRATION = """
 -- migrate:up

@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from liaison_shared.events import Envelope, dlq_topic
 from liaison_shared.testing import collect, eventually, header, produce_raw, running
 

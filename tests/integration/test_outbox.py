@@ -5,7 +5,6 @@ import uuid
 from collections import defaultdict
 
 import pytest
-
 from liaison_shared import db
 from liaison_shared.devstack import EmbeddedBroker, free_port
 from liaison_shared.events import Envelope
@@ -16,7 +15,6 @@ from liaison_shared.testing import (
     collect,
     eventually,
     header,
-    make_settings,
     running,
 )
 

@@ -2,7 +2,6 @@ import time
 
 import jwt
 import pytest
-
 from liaison_shared.auth import Principal, Role, TokenVerifier, issue_dev_token
 from liaison_shared.errors import Unauthorized
 from liaison_shared.settings import Settings

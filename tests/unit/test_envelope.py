@@ -1,8 +1,6 @@
 from typing import ClassVar
 
 import pytest
-from pydantic import ValidationError
-
 from liaison_shared.contracts.members import OrgUnitChanged
 from liaison_shared.events import (
     Envelope,
@@ -12,6 +10,7 @@ from liaison_shared.events import (
     UnknownEventType,
     registry,
 )
+from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
 

@@ -1,5 +1,4 @@
 import pytest
-
 from liaison_shared import orgunits
 from liaison_shared.orgunits import Level
 

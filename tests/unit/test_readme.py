@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from liaison_shared.settings import Settings
 
 pytestmark = pytest.mark.unit

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import typer
 
-from .settings import SERVICES, Settings, get_settings
+from .settings import get_settings
 
 app = typer.Typer(help="Operate cppcc-liaison: run, migrate, create topics, issue dev tokens.",
                   no_args_is_help=True, add_completion=False)

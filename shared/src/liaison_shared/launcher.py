@@ -19,7 +19,7 @@ import httpx
 from . import db, registry
 from .devstack import EmbeddedBroker, EmbeddedPostgres, die_with_parent, stop_process
 from .kafka import ensure_topics
-from .settings import SERVICES, Settings
+from .settings import Settings
 
 
 class Launcher:

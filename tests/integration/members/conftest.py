@@ -3,7 +3,6 @@
 import uuid
 
 import pytest_asyncio
-
 from liaison_shared.testing import running, token_for
 
 CITY, PINGLUO, HUINONG = "640200000000", "640221000000", "640205000000"

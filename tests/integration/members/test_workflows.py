@@ -4,8 +4,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from liaison_shared.contracts.feedback import OpinionRated, OutcomeConverted, OutcomeRef, ProposalAccepted
+from liaison_shared.contracts.feedback import (
+    OpinionRated,
+    OutcomeConverted,
+    OutcomeRef,
+    ProposalAccepted,
+)
 from liaison_shared.events import Envelope
 from liaison_shared.testing import collect, eventually, header, produce_raw, token_for
 

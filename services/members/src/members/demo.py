@@ -10,7 +10,6 @@ import random
 from datetime import date, datetime, time, timedelta, timezone
 
 import asyncpg
-
 from liaison_shared.auth import Principal, Role
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict
@@ -182,7 +181,7 @@ async def _load(uow: UnitOfWork, rng: random.Random) -> dict[str, int]:
     start = date.today().replace(day=15)
     for month in range(12):
         day = (start.replace(day=1) + timedelta(days=32 * month)).replace(day=15)
-        for i, (town, room) in enumerate(rooms.items()):
+        for i, room in enumerate(rooms.values()):
             member_id = members[(month * 31 + i * 17) % len(members)][0]
             try:
                 await venues.schedule_reception_day(uow, ADMIN, {

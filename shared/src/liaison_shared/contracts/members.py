@@ -35,10 +35,8 @@ class OrgUnitChanged(Event):
     active: bool = True
 
 
-class DepartmentRegistered(Event):
-    """承办单位 — a government department or handling unit joined the registry."""
-
-    event_type = EventType("members", "department", "registered", 1)
+class DepartmentState(Event):
+    """The full current state of a department (base of its events)."""
 
     id: str = Field(..., description="The department's id, as in /api/v1/departments.")
     name: str = Field(..., examples=["平罗县水务局"])
@@ -47,29 +45,27 @@ class DepartmentRegistered(Event):
     active: bool = True
 
 
-class DepartmentUpdated(Event):
+class DepartmentRegistered(DepartmentState):
+    """承办单位 — a government department or handling unit joined the registry."""
+
+    event_type = EventType("members", "department", "registered", 1)
+
+
+class DepartmentUpdated(DepartmentState):
     """A department's name, unit, duty contact or status changed (the full current state)."""
 
     event_type = EventType("members", "department", "updated", 1)
-
-    id: str
-    name: str
-    org_unit: OrgCode
-    duty_contact: DutyContact | None = None
-    active: bool = True
 
 
 SectorCategory = Literal["cpc", "parties_groups", "professional", "ethnic_religious"]
 
 
-class MemberRegistered(Event):
-    """委员 — a member of a city or county CPPCC committee joined the registry.
+class MemberState(Event):
+    """The full current state of a member (base of its events).
 
     Carries no private contact data: only the public card fields and the ids other
-    services need to route and address (notify asks for contacts on its own terms).
+    services need to route and address.
     """
-
-    event_type = EventType("members", "member", "registered", 1)
 
     id: str
     name: str = Field(..., description="A member's name is public (亮身份).")
@@ -82,20 +78,16 @@ class MemberRegistered(Event):
     contact_points: list[OrgCode] = Field(default_factory=list)
 
 
-class MemberUpdated(Event):
+class MemberRegistered(MemberState):
+    """委员 — a member of a city or county CPPCC committee joined the registry."""
+
+    event_type = EventType("members", "member", "registered", 1)
+
+
+class MemberUpdated(MemberState):
     """A member's profile, sector, committee or status changed (the full current state)."""
 
     event_type = EventType("members", "member", "updated", 1)
-
-    id: str
-    name: str
-    sector_id: str
-    sector_name: str
-    org_unit: OrgCode
-    special_committee_id: str | None = None
-    region: OrgCode | None = None
-    status: Literal["active", "ended"] = "active"
-    contact_points: list[OrgCode] = Field(default_factory=list)
 
 
 class MemberAssigned(Event):

@@ -7,12 +7,11 @@ whole import is rolled back.
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import ApiError, Unprocessable
+from pydantic import ValidationError
 
 from ..domain.csv_rows import VENUE_KIND_NAMES, parse, split_list
 from ..schemas.people import MemberIn

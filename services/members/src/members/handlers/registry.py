@@ -19,8 +19,8 @@ from liaison_shared.contracts.members import (
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
-from ..storage import registry as storage
 from ..domain.registry import plan_org_unit
+from ..storage import registry as storage
 
 
 def _contact_columns(contact: dict | None) -> dict[str, Any]:

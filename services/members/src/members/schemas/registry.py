@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
-
 from liaison_shared.contracts.common import OrgCode
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 
 class Strict(BaseModel):

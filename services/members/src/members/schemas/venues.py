@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
-
 from liaison_shared.contracts.common import OrgCode
+from pydantic import BaseModel, Field, model_validator
 
 from .registry import Strict
 

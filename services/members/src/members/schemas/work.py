@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
 from liaison_shared.contracts.common import OrgCode
+from pydantic import BaseModel, Field
 
 from ..domain.assessment import AssessmentRules
 from .registry import Strict

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import asyncpg
-
 from liaison_shared.db import fetch_page
 
 ORG_UNIT_COLUMNS = (
