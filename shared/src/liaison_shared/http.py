@@ -30,7 +30,9 @@ def error_body(code: str, message: str, **extra) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        if "retry_after" in error.details:
+            headers["Retry-After"] = str(error.details["retry_after"])
         return JSONResponse(
             error_body(error.code, error.message, **error.details), error.status, headers=headers
         )

@@ -34,6 +34,7 @@ from .inbox import EventConsumer, InboxRunner
 from .kafka import faststream_security
 from .logs import configure_logging
 from .outbox import AfterPublish, OutboxRelay
+from .ratelimit import RateLimit
 from .settings import ServiceName, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
+    app.state.public_limit = RateLimit(settings.public_rate_limit_per_minute)
     install_error_handlers(app)
     for router in spec.routers:
         app.include_router(router, prefix="/api/v1")

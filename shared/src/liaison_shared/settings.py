@@ -77,6 +77,23 @@ class Settings(BaseSettings):
         description="HS256 key of development tokens (`make token`); ignored with a JWKS URL.",
     )
 
+    # --- Feedback ------------------------------------------------------------------------
+    deadline_normal_days: int = Field(15, ge=1, description="Working days to reply, normal cases.")
+    deadline_urgent_days: int = Field(3, ge=1, description="Working days to reply, 急事快议.")
+    return_window_days: int = Field(
+        3, ge=1, description="Working days in which a department may return a wrong assignment."
+    )
+    public_rate_limit_per_minute: int = Field(
+        30, ge=1, description="Public submissions and ratings per client address and minute."
+    )
+
+    # --- Personal data ---------------------------------------------------------------
+    data_master_key: SecretStr = Field(
+        SecretStr("ZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS0zMi1ieXRlcyE="),
+        description="Base64 of 32 bytes that wrap every data subject's key (AES-GCM). "
+        "The default is for development only.",
+    )
+
     # --- HTTP --------------------------------------------------------------------------
     http_host: str = "127.0.0.1"
     members_port: int = 8001

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from liaison_shared import projections
+from liaison_shared.contracts import feedback as events
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
 import feedback
+
+from .api import opinions
 
 
 def spec() -> ServiceSpec:
@@ -17,6 +20,13 @@ def spec() -> ServiceSpec:
         package="feedback",
         title="feedback",
         description=feedback.__doc__ or "",
+        routers=[opinions.router],
+        publishes=[
+            events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
+            events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,
+            events.OpinionReplied, events.OpinionRated, events.OpinionSupervised,
+            events.OpinionMerged, events.OpinionClosed, events.OutcomeConverted,
+        ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
     )

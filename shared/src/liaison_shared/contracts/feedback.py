@@ -1,7 +1,7 @@
-"""Events of the feedback service that other services consume.
+"""Events of the feedback service: opinions, proposals and conversions.
 
-Only the events whose consumers exist so far are declared here; the feedback service
-adds the rest of its events (CONTRACT.md) with its own domain.
+No event carries a citizen's name, phone or address: ``subject_id`` is a pseudonymous id
+of the submitter, and ``contact_consented`` tells whether they may be reached.
 """
 
 from __future__ import annotations
@@ -20,6 +20,131 @@ OutcomeKind = Literal[
 ]
 
 
+Urgency = Literal["normal", "urgent"]
+Channel = Literal["online", "reception_day", "visit", "contact_point", "hotline", "consultation"]
+
+
+class OpinionSubmitted(Event):
+    """群众意见受理 — an opinion was handed in and has a case."""
+
+    event_type = EventType("feedback", "opinion", "submitted", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    channel: Channel
+    category: str | None = None
+    urgency: Urgency = "normal"
+    member_id: str | None = None
+    venue_id: str | None = None
+    subject_id: str | None = Field(None, description="Pseudonymous id of the submitter.")
+    contact_consented: bool = False
+
+
+class OpinionAnswered(Event):
+    """当场答复 — answered on the spot."""
+
+    event_type = EventType("feedback", "opinion", "answered", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    subject_id: str | None = None
+
+
+class OpinionAssigned(Event):
+    """交办 — sent to departments with a reply deadline."""
+
+    event_type = EventType("feedback", "opinion", "assigned", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    handling_unit: OrgCode
+    department_ids: list[str]
+    lead_department_id: str
+    deadline: str = Field(..., description="YYYY-MM-DD, China time")
+    urgency: Urgency = "normal"
+
+
+class OpinionEscalated(Event):
+    """上报 — handed up to the parent level."""
+
+    event_type = EventType("feedback", "opinion", "escalated", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    from_unit: OrgCode
+    to_unit: OrgCode
+    reason: str
+
+
+class OpinionReturned(Event):
+    """退单 — a department returned a wrong assignment."""
+
+    event_type = EventType("feedback", "opinion", "returned", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    handling_unit: OrgCode
+    department_id: str
+    reason: str
+
+
+class OpinionDeadlineExtended(Event):
+    """延期 — staff approved a department's request for more time."""
+
+    event_type = EventType("feedback", "opinion", "deadline_extended", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    department_id: str
+    deadline: str
+
+
+class OpinionReplied(Event):
+    """已答复 — every department the case went to has answered."""
+
+    event_type = EventType("feedback", "opinion", "replied", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    department_ids: list[str]
+    on_time: bool
+    subject_id: str | None = None
+    contact_consented: bool = False
+
+
+class OpinionSupervised(Event):
+    """督办 — supervision recorded against a case."""
+
+    event_type = EventType("feedback", "opinion", "supervised", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    handling_unit: OrgCode
+    form: str
+
+
+class OpinionMerged(Event):
+    """合并 — a duplicate was folded into another case; the people behind it add up."""
+
+    event_type = EventType("feedback", "opinion", "merged", 1)
+
+    opinion_id: str
+    into: str
+    org_unit: OrgCode
+    people_count: int
+
+
+class OpinionClosed(Event):
+    """办结 — the case is closed."""
+
+    event_type = EventType("feedback", "opinion", "closed", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    final_status: str
+    rating: Rating | None = None
+
+
 class OpinionRated(Event):
     """群众评价 — the submitter (or staff, for a phone rating) rated the answer."""
 
@@ -29,6 +154,8 @@ class OpinionRated(Event):
     org_unit: OrgCode
     rating: Rating
     member_id: str | None = Field(None, description="The member who took the opinion in, if any.")
+    reopened: bool = Field(False, description="Unsatisfied for the first time: back to handling.")
+    supervised: bool = Field(False, description="Unsatisfied again: now under supervision (督办).")
 
 
 class ProposalAccepted(Event):

@@ -1,0 +1,141 @@
+"""Routes of opinions: public intake, tracking and rating; staff and department actions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.errors import NotFound
+from liaison_shared.paging import Page, PageParams, page_params
+from liaison_shared.ratelimit import public_limit
+from liaison_shared.service import runtime_of
+
+from ..domain.opinion import mask_name, mask_phone
+from ..handlers import actions, intake
+from ..schemas.opinions import (
+    ActionIn,
+    AssignmentOut,
+    HistoryOut,
+    OpinionCreated,
+    OpinionDetail,
+    OpinionIn,
+    OpinionOut,
+    PublicAnswer,
+    RatingIn,
+    TrackOut,
+)
+from ..storage import opinions as storage
+
+router = APIRouter()
+readers = require_roles(Role.STAFF, Role.LEADER, Role.DEPARTMENT, Role.ADMIN)
+staff = require_roles(Role.STAFF, Role.ADMIN)
+
+
+async def _opinion_out(request: Request, row, principal: Principal, departments: set[str], model=OpinionOut, **extra):
+    """Personal data in clear only for staff handling the case and its departments; masked elsewhere."""
+    submitter = await intake.reveal_submitter(runtime_of(request).pool, runtime_of(request).settings,
+                                              row["subject_id"])
+    handles = principal.role is Role.ADMIN or (
+        principal.role is Role.STAFF and principal.covers(row["handling_unit"])
+    ) or (principal.role is Role.DEPARTMENT and principal.dept in departments)
+    name = submitter.name if submitter else None
+    phone = submitter.phone if submitter else None
+    if not handles:
+        name, phone = mask_name(name), mask_phone(phone)
+    values = {k: row[k] for k in OpinionOut.model_fields if k in row.keys()}
+    return model(**values, submitter_name=name, submitter_phone=phone, **extra)
+
+
+@router.post("/opinions", response_model=OpinionCreated, status_code=201, tags=["opinions"],
+             summary="Hand in an opinion (public); answers a tracking code",
+             dependencies=[Depends(public_limit)])
+async def submit_opinion(request: Request, body: OpinionIn) -> OpinionCreated:
+    runtime = runtime_of(request)
+    async with runtime.uow() as uow:
+        created = await intake.submit(uow, runtime.settings, body.model_dump())
+    return OpinionCreated(**created)
+
+
+@router.get("/opinions", response_model=Page[OpinionOut], tags=["opinions"],
+            summary="Cases of the caller's subtree, or assigned to the caller's department")
+async def list_opinions(
+    request: Request, page: PageParams = Depends(page_params), status: str | None = None,
+    principal: Principal = Depends(readers),
+) -> Page[OpinionOut]:
+    department = principal.dept if principal.role is Role.DEPARTMENT else None
+    pattern = None if principal.role in (Role.DEPARTMENT, Role.ADMIN) else principal.subtree_pattern
+    rows, total = await storage.opinions_page(
+        runtime_of(request).pool, pattern=pattern, department_id=department, status=status,
+        limit=page.limit, offset=page.offset,
+    )
+    # Lists never show personal data in clear, whoever asks.
+    items = [await _opinion_out(request, r, Principal("list", Role.LEADER, r["org_unit"]), set()) for r in rows]
+    return Page(items=items, total=total)
+
+
+@router.get("/opinions/{opinion_id}", response_model=OpinionDetail, tags=["opinions"])
+async def get_opinion(request: Request, opinion_id: str, principal: Principal = Depends(readers)) -> OpinionDetail:
+    pool = runtime_of(request).pool
+    row = await storage.opinion(pool, opinion_id)
+    assignments = await storage.assignments(pool, opinion_id) if row else []
+    departments = {a["department_id"] for a in assignments}
+    if row is None or not actions.can_read(principal, row, departments):
+        raise NotFound(f"no opinion {opinion_id}")
+    return await _opinion_out(
+        request, row, principal, departments, model=OpinionDetail,
+        assignments=[AssignmentOut(**dict(a)) for a in assignments],
+        history=[HistoryOut(**dict(h)) for h in await storage.history(pool, opinion_id)],
+    )
+
+
+@router.post("/opinions/{opinion_id}/actions", response_model=OpinionDetail, tags=["opinions"],
+             summary="Triage: answer, assign, escalate, convert, merge, return, extend, reply, rate, supervise, close")
+async def act_on_opinion(
+    request: Request, opinion_id: str, body: ActionIn, principal: Principal = Depends(current_principal)
+) -> OpinionDetail:
+    runtime = runtime_of(request)
+    async with runtime.uow() as uow:
+        await actions.act(uow, runtime.settings, principal, opinion_id, body.model_dump(exclude_none=True))
+    return await get_opinion(request, opinion_id, principal)
+
+
+@router.delete("/opinions/{opinion_id}/submitter", status_code=204, tags=["opinions"],
+               summary="Erase the submitter's personal data (PIPL); the case and its history stay")
+async def erase_submitter(request: Request, opinion_id: str, principal: Principal = Depends(staff)) -> Response:
+    async with runtime_of(request).uow() as uow:
+        row = await storage.opinion(uow.conn, opinion_id, for_update=True)
+        if row is None or not (principal.role is Role.ADMIN or principal.covers(row["handling_unit"])):
+            raise NotFound(f"no opinion {opinion_id}")
+        if row["subject_id"] is not None:
+            await storage.erase_submitter(uow.conn, row["subject_id"])
+            await storage.record(uow.conn, opinion_id, **actions.who(principal), action="erase_submitter",
+                                 from_status=row["status"], to_status=row["status"])
+    return Response(status_code=204)
+
+
+@router.get("/track/{code}", response_model=TrackOut, tags=["tracking"],
+            summary="Status and answers of a case by its tracking code (public)")
+async def track(request: Request, code: str) -> TrackOut:
+    pool = runtime_of(request).pool
+    row = await storage.opinion_by_code(pool, code)
+    if row is None:
+        raise NotFound("no case with this tracking code")
+    answers = []
+    if row["answer"]:
+        answers.append(PublicAnswer(kind="on_the_spot", text=row["answer"], at=None))
+    answers += [
+        PublicAnswer(kind="department", text=a["reply"], at=a["replied_at"])
+        for a in await storage.assignments(pool, row["id"]) if a["reply"]
+    ]
+    return TrackOut(tracking_code=row["tracking_code"], status=row["status"], created_at=row["created_at"],
+                    deadline=row["deadline"], answers=answers, rating=row["rating"],
+                    can_rate=row["status"] in ("answered", "replied"))
+
+
+@router.post("/track/{code}/rating", response_model=TrackOut, tags=["tracking"],
+             summary="Rate the answer (public); allowed once an answer exists",
+             dependencies=[Depends(public_limit)])
+async def rate_by_code(request: Request, code: str, body: RatingIn) -> TrackOut:
+    runtime = runtime_of(request)
+    async with runtime.uow() as uow:
+        await actions.rate_by_code(uow, runtime.settings, code, body.rating, body.comment)
+    return await track(request, code)

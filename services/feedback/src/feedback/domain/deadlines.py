@@ -1,0 +1,45 @@
+"""办理答复期限 — reply deadlines counted in working days (China time).
+
+Working days come from the official calendar where one is known (the ``chinese-calendar``
+package: weekends, public holidays and the adjusted working weekends); for a year it
+does not know, Monday–Friday, and the answer says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: date
+    calendar_known: bool  # False: counted Monday–Friday for a year with no official schedule
+
+
+def today_in_china(now: datetime | None = None) -> date:
+    return (now or datetime.now(CHINA)).astimezone(CHINA).date()
+
+
+def _is_workday(day: date) -> tuple[bool, bool]:
+    """(working day?, from the official calendar?)"""
+    try:
+        import chinese_calendar
+
+        return chinese_calendar.is_workday(day), True
+    except (NotImplementedError, ImportError):
+        return day.weekday() < 5, False
+
+
+def add_working_days(start: date, days: int) -> Deadline:
+    """The date ``days`` working days after ``start``."""
+    current, counted, known = start, 0, True
+    while counted < days:
+        current += timedelta(days=1)
+        workday, official = _is_workday(current)
+        known = known and official
+        if workday:
+            counted += 1
+    return Deadline(current, known)

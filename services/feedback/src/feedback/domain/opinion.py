@@ -1,0 +1,110 @@
+"""群众意见 — an opinion handed in by a member of the public, and the rules of its triage.
+
+The case moves through a small state machine. Each action names the states it is
+allowed in and who may take it; anything else is refused with a clear reason (409).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from liaison_shared.errors import Conflict, Forbidden
+
+
+class Status(str, Enum):
+    RECEIVED = "received"        # 已受理: waiting for triage at its handling unit
+    ANSWERED = "answered"        # 当场答复: answered on the spot
+    ASSIGNED = "assigned"        # 交办: with one or more departments, a deadline running
+    REPLIED = "replied"          # 已答复: every department answered
+    RATED = "rated"              # 已评价: the submitter was satisfied (or basically)
+    SUPERVISED = "supervised"    # 督办: unsatisfied after a reopening
+    CONVERTED = "converted"      # 已转化: became a proposal, report, speech or topic
+    MERGED = "merged"            # 已合并: folded into another case
+    CLOSED = "closed"            # 已办结
+
+
+class Actor(str, Enum):
+    STAFF = "staff"              # staff of the handling unit or of a unit above it
+    DEPARTMENT = "department"    # a department the case is assigned to
+    PUBLIC = "public"            # the submitter, by tracking code
+
+
+Rating = str  # satisfied | basically_satisfied | unsatisfied
+
+OPEN = {Status.RECEIVED, Status.ASSIGNED, Status.ANSWERED, Status.REPLIED, Status.SUPERVISED}
+
+
+@dataclass(frozen=True)
+class Rule:
+    states: frozenset[Status]
+    actors: frozenset[Actor]
+
+
+def _rule(states, actors) -> Rule:
+    return Rule(frozenset(states), frozenset(actors))
+
+
+S, D = Actor.STAFF, Actor.DEPARTMENT
+RULES: dict[str, Rule] = {
+    "answer_on_spot": _rule({Status.RECEIVED}, {S}),
+    "assign": _rule({Status.RECEIVED}, {S}),
+    "escalate": _rule({Status.RECEIVED}, {S}),
+    "convert": _rule({Status.RECEIVED, Status.ANSWERED, Status.REPLIED, Status.RATED}, {S}),
+    "merge": _rule({Status.RECEIVED}, {S}),
+    "return": _rule({Status.ASSIGNED}, {D}),
+    "extend": _rule({Status.ASSIGNED}, {S, D}),
+    "reply": _rule({Status.ASSIGNED}, {D}),
+    "rate": _rule({Status.ANSWERED, Status.REPLIED}, {S, Actor.PUBLIC}),
+    "supervise": _rule({Status.ASSIGNED, Status.SUPERVISED, Status.REPLIED}, {S}),
+    "close": _rule({Status.RECEIVED, Status.ANSWERED, Status.REPLIED, Status.RATED,
+                    Status.SUPERVISED, Status.CONVERTED}, {S}),
+}
+
+ACTIONS = tuple(RULES)
+
+
+def check(action: str, status: Status, actor: Actor) -> None:
+    """Refuse an action the current state or the actor does not allow."""
+    rule = RULES[action]
+    if actor not in rule.actors:
+        raise Forbidden(f"{actor.value} may not {action.replace('_', ' ')} a case")
+    if status not in rule.states:
+        allowed = ", ".join(sorted(s.value for s in rule.states))
+        raise Conflict(
+            f"cannot {action.replace('_', ' ')} a case that is {status.value}; allowed when: {allowed}",
+            code="illegal_transition",
+        )
+
+
+def after_rating(rating: Rating, reopened_before: bool, had_departments: bool) -> Status:
+    """满意 closes the loop; 不满意 reopens once (back to its departments), then 督办."""
+    if rating != "unsatisfied":
+        return Status.RATED
+    if reopened_before:
+        return Status.SUPERVISED
+    return Status.ASSIGNED if had_departments else Status.RECEIVED
+
+
+def after_department_change(active: int, replied: int) -> Status:
+    """Where an assigned case stands once a department replied or returned it."""
+    if active == 0:
+        return Status.REPLIED if replied else Status.RECEIVED
+    return Status.ASSIGNED
+
+
+def mask_name(name: str | None) -> str | None:
+    """张三 → 张*, 欧阳修 → 欧**: enough to recognise, not to identify."""
+    if not name:
+        return None
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """13812345678 → 138****5678."""
+    if not phone:
+        return None
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

@@ -1,0 +1,1 @@
+"""Commands of the feedback service, one module per area."""

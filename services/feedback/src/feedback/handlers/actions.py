@@ -1,0 +1,318 @@
+"""Triage actions on a case (CONTRACT.md): each checks the state machine, changes the case,
+records who did what and why in its history, and publishes what happened."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from liaison_shared import orgunits
+from liaison_shared.auth import Principal, Role
+from liaison_shared.contracts import feedback as events
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from liaison_shared.settings import Settings
+
+from ..domain import opinion as rules
+from ..domain.deadlines import add_working_days, today_in_china
+from ..domain.opinion import Actor, Status
+from ..storage import opinions as storage
+
+CONVERSION_TARGETS = {"proposal", "public_opinion_report", "special_report", "plenary_speech", "topic"}
+SUPERVISION_FORMS = {"督办", "专题视察", "电视问政", "专项评议", "协商监督建议书"}
+
+
+def actor_of(principal: Principal, case, active_departments: set[str]) -> Actor:
+    """Who the caller is to this case — or 404 when the case is not theirs to see."""
+    if principal.role in (Role.STAFF, Role.ADMIN) and (
+        principal.role is Role.ADMIN or principal.covers(case["handling_unit"])
+    ):
+        return Actor.STAFF
+    if principal.role is Role.DEPARTMENT and principal.dept in active_departments:
+        return Actor.DEPARTMENT
+    if can_read(principal, case, active_departments):
+        raise Forbidden("you may read this case but not act on it")
+    raise NotFound(f"no opinion {case['id']}")
+
+
+def can_read(principal: Principal, case, departments: set[str]) -> bool:
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.DEPARTMENT:
+        return principal.dept in departments
+    if principal.role in (Role.STAFF, Role.LEADER):
+        return principal.covers(case["handling_unit"]) or principal.covers(case["org_unit"])
+    return False
+
+
+def default_deadline(settings: Settings, urgency: str, start: date | None = None) -> date:
+    days = settings.deadline_urgent_days if urgency == "urgent" else settings.deadline_normal_days
+    return add_working_days(start or today_in_china(), days).due
+
+
+async def act(uow: UnitOfWork, settings: Settings, principal: Principal, opinion_id: str, body: dict) -> dict:
+    case = await storage.opinion(uow.conn, opinion_id, for_update=True)
+    if case is None:
+        raise NotFound(f"no opinion {opinion_id}")
+    round_ = await storage.current_round(uow.conn, opinion_id)
+    current = [a for a in await storage.assignments(uow.conn, opinion_id) if a["round"] == round_]
+    active = {a["department_id"] for a in current if a["state"] == "active"}
+    actor = actor_of(principal, case, {a["department_id"] for a in current} | active)
+    if actor is Actor.DEPARTMENT and principal.dept not in active:
+        raise Conflict("this department has no open assignment on the case", code="illegal_transition")
+    action = body["action"]
+    rules.check(action, Status(case["status"]), actor)
+    handler = ACTIONS[action]
+    new_status, detail = await handler(uow, settings, principal, case, body, current, round_)
+    await storage.update_opinion(uow.conn, opinion_id, {"status": new_status.value} | (
+        {"closed_at": _now()} if new_status is Status.CLOSED else {}
+    ))
+    await storage.record(uow.conn, opinion_id, **who(principal), action=action,
+                         from_status=case["status"], to_status=new_status.value, detail=detail)
+    return dict(await storage.opinion(uow.conn, opinion_id))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def who(principal: Principal) -> dict:
+    """The actor columns of a history row."""
+    return {"actor_sub": principal.sub, "actor_role": principal.role.value, "actor_org": principal.org}
+
+
+# --- the actions ---------------------------------------------------------------------------------
+
+
+async def answer_on_spot(uow, settings, principal, case, body, current, round_):
+    text = _text(body, "text")
+    await storage.update_opinion(uow.conn, case["id"], {"answer": text})
+    uow.publish(events.OpinionAnswered(opinion_id=case["id"], org_unit=case["org_unit"],
+                                       subject_id=_subject(case)),
+                subject=case["id"], org_unit=case["org_unit"])
+    return Status.ANSWERED, {"text": text}
+
+
+async def assign(uow, settings, principal, case, body, current, round_):
+    department_ids = list(dict.fromkeys(body.get("department_ids") or []))
+    if not department_ids:
+        raise Unprocessable("assign needs department_ids")
+    for department_id in department_ids:
+        if not await storage.department_exists(uow.conn, department_id):
+            raise Unprocessable(f"unknown department {department_id}")
+    deadline = deadline_from(body) or default_deadline(settings, case["urgency"])
+    if deadline <= today_in_china():
+        raise Unprocessable("the deadline must be after today")
+    lead = department_ids[0]
+    await storage.insert_assignments(uow.conn, case["id"], department_ids, lead, deadline, round_ + 1)
+    await storage.update_opinion(uow.conn, case["id"], {"deadline": deadline})
+    uow.publish(events.OpinionAssigned(
+        opinion_id=case["id"], org_unit=case["org_unit"], handling_unit=case["handling_unit"],
+        department_ids=department_ids, lead_department_id=lead, deadline=deadline.isoformat(),
+        urgency=case["urgency"]), subject=case["id"], org_unit=case["org_unit"])
+    return Status.ASSIGNED, {"department_ids": department_ids, "deadline": deadline.isoformat()}
+
+
+async def escalate(uow, settings, principal, case, body, current, round_):
+    reason = _text(body, "reason")
+    parent = orgunits.parent_of(case["handling_unit"])
+    if parent is None:
+        raise Conflict("the city is the top level: there is nowhere to escalate to", code="illegal_transition")
+    await storage.update_opinion(uow.conn, case["id"], {"handling_unit": parent})
+    uow.publish(events.OpinionEscalated(opinion_id=case["id"], org_unit=case["org_unit"],
+                                        from_unit=case["handling_unit"], to_unit=parent, reason=reason),
+                subject=case["id"], org_unit=case["org_unit"])
+    return Status.RECEIVED, {"from": case["handling_unit"], "to": parent, "reason": reason}
+
+
+async def convert(uow, settings, principal, case, body, current, round_):
+    target = body.get("target")
+    if target not in CONVERSION_TARGETS:
+        raise Unprocessable(f"target is one of {', '.join(sorted(CONVERSION_TARGETS))}")
+    target_id = str(uuid.uuid4())
+    await storage.update_opinion(uow.conn, case["id"], {"converted_to": {"kind": target, "id": target_id}})
+    uow.publish(events.OutcomeConverted(
+        source=events.OutcomeRef(kind="opinion", id=case["id"]),
+        target=events.OutcomeRef(kind=target, id=target_id), org_unit=case["org_unit"],
+        member_ids=[case["member_id"]] if case["member_id"] else []),
+        subject=case["id"], org_unit=case["org_unit"])
+    return Status.CONVERTED, {"target": {"kind": target, "id": target_id}}
+
+
+async def merge(uow, settings, principal, case, body, current, round_):
+    into_id = str(body.get("into") or "")
+    if into_id == case["id"]:
+        raise Unprocessable("a case cannot be merged into itself")
+    into = await storage.opinion(uow.conn, into_id, for_update=True)
+    if into is None or not (principal.role is Role.ADMIN or principal.covers(into["handling_unit"])):
+        raise Unprocessable(f"no open case {into_id} in your scope to merge into")
+    if into["status"] in (Status.MERGED.value, Status.CLOSED.value):
+        raise Conflict(f"case {into_id} is {into['status']}", code="illegal_transition")
+    people = into["people_count"] + case["people_count"]
+    await storage.update_opinion(uow.conn, into_id, {"people_count": people})
+    await storage.update_opinion(uow.conn, case["id"], {"merged_into": uuid.UUID(into_id)})
+    await storage.record(uow.conn, into_id, **who(principal), action="merged_in",
+                         from_status=into["status"], to_status=into["status"],
+                         detail={"from": case["id"], "people_count": people})
+    uow.publish(events.OpinionMerged(opinion_id=case["id"], into=into_id, org_unit=case["org_unit"],
+                                     people_count=people), subject=case["id"], org_unit=case["org_unit"])
+    return Status.MERGED, {"into": into_id, "people_count": people}
+
+
+async def return_(uow, settings, principal, case, body, current, round_):
+    reason = _text(body, "reason")
+    mine = next(a for a in current if a["department_id"] == principal.dept)
+    window_end = add_working_days(mine["assigned_at"].date(), settings.return_window_days).due
+    if today_in_china() > window_end:
+        raise Conflict(f"the return window closed on {window_end.isoformat()}", code="illegal_transition")
+    await storage.set_assignment(uow.conn, case["id"], principal.dept, round_, state="returned",
+                                 return_reason=reason)
+    uow.publish(events.OpinionReturned(opinion_id=case["id"], org_unit=case["org_unit"],
+                                       handling_unit=case["handling_unit"], department_id=principal.dept,
+                                       reason=reason), subject=case["id"], org_unit=case["org_unit"])
+    return await _after_department_change(uow, case, round_), {"department_id": principal.dept, "reason": reason}
+
+
+async def extend(uow, settings, principal, case, body, current, round_):
+    if principal.role is Role.DEPARTMENT:
+        days = body.get("days")
+        if not isinstance(days, int) or not 1 <= days <= 60:
+            raise Unprocessable("days is a whole number of working days from 1 to 60")
+        if await storage.pending_extension(uow.conn, case["id"], principal.dept):
+            raise Conflict("an extension request is already waiting for a decision")
+        request_id = await storage.insert_extension(uow.conn, case["id"], principal.dept, days, _text(body, "reason"))
+        return Status.ASSIGNED, {"request": request_id, "days": days, "reason": body["reason"]}
+    decision = body.get("decision")
+    if decision not in ("approve", "refuse"):
+        raise Unprocessable("staff answer an extension request with decision approve or refuse")
+    pending = await storage.pending_extension(uow.conn, case["id"])
+    if pending is None:
+        raise Conflict("no extension request is waiting", code="illegal_transition")
+    await storage.decide_extension(uow.conn, pending["id"], "approved" if decision == "approve" else "refused",
+                                   principal.sub)
+    detail = {"request": pending["id"], "decision": decision}
+    if decision == "approve":
+        mine = next(a for a in current if a["department_id"] == pending["department_id"])
+        deadline = add_working_days(mine["deadline"], pending["days"]).due
+        await storage.set_assignment(uow.conn, case["id"], pending["department_id"], round_, deadline=deadline)
+        await storage.update_opinion(uow.conn, case["id"], {"deadline": max(deadline, case["deadline"])})
+        uow.publish(events.OpinionDeadlineExtended(opinion_id=case["id"], org_unit=case["org_unit"],
+                                                   department_id=pending["department_id"],
+                                                   deadline=deadline.isoformat()),
+                    subject=case["id"], org_unit=case["org_unit"])
+        detail["deadline"] = deadline.isoformat()
+    return Status.ASSIGNED, detail
+
+
+async def reply(uow, settings, principal, case, body, current, round_):
+    text = _text(body, "text")
+    await storage.set_assignment(uow.conn, case["id"], principal.dept, round_, state="replied",
+                                 reply=text, replied_at=_now())
+    status = await _after_department_change(uow, case, round_)
+    if status is Status.REPLIED:
+        done = [a for a in await storage.assignments(uow.conn, case["id"]) if a["round"] == round_]
+        replied = [a for a in done if a["state"] == "replied"]
+        on_time = all(a["replied_at"].date() <= a["deadline"] for a in replied)
+        uow.publish(events.OpinionReplied(
+            opinion_id=case["id"], org_unit=case["org_unit"], department_ids=[a["department_id"] for a in replied],
+            on_time=on_time, subject_id=_subject(case), contact_consented=case["subject_id"] is not None),
+            subject=case["id"], org_unit=case["org_unit"])
+    return status, {"department_id": principal.dept, "text": text}
+
+
+async def rate(uow, settings, principal, case, body, current, round_):
+    return await apply_rating(uow, settings, case, body.get("rating"), body.get("comment"), round_, current)
+
+
+async def rate_by_code(uow: UnitOfWork, settings: Settings, code: str, rating: str, comment: str | None) -> dict:
+    """The submitter's own rating, by tracking code (public)."""
+    case = await storage.opinion_by_code(uow.conn, code, for_update=True)
+    if case is None:
+        raise NotFound("no case with this tracking code")
+    rules.check("rate", Status(case["status"]), Actor.PUBLIC)
+    round_ = await storage.current_round(uow.conn, case["id"])
+    current = [a for a in await storage.assignments(uow.conn, case["id"]) if a["round"] == round_]
+    status, detail = await apply_rating(uow, settings, case, rating, comment, round_, current)
+    await storage.update_opinion(uow.conn, case["id"], {"status": status.value})
+    await storage.record(uow.conn, case["id"], actor_sub="public", actor_role="public", actor_org=None,
+                         action="rate", from_status=case["status"], to_status=status.value, detail=detail)
+    return dict(await storage.opinion(uow.conn, case["id"]))
+
+
+async def apply_rating(uow, settings, case, rating, comment, round_, current):
+    if rating not in ("satisfied", "basically_satisfied", "unsatisfied"):
+        raise Unprocessable("rating is satisfied, basically_satisfied or unsatisfied")
+    had_departments = bool(current)
+    status = rules.after_rating(rating, case["reopened"], had_departments)
+    changes = {"rating": rating, "rating_comment": (comment or None)}
+    if status is Status.ASSIGNED:  # reopened once: back to the same departments, a new deadline
+        deadline = default_deadline(settings, case["urgency"])
+        departments = [a["department_id"] for a in current if a["state"] == "replied"] or \
+            [a["department_id"] for a in current]
+        lead = next((a["department_id"] for a in current if a["lead"]), departments[0])
+        await storage.insert_assignments(uow.conn, case["id"], departments, lead, deadline, round_ + 1)
+        changes |= {"reopened": True, "deadline": deadline}
+    elif status is Status.RECEIVED:
+        changes |= {"reopened": True}
+    await storage.update_opinion(uow.conn, case["id"], changes)
+    uow.publish(events.OpinionRated(
+        opinion_id=case["id"], org_unit=case["org_unit"], rating=rating, member_id=case["member_id"],
+        reopened=status in (Status.ASSIGNED, Status.RECEIVED), supervised=status is Status.SUPERVISED),
+        subject=case["id"], org_unit=case["org_unit"])
+    return status, {"rating": rating, "comment": comment}
+
+
+async def supervise(uow, settings, principal, case, body, current, round_):
+    form = body.get("form") or "督办"
+    if form not in SUPERVISION_FORMS:
+        raise Unprocessable(f"form is one of {', '.join(sorted(SUPERVISION_FORMS))}")
+    await storage.insert_supervision(uow.conn, case["id"], form, body.get("note"), principal.sub)
+    uow.publish(events.OpinionSupervised(opinion_id=case["id"], org_unit=case["org_unit"],
+                                         handling_unit=case["handling_unit"], form=form),
+                subject=case["id"], org_unit=case["org_unit"])
+    return Status(case["status"]), {"form": form, "note": body.get("note")}
+
+
+async def close(uow, settings, principal, case, body, current, round_):
+    uow.publish(events.OpinionClosed(opinion_id=case["id"], org_unit=case["org_unit"],
+                                     final_status=case["status"], rating=case["rating"]),
+                subject=case["id"], org_unit=case["org_unit"])
+    return Status.CLOSED, {"reason": body.get("reason")}
+
+
+ACTIONS = {
+    "answer_on_spot": answer_on_spot, "assign": assign, "escalate": escalate, "convert": convert,
+    "merge": merge, "return": return_, "extend": extend, "reply": reply, "rate": rate,
+    "supervise": supervise, "close": close,
+}
+
+
+async def _after_department_change(uow, case, round_) -> Status:
+    current = [a for a in await storage.assignments(uow.conn, case["id"]) if a["round"] == round_]
+    active = sum(1 for a in current if a["state"] == "active")
+    replied = sum(1 for a in current if a["state"] == "replied")
+    return rules.after_department_change(active, replied)
+
+
+def _text(body: dict, field: str) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise Unprocessable(f"{field} is required")
+    if len(value) > 10_000:
+        raise Unprocessable(f"{field} is longer than 10000 characters")
+    return value.strip()
+
+
+def _subject(case) -> str | None:
+    return str(case["subject_id"]) if case["subject_id"] else None
+
+
+def deadline_from(body: dict) -> date | None:
+    value = body.get("deadline")
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise Unprocessable("deadline is a date, YYYY-MM-DD") from None
+

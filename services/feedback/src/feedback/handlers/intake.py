@@ -1,0 +1,79 @@
+"""Intake (受理): a public opinion becomes a case with an unguessable tracking code."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from liaison_shared import crypto
+from liaison_shared.contracts.feedback import OpinionSubmitted
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Unprocessable
+from liaison_shared.settings import Settings
+
+from ..storage import opinions as storage
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Whom to answer. Kept only with consent, sealed with the subject's own key."""
+
+    name: str | None
+    phone: str | None
+
+
+def new_tracking_code() -> str:
+    """96 random bits in base32 (no 0/1/8/9 confusion in speech), e.g. ``K5Q3…``."""
+    return base64.b32encode(secrets.token_bytes(12)).decode().rstrip("=")
+
+
+async def submit(uow: UnitOfWork, settings: Settings, data: dict) -> dict:
+    if not await storage.org_unit_exists(uow.conn, data["org_unit"]):
+        raise Unprocessable(f"org unit {data['org_unit']} is not known")
+    subject_id = None
+    if data.get("consent") and (data.get("submitter_name") or data.get("submitter_phone")):
+        subject_id = uuid.uuid4()
+        master = crypto.master_key_from(settings.data_master_key.get_secret_value())
+        key = crypto.new_data_key()
+        await storage.insert_submitter(
+            uow.conn, subject_id, crypto.wrap(master, subject_id, key),
+            crypto.seal(key, subject_id, "name", data.get("submitter_name")),
+            crypto.seal(key, subject_id, "phone", data.get("submitter_phone")),
+        )
+    opinion_id = uuid.uuid4()
+    code = new_tracking_code()
+    await storage.insert_opinion(uow.conn, {
+        **data, "id": opinion_id, "tracking_code": code, "subject_id": subject_id,
+        "consent": bool(data.get("consent")), "urgency": data.get("urgency") or "normal",
+    })
+    await storage.record(uow.conn, str(opinion_id), actor_sub="public", actor_role="public",
+                         actor_org=None, action="submit",
+                         from_status=None, to_status="received", detail={"channel": data["channel"]})
+    uow.publish(
+        OpinionSubmitted(
+            opinion_id=str(opinion_id), org_unit=data["org_unit"], channel=data["channel"],
+            category=data.get("category"), urgency=data.get("urgency") or "normal",
+            member_id=data.get("member_id"), venue_id=data.get("venue_id"),
+            subject_id=str(subject_id) if subject_id else None,
+            contact_consented=subject_id is not None and bool(data.get("submitter_phone")),
+        ),
+        subject=str(opinion_id), org_unit=data["org_unit"],
+    )
+    return {"id": str(opinion_id), "tracking_code": code, "status": "received"}
+
+
+async def reveal_submitter(conn, settings: Settings, subject_id) -> Submitter | None:
+    """Open the sealed name and phone, or None once the subject was erased."""
+    if subject_id is None:
+        return None
+    row = await storage.submitter(conn, subject_id)
+    if row is None or row["wrapped_key"] is None:
+        return None
+    master = crypto.master_key_from(settings.data_master_key.get_secret_value())
+    key = crypto.unwrap(master, subject_id, row["wrapped_key"])
+    return Submitter(
+        name=crypto.open_(key, subject_id, "name", row["name_sealed"]),
+        phone=crypto.open_(key, subject_id, "phone", row["phone_sealed"]),
+    )

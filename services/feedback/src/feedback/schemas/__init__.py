@@ -1,0 +1,1 @@
+"""HTTP shapes of the feedback API."""

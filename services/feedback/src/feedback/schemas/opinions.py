@@ -1,0 +1,140 @@
+"""HTTP shapes of opinions, their actions and public tracking."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from liaison_shared.contracts.common import OrgCode
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Channel = Literal["online", "reception_day", "visit", "contact_point", "hotline", "consultation"]
+RatingValue = Literal["satisfied", "basically_satisfied", "unsatisfied"]
+Action = Literal["answer_on_spot", "assign", "escalate", "convert", "merge", "return", "extend",
+                 "reply", "rate", "supervise", "close"]
+
+
+class OpinionIn(BaseModel):
+    """The fixed intake shape of CONTRACT.md (external apps and hotlines post it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    content: str = Field(..., min_length=1, max_length=5000, examples=["村口灌溉渠堵塞，影响春灌"])
+    org_unit: OrgCode = Field(..., description="Where the matter arises.")
+    channel: Channel
+    category: str | None = Field(None, max_length=50, examples=["水利"])
+    urgency: Literal["normal", "urgent"] | None = Field(None, description="急事快议: urgent.")
+    submitter_name: str | None = Field(None, max_length=50)
+    submitter_phone: str | None = Field(None, pattern=r"^[0-9+\-() ]{5,30}$")
+    consent: bool = Field(False, description="Without it no personal data is kept.")
+    member_id: str | None = Field(None, max_length=64)
+    venue_id: str | None = Field(None, max_length=64)
+
+
+class OpinionCreated(BaseModel):
+    id: str
+    tracking_code: str
+    status: str
+
+
+class ActionIn(BaseModel):
+    """``{"action": NAME, ...}`` with the fields of that action (CONTRACT.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    text: str | None = Field(None, max_length=10_000)
+    department_ids: list[str] | None = Field(None, max_length=20)
+    deadline: str | None = Field(None, description="YYYY-MM-DD, China time")
+    reason: str | None = Field(None, max_length=2000)
+    target: str | None = None
+    into: str | None = None
+    days: int | None = None
+    decision: Literal["approve", "refuse"] | None = None
+    rating: RatingValue | None = None
+    comment: str | None = Field(None, max_length=2000)
+    form: str | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class AssignmentOut(BaseModel):
+    department_id: str
+    lead: bool
+    state: str
+    deadline: date
+    reply: str | None
+    replied_at: datetime | None
+    return_reason: str | None
+    round: int
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    actor_sub: str
+    actor_role: str
+    actor_org: str | None
+    action: str
+    from_status: str | None
+    to_status: str
+    detail: dict
+
+
+class OpinionOut(BaseModel):
+    id: str
+    tracking_code: str
+    content: str
+    category: str | None
+    channel: str
+    urgency: str
+    org_unit: str
+    handling_unit: str
+    first_receiver: str
+    status: str
+    member_id: str | None
+    venue_id: str | None
+    people_count: int
+    merged_into: str | None
+    reopened: bool
+    deadline: date | None
+    answer: str | None
+    rating: str | None
+    submitter_name: str | None = Field(None, description="Masked (张*) unless you handle the case.")
+    submitter_phone: str | None = Field(None, description="Masked (138****5678) unless you handle the case.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class OpinionDetail(OpinionOut):
+    assignments: list[AssignmentOut]
+    history: list[HistoryOut]
+
+
+class PublicAnswer(BaseModel):
+    kind: Literal["on_the_spot", "department"]
+    text: str
+    at: datetime | None
+
+
+class TrackOut(BaseModel):
+    """What the submitter sees by tracking code: never anyone's personal data."""
+
+    tracking_code: str
+    status: str
+    created_at: datetime
+    deadline: date | None
+    answers: list[PublicAnswer]
+    rating: str | None
+    can_rate: bool
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: RatingValue
+    comment: str | None = Field(None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _strip(self):
+        if self.comment is not None:
+            self.comment = self.comment.strip() or None
+        return self

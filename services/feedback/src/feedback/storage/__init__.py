@@ -1,0 +1,1 @@
+"""Storage of the feedback service, one module per area."""

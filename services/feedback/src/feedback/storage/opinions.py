@@ -1,0 +1,203 @@
+"""Queries of opinions, their assignments, history, extensions, supervision and submitters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from liaison_shared.db import fetch_page
+
+OPINION_COLUMNS = """
+    o.id::text AS id, o.tracking_code, o.content, o.category, o.channel, o.urgency, o.org_unit,
+    o.handling_unit, o.first_receiver, o.status, o.member_id, o.venue_id,
+    o.subject_id, o.consent, o.people_count, o.merged_into::text AS merged_into, o.reopened,
+    o.deadline, o.answer, o.rating, o.rating_comment, o.converted_to, o.created_at, o.updated_at,
+    o.closed_at
+"""
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def insert_opinion(conn, values: dict[str, Any]) -> None:
+    await conn.execute(
+        """
+        INSERT INTO opinions (id, tracking_code, content, category, channel, urgency, org_unit,
+                              handling_unit, first_receiver, status, member_id, venue_id, subject_id,
+                              consent)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, 'received', $8, $9, $10, $11)
+        """,
+        values["id"], values["tracking_code"], values["content"], values.get("category"),
+        values["channel"], values["urgency"], values["org_unit"], values.get("member_id"),
+        values.get("venue_id"), values.get("subject_id"), values["consent"],
+    )
+
+
+async def opinion(conn, opinion_id: str, *, for_update: bool = False):
+    key = _uuid(opinion_id)
+    if key is None:
+        return None
+    lock = " FOR UPDATE OF o" if for_update else ""
+    return await conn.fetchrow(f"SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.id = $1{lock}", key)
+
+
+async def opinion_by_code(conn, code: str, *, for_update: bool = False):
+    lock = " FOR UPDATE OF o" if for_update else ""
+    return await conn.fetchrow(
+        f"SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.tracking_code = $1{lock}", code
+    )
+
+
+async def update_opinion(conn, opinion_id: str, changes: dict[str, Any]) -> None:
+    # Column names come from the handlers, never from a request.
+    assignments = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
+    await conn.execute(
+        f"UPDATE opinions SET {', '.join(assignments)}, updated_at = now() WHERE id = $1",
+        uuid.UUID(opinion_id), *changes.values(),
+    )
+
+
+async def record(conn, opinion_id: str, *, actor_sub: str, actor_role: str, actor_org: str | None,
+                 action: str, from_status: str | None, to_status: str, detail: dict | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO case_history (opinion_id, actor_sub, actor_role, actor_org, action, from_status,"
+        " to_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        uuid.UUID(opinion_id), actor_sub, actor_role, actor_org, action, from_status, to_status,
+        detail or {},
+    )
+
+
+async def history(conn, opinion_id: str):
+    return await conn.fetch(
+        "SELECT at, actor_sub, actor_role, actor_org, action, from_status, to_status, detail"
+        " FROM case_history WHERE opinion_id = $1::uuid ORDER BY id",
+        opinion_id,
+    )
+
+
+async def opinions_page(conn, *, pattern: str | None, department_id: str | None, status: str | None,
+                        limit: int, offset: int):
+    """Cases handled in or arising in the subtree; or the cases assigned to a department."""
+    return await fetch_page(
+        conn,
+        f"""
+        SELECT {OPINION_COLUMNS} FROM opinions o
+        WHERE ($1::text IS NULL OR o.handling_unit LIKE $1 OR o.org_unit LIKE $1)
+          AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM assignments a
+                                           WHERE a.opinion_id = o.id AND a.department_id = $2))
+          AND ($3::text IS NULL OR o.status = $3)
+        ORDER BY o.created_at DESC
+        """,
+        pattern, department_id, status, limit=limit, offset=offset,
+    )
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+async def assignments(conn, opinion_id: str):
+    return await conn.fetch(
+        "SELECT department_id, lead, state, deadline, assigned_at, reply, replied_at, return_reason, round"
+        " FROM assignments WHERE opinion_id = $1::uuid ORDER BY round, lead DESC, department_id",
+        opinion_id,
+    )
+
+
+async def current_round(conn, opinion_id: str) -> int:
+    return await conn.fetchval(
+        "SELECT coalesce(max(round), 0) FROM assignments WHERE opinion_id = $1::uuid", opinion_id
+    )
+
+
+async def insert_assignments(conn, opinion_id: str, department_ids: list[str], lead: str,
+                             deadline: date, round_: int) -> None:
+    await conn.executemany(
+        "INSERT INTO assignments (opinion_id, department_id, lead, deadline, round)"
+        " VALUES ($1::uuid, $2, $3, $4, $5)",
+        [(opinion_id, d, d == lead, deadline, round_) for d in department_ids],
+    )
+
+
+async def set_assignment(conn, opinion_id: str, department_id: str, round_: int, **changes) -> None:
+    assignments_sql = [f"{column} = ${i}" for i, column in enumerate(changes, start=4)]
+    await conn.execute(
+        f"UPDATE assignments SET {', '.join(assignments_sql)}"
+        " WHERE opinion_id = $1::uuid AND department_id = $2 AND round = $3",
+        opinion_id, department_id, round_, *changes.values(),
+    )
+
+
+# --- extensions, supervision ------------------------------------------------------------------
+
+
+async def insert_extension(conn, opinion_id: str, department_id: str, days: int, reason: str) -> str:
+    return await conn.fetchval(
+        "INSERT INTO extension_requests (id, opinion_id, department_id, days, reason)"
+        " VALUES ($1, $2::uuid, $3, $4, $5) RETURNING id::text",
+        uuid.uuid4(), opinion_id, department_id, days, reason,
+    )
+
+
+async def pending_extension(conn, opinion_id: str, department_id: str | None = None):
+    return await conn.fetchrow(
+        "SELECT id::text AS id, department_id, days, reason FROM extension_requests"
+        " WHERE opinion_id = $1::uuid AND decision IS NULL AND ($2::text IS NULL OR department_id = $2)"
+        " ORDER BY requested_at LIMIT 1",
+        opinion_id, department_id,
+    )
+
+
+async def decide_extension(conn, request_id: str, decision: str, by: str) -> None:
+    await conn.execute(
+        "UPDATE extension_requests SET decision = $2, decided_by = $3, decided_at = now() WHERE id = $1::uuid",
+        request_id, decision, by,
+    )
+
+
+async def insert_supervision(conn, opinion_id: str, form: str, note: str | None, by: str) -> None:
+    await conn.execute(
+        "INSERT INTO supervisions (id, opinion_id, form, note, by_sub) VALUES ($1, $2::uuid, $3, $4, $5)",
+        uuid.uuid4(), opinion_id, form, note, by,
+    )
+
+
+# --- submitters (personal data, sealed) ----------------------------------------------------------
+
+
+async def insert_submitter(conn, subject_id: uuid.UUID, wrapped_key: bytes, name: bytes | None,
+                           phone: bytes | None) -> None:
+    await conn.execute(
+        "INSERT INTO submitters (subject_id, wrapped_key, name_sealed, phone_sealed) VALUES ($1, $2, $3, $4)",
+        subject_id, wrapped_key, name, phone,
+    )
+
+
+async def submitter(conn, subject_id):
+    return await conn.fetchrow(
+        "SELECT subject_id, wrapped_key, name_sealed, phone_sealed, erased_at FROM submitters"
+        " WHERE subject_id = $1",
+        subject_id,
+    )
+
+
+async def erase_submitter(conn, subject_id) -> None:
+    await conn.execute(
+        "UPDATE submitters SET wrapped_key = NULL, name_sealed = NULL, phone_sealed = NULL,"
+        " erased_at = now() WHERE subject_id = $1",
+        subject_id,
+    )
+
+
+async def department_exists(conn, department_id: str) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT true FROM departments WHERE id = $1 AND active", department_id
+    ))
+
+
+async def org_unit_exists(conn, code: str) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM org_units WHERE code = $1 AND active", code))

@@ -1,0 +1,54 @@
+"""平罗县 with two towns, a village and departments, registered in members and projected into feedback."""
+
+import pytest_asyncio
+from liaison_shared.testing import eventually, running, token_for
+
+CITY, PINGLUO = "640200000000", "640221000000"
+HUANGQUQIAO, CHENGGUAN, DONGFENG = "640221100000", "640221101000", "640221100201"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def world(platform, service_specs, db_pool):
+    settings = platform.model_copy(update={"public_rate_limit_per_minute": 10_000})
+    async with running(service_specs["members"], settings) as members, \
+            running(service_specs["feedback"], settings) as feedback:
+        admin = token_for(settings, "admin", CITY)
+        for code, name in [(CITY, "石嘴山市"), (PINGLUO, "平罗县"), (HUANGQUQIAO, "黄渠桥镇"),
+                           (CHENGGUAN, "城关镇"), (DONGFENG, "东风村")]:
+            response = await members.post("/api/v1/org-units", headers=admin, json={"code": code, "name": name})
+            assert response.status_code in (201, 409)
+        departments = {}
+        for name, unit in [("平罗县水务局(意见测试)", PINGLUO), ("平罗县住建局(意见测试)", PINGLUO),
+                           ("黄渠桥镇人民政府(意见测试)", HUANGQUQIAO)]:
+            created = await members.post("/api/v1/departments", headers=admin, json={"name": name, "org_unit": unit})
+            assert created.status_code == 201, created.text
+            departments[name.split("(")[0]] = created.json()["id"]
+
+        async def projected():
+            found = await db_pool.fetchval("SELECT count(*) FROM feedback.departments WHERE id = ANY($1::text[])",
+                                           list(departments.values()))
+            units = await db_pool.fetchval("SELECT count(*) FROM feedback.org_units WHERE code = ANY($1::text[])",
+                                           [CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG])
+            return found == len(departments) and units == 5
+
+        await eventually(projected, timeout=30)
+        yield {
+            "api": feedback, "settings": settings, "departments": departments,
+            "town_staff": token_for(settings, "staff", HUANGQUQIAO),
+            "county_staff": token_for(settings, "staff", PINGLUO),
+            "water": token_for(settings, "department", PINGLUO, dept=departments["平罗县水务局"]),
+            "housing": token_for(settings, "department", PINGLUO, dept=departments["平罗县住建局"]),
+        }
+
+
+async def submit(api, **overrides) -> dict:
+    body = {"content": "村口灌溉渠堵塞，影响春灌", "org_unit": DONGFENG, "channel": "reception_day",
+            "category": "水利", "submitter_name": "张三", "submitter_phone": "13812345678", "consent": True}
+    body.update(overrides)
+    response = await api.post("/api/v1/opinions", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def act(api, headers, opinion_id, **body):
+    return await api.post(f"/api/v1/opinions/{opinion_id}/actions", headers=headers, json=body)
