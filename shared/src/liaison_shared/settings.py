@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     return_window_days: int = Field(
         3, ge=1, description="Working days in which a department may return a wrong assignment."
     )
+    deadline_scan_interval_s: float = Field(
+        60.0, gt=0, description="How often the deadline scheduler looks for overdue cases."
+    )
     public_rate_limit_per_minute: int = Field(
         30, ge=1, description="Public submissions and ratings per client address and minute."
     )

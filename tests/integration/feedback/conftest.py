@@ -1,5 +1,7 @@
 """平罗县 with two towns, a village and departments, registered in members and projected into feedback."""
 
+import uuid
+
 import pytest_asyncio
 from liaison_shared.testing import eventually, running, token_for
 
@@ -18,11 +20,12 @@ async def world(platform, service_specs, db_pool):
             response = await members.post("/api/v1/org-units", headers=admin, json={"code": code, "name": name})
             assert response.status_code in (201, 409)
         departments = {}
-        for name, unit in [("平罗县水务局(意见测试)", PINGLUO), ("平罗县住建局(意见测试)", PINGLUO),
-                           ("黄渠桥镇人民政府(意见测试)", HUANGQUQIAO)]:
-            created = await members.post("/api/v1/departments", headers=admin, json={"name": name, "org_unit": unit})
+        tag = uuid.uuid4().hex[:6]  # each test module registers its own departments
+        for name, unit in [("平罗县水务局", PINGLUO), ("平罗县住建局", PINGLUO), ("黄渠桥镇人民政府", HUANGQUQIAO)]:
+            created = await members.post("/api/v1/departments", headers=admin,
+                                         json={"name": f"{name}({tag})", "org_unit": unit})
             assert created.status_code == 201, created.text
-            departments[name.split("(")[0]] = created.json()["id"]
+            departments[name] = created.json()["id"]
 
         async def projected():
             found = await db_pool.fetchval("SELECT count(*) FROM feedback.departments WHERE id = ANY($1::text[])",

@@ -9,7 +9,8 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import opinions
+from .api import catalogue, opinions
+from .handlers.deadlines import run_scheduler
 
 
 def spec() -> ServiceSpec:
@@ -20,13 +21,14 @@ def spec() -> ServiceSpec:
         package="feedback",
         title="feedback",
         description=feedback.__doc__ or "",
-        routers=[opinions.router],
+        routers=[opinions.router, catalogue.router],
         publishes=[
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
             events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,
             events.OpinionReplied, events.OpinionRated, events.OpinionSupervised,
-            events.OpinionMerged, events.OpinionClosed, events.OutcomeConverted,
+            events.OpinionMerged, events.OpinionClosed, events.OpinionOverdue, events.OutcomeConverted,
         ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
+        background_jobs=[run_scheduler],
     )

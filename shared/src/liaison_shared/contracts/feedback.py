@@ -112,6 +112,19 @@ class OpinionReplied(Event):
     contact_consented: bool = False
 
 
+class OpinionOverdue(Event):
+    """超期 — the reply deadline passed with departments still to answer."""
+
+    event_type = EventType("feedback", "opinion", "overdue", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    handling_unit: OrgCode
+    deadline: str
+    department_ids: list[str] = Field(..., description="Departments that have not answered.")
+    supervisor_unit: OrgCode | None = Field(None, description="One level up from the handling unit.")
+
+
 class OpinionSupervised(Event):
     """督办 — supervision recorded against a case."""
 

@@ -1,8 +1,8 @@
 """办理答复期限 — reply deadlines counted in working days (China time).
 
-Working days come from the official calendar where one is known (the ``chinese-calendar``
-package: weekends, public holidays and the adjusted working weekends); for a year it
-does not know, Monday–Friday, and the answer says so.
+Working days come from the official calendar where one is known: a schedule staff entered
+(``overrides``), else the ``chinese-calendar`` package (weekends, public holidays and the
+adjusted working weekends); for a year neither knows, Monday–Friday, and the answer says so.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ def today_in_china(now: datetime | None = None) -> date:
     return (now or datetime.now(CHINA)).astimezone(CHINA).date()
 
 
-def _is_workday(day: date) -> tuple[bool, bool]:
-    """(working day?, from the official calendar?)"""
+def _is_workday(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]:
+    """(working day?, from an official calendar?) — entered schedules first, then the package."""
+    if day in overrides:
+        return overrides[day], True
     try:
         import chinese_calendar
 
@@ -33,12 +35,12 @@ def _is_workday(day: date) -> tuple[bool, bool]:
         return day.weekday() < 5, False
 
 
-def add_working_days(start: date, days: int) -> Deadline:
+def add_working_days(start: date, days: int, overrides: dict[date, bool] | None = None) -> Deadline:
     """The date ``days`` working days after ``start``."""
     current, counted, known = start, 0, True
     while counted < days:
         current += timedelta(days=1)
-        workday, official = _is_workday(current)
+        workday, official = _is_workday(current, overrides or {})
         known = known and official
         if workday:
             counted += 1

@@ -4,7 +4,7 @@ records who did what and why in its history, and publishes what happened."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
@@ -45,9 +45,25 @@ def can_read(principal: Principal, case, departments: set[str]) -> bool:
     return False
 
 
-def default_deadline(settings: Settings, urgency: str, start: date | None = None) -> date:
+async def working_days_after(conn, start: date, days: int):
+    """A deadline on the official calendar, with the schedules staff entered taken first."""
+    overrides = await storage.calendar_overrides(conn, start, start + timedelta(days=days * 3 + 40))
+    return add_working_days(start, days, overrides)
+
+
+async def default_deadline(conn, settings: Settings, urgency: str):
     days = settings.deadline_urgent_days if urgency == "urgent" else settings.deadline_normal_days
-    return add_working_days(start or today_in_china(), days).due
+    return await working_days_after(conn, today_in_china(), days)
+
+
+async def dispatch_proposal(conn, case) -> dict | None:
+    """What the dispatch catalogue proposes for a case: staff confirm or change it."""
+    units = [case["org_unit"], *orgunits.ancestors_of(case["org_unit"])]
+    rule = await storage.matching_rule(conn, case["category"], units)
+    if rule is None:
+        return None
+    return {"rule_id": rule["id"], "lead_department": rule["lead_department"],
+            "co_departments": list(rule["co_departments"]), "org_unit": rule["org_unit"]}
 
 
 async def act(uow: UnitOfWork, settings: Settings, principal: Principal, opinion_id: str, body: dict) -> dict:
@@ -64,6 +80,10 @@ async def act(uow: UnitOfWork, settings: Settings, principal: Principal, opinion
     rules.check(action, Status(case["status"]), actor)
     handler = ACTIONS[action]
     new_status, detail = await handler(uow, settings, principal, case, body, current, round_)
+    if actor is Actor.STAFF and action != "escalate" and case["first_receiver"] != case["handling_unit"]:
+        # 首接负责: the unit below stayed responsible until this level took the case up.
+        await storage.update_opinion(uow.conn, opinion_id, {"first_receiver": case["handling_unit"]})
+        detail = {**detail, "accepted_by": case["handling_unit"]}
     await storage.update_opinion(uow.conn, opinion_id, {"status": new_status.value} | (
         {"closed_at": _now()} if new_status is Status.CLOSED else {}
     ))
@@ -95,12 +115,20 @@ async def answer_on_spot(uow, settings, principal, case, body, current, round_):
 
 async def assign(uow, settings, principal, case, body, current, round_):
     department_ids = list(dict.fromkeys(body.get("department_ids") or []))
-    if not department_ids:
-        raise Unprocessable("assign needs department_ids")
+    proposal = None
+    if not department_ids:  # confirm what the dispatch catalogue proposes
+        proposal = await dispatch_proposal(uow.conn, case)
+        if proposal is None:
+            raise Unprocessable("assign needs department_ids: the dispatch catalogue has no rule for this case")
+        department_ids = [proposal["lead_department"], *proposal["co_departments"]]
     for department_id in department_ids:
         if not await storage.department_exists(uow.conn, department_id):
             raise Unprocessable(f"unknown department {department_id}")
-    deadline = deadline_from(body) or default_deadline(settings, case["urgency"])
+    calendar_known = True
+    deadline = deadline_from(body)
+    if deadline is None:
+        computed = await default_deadline(uow.conn, settings, case["urgency"])
+        deadline, calendar_known = computed.due, computed.calendar_known
     if deadline <= today_in_china():
         raise Unprocessable("the deadline must be after today")
     lead = department_ids[0]
@@ -110,7 +138,12 @@ async def assign(uow, settings, principal, case, body, current, round_):
         opinion_id=case["id"], org_unit=case["org_unit"], handling_unit=case["handling_unit"],
         department_ids=department_ids, lead_department_id=lead, deadline=deadline.isoformat(),
         urgency=case["urgency"]), subject=case["id"], org_unit=case["org_unit"])
-    return Status.ASSIGNED, {"department_ids": department_ids, "deadline": deadline.isoformat()}
+    detail = {"department_ids": department_ids, "deadline": deadline.isoformat()}
+    if proposal:
+        detail["dispatch_rule"] = proposal["rule_id"]
+    if not calendar_known:
+        detail["warning"] = "no official calendar for this period: counted Monday to Friday"
+    return Status.ASSIGNED, detail
 
 
 async def escalate(uow, settings, principal, case, body, current, round_):
@@ -162,7 +195,7 @@ async def merge(uow, settings, principal, case, body, current, round_):
 async def return_(uow, settings, principal, case, body, current, round_):
     reason = _text(body, "reason")
     mine = next(a for a in current if a["department_id"] == principal.dept)
-    window_end = add_working_days(mine["assigned_at"].date(), settings.return_window_days).due
+    window_end = (await working_days_after(uow.conn, mine["assigned_at"].date(), settings.return_window_days)).due
     if today_in_china() > window_end:
         raise Conflict(f"the return window closed on {window_end.isoformat()}", code="illegal_transition")
     await storage.set_assignment(uow.conn, case["id"], principal.dept, round_, state="returned",
@@ -193,7 +226,7 @@ async def extend(uow, settings, principal, case, body, current, round_):
     detail = {"request": pending["id"], "decision": decision}
     if decision == "approve":
         mine = next(a for a in current if a["department_id"] == pending["department_id"])
-        deadline = add_working_days(mine["deadline"], pending["days"]).due
+        deadline = (await working_days_after(uow.conn, mine["deadline"], pending["days"])).due
         await storage.set_assignment(uow.conn, case["id"], pending["department_id"], round_, deadline=deadline)
         await storage.update_opinion(uow.conn, case["id"], {"deadline": max(deadline, case["deadline"])})
         uow.publish(events.OpinionDeadlineExtended(opinion_id=case["id"], org_unit=case["org_unit"],
@@ -246,7 +279,7 @@ async def apply_rating(uow, settings, case, rating, comment, round_, current):
     status = rules.after_rating(rating, case["reopened"], had_departments)
     changes = {"rating": rating, "rating_comment": (comment or None)}
     if status is Status.ASSIGNED:  # reopened once: back to the same departments, a new deadline
-        deadline = default_deadline(settings, case["urgency"])
+        deadline = (await default_deadline(uow.conn, settings, case["urgency"])).due
         departments = [a["department_id"] for a in current if a["state"] == "replied"] or \
             [a["department_id"] for a in current]
         lead = next((a["department_id"] for a in current if a["lead"]), departments[0])

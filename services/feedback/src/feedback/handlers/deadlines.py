@@ -1,0 +1,70 @@
+"""The deadline scheduler: finds overdue cases and says so once per case and deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+from liaison_shared import orgunits
+from liaison_shared.contracts.feedback import OpinionOverdue
+from liaison_shared.db import UnitOfWork
+
+from ..domain.deadlines import today_in_china
+
+log = logging.getLogger(__name__)
+
+
+async def publish_overdue(uow: UnitOfWork, today: date, *, limit: int = 500) -> int:
+    """Publish ``opinion.overdue`` for assigned cases past their deadline; returns how many.
+
+    The notice row and the event commit together, and the notice's key (case, deadline)
+    makes a second run — or a second replica — find nothing left to say.
+    """
+    rows = await uow.conn.fetch(
+        """
+        WITH due AS (
+            SELECT o.id FROM opinions o
+            WHERE o.status = 'assigned' AND o.deadline < $1
+              AND NOT EXISTS (SELECT 1 FROM overdue_notices n
+                              WHERE n.opinion_id = o.id AND n.deadline = o.deadline)
+            ORDER BY o.deadline LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        SELECT o.id::text AS id, o.org_unit, o.handling_unit, o.deadline,
+               array_agg(a.department_id ORDER BY a.department_id) AS departments
+        FROM due JOIN opinions o ON o.id = due.id
+        JOIN assignments a ON a.opinion_id = o.id AND a.state = 'active'
+             AND a.round = (SELECT max(round) FROM assignments WHERE opinion_id = o.id)
+        GROUP BY o.id
+        ORDER BY o.deadline
+        """,
+        today, limit,
+    )
+    for row in rows:
+        await uow.conn.execute(
+            "INSERT INTO overdue_notices (opinion_id, deadline) VALUES ($1::uuid, $2) ON CONFLICT DO NOTHING",
+            row["id"], row["deadline"],
+        )
+        uow.publish(
+            OpinionOverdue(
+                opinion_id=row["id"], org_unit=row["org_unit"], handling_unit=row["handling_unit"],
+                deadline=row["deadline"].isoformat(), department_ids=list(row["departments"]),
+                supervisor_unit=orgunits.parent_of(row["handling_unit"]),
+            ),
+            subject=row["id"], org_unit=row["org_unit"],
+        )
+    return len(rows)
+
+
+async def run_scheduler(runtime) -> None:
+    """Background job: look for overdue cases every minute (and at start)."""
+    while not runtime.stopping:
+        try:
+            async with runtime.uow() as uow:
+                found = await publish_overdue(uow, today_in_china())
+            if found:
+                log.info("published %d overdue notices", found)
+        except Exception as error:  # an outage: try again next round
+            log.warning("deadline scheduler paused: %s", error)
+        await asyncio.sleep(runtime.settings.deadline_scan_interval_s)
