@@ -1,4 +1,4 @@
-"""The registry projection: org units and departments as the members service publishes them.
+"""The registry projection: org units, departments and members as the members service publishes them.
 
 Feedback, consultation and notify each keep their own copy (their schema, their tables)
 so they can route, scope and address without calling members. Events carry the full
@@ -8,7 +8,14 @@ arrives late (a replay, a redelivery) from overwriting newer state.
 
 from __future__ import annotations
 
-from .contracts.members import DepartmentRegistered, DepartmentUpdated, OrgUnitChanged
+from .contracts.members import (
+    DepartmentRegistered,
+    DepartmentUpdated,
+    MemberAssigned,
+    MemberRegistered,
+    MemberUpdated,
+    OrgUnitChanged,
+)
 from .db import UnitOfWork
 from .events import Envelope
 from .inbox import EventConsumer
@@ -57,8 +64,37 @@ async def apply_department(
     )
 
 
+async def apply_member(
+    uow: UnitOfWork, envelope: Envelope, event: MemberRegistered | MemberUpdated
+) -> None:
+    await uow.conn.execute(
+        """
+        INSERT INTO members (id, name, sector_id, sector_name, org_unit, status, contact_points, source_time)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (id) DO UPDATE SET
+            name = excluded.name, sector_id = excluded.sector_id, sector_name = excluded.sector_name,
+            org_unit = excluded.org_unit, status = excluded.status,
+            contact_points = excluded.contact_points, source_time = excluded.source_time
+        WHERE members.source_time <= excluded.source_time
+        """,
+        event.id, event.name, event.sector_id, event.sector_name, event.org_unit, event.status,
+        event.contact_points, envelope.time,
+    )
+
+
+async def apply_member_assignment(uow: UnitOfWork, envelope: Envelope, event: MemberAssigned) -> None:
+    # Only the contact points change; a member not yet projected gets them with its registration.
+    await uow.conn.execute(
+        "UPDATE members SET contact_points = $2, source_time = $3 WHERE id = $1 AND source_time <= $3",
+        event.member_id, event.contact_points, envelope.time,
+    )
+
+
 def keep_registry_projection(consumer: EventConsumer) -> None:
     """Subscribe ``consumer`` to the registry events."""
     consumer.on(OrgUnitChanged)(apply_org_unit)
     consumer.on(DepartmentRegistered)(apply_department)
     consumer.on(DepartmentUpdated)(apply_department)
+    consumer.on(MemberRegistered)(apply_member)
+    consumer.on(MemberUpdated)(apply_member)
+    consumer.on(MemberAssigned)(apply_member_assignment)

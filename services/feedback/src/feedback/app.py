@@ -9,7 +9,7 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import catalogue, opinions
+from .api import catalogue, opinions, stats
 from .handlers.deadlines import run_scheduler
 
 
@@ -21,7 +21,7 @@ def spec() -> ServiceSpec:
         package="feedback",
         title="feedback",
         description=feedback.__doc__ or "",
-        routers=[opinions.router, catalogue.router],
+        routers=[opinions.router, catalogue.router, stats.router],
         publishes=[
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
             events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,

@@ -1,0 +1,144 @@
+"""Stats and exports of an org-unit subtree."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from liaison_shared import orgunits
+from liaison_shared.auth import Principal, Role, require_roles
+from liaison_shared.contracts.common import OrgCode
+from liaison_shared.errors import NotFound
+from liaison_shared.service import runtime_of
+from pydantic import BaseModel
+
+from ..domain.opinion import mask_name, mask_phone
+from ..handlers import intake
+from ..storage import opinions as opinion_storage
+from ..storage import stats as storage
+
+router = APIRouter()
+overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
+CHINA = timezone(timedelta(hours=8))
+CHILD_PREFIX = {"city": 6, "county": 9, "town": 12, "village": 12}
+
+
+class Figures(BaseModel):
+    key: str
+    cases: int
+    people: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    on_time_rate: float | None
+
+
+class StatsOut(BaseModel):
+    org_unit: str
+    group_by: str
+    date_from: date | None
+    date_to: date | None
+    groups: list[Figures]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _scope(principal: Principal, org_unit: str | None) -> str:
+    unit = org_unit or principal.org
+    if not (principal.role is Role.ADMIN or principal.covers(unit)):
+        raise NotFound(f"no org unit {unit} in your scope")
+    return unit
+
+
+def _period(date_from: date | None, date_to: date | None):
+    start = datetime.combine(date_from, time.min, CHINA) if date_from else None
+    end = datetime.combine(date_to + timedelta(days=1), time.min, CHINA) if date_to else None
+    return start, end
+
+
+@router.get("/stats", response_model=StatsOut, tags=["stats"],
+            summary="Response, resolution, satisfaction and on-time rates of a subtree, grouped")
+async def stats(
+    request: Request,
+    org_unit: OrgCode | None = None,
+    group_by: Literal["none", "org_unit", "department", "sector", "member", "category", "month"] = "none",
+    date_from: date | None = None, date_to: date | None = None,
+    principal: Principal = Depends(overseers),
+) -> StatsOut:
+    unit = _scope(principal, org_unit)
+    start, end = _period(date_from, date_to)
+    pool = runtime_of(request).pool
+    pattern = orgunits.sql_subtree_pattern(unit)
+    if group_by == "department":
+        rows = await storage.department_stats(pool, pattern=pattern, start=start, end=end)
+    else:
+        rows = await storage.case_stats(pool, pattern=pattern, group=group_by,
+                                        child_prefix=CHILD_PREFIX[orgunits.level_of(unit).value],
+                                        start=start, end=end)
+    groups = [Figures(
+        key=r["key"], cases=r["cases"], people=r["people"] or 0,
+        # a department answers assignments; a unit answers cases
+        response_rate=_rate(r["responded"], r["assignments"] if group_by == "department" else r["cases"]),
+        resolution_rate=_rate(r["resolved"], r["cases"]),
+        satisfaction_rate=_rate(r["satisfied"], r["rated"]),
+        on_time_rate=_rate(r["replies_on_time"], r["replies"]),
+    ) for r in rows]
+    return StatsOut(org_unit=unit, group_by=group_by, date_from=date_from, date_to=date_to, groups=groups)
+
+
+EXPORT_COLUMNS = ["id", "tracking_code", "created_at", "org_unit", "handling_unit", "channel", "category",
+                  "urgency", "status", "people_count", "deadline", "rating", "submitter_name",
+                  "submitter_phone", "content"]
+
+
+@router.get("/stats/export", tags=["stats"],
+            summary="Cases of a subtree as CSV or XLSX, personal data masked",
+            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+async def export(
+    request: Request, org_unit: OrgCode | None = None, format: Literal["csv", "xlsx"] = "csv",
+    date_from: date | None = None, date_to: date | None = None,
+    limit: int = Query(10_000, ge=1, le=50_000),
+    principal: Principal = Depends(overseers),
+) -> Response:
+    unit = _scope(principal, org_unit)
+    start, end = _period(date_from, date_to)
+    runtime = runtime_of(request)
+    rows = await runtime.pool.fetch(
+        f"SELECT {opinion_storage.OPINION_COLUMNS} FROM opinions o"
+        " WHERE (o.org_unit LIKE $1 OR o.handling_unit LIKE $1)"
+        " AND ($2::timestamptz IS NULL OR o.created_at >= $2) AND ($3::timestamptz IS NULL OR o.created_at < $3)"
+        " ORDER BY o.created_at LIMIT $4",
+        orgunits.sql_subtree_pattern(unit), start, end, limit,
+    )
+    table = []
+    for row in rows:
+        person = await intake.reveal_submitter(runtime.pool, runtime.settings, row["subject_id"])
+        values = dict(row)
+        values["submitter_name"] = mask_name(person.name) if person else None
+        values["submitter_phone"] = mask_phone(person.phone) if person else None
+        table.append(["" if values.get(c) is None else str(values[c]) for c in EXPORT_COLUMNS])
+    filename = f"opinions-{unit}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(table)
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("opinions")
+    sheet.append(EXPORT_COLUMNS)
+    for line in table:
+        sheet.append(line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), headers=headers,
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

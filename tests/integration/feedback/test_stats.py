@@ -1,0 +1,56 @@
+"""Stats in SQL for a subtree, and exports with personal data masked."""
+
+import csv
+import io
+
+import pytest
+from liaison_shared.testing import token_for
+from openpyxl import load_workbook
+
+from .conftest import CHENGGUAN, DONGFENG, HUANGQUQIAO, PINGLUO, act, submit
+
+pytestmark = pytest.mark.integration
+
+
+async def test_rates_of_a_subtree_count_what_happened(world, platform):
+    api, staff, water = world["api"], world["county_staff"], world["water"]
+    town = token_for(platform, "staff", CHENGGUAN)  # a fresh subtree: only this test's cases
+    cases = [await submit(api, org_unit=CHENGGUAN, category="噪音") for _ in range(4)]
+    for case in cases[:2]:
+        await act(api, town, case["id"], action="assign", department_ids=[world["departments"]["平罗县水务局"]])
+        await act(api, water, case["id"], action="reply", text="已处理")
+    await api.post(f"/api/v1/track/{cases[0]['tracking_code']}/rating", json={"rating": "satisfied"})
+    await api.post(f"/api/v1/track/{cases[1]['tracking_code']}/rating", json={"rating": "basically_satisfied"})
+    await act(api, town, cases[2]["id"], action="answer_on_spot", text="当场解释政策")
+    await act(api, town, cases[3]["id"], action="merge", into=cases[2]["id"])
+
+    figures = (await api.get(f"/api/v1/stats?org_unit={CHENGGUAN}", headers=town)).json()["groups"][0]
+    assert figures["cases"] == 3 and figures["people"] == 4  # the merged one counts as a person
+    assert figures["response_rate"] == 1.0
+    assert figures["satisfaction_rate"] == 1.0
+    assert figures["on_time_rate"] == 1.0
+    by_category = (await api.get(f"/api/v1/stats?org_unit={CHENGGUAN}&group_by=category", headers=town)).json()
+    assert [g["key"] for g in by_category["groups"]] == ["噪音"]
+    by_department = (await api.get(f"/api/v1/stats?org_unit={PINGLUO}&group_by=department", headers=staff)).json()
+    water_row = next(g for g in by_department["groups"] if g["key"] == world["departments"]["平罗县水务局"])
+    assert water_row["cases"] >= 2
+    await submit(api, org_unit=DONGFENG)  # a village case counts for its town
+    by_unit = (await api.get(f"/api/v1/stats?org_unit={PINGLUO}&group_by=org_unit", headers=staff)).json()
+    assert {CHENGGUAN, HUANGQUQIAO} <= {g["key"] for g in by_unit["groups"]}
+    sibling = await api.get(f"/api/v1/stats?org_unit={HUANGQUQIAO}", headers=town)
+    assert sibling.status_code == 404
+
+
+async def test_exports_mask_personal_data(world):
+    api, staff = world["api"], world["town_staff"]
+    case = await submit(api, org_unit=DONGFENG)
+    as_csv = await api.get(f"/api/v1/stats/export?org_unit={HUANGQUQIAO}", headers=staff)
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text.lstrip("\ufeff"))))
+    mine = next(r for r in rows if r["id"] == case["id"])
+    assert (mine["submitter_name"], mine["submitter_phone"]) == ("张*", "138****5678")
+    assert "13812345678" not in as_csv.text
+    as_xlsx = await api.get(f"/api/v1/stats/export?org_unit={HUANGQUQIAO}&format=xlsx", headers=staff)
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "id" and any(row[0] == case["id"] and row[12] == "张*" for row in values[1:])
