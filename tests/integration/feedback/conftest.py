@@ -27,6 +27,12 @@ async def world(platform, service_specs, db_pool):
             assert created.status_code == 201, created.text
             departments[name] = created.json()["id"]
 
+        sector = await members.post("/api/v1/sectors", headers=admin, json={
+            "org_unit": PINGLUO, "name": f"农业界({tag})", "category": "professional"})
+        member = await members.post("/api/v1/members", headers=admin, json={
+            "name": "马红梅", "sector_id": sector.json()["id"], "org_unit": PINGLUO})
+        assert member.status_code == 201, member.text
+
         async def projected():
             found = await db_pool.fetchval("SELECT count(*) FROM feedback.departments WHERE id = ANY($1::text[])",
                                            list(departments.values()))
@@ -37,6 +43,7 @@ async def world(platform, service_specs, db_pool):
         await eventually(projected, timeout=30)
         yield {
             "api": feedback, "settings": settings, "departments": departments,
+            "member_id": member.json()["id"],
             "town_staff": token_for(settings, "staff", HUANGQUQIAO),
             "county_staff": token_for(settings, "staff", PINGLUO),
             "water": token_for(settings, "department", PINGLUO, dept=departments["平罗县水务局"]),

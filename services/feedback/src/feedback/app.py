@@ -9,7 +9,7 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import catalogue, opinions, stats
+from .api import catalogue, opinions, reports, stats
 from .handlers.deadlines import run_scheduler
 
 
@@ -21,12 +21,13 @@ def spec() -> ServiceSpec:
         package="feedback",
         title="feedback",
         description=feedback.__doc__ or "",
-        routers=[opinions.router, catalogue.router, stats.router],
+        routers=[opinions.router, catalogue.router, stats.router, reports.router],
         publishes=[
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
             events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,
             events.OpinionReplied, events.OpinionRated, events.OpinionSupervised,
             events.OpinionMerged, events.OpinionClosed, events.OpinionOverdue, events.OutcomeConverted,
+            events.ReportSubmitted, events.ReportAdopted, events.ReportInstructed,
         ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],

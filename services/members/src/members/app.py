@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from liaison_shared.contracts import members as events
-from liaison_shared.contracts.feedback import OpinionRated, OutcomeConverted, ProposalAccepted
+from liaison_shared.contracts.feedback import (
+    OpinionRated,
+    OutcomeConverted,
+    ProposalAccepted,
+    ReportAdopted,
+    ReportInstructed,
+)
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
@@ -19,6 +25,8 @@ def spec() -> ServiceSpec:
     consumer.on(OpinionRated)(work_handlers.credit_satisfied_rating)
     consumer.on(ProposalAccepted)(work_handlers.credit_accepted_proposal)
     consumer.on(OutcomeConverted)(work_handlers.credit_converted_outcome)
+    consumer.on(ReportAdopted)(work_handlers.credit_adopted_report)
+    consumer.on(ReportInstructed)(work_handlers.credit_instruction)
     return ServiceSpec(
         name="members",
         package="members",

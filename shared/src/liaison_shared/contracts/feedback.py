@@ -196,3 +196,44 @@ class OutcomeConverted(Event):
     target: OutcomeRef
     org_unit: OrgCode
     member_ids: list[str] = Field(default_factory=list, description="Members credited with it.")
+
+
+ReportKind = Literal["public_opinion_report", "special_report"]
+
+
+class ReportSubmitted(Event):
+    """社情民意信息/政协专报 submitted upward."""
+
+    event_type = EventType("feedback", "report", "submitted", 1)
+
+    report_id: str
+    kind: ReportKind
+    org_unit: OrgCode
+    submitted_to: OrgCode
+    case_ids: list[str]
+    member_ids: list[str]
+
+
+class ReportAdopted(Event):
+    """采用 — a report was adopted (by the city, the province or the national CPPCC)."""
+
+    event_type = EventType("feedback", "report", "adopted", 1)
+
+    report_id: str
+    kind: ReportKind
+    org_unit: OrgCode
+    adopted_by: Literal["city", "province", "national"]
+    case_ids: list[str]
+    member_ids: list[str]
+
+
+class ReportInstructed(Event):
+    """批示 — a leader gave an instruction on a report."""
+
+    event_type = EventType("feedback", "report", "instructed", 1)
+
+    report_id: str
+    org_unit: OrgCode
+    leader_org: OrgCode
+    case_ids: list[str]
+    member_ids: list[str]

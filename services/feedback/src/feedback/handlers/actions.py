@@ -163,6 +163,15 @@ async def convert(uow, settings, principal, case, body, current, round_):
     if target not in CONVERSION_TARGETS:
         raise Unprocessable(f"target is one of {', '.join(sorted(CONVERSION_TARGETS))}")
     target_id = str(uuid.uuid4())
+    if target in ("public_opinion_report", "special_report"):
+        # the draft report exists at once, with this case as its source
+        from . import reports
+
+        await reports.compose(uow, principal, {
+            "kind": target, "title": case["content"][:60], "body": case["content"],
+            "org_unit": case["handling_unit"], "case_ids": [case["id"]],
+            "member_ids": [case["member_id"]] if case["member_id"] else [],
+        }, report_id=uuid.UUID(target_id))
     await storage.update_opinion(uow.conn, case["id"], {"converted_to": {"kind": target, "id": target_id}})
     uow.publish(events.OutcomeConverted(
         source=events.OutcomeRef(kind="opinion", id=case["id"]),

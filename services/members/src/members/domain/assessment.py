@@ -30,6 +30,8 @@ class AssessmentRules(BaseModel):
     per_proposal_accepted: float = Field(5, ge=0)
     per_outcome_converted: float = Field(4, ge=0)
     per_satisfied_rating: float = Field(1, ge=0)
+    per_report_adopted: float = Field(3, ge=0, description="社情民意信息/专报 adopted.")
+    per_instruction: float = Field(2, ge=0, description="A leader's instruction (批示) on a report.")
     rating_cap: float = Field(10, ge=0)
     top_groups: int = Field(3, ge=1, description="How many sector groups are named 先进界别活动组.")
 
@@ -48,6 +50,8 @@ class MemberWork:
     proposals_accepted: int = 0
     outcomes_converted: int = 0
     satisfied_ratings: int = 0
+    reports_adopted: int = 0
+    instructions: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ def score(work: MemberWork, rules: AssessmentRules) -> Score:
         "proposals_accepted": work.proposals_accepted * rules.per_proposal_accepted,
         "outcomes_converted": work.outcomes_converted * rules.per_outcome_converted,
         "satisfied_ratings": min(work.satisfied_ratings * rules.per_satisfied_rating, rules.rating_cap),
+        "reports_adopted": work.reports_adopted * rules.per_report_adopted,
+        "instructions": work.instructions * rules.per_instruction,
     }
     breakdown = {k: round(v, 2) for k, v in breakdown.items()}
     return Score(work.member_id, work.sector_id, round(sum(breakdown.values()), 2), breakdown)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
-from liaison_shared.contracts.feedback import OpinionRated, OutcomeConverted, ProposalAccepted
+from liaison_shared.contracts.feedback import (
+    OpinionRated,
+    OutcomeConverted,
+    ProposalAccepted,
+    ReportAdopted,
+    ReportInstructed,
+)
 from liaison_shared.contracts.members import ActivityLogged, AssessmentPublished
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Forbidden, NotFound, Unprocessable
@@ -84,6 +90,8 @@ async def compute(conn, org_unit: str, year: int) -> dict:
             proposals_accepted=int(credits.get("proposal_accepted", 0)),
             outcomes_converted=int(credits.get("outcome_converted", 0)),
             satisfied_ratings=int(credits.get("satisfied_rating", 0)),
+            reports_adopted=int(credits.get("report_adopted", 0)),
+            instructions=int(credits.get("instruction", 0)),
         ), rules))
     rankings = rank_sectors(scores, rules)
     return {
@@ -143,3 +151,14 @@ async def credit_converted_outcome(uow: UnitOfWork, envelope: Envelope, event: O
         await storage.add_credit(
             uow.conn, member_id, "outcome_converted", f"{event.target.kind}:{event.target.id}", envelope.time
         )
+
+
+async def credit_adopted_report(uow: UnitOfWork, envelope: Envelope, event: ReportAdopted) -> None:
+    for member_id in event.member_ids:
+        await storage.add_credit(uow.conn, member_id, "report_adopted", event.report_id, envelope.time)
+
+
+async def credit_instruction(uow: UnitOfWork, envelope: Envelope, event: ReportInstructed) -> None:
+    for member_id in event.member_ids:
+        # one credit per instruction event: a report may be instructed more than once
+        await storage.add_credit(uow.conn, member_id, "instruction", envelope.id, envelope.time)

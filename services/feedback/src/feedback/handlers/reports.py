@@ -1,0 +1,118 @@
+"""Reports (社情民意信息, 政协专报): composed from cases, submitted upward, adopted, instructed.
+
+Adoption and instructions flow back into the history of every source case, and out as
+events that the members service credits to the authors' assessment.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from liaison_shared import orgunits
+from liaison_shared.auth import Principal, Role
+from liaison_shared.contracts import feedback as events
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+from ..storage import opinions as opinion_storage
+from ..storage import reports as storage
+from .actions import who
+
+TRANSITIONS = {"submit": {"draft"}, "adopt": {"submitted"}, "reject": {"submitted"}, "instruct": {"adopted"}}
+
+
+def can_read(principal: Principal, report) -> bool:
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role not in (Role.STAFF, Role.LEADER):
+        return False
+    # the composing unit's subtree, and the levels it was submitted to
+    return principal.covers(report["org_unit"]) or (
+        report["submitted_to"] is not None and principal.covers(report["submitted_to"])
+    )
+
+
+async def compose(uow: UnitOfWork, principal: Principal, data: dict, *, report_id: uuid.UUID | None = None) -> dict:
+    org_unit = data.get("org_unit") or principal.org
+    if not (principal.role is Role.ADMIN or principal.covers(org_unit)):
+        raise NotFound(f"no org unit {org_unit} in your scope")
+    for case_id in data.get("case_ids", []):
+        case = await opinion_storage.opinion(uow.conn, case_id)
+        if case is None or not (principal.role is Role.ADMIN or principal.covers(case["handling_unit"])
+                                or principal.covers(case["org_unit"])):
+            raise Unprocessable(f"no case {case_id} in your scope")
+    created = await storage.insert(uow.conn, {**data, "org_unit": org_unit, "id": report_id or uuid.uuid4()},
+                                   principal.sub)
+    return dict(created)
+
+
+async def edit(uow: UnitOfWork, principal: Principal, report_id: str, changes: dict) -> dict:
+    report = await _report_for(uow, principal, report_id)
+    if report["status"] != "draft":
+        raise Conflict(f"a {report['status']} report is no longer edited", code="illegal_transition")
+    columns = {k: v for k, v in changes.items() if k in {"title", "body", "member_ids"}}
+    if columns:
+        await storage.update(uow.conn, report_id, columns)
+    return dict(await storage.report(uow.conn, report_id))
+
+
+async def act(uow: UnitOfWork, principal: Principal, report_id: str, body: dict) -> dict:
+    report = await _report_for(uow, principal, report_id)
+    action = body["action"]
+    if report["status"] not in TRANSITIONS[action]:
+        allowed = ", ".join(sorted(TRANSITIONS[action]))
+        raise Conflict(f"cannot {action} a report that is {report['status']}; allowed when: {allowed}",
+                       code="illegal_transition")
+    ids = {"report_id": report["id"], "case_ids": list(report["case_ids"]), "member_ids": list(report["member_ids"])}
+    if action == "submit":
+        _require(principal, {Role.STAFF, Role.ADMIN}, report["org_unit"])
+        target = orgunits.parent_of(report["org_unit"]) or report["org_unit"]
+        await storage.update(uow.conn, report_id, {"status": "submitted", "submitted_to": target})
+        uow.publish(events.ReportSubmitted(kind=report["kind"], org_unit=report["org_unit"],
+                                           submitted_to=target, **ids),
+                    subject=report["id"], org_unit=report["org_unit"])
+    elif action in ("adopt", "reject"):
+        # the receiving level records the outcome (for the province or nation, it records what came back)
+        _require(principal, {Role.STAFF, Role.ADMIN}, report["submitted_to"])
+        if action == "adopt":
+            level = body.get("adopted_by") or "city"
+            if level not in ("city", "province", "national"):
+                raise Unprocessable("adopted_by is city, province or national")
+            await storage.update(uow.conn, report_id, {"status": "adopted", "adopted_by": level})
+            uow.publish(events.ReportAdopted(kind=report["kind"], org_unit=report["org_unit"],
+                                             adopted_by=level, **ids),
+                        subject=report["id"], org_unit=report["org_unit"])
+            await _back_to_cases(uow, principal, report, "report_adopted", {"report": report["id"], "by": level})
+        else:
+            await storage.update(uow.conn, report_id, {"status": "not_adopted"})
+    elif action == "instruct":
+        if principal.role is not Role.LEADER:
+            raise Forbidden("an instruction (批示) is a leader's")
+        text = (body.get("text") or "").strip()
+        if not text:
+            raise Unprocessable("text is required")
+        await storage.insert_instruction(uow.conn, report_id, text, principal)
+        uow.publish(events.ReportInstructed(org_unit=report["org_unit"], leader_org=principal.org, **ids),
+                    subject=report["id"], org_unit=report["org_unit"])
+        await _back_to_cases(uow, principal, report, "instruction", {"report": report["id"], "text": text})
+    return dict(await storage.report(uow.conn, report_id))
+
+
+async def _back_to_cases(uow, principal, report, action: str, detail: dict) -> None:
+    for case_id in report["case_ids"]:
+        case = await opinion_storage.opinion(uow.conn, str(case_id))
+        if case is not None:
+            await opinion_storage.record(uow.conn, str(case_id), **who(principal), action=action,
+                                         from_status=case["status"], to_status=case["status"], detail=detail)
+
+
+def _require(principal: Principal, roles: set[Role], unit: str | None) -> None:
+    if principal.role not in roles or not (principal.role is Role.ADMIN or (unit and principal.covers(unit))):
+        raise Forbidden("not yours to do at this level")
+
+
+async def _report_for(uow: UnitOfWork, principal: Principal, report_id: str):
+    report = await storage.report(uow.conn, report_id, for_update=True)
+    if report is None or not can_read(principal, report):
+        raise NotFound(f"no report {report_id}")
+    return report

@@ -1,0 +1,67 @@
+"""Queries of reports and their instructions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from liaison_shared.db import fetch_page
+
+COLUMNS = """
+    r.id::text AS id, r.kind, r.title, r.body, r.org_unit, r.member_ids,
+    (SELECT coalesce(array_agg(c::text), '{}') FROM unnest(r.case_ids) AS c) AS case_ids,
+    r.status, r.submitted_to, r.adopted_by, r.created_by, r.created_at, r.updated_at,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('text', i.text, 'leader_org', i.leader_org, 'at', i.at)
+                               ORDER BY i.at)
+              FROM report_instructions i WHERE i.report_id = r.id), '[]') AS instructions
+"""
+
+
+def _uuid(value: str):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def insert(conn, values: dict[str, Any], by: str):
+    await conn.execute(
+        "INSERT INTO reports (id, kind, title, body, org_unit, member_ids, case_ids, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8)",
+        values["id"], values["kind"], values["title"], values.get("body") or "", values["org_unit"],
+        values.get("member_ids") or [], values.get("case_ids") or [], by,
+    )
+    return await report(conn, str(values["id"]))
+
+
+async def report(conn, report_id: str, *, for_update: bool = False):
+    key = _uuid(report_id)
+    if key is None:
+        return None
+    lock = " FOR UPDATE OF r" if for_update else ""
+    return await conn.fetchrow(f"SELECT {COLUMNS} FROM reports r WHERE r.id = $1{lock}", key)
+
+
+async def update(conn, report_id: str, changes: dict[str, Any]) -> None:
+    assignments = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
+    await conn.execute(
+        f"UPDATE reports SET {', '.join(assignments)}, updated_at = now() WHERE id = $1",
+        uuid.UUID(report_id), *changes.values(),
+    )
+
+
+async def insert_instruction(conn, report_id: str, text: str, principal) -> None:
+    await conn.execute(
+        "INSERT INTO report_instructions (id, report_id, text, leader_sub, leader_org) VALUES ($1, $2::uuid, $3, $4, $5)",
+        uuid.uuid4(), report_id, text, principal.sub, principal.org,
+    )
+
+
+async def reports_page(conn, *, pattern: str, kind: str | None, status: str | None, limit: int, offset: int):
+    return await fetch_page(
+        conn,
+        f"SELECT {COLUMNS} FROM reports r WHERE (r.org_unit LIKE $1 OR r.submitted_to LIKE $1)"
+        " AND ($2::text IS NULL OR r.kind = $2) AND ($3::text IS NULL OR r.status = $3)"
+        " ORDER BY r.updated_at DESC",
+        pattern, kind, status, limit=limit, offset=offset,
+    )
