@@ -49,9 +49,9 @@ def create_topics(
     from .kafka import ensure_topics
 
     settings = get_settings()
-    wanted: dict[str, dict[str, str]] = {}
-    for spec in registry.specs().values():
-        wanted.update(spec.topics_to_create())
+    from .service import all_topics
+
+    wanted = all_topics(registry.specs().values())
     if dry_run:
         for name, configs in sorted(wanted.items()):
             typer.echo(f"{name} {configs or ''}")

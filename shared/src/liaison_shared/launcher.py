@@ -19,6 +19,7 @@ import httpx
 from . import db, registry
 from .devstack import EmbeddedBroker, EmbeddedPostgres, die_with_parent, stop_process
 from .kafka import ensure_topics
+from .service import all_topics
 from .settings import Settings
 
 
@@ -73,10 +74,7 @@ class Launcher:
         specs = registry.specs()
         for name, spec in specs.items():
             db.migrate(settings, name, spec.migration_dirs())
-        topics: dict[str, dict[str, str]] = {}
-        for spec in specs.values():
-            topics.update(spec.topics_to_create())
-        asyncio.run(ensure_topics(settings, topics))
+        asyncio.run(ensure_topics(settings, all_topics(specs.values())))
         for name in specs:
             self.services[name] = subprocess.Popen(
                 [sys.executable, "-m", "liaison_shared.cli", "serve", name],

@@ -77,8 +77,19 @@ class ServiceSpec:
             wanted[topic] = dict(RETAINED) if topic in self.registry_topics else {}
         if self.consumer is not None:
             for topic in self.consumer.topics:
+                wanted.setdefault(topic, {})  # so a consumer can start before its producer
                 wanted[dlq_topic(topic)] = {}
         return wanted
+
+
+def all_topics(specs) -> dict[str, dict[str, str]]:
+    """Every service's topics; where two name one topic, its publisher's configs win."""
+    merged: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        for topic, configs in spec.topics_to_create().items():
+            if configs or topic not in merged:
+                merged[topic] = configs
+    return merged
 
 
 @dataclass

@@ -25,7 +25,7 @@ from . import db, registry
 from .auth import issue_dev_token
 from .devstack import EmbeddedBroker, EmbeddedPostgres, free_port
 from .kafka import ensure_topics
-from .service import ServiceSpec, create_app
+from .service import ServiceSpec, all_topics, create_app
 from .settings import Settings
 
 
@@ -141,10 +141,7 @@ def platform(settings, service_specs) -> Settings:
     """Every service's schema migrated and every topic created."""
     for name, spec in service_specs.items():
         db.migrate(settings, name, spec.migration_dirs())
-    topics: dict[str, dict[str, str]] = {}
-    for spec in service_specs.values():
-        topics.update(spec.topics_to_create())
-    asyncio.run(ensure_topics(settings, topics))
+    asyncio.run(ensure_topics(settings, all_topics(service_specs.values())))
     return settings
 
 

@@ -79,3 +79,28 @@ async def test_an_adopted_report_counts_for_its_member_authors(world, platform, 
         "SELECT count(*) FROM members.credits WHERE member_id = $1::uuid AND kind = 'report_adopted'"
         " AND source_id = $2", member, report["id"]), timeout=30)
     assert credited == 1
+
+
+async def test_a_consultation_outcome_for_a_department_becomes_a_tracked_case(world, platform, db_pool):
+    from liaison_shared.contracts.consultation import ConsultationOutcomeConverted
+    from liaison_shared.contracts.feedback import OutcomeRef
+    from liaison_shared.events import Envelope
+    from liaison_shared.kafka import ensure_topics
+    from liaison_shared.testing import produce_raw
+
+    task_id = str(uuid.uuid4())
+    water = world["departments"]["平罗县水务局"]
+    event = ConsultationOutcomeConverted(
+        source=OutcomeRef(kind="consultation_outcome", id=str(uuid.uuid4())),
+        target=OutcomeRef(kind="department_task", id=task_id), org_unit=PINGLUO,
+        title="协商议定：年内完成东风村灌溉渠改造", department_ids=[water], deadline="2027-06-30")
+    envelope = Envelope.wrap(event, subject=event.source.id, org_unit=PINGLUO)
+    await ensure_topics(platform, {"cppcc.consultation.outcome": {}})
+    record = (envelope.key.encode(), envelope.value(), envelope.headers())
+    await produce_raw(platform, "cppcc.consultation.outcome", [record, record])
+    row = await eventually(lambda: db_pool.fetchrow(
+        "SELECT status, channel, deadline::text AS deadline FROM feedback.opinions WHERE id = $1::uuid", task_id),
+        timeout=30)
+    assert (row["status"], row["channel"], row["deadline"]) == ("assigned", "consultation", "2027-06-30")
+    seen = await world["api"].get(f"/api/v1/opinions/{task_id}", headers=world["water"])
+    assert seen.status_code == 200 and seen.json()["assignments"][0]["department_id"] == water

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from liaison_shared import projections
 from liaison_shared.contracts import feedback as events
+from liaison_shared.contracts.consultation import ConsultationOutcomeConverted
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
 import feedback
 
 from .api import catalogue, opinions, reports, stats
+from .handlers.consumed import track_department_task
 from .handlers.deadlines import run_scheduler
 
 
 def spec() -> ServiceSpec:
     consumer = EventConsumer("feedback")
     projections.keep_registry_projection(consumer)
+    consumer.on(ConsultationOutcomeConverted)(track_department_task)
     return ServiceSpec(
         name="feedback",
         package="feedback",
