@@ -10,7 +10,7 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import catalogue, opinions, reports, stats
+from .api import catalogue, opinions, proposals, reports, stats
 from .handlers.consumed import track_department_task
 from .handlers.deadlines import run_scheduler
 
@@ -24,13 +24,15 @@ def spec() -> ServiceSpec:
         package="feedback",
         title="feedback",
         description=feedback.__doc__ or "",
-        routers=[opinions.router, catalogue.router, stats.router, reports.router],
+        routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router],
         publishes=[
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
             events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,
             events.OpinionReplied, events.OpinionRated, events.OpinionSupervised,
             events.OpinionMerged, events.OpinionClosed, events.OpinionOverdue, events.OutcomeConverted,
             events.ReportSubmitted, events.ReportAdopted, events.ReportInstructed,
+            events.ProposalFiled, events.ProposalAccepted, events.ProposalAssigned, events.ProposalReplied,
+            events.ProposalEvaluated,
         ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],

@@ -171,6 +171,59 @@ class OpinionRated(Event):
     supervised: bool = Field(False, description="Unsatisfied again: now under supervision (督办).")
 
 
+class ProposalFiled(Event):
+    """提交 — a proposal was filed with its number."""
+
+    event_type = EventType("feedback", "proposal", "filed", 1)
+
+    proposal_id: str
+    number: str = Field(..., examples=["2026-0001"])
+    org_unit: OrgCode
+    title: str
+    kind: Literal["member", "joint", "sector", "special_committee", "party_group"]
+    proposer_member_ids: list[str] = Field(default_factory=list)
+
+
+class ProposalAssigned(Event):
+    """交办 — sent to a lead unit (主办) and co-handling units (协办) with a deadline."""
+
+    event_type = EventType("feedback", "proposal", "assigned", 1)
+
+    proposal_id: str
+    number: str
+    org_unit: OrgCode
+    lead_department_id: str
+    co_department_ids: list[str] = Field(default_factory=list)
+    deadline: str
+
+
+class ProposalReplied(Event):
+    """答复 — the lead unit replied, with a result class A–D."""
+
+    event_type = EventType("feedback", "proposal", "replied", 1)
+
+    proposal_id: str
+    number: str
+    org_unit: OrgCode
+    department_id: str
+    reply_class: Literal["A", "B", "C", "D"]
+    on_time: bool
+    proposer_member_ids: list[str] = Field(default_factory=list)
+
+
+class ProposalEvaluated(Event):
+    """评价 — the proposer evaluated the reply."""
+
+    event_type = EventType("feedback", "proposal", "evaluated", 1)
+
+    proposal_id: str
+    number: str
+    org_unit: OrgCode
+    evaluation: Rating
+    rehandling: bool = False
+    supervised: bool = False
+
+
 class ProposalAccepted(Event):
     """立案 — a proposal passed review and was accepted."""
 

@@ -31,7 +31,7 @@ def _is_workday(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]:
         import chinese_calendar
 
         return chinese_calendar.is_workday(day), True
-    except (NotImplementedError, ImportError):
+    except (NotImplementedError, ImportError):  # the package raises this for a year it lacks
         return day.weekday() < 5, False
 
 

@@ -172,6 +172,18 @@ async def convert(uow, settings, principal, case, body, current, round_):
             "org_unit": case["handling_unit"], "case_ids": [case["id"]],
             "member_ids": [case["member_id"]] if case["member_id"] else [],
         }, report_id=uuid.UUID(target_id))
+    if target == "proposal":
+        # a draft filed with the nearest committee, the source linked; the member who took the
+        # opinion in is its proposer, else the committee's proposals committee (提案委员会)
+        from . import proposals
+
+        committee = next(u for u in [case["handling_unit"], *orgunits.ancestors_of(case["handling_unit"])]
+                         if orgunits.level_of(u).value in ("city", "county"))
+        await proposals.draft(uow, principal, {
+            "committee": committee, "year": today_in_china().year, "title": case["content"][:60],
+            "body": case["content"], "kind": "member" if case["member_id"] else "special_committee",
+            "proposer_member_id": case["member_id"], "proposer_name": None if case["member_id"] else "提案委员会",
+        }, source={"kind": "opinion", "id": case["id"]}, proposal_id=uuid.UUID(target_id), converted=True)
     await storage.update_opinion(uow.conn, case["id"], {"converted_to": {"kind": target, "id": target_id}})
     uow.publish(events.OutcomeConverted(
         source=events.OutcomeRef(kind="opinion", id=case["id"]),

@@ -1,0 +1,211 @@
+"""Routes of proposals (提案), their sessions and figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.contracts.common import OrgCode
+from liaison_shared.errors import NotFound
+from liaison_shared.orgunits import sql_subtree_pattern
+from liaison_shared.paging import Page, PageParams, page_params
+from liaison_shared.service import runtime_of
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..handlers import proposals as handlers
+from ..storage import proposals as storage
+
+router = APIRouter()
+staff = require_roles(Role.STAFF, Role.ADMIN)
+overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
+
+
+class ProposalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    committee: OrgCode = Field(..., description="The city or county CPPCC it is filed with.")
+    year: int = Field(..., ge=2000, le=2100, description="The session year.")
+    title: str = Field(..., min_length=1, max_length=200)
+    body: str = Field(..., min_length=1, max_length=50_000)
+    kind: Literal["member", "joint", "sector", "special_committee", "party_group"]
+    proposer_member_id: str | None = Field(None, description="Staff drafting for a member name it.")
+    proposer_name: str | None = Field(None, max_length=100, description="A sector, special committee or party group.")
+    co_signers: list[str] = Field(default_factory=list, max_length=50, description="联名: members who co-sign.")
+
+
+class ProposalAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["sign", "file", "accept", "reject", "merge", "assign", "return", "extend", "opinion",
+                    "reply", "evaluate", "mark_key", "progress", "close"]
+    reason: str | None = Field(None, max_length=2000)
+    turn_into: Literal["members_letter", "opinion"] | None = None
+    into: str | None = None
+    lead_department: str | None = None
+    co_departments: list[str] | None = Field(None, max_length=10)
+    months: int | None = None
+    text: str | None = Field(None, max_length=20_000)
+    reply_class: Literal["A", "B", "C", "D"] | None = None
+    evaluation: Literal["satisfied", "basically_satisfied", "unsatisfied"] | None = None
+    kind: Literal["report", "visit"] | None = None
+
+
+class Signer(BaseModel):
+    member_id: str
+    confirmed: bool
+
+
+class HandlingUnit(BaseModel):
+    department_id: str
+    lead: bool
+    state: str
+    return_reason: str | None
+    opinion: str | None
+    round: int
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor_sub: str
+    actor_role: str
+    action: str
+    from_status: str | None
+    to_status: str
+    detail: dict
+
+
+class ProposalOut(BaseModel):
+    id: str
+    committee: str
+    year: int
+    number: str | None
+    title: str
+    body: str
+    kind: str
+    proposer_member_id: str | None
+    proposer_name: str | None
+    source: dict | None
+    status: str
+    not_accepted_reason: str | None
+    turned_into: str | None
+    merged_into: str | None
+    deadline: date | None
+    reply_class: str | None
+    reply_text: str | None
+    evaluation: str | None
+    rehandled: bool
+    key_proposal: bool
+    signers: list[Signer]
+    units: list[HandlingUnit] = []
+    history: list[HistoryEntry] = []
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filing_opens: date
+    filing_closes: date
+
+
+class SessionOut(SessionIn):
+    committee: str
+    year: int
+    last_number: int
+
+
+class ProposalFigures(BaseModel):
+    key: str
+    filed: int
+    accepted: int
+    filing_rate: float | None = Field(None, description="立案率: accepted of filed")
+    reply_rate: float | None
+    on_time_rate: float | None
+    ab_share: float | None = Field(None, description="Share of A and B among replies")
+    satisfaction_rate: float | None
+
+
+async def _detail(request: Request, row) -> ProposalOut:
+    pool = runtime_of(request).pool
+    return ProposalOut(
+        **{k: row[k] for k in ProposalOut.model_fields if k not in ("units", "history")},
+        units=[HandlingUnit(**{k: u[k] for k in HandlingUnit.model_fields}) for u in await storage.units(pool, row["id"])],
+        history=[HistoryEntry(**dict(h)) for h in await storage.history(pool, row["id"])],
+    )
+
+
+@router.put("/proposal-sessions/{committee}/{year}", response_model=SessionOut, tags=["proposals"],
+            summary="The filing window of a committee's session year")
+async def put_session(request: Request, body: SessionIn, committee: OrgCode = Path(...),
+                      year: int = Path(..., ge=2000, le=2100), principal: Principal = Depends(staff)) -> SessionOut:
+    async with runtime_of(request).uow() as uow:
+        row = await handlers.put_session(uow, principal, committee, year, body.filing_opens, body.filing_closes)
+    return SessionOut(**row)
+
+
+@router.get("/proposals", response_model=Page[ProposalOut], tags=["proposals"],
+            summary="A member's own and co-signed; a department's assigned; staff and leaders their committees'")
+async def list_proposals(request: Request, page: PageParams = Depends(page_params), status: str | None = None,
+                         year: int | None = None, principal: Principal = Depends(current_principal)) -> Page[ProposalOut]:
+    pattern = member = department = None
+    if principal.role is Role.MEMBER:
+        member = principal.member_id
+    elif principal.role is Role.DEPARTMENT:
+        department = principal.dept
+    elif principal.role is not Role.ADMIN:
+        pattern = principal.subtree_pattern
+    rows, total = await storage.proposals_page(runtime_of(request).pool, pattern=pattern, member_id=member,
+                                               department_id=department, status=status, year=year,
+                                               limit=page.limit, offset=page.offset)
+    return Page(items=[ProposalOut(**{k: r[k] for k in ProposalOut.model_fields if k not in ("units", "history")})
+                       for r in rows], total=total)
+
+
+@router.post("/proposals", response_model=ProposalOut, status_code=201, tags=["proposals"],
+             summary="Draft a proposal (a member's own or joint; staff for a sector, committee or party group)")
+async def create_proposal(request: Request, body: ProposalIn, principal: Principal = Depends(current_principal)) -> ProposalOut:
+    async with runtime_of(request).uow() as uow:
+        row = await handlers.draft(uow, principal, body.model_dump())
+    return await _detail(request, row)
+
+
+@router.get("/proposals/stats", response_model=list[ProposalFigures], tags=["proposals"],
+            summary="Filing, reply, on-time, A/B and satisfaction rates by committee, sector, unit or year")
+async def proposal_stats(request: Request, committee: OrgCode | None = None, year: int | None = None,
+                         group_by: Literal["committee", "sector", "unit", "year"] = "committee",
+                         principal: Principal = Depends(overseers)) -> list[ProposalFigures]:
+    unit = committee or principal.org
+    if not (principal.role is Role.ADMIN or principal.covers(unit)):
+        raise NotFound(f"no committee {unit} in your scope")
+    key = {"committee": "p.committee", "sector": "coalesce(m.sector_name, p.proposer_name, '')",
+           "unit": "coalesce(u.department_id, '')", "year": "p.year::text"}[group_by]
+    rows = await storage.figures(runtime_of(request).pool, pattern=sql_subtree_pattern(unit), year=year, group_sql=key)
+
+    def rate(a, b):
+        return round(a / b, 4) if b else None
+
+    return [ProposalFigures(key=r["key"], filed=r["filed"], accepted=r["accepted"],
+                            filing_rate=rate(r["accepted"], r["filed"]), reply_rate=rate(r["replied"], r["assigned"]),
+                            on_time_rate=rate(r["on_time"], r["replied"]), ab_share=rate(r["class_ab"], r["replied"]),
+                            satisfaction_rate=rate(r["satisfied"], r["evaluated"])) for r in rows]
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalOut, tags=["proposals"])
+async def get_proposal(request: Request, proposal_id: str, principal: Principal = Depends(current_principal)) -> ProposalOut:
+    pool = runtime_of(request).pool
+    row = await storage.proposal(pool, proposal_id)
+    units = await storage.units(pool, proposal_id) if row else []
+    if row is None or not handlers.can_read(principal, row, {u["department_id"] for u in units}):
+        raise NotFound(f"no proposal {proposal_id}")
+    return await _detail(request, row)
+
+
+@router.post("/proposals/{proposal_id}/actions", response_model=ProposalOut, tags=["proposals"],
+             summary="sign, file, accept, reject, merge, assign, return, extend, opinion, reply, evaluate, mark_key, progress, close")
+async def act_on_proposal(request: Request, proposal_id: str, body: ProposalAction,
+                          principal: Principal = Depends(current_principal)) -> ProposalOut:
+    runtime = runtime_of(request)
+    async with runtime.uow() as uow:
+        row = await handlers.act(uow, runtime.settings, principal, proposal_id, body.model_dump(exclude_none=True))
+    return await _detail(request, row)
