@@ -30,16 +30,20 @@ readers = require_roles(Role.STAFF, Role.LEADER, Role.DEPARTMENT, Role.ADMIN)
 staff = require_roles(Role.STAFF, Role.ADMIN)
 
 
-async def _opinion_out(request: Request, row, principal: Principal, departments: set[str], model=OpinionOut, **extra):
-    """Personal data in clear only for staff handling the case and its departments; masked elsewhere."""
-    submitter = await intake.reveal_submitter(runtime_of(request).pool, runtime_of(request).settings,
-                                              row["subject_id"])
-    handles = principal.role is Role.ADMIN or (
+def handles(principal: Principal, row, departments: set[str]) -> bool:
+    """Staff handling the case and its departments see the submitter in clear."""
+    return principal.role is Role.ADMIN or (
         principal.role is Role.STAFF and principal.covers(row["handling_unit"])
     ) or (principal.role is Role.DEPARTMENT and principal.dept in departments)
+
+
+async def _opinion_out(request: Request, row, *, in_clear: bool, model=OpinionOut, **extra):
+    """The case with its submitter in clear, or masked (张*, 138****5678)."""
+    submitter = await intake.reveal_submitter(runtime_of(request).pool, runtime_of(request).settings,
+                                              row["subject_id"])
     name = submitter.name if submitter else None
     phone = submitter.phone if submitter else None
-    if not handles:
+    if not in_clear:
         name, phone = mask_name(name), mask_phone(phone)
     values = {k: row[k] for k in OpinionOut.model_fields if k in row.keys()}
     return model(**values, submitter_name=name, submitter_phone=phone, **extra)
@@ -68,7 +72,7 @@ async def list_opinions(
         limit=page.limit, offset=page.offset,
     )
     # Lists never show personal data in clear, whoever asks.
-    items = [await _opinion_out(request, r, Principal("list", Role.LEADER, r["org_unit"]), set()) for r in rows]
+    items = [await _opinion_out(request, r, in_clear=False) for r in rows]
     return Page(items=items, total=total)
 
 
@@ -81,7 +85,7 @@ async def get_opinion(request: Request, opinion_id: str, principal: Principal = 
     if row is None or not actions.can_read(principal, row, departments):
         raise NotFound(f"no opinion {opinion_id}")
     return await _opinion_out(
-        request, row, principal, departments, model=OpinionDetail,
+        request, row, in_clear=handles(principal, row, departments), model=OpinionDetail,
         assignments=[AssignmentOut(**dict(a)) for a in assignments],
         history=[HistoryOut(**dict(h)) for h in await storage.history(pool, opinion_id)],
     )
