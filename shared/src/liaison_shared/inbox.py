@@ -48,13 +48,17 @@ class EventConsumer:
     """The events one service consumes, and what it does with each of them."""
 
     service: str
-    handlers: dict[str, tuple[type[Event], Handler]] = field(default_factory=dict)
+    handlers: dict[str, tuple[type[Event], list[Handler]]] = field(default_factory=dict)
 
     def on(self, model: type[Event]) -> Callable[[Handler], Handler]:
-        """Register a handler for an event type (any version the registry can upcast)."""
+        """Register a handler for an event type (any version the registry can upcast).
+
+        Several handlers of one type run in the order registered, in one transaction.
+        """
 
         def decorate(handler: Handler) -> Handler:
-            self.handlers[model.event_type.unversioned] = (model, handler)
+            _, handlers = self.handlers.setdefault(model.event_type.unversioned, (model, []))
+            handlers.append(handler)
             return handler
 
         return decorate
@@ -162,9 +166,9 @@ class InboxRunner:
             if entry is None:
                 metrics.EVENTS_CONSUMED.labels(self.service, record.topic, "ignored").inc()
                 return
-            model, handler = entry
+            _, handlers = entry
             event = envelope.parse()
-            outcome = await self._apply(envelope, event, handler)
+            outcome = await self._apply(envelope, event, handlers)
             metrics.EVENTS_CONSUMED.labels(self.service, record.topic, outcome).inc()
             metrics.HANDLER_SECONDS.labels(self.service, envelope.type).observe(
                 time.perf_counter() - started
@@ -188,7 +192,7 @@ class InboxRunner:
             await asyncio.sleep(min(0.1 * 2**attempts, 2.0))
             raise
 
-    async def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> str:
+    async def _apply(self, envelope: Envelope, event: Event, handlers: list[Handler]) -> str:
         token = tracing.current_traceparent.set(tracing.child_of(envelope.traceparent))
         event_token = tracing.current_event_id.set(envelope.id)
         try:
@@ -204,7 +208,8 @@ class InboxRunner:
                 )
                 if not fresh:
                     return "duplicate"
-                await handler(uow, envelope, event)
+                for handler in handlers:
+                    await handler(uow, envelope, event)
                 return "handled"
         finally:
             tracing.current_traceparent.reset(token)

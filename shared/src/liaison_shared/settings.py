@@ -90,6 +90,16 @@ class Settings(BaseSettings):
         30, ge=1, description="Public submissions and ratings per client address and minute."
     )
 
+    # --- Notify ---------------------------------------------------------------------------
+    smtp_host: str = Field("127.0.0.1", description="SMTP server for e-mail notifications.")
+    smtp_port: int = 25
+    smtp_from: str = "cppcc-liaison@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    delivery_max_attempts: int = Field(6, ge=1, description="E-mail attempts before a delivery is failed.")
+    delivery_poll_interval_s: float = Field(1.0, gt=0)
+
     # --- Personal data ---------------------------------------------------------------
     data_master_key: SecretStr = Field(
         SecretStr("ZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS0zMi1ieXRlcyE="),

@@ -1,0 +1,85 @@
+"""The caller's own inbox, and the delivery log of a subtree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.errors import NotFound
+from liaison_shared.paging import Page, PageParams, page_params
+from liaison_shared.service import runtime_of
+from pydantic import BaseModel
+
+from ..storage import notifications as storage
+
+router = APIRouter()
+
+
+class InboxItem(BaseModel):
+    id: str
+    event_type: str
+    subject: str
+    body: str
+    created_at: datetime
+    read: bool
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    event_type: str
+    event_id: str
+    org_unit: str
+    recipient_kind: str
+    recipient_id: str
+    channel: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def _addressing(principal: Principal) -> dict:
+    """What a caller's inbox holds: items to its member id, its department, or its unit's staff."""
+    return {
+        "member_id": principal.member_id if principal.role is Role.MEMBER else None,
+        "dept": principal.dept if principal.role is Role.DEPARTMENT else None,
+        "staff_unit": principal.org if principal.role in (Role.STAFF, Role.ADMIN) else None,
+        "sub": principal.sub,
+    }
+
+
+@router.get("/inbox", response_model=Page[InboxItem], tags=["inbox"], summary="The caller's own notifications")
+async def inbox(request: Request, page: PageParams = Depends(page_params),
+                unread: bool = Query(False), principal: Principal = Depends(current_principal)) -> Page[InboxItem]:
+    rows, total = await storage.inbox_page(runtime_of(request).pool, **_addressing(principal), unread=unread,
+                                           limit=page.limit, offset=page.offset)
+    return Page(items=[InboxItem(**{k: r[k] for k in InboxItem.model_fields}) for r in rows], total=total)
+
+
+@router.get("/inbox/unread-count", response_model=UnreadCount, tags=["inbox"])
+async def unread(request: Request, principal: Principal = Depends(current_principal)) -> UnreadCount:
+    return UnreadCount(unread=await storage.unread_count(runtime_of(request).pool, **_addressing(principal)))
+
+
+@router.post("/inbox/{notification_id}/read", status_code=204, tags=["inbox"], summary="Mark read (for the caller)")
+async def mark_read(request: Request, notification_id: str, principal: Principal = Depends(current_principal)) -> Response:
+    async with runtime_of(request).uow() as uow:
+        if not await storage.mark_read(uow.conn, notification_id, **_addressing(principal)):
+            raise NotFound(f"no notification {notification_id} in your inbox")
+    return Response(status_code=204)
+
+
+@router.get("/deliveries", response_model=Page[DeliveryOut], tags=["deliveries"],
+            summary="Delivery log of the caller's subtree: status per recipient and channel")
+async def deliveries(request: Request, page: PageParams = Depends(page_params), status: str | None = None,
+                     channel: str | None = None,
+                     principal: Principal = Depends(require_roles(Role.STAFF, Role.ADMIN))) -> Page[DeliveryOut]:
+    rows, total = await storage.deliveries_page(runtime_of(request).pool, pattern=principal.subtree_pattern,
+                                                status=status, channel=channel, limit=page.limit, offset=page.offset)
+    return Page(items=[DeliveryOut(**{k: r[k] for k in DeliveryOut.model_fields}) for r in rows], total=total)

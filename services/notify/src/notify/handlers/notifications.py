@@ -1,0 +1,145 @@
+"""Turning events into notifications (in the inbox transaction), and sending e-mail.
+
+Each (event, recipient, channel) is one row under a unique key, written in the same
+transaction as the inbox row of the event: a redelivered event finds both and sends
+nothing twice. Inbox items are delivered by being written; e-mail goes out from a worker
+that retries with exponential backoff and marks what it sent. A crash between the SMTP
+send and the mark resends that one message — with the same Message-ID (the notification
+id), which mail systems use to drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import aiosmtplib
+from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
+from liaison_shared.db import UnitOfWork
+from liaison_shared.events import Envelope, Event
+
+from ..domain.rules import DEFAULT_LOCALE, Rule, recipients, render
+from ..storage import notifications as storage
+
+log = logging.getLogger(__name__)
+
+
+def _unversioned(type_name: str) -> str:
+    return type_name.rsplit(".", 1)[0]
+
+
+async def _address(conn, kind: str, recipient_id: str) -> str | None:
+    """E-mail goes to the duty contact of a department or an org unit (projected from members)."""
+    if kind == "department":
+        row = await storage.department(conn, recipient_id)
+    elif kind == "org_staff":
+        row = await storage.org_unit(conn, recipient_id)
+    else:
+        return None
+    return row["duty_email"] if row else None
+
+
+async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
+    rules = [Rule(r["recipient"], r["field"], tuple(r["channels"]), r["template"])
+             for r in await storage.rules_for(uow.conn, _unversioned(envelope.type))]
+    if not rules:
+        return
+    data = event.model_dump(mode="json")
+    for delivery in recipients(rules, data):
+        fields = {**data, **await _context(uow.conn, data, envelope)}
+        text = await storage.template(uow.conn, delivery.template, DEFAULT_LOCALE)
+        if text is None:
+            raise ValueError(f"no template {delivery.template} in {DEFAULT_LOCALE}")
+        address = None
+        if delivery.channel == "email":
+            address = await _address(uow.conn, delivery.recipient_kind, delivery.recipient_id)
+            if not address:
+                continue  # nobody to write to: the inbox item still reaches them
+        created = await storage.insert(uow.conn, {
+            "event_source": envelope.source, "event_id": envelope.id, "event_type": envelope.type,
+            "org_unit": envelope.orgunit, "recipient_kind": delivery.recipient_kind,
+            "recipient_id": delivery.recipient_id, "channel": delivery.channel, "address": address,
+            "subject": render(text["subject"], fields), "body": render(text["body"], fields),
+            "status": "sent" if delivery.channel == "inbox" else "pending",
+        })
+        if created and delivery.channel == "inbox":
+            uow.publish(NotificationSent(
+                notification_id=created, org_unit=envelope.orgunit, event_type_name=envelope.type,
+                event_id=envelope.id, recipient_kind=delivery.recipient_kind,
+                recipient_id=delivery.recipient_id, channel="inbox"),
+                subject=created, org_unit=envelope.orgunit)
+
+
+async def _context(conn, data: dict, envelope: Envelope) -> dict:
+    """Names for the template: of the event's unit and of a unit it escalated to."""
+    extra = {"org_unit_name": envelope.orgunit}
+    unit = await storage.org_unit(conn, envelope.orgunit)
+    if unit:
+        extra["org_unit_name"] = unit["name"]
+    if data.get("to_unit"):
+        target = await storage.org_unit(conn, data["to_unit"])
+        extra["to_unit_name"] = target["name"] if target else data["to_unit"]
+    if isinstance(data.get("target"), dict):
+        extra["target_kind"] = data["target"].get("kind")
+    return extra
+
+
+async def send_due_emails(runtime, *, limit: int = 50) -> int:
+    """One round of the delivery worker; returns how many messages it handled."""
+    settings = runtime.settings
+    async with runtime.uow() as uow:
+        due = await storage.due_emails(uow.conn, limit)
+        for row in due:
+            try:
+                await _send(settings, row)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                attempts = row["attempts"] + 1
+                if attempts >= settings.delivery_max_attempts:
+                    await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts,
+                                       last_error=str(error)[:500])
+                    uow.publish(NotificationFailed(
+                        notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
+                        event_id=row["event_id"], recipient_kind=row["recipient_kind"],
+                        recipient_id=row["recipient_id"], channel="email", error=str(error)[:500]),
+                        subject=row["id"], org_unit=row["org_unit"])
+                else:
+                    backoff = timedelta(seconds=min(2 ** attempts, 3600))
+                    await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=str(error)[:500],
+                                       next_attempt=datetime.now(UTC) + backoff)
+                continue
+            await storage.mark(uow.conn, row["id"], status="sent", attempts=row["attempts"] + 1,
+                               sent_at=datetime.now(UTC), last_error=None)
+            uow.publish(NotificationSent(
+                notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
+                event_id=row["event_id"], recipient_kind=row["recipient_kind"],
+                recipient_id=row["recipient_id"], channel="email"),
+                subject=row["id"], org_unit=row["org_unit"])
+    return len(due)
+
+
+async def _send(settings, row) -> None:
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = row["address"]
+    message["Subject"] = row["subject"]
+    message["Message-ID"] = f"<{row['id']}@cppcc-liaison>"
+    message.set_content(row["body"])
+    await aiosmtplib.send(
+        message, hostname=settings.smtp_host, port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        start_tls=settings.smtp_starttls, timeout=10,
+    )
+
+
+async def run_delivery_worker(runtime) -> None:
+    while not runtime.stopping:
+        try:
+            handled = await send_due_emails(runtime)
+        except Exception as error:  # an outage: the rows wait in the table
+            log.warning("delivery worker paused: %s", error)
+            handled = 0
+        if not handled:
+            await asyncio.sleep(runtime.settings.delivery_poll_interval_s)

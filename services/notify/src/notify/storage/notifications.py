@@ -1,0 +1,109 @@
+"""Queries of rules, templates, notifications and read state."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from liaison_shared.db import fetch_page
+
+COLUMNS = """
+    n.id::text AS id, n.event_type, n.event_id, n.org_unit, n.recipient_kind, n.recipient_id, n.channel,
+    n.address, n.subject, n.body, n.status, n.attempts, n.last_error, n.created_at, n.sent_at
+"""
+
+
+async def rules_for(conn, event_type: str):
+    return await conn.fetch(
+        "SELECT recipient, field, channels, template FROM rules WHERE event_type = $1 AND active ORDER BY id",
+        event_type)
+
+
+async def template(conn, key: str, locale: str):
+    return await conn.fetchrow(
+        "SELECT subject, body FROM templates WHERE key = $1 AND locale = $2", key, locale)
+
+
+async def org_unit(conn, code: str):
+    return await conn.fetchrow("SELECT name, duty_email FROM org_units WHERE code = $1", code)
+
+
+async def department(conn, department_id: str):
+    return await conn.fetchrow("SELECT name, duty_email FROM departments WHERE id = $1", department_id)
+
+
+async def insert(conn, values: dict[str, Any]) -> str | None:
+    return await conn.fetchval(
+        """
+        INSERT INTO notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,
+                                   recipient_id, channel, address, subject, body, status, sent_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $12 = 'sent' THEN now() END)
+        ON CONFLICT (event_source, event_id, recipient_kind, recipient_id, channel) DO NOTHING
+        RETURNING id::text
+        """,
+        uuid.uuid4(), values["event_source"], values["event_id"], values["event_type"], values["org_unit"],
+        values["recipient_kind"], values["recipient_id"], values["channel"], values.get("address"),
+        values["subject"], values["body"], values["status"],
+    )
+
+
+async def due_emails(conn, limit: int):
+    return await conn.fetch(
+        f"SELECT {COLUMNS} FROM notifications n WHERE n.status = 'pending' AND n.channel = 'email'"
+        " AND n.next_attempt <= now() ORDER BY n.next_attempt LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
+
+
+async def mark(conn, notification_id: str, **changes) -> None:
+    sets = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
+    await conn.execute(f"UPDATE notifications SET {', '.join(sets)} WHERE id = $1::uuid",
+                       notification_id, *changes.values())
+
+
+INBOX_WHERE = """
+    n.channel = 'inbox' AND (
+        (n.recipient_kind = 'member' AND n.recipient_id = $1)
+     OR (n.recipient_kind = 'department' AND n.recipient_id = $2)
+     OR (n.recipient_kind = 'org_staff' AND n.recipient_id = $3))
+"""
+
+
+async def inbox_page(conn, *, member_id, dept, staff_unit, sub: str, unread: bool, limit: int, offset: int):
+    return await fetch_page(
+        conn,
+        f"""
+        SELECT {COLUMNS}, EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4) AS read
+        FROM notifications n WHERE {INBOX_WHERE}
+          AND (NOT $5 OR NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4))
+        ORDER BY n.created_at DESC
+        """,
+        member_id or "", dept or "", staff_unit or "", sub, unread, limit=limit, offset=offset)
+
+
+async def unread_count(conn, *, member_id, dept, staff_unit, sub: str) -> int:
+    return await conn.fetchval(
+        f"SELECT count(*) FROM notifications n WHERE {INBOX_WHERE}"
+        " AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4)",
+        member_id or "", dept or "", staff_unit or "", sub)
+
+
+async def mark_read(conn, notification_id: str, *, member_id, dept, staff_unit, sub: str) -> bool:
+    try:
+        key = uuid.UUID(notification_id)
+    except ValueError:
+        return False
+    mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $4 AND {INBOX_WHERE}",
+                               member_id or "", dept or "", staff_unit or "", key)
+    if not mine:
+        return False
+    await conn.execute("INSERT INTO inbox_reads (notification_id, sub) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                       key, sub)
+    return True
+
+
+async def deliveries_page(conn, *, pattern: str, status: str | None, channel: str | None, limit: int, offset: int):
+    return await fetch_page(
+        conn,
+        f"SELECT {COLUMNS} FROM notifications n WHERE n.org_unit LIKE $1"
+        " AND ($2::text IS NULL OR n.status = $2) AND ($3::text IS NULL OR n.channel = $3)"
+        " ORDER BY n.created_at DESC",
+        pattern, status, channel, limit=limit, offset=offset)

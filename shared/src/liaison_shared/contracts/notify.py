@@ -1,0 +1,39 @@
+"""Events of the notify service."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..events import Event, EventType
+from .common import OrgCode
+
+
+class NotificationSent(Event):
+    """A notification reached its channel (an inbox, an SMTP server)."""
+
+    event_type = EventType("notify", "notification", "sent", 1)
+
+    notification_id: str
+    org_unit: OrgCode
+    event_type_name: str = Field(..., description="The CloudEvents type that caused it.")
+    event_id: str
+    recipient_kind: Literal["member", "org_staff", "department"]
+    recipient_id: str
+    channel: Literal["inbox", "email"]
+
+
+class NotificationFailed(Event):
+    """A notification could not be delivered after every attempt."""
+
+    event_type = EventType("notify", "notification", "failed", 1)
+
+    notification_id: str
+    org_unit: OrgCode
+    event_type_name: str
+    event_id: str
+    recipient_kind: Literal["member", "org_staff", "department"]
+    recipient_id: str
+    channel: Literal["inbox", "email"]
+    error: str

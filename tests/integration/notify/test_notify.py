@@ -1,0 +1,158 @@
+"""Notifications: the right people hear of every step, on every channel, exactly once."""
+
+import uuid
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+import pytest_asyncio
+from aiosmtpd.controller import Controller
+from liaison_shared.devstack import free_port
+from liaison_shared.testing import eventually, produce_raw, running, token_for
+
+pytestmark = pytest.mark.integration
+
+CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG = (
+    "640200000000", "640221000000", "640221100000", "640221101000", "640221100201")
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
+        message = message_from_bytes(envelope.content)
+        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
+                              "id": message["Message-ID"], "body": message.get_payload(decode=True).decode()})
+        return "250 OK"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def stack(platform, service_specs, db_pool):
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    settings = platform.model_copy(update={"smtp_port": smtp.port, "public_rate_limit_per_minute": 10_000,
+                                           "delivery_poll_interval_s": 0.2})
+    tag = uuid.uuid4().hex[:6]
+    try:
+        async with running(service_specs["members"], settings) as members, \
+                running(service_specs["feedback"], settings) as feedback, \
+                running(service_specs["notify"], settings) as notify:
+            admin = token_for(settings, "admin", CITY)
+            for code, name in [(CITY, "石嘴山市"), (PINGLUO, "平罗县"), (HUANGQUQIAO, "黄渠桥镇"),
+                               (CHENGGUAN, "城关镇"), (DONGFENG, "东风村")]:
+                await members.post("/api/v1/org-units", headers=admin, json={"code": code, "name": name})
+            await members.patch(f"/api/v1/org-units/{DONGFENG}", headers=admin,
+                                json={"duty_contact": {"email": f"point-{tag}@dongfeng.example.cn"}})
+            water = (await members.post("/api/v1/departments", headers=admin, json={
+                "name": f"平罗县水务局({tag})", "org_unit": PINGLUO,
+                "duty_contact": {"email": f"water-{tag}@pingluo.example.cn"}})).json()["id"]
+
+            async def projected():
+                in_notify = await db_pool.fetchval(
+                    "SELECT (SELECT count(*) FROM notify.departments WHERE id = $1)"
+                    " + (SELECT count(*) FROM notify.org_units WHERE code = $2 AND duty_email IS NOT NULL)",
+                    water, DONGFENG)
+                in_feedback = await db_pool.fetchval(
+                    "SELECT count(*) FROM feedback.departments WHERE id = $1", water)
+                return in_notify == 2 and in_feedback == 1
+
+            await eventually(projected, timeout=30)
+            yield {"settings": settings, "mailbox": mailbox, "members": members, "feedback": feedback,
+                   "notify": notify, "water": water, "tag": tag}
+    finally:
+        smtp.stop()
+
+
+async def submit(stack):
+    response = await stack["feedback"].post("/api/v1/opinions", json={
+        "content": "村口灌溉渠堵塞", "org_unit": DONGFENG, "channel": "reception_day", "category": "水利"})
+    assert response.status_code == 201
+    return response.json()
+
+
+async def test_a_new_opinion_reaches_the_contact_point_inbox_and_its_duty_mailbox_once(stack, platform, db_pool):
+    case = await submit(stack)
+    point = token_for(platform, "staff", DONGFENG)
+    mail_to = f"point-{stack['tag']}@dongfeng.example.cn"
+    mails = await eventually(lambda: [m for m in stack["mailbox"].messages if mail_to in m["to"]], timeout=30)
+    assert mails[0]["subject"] == "新的群众意见" and "东风村" in mails[0]["body"]
+    items = (await stack["notify"].get("/api/v1/inbox?limit=500", headers=point)).json()["items"]
+    assert any(i["subject"] == "新的群众意见" for i in items)
+
+    # the same event delivered again sends nothing twice
+    original = await db_pool.fetchrow(
+        "SELECT event_id::text AS event_id, topic, record_key, headers, payload FROM feedback.outbox"
+        " WHERE record_key = $1 AND event_type = 'cppcc.feedback.opinion.submitted.v1'", case["id"])
+    headers = [(h.partition("=")[0], h.partition("=")[2].encode()) for h in original["headers"]]
+    await produce_raw(platform, original["topic"], [(original["record_key"].encode(), original["payload"], headers)])
+    marker = await submit(stack)  # on the same partition? no matter: wait until it is notified too
+    marker_event = await eventually(lambda: db_pool.fetchval(
+        "SELECT event_id::text FROM feedback.outbox WHERE record_key = $1", marker["id"]))
+    await eventually(lambda: db_pool.fetchval(
+        "SELECT count(*) FROM notify.notifications WHERE event_id = $1", marker_event))
+    await eventually(lambda: len([m for m in stack["mailbox"].messages if mail_to in m["to"]]) >= 2, timeout=30)
+    copies = await db_pool.fetch(
+        "SELECT id::text FROM notify.notifications WHERE event_id = $1 AND channel = 'email'", original["event_id"])
+    assert len(copies) == 1
+    sent = [m for m in stack["mailbox"].messages if m["id"] == f"<{copies[0]['id']}@cppcc-liaison>"]
+    assert len(sent) == 1
+
+
+async def test_an_assigned_department_hears_by_inbox_and_mail(stack, platform):
+    case = await submit(stack)
+    town = token_for(platform, "staff", HUANGQUQIAO)  # the town above the village handles it too
+    assigned = await stack["feedback"].post(f"/api/v1/opinions/{case['id']}/actions", headers=town,
+                                            json={"action": "assign", "department_ids": [stack["water"]]})
+    assert assigned.status_code == 200, assigned.text
+    mail_to = f"water-{stack['tag']}@pingluo.example.cn"
+    mails = await eventually(lambda: [m for m in stack["mailbox"].messages if mail_to in m["to"]], timeout=30)
+    assert mails[0]["subject"] == "意见交办通知" and assigned.json()["deadline"] in mails[0]["body"]
+    department = token_for(platform, "department", PINGLUO, dept=stack["water"])
+    count = (await stack["notify"].get("/api/v1/inbox/unread-count", headers=department)).json()["unread"]
+    assert count >= 1
+
+
+async def test_the_inbox_never_shows_another_users_items_and_read_state_is_per_person(stack, platform):
+    await submit(stack)
+    first = token_for(platform, "staff", DONGFENG, sub="staff-a")
+    second = token_for(platform, "staff", DONGFENG, sub="staff-b")
+    sibling = token_for(platform, "staff", "640221100202")  # the village next door, quiet in every test
+    items = await eventually(lambda: _items(stack, first), timeout=30)
+    assert (await stack["notify"].get("/api/v1/inbox?limit=500", headers=sibling)).json()["total"] == 0
+    before = (await stack["notify"].get("/api/v1/inbox/unread-count", headers=second)).json()["unread"]
+    assert (await stack["notify"].post(f"/api/v1/inbox/{items[0]['id']}/read", headers=first)).status_code == 204
+    assert (await stack["notify"].get("/api/v1/inbox/unread-count", headers=second)).json()["unread"] == before
+    assert (await stack["notify"].post(f"/api/v1/inbox/{items[0]['id']}/read", headers=sibling)).status_code == 404
+    assert (await stack["notify"].get("/api/v1/inbox")).status_code == 401
+
+
+async def _items(stack, headers):
+    return (await stack["notify"].get("/api/v1/inbox?limit=500", headers=headers)).json()["items"]
+
+
+async def test_the_delivery_log_shows_each_recipient_and_channel(stack, platform):
+    town = token_for(platform, "staff", HUANGQUQIAO)
+    log = await eventually(lambda: _deliveries(stack, town), timeout=30)
+    assert {"inbox", "email"} <= {d["channel"] for d in log}
+    assert all(d["status"] in ("sent", "pending") for d in log)
+    sibling = token_for(platform, "staff", "640221100202")  # the village next door, quiet in every test
+    assert (await stack["notify"].get("/api/v1/deliveries", headers=sibling)).json()["total"] == 0
+
+
+async def _deliveries(stack, headers):
+    items = (await stack["notify"].get("/api/v1/deliveries?limit=500", headers=headers)).json()["items"]
+    return items if any(d["channel"] == "email" and d["status"] == "sent" for d in items) else None
+
+
+async def test_a_registered_member_is_welcomed_in_its_inbox(stack, platform):
+    admin = token_for(platform, "admin", CITY)
+    sector = (await stack["members"].post("/api/v1/sectors", headers=admin, json={
+        "org_unit": PINGLUO, "name": f"教育界({stack['tag']})", "category": "professional"})).json()
+    member = (await stack["members"].post("/api/v1/members", headers=admin, json={
+        "name": "王玉兰", "sector_id": sector["id"], "org_unit": PINGLUO})).json()
+    me = token_for(platform, "member", PINGLUO, member_id=member["id"])
+    items = await eventually(lambda: _items(stack, me), timeout=30)
+    assert items[0]["subject"] == "欢迎" and "王玉兰" in items[0]["body"]
+
