@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     delivery_max_attempts: int = Field(6, ge=1, description="E-mail attempts before a delivery is failed.")
     delivery_poll_interval_s: float = Field(1.0, gt=0)
+    delivery_backoff_s: float = Field(
+        2.0, gt=0, description="First retry delay of e-mail and webhooks; doubles, at most an hour."
+    )
 
     # --- Personal data ---------------------------------------------------------------
     data_master_key: SecretStr = Field(

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from liaison_shared import projections
-from liaison_shared.contracts import consultation, feedback, members
+from liaison_shared.contracts import consultation, feedback, members  # noqa: F401 — registers them
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
+from liaison_shared.events import registry
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
 import notify
 
-from .api import inbox
+from .api import inbox, subscriptions
 from .handlers.notifications import notify as notify_of
 from .handlers.notifications import run_delivery_worker
 
-# The events the default rules speak of; which of them notify whom is data (table `rules`).
-NOTIFIED = [
-    feedback.OpinionSubmitted, feedback.OpinionAssigned, feedback.OpinionEscalated, feedback.OpinionReplied,
-    feedback.OpinionOverdue, feedback.OpinionRated, feedback.OpinionClosed, feedback.ProposalFiled,
-    feedback.ProposalAccepted, feedback.ProposalAssigned, feedback.ProposalReplied, feedback.ProposalEvaluated,
-    feedback.OutcomeConverted, consultation.ConsultationOutcomeConverted, members.MemberAssigned,
-    members.ActivityLogged, members.MemberRegistered,
-]
+# Every event of the other services: rules (data) decide who hears of which, and webhook
+# subscriptions may ask for any of them.
+NOTIFIED = [model for model in registry.known() if model.event_type.service in ("members", "feedback", "consultation")]
 
 
 def spec() -> ServiceSpec:
@@ -34,7 +30,7 @@ def spec() -> ServiceSpec:
         package="notify",
         title="notify",
         description=notify.__doc__ or "",
-        routers=[inbox.router],
+        routers=[inbox.router, subscriptions.router],
         publishes=[NotificationSent, NotificationFailed],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],

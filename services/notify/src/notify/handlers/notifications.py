@@ -11,11 +11,17 @@ id), which mail systems use to drop the duplicate.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
+import httpx
+from liaison_shared import orgunits
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope, Event
@@ -42,11 +48,12 @@ async def _address(conn, kind: str, recipient_id: str) -> str | None:
 
 
 async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
+    data = event.model_dump(mode="json")
+    await _webhooks(uow, envelope, data)
     rules = [Rule(r["recipient"], r["field"], tuple(r["channels"]), r["template"])
              for r in await storage.rules_for(uow.conn, _unversioned(envelope.type))]
     if not rules:
         return
-    data = event.model_dump(mode="json")
     for delivery in recipients(rules, data):
         fields = {**data, **await _context(uow.conn, data, envelope)}
         text = await storage.template(uow.conn, delivery.template, DEFAULT_LOCALE)
@@ -72,6 +79,28 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
                 subject=created, org_unit=envelope.orgunit)
 
 
+def structured_cloudevent(envelope: Envelope, data: dict) -> str:
+    """The event in CloudEvents JSON (structured mode), as webhooks receive it."""
+    return json.dumps({
+        "specversion": "1.0", "id": envelope.id, "source": envelope.source, "type": envelope.type,
+        "time": envelope.time.isoformat().replace("+00:00", "Z"), "subject": envelope.subject,
+        "datacontenttype": "application/json", "orgunit": envelope.orgunit, "level": envelope.level,
+        "traceparent": envelope.traceparent, "data": data,
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _webhooks(uow: UnitOfWork, envelope: Envelope, data: dict) -> None:
+    for subscription in await storage.matching_subscriptions(uow.conn, _unversioned(envelope.type), envelope.orgunit):
+        if not orgunits.is_within(envelope.orgunit, subscription["org_unit"]):
+            continue
+        await storage.insert(uow.conn, {
+            "event_source": envelope.source, "event_id": envelope.id, "event_type": envelope.type,
+            "org_unit": envelope.orgunit, "recipient_kind": "subscription", "recipient_id": subscription["id"],
+            "channel": "webhook", "subject": envelope.type, "body": structured_cloudevent(envelope, data),
+            "status": "pending",
+        })
+
+
 async def _context(conn, data: dict, envelope: Envelope) -> dict:
     """Names for the template: of the event's unit and of a unit it escalated to."""
     extra = {"org_unit_name": envelope.orgunit}
@@ -86,15 +115,18 @@ async def _context(conn, data: dict, envelope: Envelope) -> dict:
     return extra
 
 
-async def send_due_emails(runtime, *, limit: int = 50) -> int:
-    """One round of the delivery worker; returns how many messages it handled."""
+async def send_due(runtime, *, limit: int = 50) -> int:
+    """One round of the delivery worker (e-mail and webhooks); returns how many it handled."""
     settings = runtime.settings
     async with runtime.uow() as uow:
-        due = await storage.due_emails(uow.conn, limit)
+        due = await storage.due(uow.conn, limit)
         for row in due:
             try:
-                await _send(settings, row)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                if row["channel"] == "webhook":
+                    await _post(row)
+                else:
+                    await _send(settings, row)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused) as error:
                 attempts = row["attempts"] + 1
                 if attempts >= settings.delivery_max_attempts:
                     await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts,
@@ -102,10 +134,10 @@ async def send_due_emails(runtime, *, limit: int = 50) -> int:
                     uow.publish(NotificationFailed(
                         notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
                         event_id=row["event_id"], recipient_kind=row["recipient_kind"],
-                        recipient_id=row["recipient_id"], channel="email", error=str(error)[:500]),
+                        recipient_id=row["recipient_id"], channel=row["channel"], error=str(error)[:500]),
                         subject=row["id"], org_unit=row["org_unit"])
                 else:
-                    backoff = timedelta(seconds=min(2 ** attempts, 3600))
+                    backoff = timedelta(seconds=min(settings.delivery_backoff_s * 2 ** (attempts - 1), 3600))
                     await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=str(error)[:500],
                                        next_attempt=datetime.now(UTC) + backoff)
                 continue
@@ -114,7 +146,7 @@ async def send_due_emails(runtime, *, limit: int = 50) -> int:
             uow.publish(NotificationSent(
                 notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
                 event_id=row["event_id"], recipient_kind=row["recipient_kind"],
-                recipient_id=row["recipient_id"], channel="email"),
+                recipient_id=row["recipient_id"], channel=row["channel"]),
                 subject=row["id"], org_unit=row["org_unit"])
     return len(due)
 
@@ -134,10 +166,34 @@ async def _send(settings, row) -> None:
     )
 
 
+class DeliveryRefused(Exception):
+    """The receiver answered, but not with a 2xx."""
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>`` of HMAC-SHA256 over ``timestamp.body``: the receiver checks both."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+async def _post(row) -> None:
+    body = row["body"].encode()
+    timestamp = str(int(time.time()))
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(row["url"], content=body, headers={
+            "content-type": "application/cloudevents+json; charset=utf-8",
+            "x-liaison-timestamp": timestamp,
+            "x-liaison-signature": signature(row["secret"], timestamp, body),
+            "x-liaison-delivery": row["id"],  # the same on every retry: receivers may dedupe on it
+        })
+    if not 200 <= response.status_code < 300:
+        raise DeliveryRefused(f"HTTP {response.status_code}")
+
+
 async def run_delivery_worker(runtime) -> None:
     while not runtime.stopping:
         try:
-            handled = await send_due_emails(runtime)
+            handled = await send_due(runtime)
         except Exception as error:  # an outage: the rows wait in the table
             log.warning("delivery worker paused: %s", error)
             handled = 0

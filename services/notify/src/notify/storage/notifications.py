@@ -47,10 +47,53 @@ async def insert(conn, values: dict[str, Any]) -> str | None:
     )
 
 
-async def due_emails(conn, limit: int):
+async def due(conn, limit: int):
+    """Pending e-mail and webhook deliveries whose time has come (other replicas skip them)."""
     return await conn.fetch(
-        f"SELECT {COLUMNS} FROM notifications n WHERE n.status = 'pending' AND n.channel = 'email'"
-        " AND n.next_attempt <= now() ORDER BY n.next_attempt LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
+        f"SELECT {COLUMNS}, s.url, s.secret FROM notifications n"
+        " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
+        " WHERE n.status = 'pending' AND n.channel IN ('email', 'webhook') AND n.next_attempt <= now()"
+        " ORDER BY n.next_attempt LIMIT $1 FOR UPDATE OF n SKIP LOCKED", limit)
+
+
+async def matching_subscriptions(conn, event_type: str, org_unit: str):
+    return await conn.fetch(
+        "SELECT id::text AS id, org_unit FROM subscriptions WHERE active"
+        " AND (event_types @> ARRAY[$1]::text[] OR event_types @> ARRAY['*']::text[])", event_type)
+
+
+async def insert_subscription(conn, values: dict[str, Any], by: str):
+    return await conn.fetchrow(
+        "INSERT INTO subscriptions (id, name, url, secret, event_types, org_unit, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " RETURNING id::text AS id, name, url, event_types, org_unit, active, created_at",
+        uuid.uuid4(), values["name"], values["url"], values["secret"], values["event_types"],
+        values["org_unit"], by)
+
+
+async def subscriptions(conn, pattern: str):
+    return await conn.fetch(
+        "SELECT id::text AS id, name, url, event_types, org_unit, active, created_at FROM subscriptions"
+        " WHERE org_unit LIKE $1 ORDER BY created_at", pattern)
+
+
+async def deactivate_subscription(conn, subscription_id: str, pattern: str) -> bool:
+    try:
+        key = uuid.UUID(subscription_id)
+    except ValueError:
+        return False
+    return bool(await conn.fetchval(
+        "UPDATE subscriptions SET active = false WHERE id = $1 AND org_unit LIKE $2 RETURNING true", key, pattern))
+
+
+async def redrive(conn, notification_id: str, pattern: str) -> bool:
+    try:
+        key = uuid.UUID(notification_id)
+    except ValueError:
+        return False
+    return bool(await conn.fetchval(
+        "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt = now(), last_error = NULL"
+        " WHERE id = $1 AND status = 'failed' AND org_unit LIKE $2 RETURNING true", key, pattern))
 
 
 async def mark(conn, notification_id: str, **changes) -> None:

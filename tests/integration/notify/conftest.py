@@ -1,0 +1,70 @@
+"""The notify stack of these tests: members, feedback and notify, a local SMTP server."""
+
+import uuid
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest_asyncio
+from aiosmtpd.controller import Controller
+from liaison_shared.devstack import free_port
+from liaison_shared.testing import eventually, running, token_for
+
+CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG = (
+    "640200000000", "640221000000", "640221100000", "640221101000", "640221100201")
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
+        message = message_from_bytes(envelope.content)
+        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
+                              "id": message["Message-ID"], "body": message.get_payload(decode=True).decode()})
+        return "250 OK"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def stack(platform, service_specs, db_pool):
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    settings = platform.model_copy(update={"smtp_port": smtp.port, "public_rate_limit_per_minute": 10_000,
+                                           "delivery_poll_interval_s": 0.2, "delivery_backoff_s": 0.2,
+                                           "delivery_max_attempts": 3})
+    tag = uuid.uuid4().hex[:6]
+    try:
+        async with running(service_specs["members"], settings) as members, \
+                running(service_specs["feedback"], settings) as feedback, \
+                running(service_specs["notify"], settings) as notify:
+            admin = token_for(settings, "admin", CITY)
+            for code, name in [(CITY, "石嘴山市"), (PINGLUO, "平罗县"), (HUANGQUQIAO, "黄渠桥镇"),
+                               (CHENGGUAN, "城关镇"), (DONGFENG, "东风村")]:
+                await members.post("/api/v1/org-units", headers=admin, json={"code": code, "name": name})
+            await members.patch(f"/api/v1/org-units/{DONGFENG}", headers=admin,
+                                json={"duty_contact": {"email": f"point-{tag}@dongfeng.example.cn"}})
+            water = (await members.post("/api/v1/departments", headers=admin, json={
+                "name": f"平罗县水务局({tag})", "org_unit": PINGLUO,
+                "duty_contact": {"email": f"water-{tag}@pingluo.example.cn"}})).json()["id"]
+
+            async def projected():
+                in_notify = await db_pool.fetchval(
+                    "SELECT (SELECT count(*) FROM notify.departments WHERE id = $1)"
+                    " + (SELECT count(*) FROM notify.org_units WHERE code = $2 AND duty_email IS NOT NULL)",
+                    water, DONGFENG)
+                in_feedback = await db_pool.fetchval(
+                    "SELECT count(*) FROM feedback.departments WHERE id = $1", water)
+                return in_notify == 2 and in_feedback == 1
+
+            await eventually(projected, timeout=30)
+            yield {"settings": settings, "mailbox": mailbox, "members": members, "feedback": feedback,
+                   "notify": notify, "water": water, "tag": tag}
+    finally:
+        smtp.stop()
+
+
+async def submit(stack):
+    response = await stack["feedback"].post("/api/v1/opinions", json={
+        "content": "村口灌溉渠堵塞", "org_unit": DONGFENG, "channel": "reception_day", "category": "水利"})
+    assert response.status_code == 201
+    return response.json()
