@@ -97,6 +97,20 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
+    notify_service_subject: str = Field(
+        "service:notify", description="The token subject of the notify service, the only caller allowed "
+        "to fetch a submitter's contact from feedback for one delivery.",
+    )
+    notify_service_token: SecretStr | None = Field(
+        None, description="The token notify presents to feedback; in development one is signed with the dev key.",
+    )
+    feedback_url: str | None = Field(None, description="Where notify reaches feedback; default from FEEDBACK_PORT.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8003", description="Base of the tracking links sent to citizens.",
+    )
+    sms_gateway: Literal["development"] = Field(
+        "development", description="The SMS adapter; the development one records messages in the database.",
+    )
     delivery_max_attempts: int = Field(6, ge=1, description="E-mail attempts before a delivery is failed.")
     delivery_poll_interval_s: float = Field(1.0, gt=0)
     delivery_backoff_s: float = Field(

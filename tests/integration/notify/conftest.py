@@ -1,10 +1,13 @@
 """The notify stack of these tests: members, feedback and notify, a local SMTP server."""
 
+import asyncio
+import contextlib
 import uuid
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest_asyncio
+import uvicorn
 from aiosmtpd.controller import Controller
 from liaison_shared.devstack import free_port
 from liaison_shared.testing import eventually, running, token_for
@@ -24,6 +27,19 @@ class Mailbox:
         return "250 OK"
 
 
+@contextlib.asynccontextmanager
+async def served(app, port: int):
+    """The same app on a real port too: notify calls feedback over HTTP for a submitter's contact."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
 @pytest_asyncio.fixture(scope="module")
 async def stack(platform, service_specs, db_pool):
     mailbox = Mailbox()
@@ -34,9 +50,12 @@ async def stack(platform, service_specs, db_pool):
                                            "delivery_max_attempts": 3})
     tag = uuid.uuid4().hex[:6]
     try:
+        feedback_port = free_port()
+        notify_settings = settings.model_copy(update={"feedback_url": f"http://127.0.0.1:{feedback_port}"})
         async with running(service_specs["members"], settings) as members, \
                 running(service_specs["feedback"], settings) as feedback, \
-                running(service_specs["notify"], settings) as notify:
+                served(feedback.app, feedback_port), \
+                running(service_specs["notify"], notify_settings) as notify:
             admin = token_for(settings, "admin", CITY)
             for code, name in [(CITY, "石嘴山市"), (PINGLUO, "平罗县"), (HUANGQUQIAO, "黄渠桥镇"),
                                (CHENGGUAN, "城关镇"), (DONGFENG, "东风村")]:

@@ -93,3 +93,40 @@ async def test_a_registered_member_is_welcomed_in_its_inbox(stack, platform):
     items = await eventually(lambda: _items(stack, me), timeout=30)
     assert items[0]["subject"] == "欢迎" and "王玉兰" in items[0]["body"]
 
+
+
+async def test_a_consenting_submitter_gets_one_sms_with_the_rating_link_and_an_erased_one_none(stack, platform, db_pool):
+    api = stack["feedback"]
+    town = token_for(platform, "staff", HUANGQUQIAO)
+    department = token_for(platform, "department", PINGLUO, dept=stack["water"])
+
+    async def replied_case(**extra):
+        created = (await api.post("/api/v1/opinions", json={
+            "content": "路灯不亮", "org_unit": DONGFENG, "channel": "online", "consent": True,
+            "submitter_name": "李四", "submitter_phone": "13900001111", **extra})).json()
+        await api.post(f"/api/v1/opinions/{created['id']}/actions", headers=town,
+                       json={"action": "assign", "department_ids": [stack["water"]]})
+        return created
+
+    kept = await replied_case()
+    erased = await replied_case()
+    assert (await api.delete(f"/api/v1/opinions/{erased['id']}/submitter", headers=town)).status_code == 204
+    for case in (kept, erased):
+        await api.post(f"/api/v1/opinions/{case['id']}/actions", headers=department,
+                       json={"action": "reply", "text": "已修复"})
+
+    async def outcome(case_id):
+        return await db_pool.fetchrow(
+            "SELECT id::text AS id, status, last_error FROM notify.notifications"
+            " WHERE channel = 'sms' AND recipient_id = $1 AND status <> 'pending'", case_id)
+
+    sent = await eventually(lambda: outcome(kept["id"]), timeout=30)
+    assert sent["status"] == "sent"
+    [message] = await db_pool.fetch("SELECT phone, body FROM notify.sms_messages WHERE idempotency_key = $1", sent["id"])
+    assert message["phone"] == "13900001111" and f"/api/v1/track/{kept['tracking_code']}" in message["body"]
+    refused = await eventually(lambda: outcome(erased["id"]), timeout=30)
+    assert refused["status"] == "failed" and "erased" in refused["last_error"]
+    assert await db_pool.fetchval("SELECT count(*) FROM notify.sms_messages WHERE idempotency_key = $1",
+                                  refused["id"]) == 0
+    # the phone never went into an event or a notification row
+    assert await db_pool.fetchval("SELECT count(*) FROM notify.notifications WHERE body LIKE '%13900001111%'") == 0

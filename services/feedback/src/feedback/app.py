@@ -10,7 +10,7 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import catalogue, opinions, proposals, reports, stats
+from .api import catalogue, internal, opinions, proposals, reports, stats
 from .handlers.consumed import track_department_task
 from .handlers.deadlines import run_scheduler
 
@@ -24,7 +24,8 @@ def spec() -> ServiceSpec:
         package="feedback",
         title="feedback",
         description=feedback.__doc__ or "",
-        routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router],
+        routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router,
+                 internal.router],
         publishes=[
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
             events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,

@@ -28,6 +28,8 @@ def recipients(rules: list[Rule], data: dict) -> list[Delivery]:
     """Every (recipient, channel) the rules name for this event's data, each once."""
     found: dict[tuple[str, str, str], Delivery] = {}
     for rule in rules:
+        if rule.recipient == "submitter" and not data.get("contact_consented"):
+            continue  # no consent, no phone: the citizen follows the case by tracking code
         value = data.get(rule.field)
         ids = value if isinstance(value, list) else [value]
         for recipient_id in ids:

@@ -27,6 +27,7 @@ from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope, Event
 
 from ..domain.rules import DEFAULT_LOCALE, Rule, recipients, render
+from ..sms import gateway_for
 from ..storage import notifications as storage
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
     if not rules:
         return
     for delivery in recipients(rules, data):
-        fields = {**data, **await _context(uow.conn, data, envelope)}
+        # {link} is filled at sending, when feedback gives the tracking code for that one message
+        fields = {**data, **await _context(uow.conn, data, envelope), "link": "{link}"}
         text = await storage.template(uow.conn, delivery.template, DEFAULT_LOCALE)
         if text is None:
             raise ValueError(f"no template {delivery.template} in {DEFAULT_LOCALE}")
@@ -124,11 +126,13 @@ async def send_due(runtime, *, limit: int = 50) -> int:
             try:
                 if row["channel"] == "webhook":
                     await _post(row)
+                elif row["channel"] == "sms":
+                    await _text_submitter(uow.conn, settings, row)
                 else:
                     await _send(settings, row)
             except (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused) as error:
                 attempts = row["attempts"] + 1
-                if attempts >= settings.delivery_max_attempts:
+                if attempts >= settings.delivery_max_attempts or isinstance(error, NobodyToReach):
                     await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts,
                                        last_error=str(error)[:500])
                     uow.publish(NotificationFailed(
@@ -168,6 +172,30 @@ async def _send(settings, row) -> None:
 
 class DeliveryRefused(Exception):
     """The receiver answered, but not with a 2xx."""
+
+
+class NobodyToReach(DeliveryRefused):
+    """The citizen's contact is gone (erased) or was never given: nothing is sent, ever."""
+
+
+async def _text_submitter(conn, settings, row) -> None:
+    """Ask feedback for the phone and tracking code of this one message, then send the SMS."""
+    from liaison_shared.auth import issue_dev_token
+
+    base = settings.feedback_url or settings.base_url_of("feedback")
+    token = (settings.notify_service_token.get_secret_value() if settings.notify_service_token else
+             issue_dev_token(settings, role="admin", org=row["org_unit"], sub=settings.notify_service_subject,
+                             ttl_s=300))
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(f"{base}/api/v1/internal/submitters/{row['recipient_id']}",
+                                    headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 404:
+        raise NobodyToReach("no contact for this case (erased, or no consent)")
+    response.raise_for_status()
+    contact = response.json()
+    link = f"{settings.public_base_url}/api/v1/track/{contact['tracking_code']}"
+    await gateway_for(settings.sms_gateway).send(conn, phone=contact["phone"], text=row["body"].replace("{link}", link),
+                                                 idempotency_key=row["id"])
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -52,7 +52,7 @@ async def due(conn, limit: int):
     return await conn.fetch(
         f"SELECT {COLUMNS}, s.url, s.secret FROM notifications n"
         " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
-        " WHERE n.status = 'pending' AND n.channel IN ('email', 'webhook') AND n.next_attempt <= now()"
+        " WHERE n.status = 'pending' AND n.channel IN ('email', 'webhook', 'sms') AND n.next_attempt <= now()"
         " ORDER BY n.next_attempt LIMIT $1 FOR UPDATE OF n SKIP LOCKED", limit)
 
 

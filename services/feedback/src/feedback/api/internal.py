@@ -1,0 +1,35 @@
+"""Routes for the other services' own use, not for people."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from liaison_shared.auth import Principal, current_principal
+from liaison_shared.errors import Forbidden, NotFound
+from liaison_shared.service import runtime_of
+from pydantic import BaseModel
+
+from ..handlers import intake
+from ..storage import opinions as storage
+
+router = APIRouter()
+
+
+class SubmitterContact(BaseModel):
+    """What notify needs for one message to a citizen — fetched per delivery, never stored there."""
+
+    phone: str
+    tracking_code: str
+
+
+@router.get("/internal/submitters/{opinion_id}", response_model=SubmitterContact, tags=["internal"],
+            summary="The submitter's phone and tracking code, for notify alone; 404 once erased")
+async def submitter_contact(request: Request, opinion_id: str,
+                            principal: Principal = Depends(current_principal)) -> SubmitterContact:
+    runtime = runtime_of(request)
+    if principal.sub != runtime.settings.notify_service_subject:
+        raise Forbidden("for the notify service only")
+    case = await storage.opinion(runtime.pool, opinion_id)
+    person = await intake.reveal_submitter(runtime.pool, runtime.settings, case["subject_id"]) if case else None
+    if case is None or not case["consent"] or person is None or not person.phone:
+        raise NotFound("no contact to reach for this case")
+    return SubmitterContact(phone=person.phone, tracking_code=case["tracking_code"])
