@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     sms_gateway: Literal["development"] = Field(
         "development", description="The SMS adapter; the development one records messages in the database.",
     )
+    reminder_days_before: list[int] = Field(
+        default_factory=lambda: [3, 1], description="Days before a deadline when departments are reminded.",
+    )
     delivery_max_attempts: int = Field(6, ge=1, description="E-mail attempts before a delivery is failed.")
     delivery_poll_interval_s: float = Field(1.0, gt=0)
     delivery_backoff_s: float = Field(

@@ -130,3 +130,44 @@ async def test_a_consenting_submitter_gets_one_sms_with_the_rating_link_and_an_e
                                   refused["id"]) == 0
     # the phone never went into an event or a notification row
     assert await db_pool.fetchval("SELECT count(*) FROM notify.notifications WHERE body LIKE '%13900001111%'") == 0
+
+
+async def test_departments_are_reminded_before_a_deadline_once_per_reminder_point(stack, platform, db_pool):
+    from datetime import timedelta
+
+    from liaison_shared import db
+    from notify.domain.deadlines import today_in_china
+    from notify.handlers.reminders import send_reminders
+
+    town = token_for(platform, "staff", HUANGQUQIAO)
+    case = await submit(stack)
+    today = today_in_china()
+    await stack["feedback"].post(f"/api/v1/opinions/{case['id']}/actions", headers=town, json={
+        "action": "assign", "department_ids": [stack["water"]], "deadline": (today + timedelta(days=3)).isoformat()})
+    await eventually(lambda: db_pool.fetchval("SELECT open FROM notify.deadlines WHERE source_id = $1", case["id"]),
+                     timeout=30)
+    pool = await db.create_pool(stack["settings"], "notify")
+    try:
+        async def remind(day):  # the job, told which day it is
+            async with db.UnitOfWork(pool, schema="notify") as uow:
+                return await send_reminders(uow, day, [3, 1])
+
+        async def reminders_of():
+            return await db_pool.fetch(
+                "SELECT event_id, channel FROM notify.notifications WHERE event_source = '/cppcc-liaison/notify/reminders'"
+                " AND event_id LIKE $1 || '%' ORDER BY event_id, channel", case["id"])
+
+        await remind(today)
+        await remind(today)  # again: nothing more
+        assert [r["channel"] for r in await reminders_of()] == ["email", "inbox"]
+        await remind(today + timedelta(days=2))  # one day left: the second reminder point
+        assert len(await reminders_of()) == 4
+        department = token_for(platform, "department", PINGLUO, dept=stack["water"])
+        await stack["feedback"].post(f"/api/v1/opinions/{case['id']}/actions", headers=department,
+                                     json={"action": "reply", "text": "已答复"})
+        await eventually(lambda: db_pool.fetchval(
+            "SELECT NOT open FROM notify.deadlines WHERE source_id = $1", case["id"]), timeout=30)
+        await remind(today + timedelta(days=3))
+        assert len(await reminders_of()) == 4  # answered: no more reminders
+    finally:
+        await pool.close()

@@ -12,6 +12,7 @@ from liaison_shared.service import ServiceSpec
 import notify
 
 from .api import inbox, subscriptions
+from .handlers import reminders
 from .handlers.notifications import notify as notify_of
 from .handlers.notifications import run_delivery_worker
 
@@ -25,6 +26,11 @@ def spec() -> ServiceSpec:
     projections.keep_registry_projection(consumer)
     for model in NOTIFIED:
         consumer.on(model)(notify_of)
+    for model in (feedback.OpinionAssigned, feedback.ProposalAssigned):
+        consumer.on(model)(reminders.track_assigned)
+    consumer.on(feedback.OpinionDeadlineExtended)(reminders.track_extended)
+    for model in (feedback.OpinionReplied, feedback.OpinionClosed, feedback.ProposalReplied):
+        consumer.on(model)(reminders.track_answered)
     return ServiceSpec(
         name="notify",
         package="notify",
@@ -34,5 +40,5 @@ def spec() -> ServiceSpec:
         publishes=[NotificationSent, NotificationFailed],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
-        background_jobs=[run_delivery_worker],
+        background_jobs=[run_delivery_worker, reminders.run_reminders],
     )

@@ -1,0 +1,93 @@
+"""Deadline reminders: departments hear before an opinion or proposal falls due.
+
+Deadlines are kept from feedback's events; a reminder is a notification like any other,
+keyed by (deadline, days before) so that it goes out once however often the job runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, timedelta
+
+from liaison_shared.contracts import feedback as events
+from liaison_shared.db import UnitOfWork
+from liaison_shared.events import Envelope
+
+from ..domain.deadlines import today_in_china
+from ..domain.rules import DEFAULT_LOCALE, render
+from ..storage import notifications as storage
+from .notifications import _address
+
+log = logging.getLogger(__name__)
+SOURCE = "/cppcc-liaison/notify/reminders"
+KIND_NAMES = {"opinion": "群众意见", "proposal": "提案"}
+
+
+async def track_assigned(uow: UnitOfWork, envelope: Envelope, event) -> None:
+    if isinstance(event, events.OpinionAssigned):
+        kind, source_id, departments = "opinion", event.opinion_id, event.department_ids
+    else:
+        kind, source_id = "proposal", event.proposal_id
+        departments = [event.lead_department_id, *event.co_department_ids]
+    await uow.conn.execute(
+        """
+        INSERT INTO deadlines (source_id, kind, org_unit, deadline, department_ids, open)
+        VALUES ($1, $2, $3, $4, $5, true)
+        ON CONFLICT (source_id) DO UPDATE SET deadline = excluded.deadline,
+            department_ids = excluded.department_ids, open = true
+        """,
+        source_id, kind, event.org_unit, date.fromisoformat(event.deadline), departments,
+    )
+
+
+async def track_extended(uow: UnitOfWork, envelope: Envelope, event: events.OpinionDeadlineExtended) -> None:
+    await uow.conn.execute("UPDATE deadlines SET deadline = greatest(deadline, $2) WHERE source_id = $1",
+                           event.opinion_id, date.fromisoformat(event.deadline))
+
+
+async def track_answered(uow: UnitOfWork, envelope: Envelope, event) -> None:
+    source_id = getattr(event, "opinion_id", None) or event.proposal_id
+    await uow.conn.execute("UPDATE deadlines SET open = false WHERE source_id = $1", source_id)
+
+
+async def send_reminders(uow: UnitOfWork, today: date, days_before: list[int]) -> int:
+    """Remind every department of the open deadlines ``days_before`` away; returns how many."""
+    sent = 0
+    horizon = today + timedelta(days=max(days_before, default=0))
+    rows = await uow.conn.fetch(
+        "SELECT source_id, kind, org_unit, deadline, department_ids FROM deadlines"
+        " WHERE open AND deadline BETWEEN $1 AND $2", today, horizon)
+    text = await storage.template(uow.conn, "deadline_reminder", DEFAULT_LOCALE)
+    for row in rows:
+        left = (row["deadline"] - today).days
+        due = [d for d in sorted(days_before) if left <= d]
+        if not due:
+            continue
+        offset = due[0]  # the nearest reminder point reached; earlier ones are moot
+        fields = {"kind": row["kind"], "kind_name": KIND_NAMES[row["kind"]], "deadline": row["deadline"].isoformat(),
+                  "days": left}
+        for department in row["department_ids"]:
+            for channel in ("inbox", "email"):
+                address = await _address(uow.conn, "department", department) if channel == "email" else None
+                if channel == "email" and not address:
+                    continue
+                created = await storage.insert(uow.conn, {
+                    "event_source": SOURCE, "event_id": f"{row['source_id']}:{row['deadline']}:{offset}",
+                    "event_type": f"cppcc.notify.reminder.{row['kind']}", "org_unit": row["org_unit"],
+                    "recipient_kind": "department", "recipient_id": department, "channel": channel,
+                    "address": address, "subject": render(text["subject"], fields), "body": render(text["body"], fields),
+                    "status": "sent" if channel == "inbox" else "pending",
+                })
+                sent += created is not None
+    return sent
+
+
+async def run_reminders(runtime) -> None:
+    while not runtime.stopping:
+        try:
+            async with runtime.uow() as uow:
+                await send_reminders(uow, today_in_china(), runtime.settings.reminder_days_before)
+        except Exception as error:  # an outage: next round
+            log.warning("reminders paused: %s", error)
+        await asyncio.sleep(runtime.settings.deadline_scan_interval_s)
