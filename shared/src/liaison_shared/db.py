@@ -232,3 +232,27 @@ async def fetch_page(
     if not rows and offset:
         total = await conn.fetchval(f"SELECT count(*) FROM ({query}) AS q", *args)
     return rows, total
+
+
+async def update(
+    conn: asyncpg.Connection,
+    table: str,
+    match: dict[str, Any],
+    changes: dict[str, Any],
+    *,
+    touch: bool = False,
+    returning: str | None = None,
+):
+    """``UPDATE table SET changes WHERE match`` — table and column names come from the
+    caller's code, never from a request; values are always parameters. ``touch`` also sets
+    ``updated_at``; ``returning`` names columns to fetch back (one row)."""
+    values = [*changes.values(), *match.values()]
+    sets = [f"{column} = ${i}" for i, column in enumerate(changes, start=1)]
+    if touch:
+        sets.append("updated_at = now()")
+    where = [f"{column} = ${i}" for i, column in enumerate(match, start=len(changes) + 1)]
+    query = f"UPDATE {table} SET {', '.join(sets)} WHERE {' AND '.join(where)}"
+    if returning:
+        return await conn.fetchrow(f"{query} RETURNING {returning}", *values)
+    await conn.execute(query, *values)
+    return None

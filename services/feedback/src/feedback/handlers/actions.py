@@ -105,7 +105,7 @@ def who(principal: Principal) -> dict:
 
 
 async def answer_on_spot(uow, settings, principal, case, body, current, round_):
-    text = _text(body, "text")
+    text = required_text(body, "text")
     await storage.update_opinion(uow.conn, case["id"], {"answer": text})
     uow.publish(events.OpinionAnswered(opinion_id=case["id"], org_unit=case["org_unit"],
                                        subject_id=_subject(case)),
@@ -147,7 +147,7 @@ async def assign(uow, settings, principal, case, body, current, round_):
 
 
 async def escalate(uow, settings, principal, case, body, current, round_):
-    reason = _text(body, "reason")
+    reason = required_text(body, "reason")
     parent = orgunits.parent_of(case["handling_unit"])
     if parent is None:
         raise Conflict("the city is the top level: there is nowhere to escalate to", code="illegal_transition")
@@ -214,7 +214,7 @@ async def merge(uow, settings, principal, case, body, current, round_):
 
 
 async def return_(uow, settings, principal, case, body, current, round_):
-    reason = _text(body, "reason")
+    reason = required_text(body, "reason")
     mine = next(a for a in current if a["department_id"] == principal.dept)
     window_end = (await working_days_after(uow.conn, mine["assigned_at"].date(), settings.return_window_days)).due
     if today_in_china() > window_end:
@@ -234,7 +234,7 @@ async def extend(uow, settings, principal, case, body, current, round_):
             raise Unprocessable("days is a whole number of working days from 1 to 60")
         if await storage.pending_extension(uow.conn, case["id"], principal.dept):
             raise Conflict("an extension request is already waiting for a decision")
-        request_id = await storage.insert_extension(uow.conn, case["id"], principal.dept, days, _text(body, "reason"))
+        request_id = await storage.insert_extension(uow.conn, case["id"], principal.dept, days, required_text(body, "reason"))
         return Status.ASSIGNED, {"request": request_id, "days": days, "reason": body["reason"]}
     decision = body.get("decision")
     if decision not in ("approve", "refuse"):
@@ -259,7 +259,7 @@ async def extend(uow, settings, principal, case, body, current, round_):
 
 
 async def reply(uow, settings, principal, case, body, current, round_):
-    text = _text(body, "text")
+    text = required_text(body, "text")
     await storage.set_assignment(uow.conn, case["id"], principal.dept, round_, state="replied",
                                  reply=text, replied_at=_now())
     status = await _after_department_change(uow, case, round_)
@@ -348,7 +348,7 @@ async def _after_department_change(uow, case, round_) -> Status:
     return rules.after_department_change(active, replied)
 
 
-def _text(body: dict, field: str) -> str:
+def required_text(body: dict, field: str) -> str:
     value = body.get(field)
     if not isinstance(value, str) or not value.strip():
         raise Unprocessable(f"{field} is required")

@@ -15,7 +15,7 @@ from ..domain import proposal as rules
 from ..domain.deadlines import today_in_china
 from ..storage import opinions as opinion_storage
 from ..storage import proposals as storage
-from .actions import working_days_after
+from .actions import required_text, working_days_after
 from .intake import new_tracking_code
 
 
@@ -145,7 +145,7 @@ async def _accept(uow, settings, principal, row, body, current, round_):
 
 
 async def _reject(uow, settings, principal, row, body, current, round_):
-    reason = _text(body, "reason")
+    reason = required_text(body, "reason")
     turned_into = body.get("turn_into") or "members_letter"
     if turned_into not in ("members_letter", "opinion"):
         raise Unprocessable("turn_into is members_letter or opinion")
@@ -197,7 +197,7 @@ async def _assign(uow, settings, principal, row, body, current, round_):
 
 
 async def _return(uow, settings, principal, row, body, current, round_):
-    reason = _text(body, "reason")
+    reason = required_text(body, "reason")
     mine = next(u for u in current if u["department_id"] == principal.dept)
     window = (await working_days_after(uow.conn, mine["assigned_at"].date(), settings.return_window_days)).due
     if today_in_china() > window:
@@ -225,7 +225,7 @@ async def _opinion(uow, settings, principal, row, body, current, round_):
     mine = next(u for u in current if u["department_id"] == principal.dept)
     if mine["lead"]:
         raise Conflict("the lead unit replies; co-handling units send it their opinions")
-    await storage.set_unit(uow.conn, row["id"], principal.dept, round_, opinion=_text(body, "text"))
+    await storage.set_unit(uow.conn, row["id"], principal.dept, round_, opinion=required_text(body, "text"))
     return "assigned", {"department_id": principal.dept}
 
 
@@ -239,7 +239,7 @@ async def _reply(uow, settings, principal, row, body, current, round_):
     reply_class = body.get("reply_class")
     if reply_class not in rules.REPLY_CLASSES:
         raise Unprocessable("reply_class is A, B, C or D")
-    text = _text(body, "text")
+    text = required_text(body, "text")
     now = datetime.now(UTC)
     await storage.set_unit(uow.conn, row["id"], principal.dept, round_, state="replied")
     await storage.update(uow.conn, row["id"], {"reply_class": reply_class, "reply_text": text, "replied_at": now})
@@ -281,7 +281,7 @@ async def _progress(uow, settings, principal, row, body, current, round_):
     kind = body.get("kind")
     if kind not in ("report", "visit"):
         raise Unprocessable("kind is report or visit")
-    return row["status"], {"kind": kind, "text": _text(body, "text")}
+    return row["status"], {"kind": kind, "text": required_text(body, "text")}
 
 
 async def _close(uow, settings, principal, row, body, current, round_):
@@ -294,9 +294,3 @@ ACTIONS = {
     "mark_key": _mark_key, "progress": _progress, "close": _close,
 }
 
-
-def _text(body: dict, field: str) -> str:
-    value = body.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise Unprocessable(f"{field} is required")
-    return value.strip()

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from liaison_shared import db
 from liaison_shared.db import fetch_page
 
 OPINION_COLUMNS = """
@@ -54,12 +55,7 @@ async def opinion_by_code(conn, code: str, *, for_update: bool = False):
 
 
 async def update_opinion(conn, opinion_id: str, changes: dict[str, Any]) -> None:
-    # Column names come from the handlers, never from a request.
-    assignments = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
-    await conn.execute(
-        f"UPDATE opinions SET {', '.join(assignments)}, updated_at = now() WHERE id = $1",
-        uuid.UUID(opinion_id), *changes.values(),
-    )
+    await db.update(conn, "opinions", {"id": uuid.UUID(opinion_id)}, changes, touch=True)
 
 
 async def record(conn, opinion_id: str, *, actor_sub: str, actor_role: str, actor_org: str | None,
@@ -124,12 +120,8 @@ async def insert_assignments(conn, opinion_id: str, department_ids: list[str], l
 
 
 async def set_assignment(conn, opinion_id: str, department_id: str, round_: int, **changes) -> None:
-    assignments_sql = [f"{column} = ${i}" for i, column in enumerate(changes, start=4)]
-    await conn.execute(
-        f"UPDATE assignments SET {', '.join(assignments_sql)}"
-        " WHERE opinion_id = $1::uuid AND department_id = $2 AND round = $3",
-        opinion_id, department_id, round_, *changes.values(),
-    )
+    await db.update(conn, "assignments", {"opinion_id": uuid.UUID(opinion_id), "department_id": department_id,
+                                          "round": round_}, changes)
 
 
 # --- extensions, supervision ------------------------------------------------------------------

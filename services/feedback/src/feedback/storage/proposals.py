@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from liaison_shared import db
 from liaison_shared.db import fetch_page
 
 COLUMNS = """
@@ -59,9 +60,7 @@ def _now():
 
 
 async def update(conn, proposal_id: str, changes: dict[str, Any]) -> None:
-    sets = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
-    await conn.execute(f"UPDATE proposals SET {', '.join(sets)}, updated_at = now() WHERE id = $1",
-                       uuid.UUID(proposal_id), *changes.values())
+    await db.update(conn, "proposals", {"id": uuid.UUID(proposal_id)}, changes, touch=True)
 
 
 async def confirm_signer(conn, proposal_id: str, member_id: str) -> bool:
@@ -116,10 +115,8 @@ async def insert_units(conn, proposal_id: str, lead: str, co: list[str], round_:
 
 
 async def set_unit(conn, proposal_id: str, department_id: str, round_: int, **changes) -> None:
-    sets = [f"{column} = ${i}" for i, column in enumerate(changes, start=4)]
-    await conn.execute(
-        f"UPDATE proposal_units SET {', '.join(sets)} WHERE proposal_id = $1::uuid AND department_id = $2"
-        " AND round = $3", proposal_id, department_id, round_, *changes.values())
+    await db.update(conn, "proposal_units", {"proposal_id": uuid.UUID(proposal_id),
+                                             "department_id": department_id, "round": round_}, changes)
 
 
 async def record(conn, proposal_id: str, principal, action: str, from_status, to_status: str, detail=None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from liaison_shared import db
 from liaison_shared.db import fetch_page
 
 COLUMNS = """
@@ -43,11 +44,7 @@ async def report(conn, report_id: str, *, for_update: bool = False):
 
 
 async def update(conn, report_id: str, changes: dict[str, Any]) -> None:
-    assignments = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
-    await conn.execute(
-        f"UPDATE reports SET {', '.join(assignments)}, updated_at = now() WHERE id = $1",
-        uuid.UUID(report_id), *changes.values(),
-    )
+    await db.update(conn, "reports", {"id": uuid.UUID(report_id)}, changes, touch=True)
 
 
 async def insert_instruction(conn, report_id: str, text: str, principal) -> None:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import asyncpg
+from liaison_shared import db
 from liaison_shared.db import fetch_page
 
 ORG_UNIT_COLUMNS = (
@@ -99,10 +100,4 @@ async def update_department(conn, department_id: str, changes: dict[str, Any]) -
 
 
 async def _update(conn, table: str, key: str, value, changes: dict[str, Any], columns: str):
-    # Column names come from the handlers' own whitelists, never from the request.
-    assignments = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
-    assignments.append("updated_at = now()")
-    return await conn.fetchrow(
-        f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} = $1 RETURNING {columns}",
-        value, *changes.values(),
-    )
+    return await db.update(conn, table, {key: value}, changes, touch=True, returning=columns)

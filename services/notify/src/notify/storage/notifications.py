@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from liaison_shared import db
 from liaison_shared.db import fetch_page
 
 COLUMNS = """
@@ -97,9 +98,7 @@ async def redrive(conn, notification_id: str, pattern: str) -> bool:
 
 
 async def mark(conn, notification_id: str, **changes) -> None:
-    sets = [f"{column} = ${i}" for i, column in enumerate(changes, start=2)]
-    await conn.execute(f"UPDATE notifications SET {', '.join(sets)} WHERE id = $1::uuid",
-                       notification_id, *changes.values())
+    await db.update(conn, "notifications", {"id": uuid.UUID(notification_id)}, changes)
 
 
 INBOX_WHERE = """
