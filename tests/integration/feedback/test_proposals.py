@@ -161,3 +161,23 @@ async def test_figures_by_committee(world, people):
                                       headers=world["county_staff"])).json()
     row = next(f for f in figures if f["key"] == PINGLUO)
     assert row["filed"] >= 1 and row["filing_rate"] is not None
+
+
+async def test_a_consultation_outcome_to_be_proposed_becomes_a_draft_with_its_source(world, platform, db_pool):
+    from liaison_shared.contracts.consultation import ConsultationOutcomeConverted
+    from liaison_shared.contracts.feedback import OutcomeRef
+    from liaison_shared.events import Envelope
+    from liaison_shared.testing import eventually, produce_raw
+
+    target, source = str(uuid.uuid4()), str(uuid.uuid4())
+    event = ConsultationOutcomeConverted(
+        source=OutcomeRef(kind="consultation_outcome", id=source), target=OutcomeRef(kind="proposal", id=target),
+        org_unit="640221100201", title="关于建立村级议事协商长效机制的提案", member_ids=[world["member_id"]])
+    envelope = Envelope.wrap(event, subject=source, org_unit="640221100201")
+    await produce_raw(platform, "cppcc.consultation.outcome",
+                      [(envelope.key.encode(), envelope.value(), envelope.headers())])
+    await eventually(lambda: db_pool.fetchval("SELECT true FROM feedback.proposals WHERE id = $1::uuid", target),
+                     timeout=30)
+    proposal = (await world["api"].get(f"/api/v1/proposals/{target}", headers=world["county_staff"])).json()
+    assert proposal["source"] == {"kind": "consultation_outcome", "id": source}
+    assert proposal["committee"] == PINGLUO and proposal["proposer_member_id"] == world["member_id"]

@@ -11,14 +11,14 @@ from liaison_shared.service import ServiceSpec
 import feedback
 
 from .api import catalogue, internal, opinions, proposals, reports, stats
-from .handlers.consumed import track_department_task
+from .handlers.consumed import take_consultation_outcome
 from .handlers.deadlines import run_scheduler
 
 
 def spec() -> ServiceSpec:
     consumer = EventConsumer("feedback")
     projections.keep_registry_projection(consumer)
-    consumer.on(ConsultationOutcomeConverted)(track_department_task)
+    consumer.on(ConsultationOutcomeConverted)(take_consultation_outcome)
     return ServiceSpec(
         name="feedback",
         package="feedback",

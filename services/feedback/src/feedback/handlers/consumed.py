@@ -5,23 +5,53 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from liaison_shared import orgunits
 from liaison_shared.contracts import feedback as events
 from liaison_shared.contracts.consultation import ConsultationOutcomeConverted
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
 from liaison_shared.settings import get_settings
 
+from ..domain.deadlines import today_in_china
 from ..storage import opinions as storage
+from ..storage import proposals as proposal_storage
 from .actions import default_deadline
 from .intake import new_tracking_code
+
+
+async def take_consultation_outcome(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
+    """Consultation outcomes that feedback carries on: department tasks and proposals."""
+    if event.target.kind == "department_task" and event.department_ids:
+        await track_department_task(uow, envelope, event)
+    elif event.target.kind == "proposal":
+        await draft_proposal(uow, envelope, event)
+
+
+async def draft_proposal(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
+    """A consultation outcome to be carried as a proposal: a draft with the source linked, filed
+    with the nearest committee, proposed by the members named or by the proposals committee."""
+    if not _is_uuid(event.target.id) or await proposal_storage.proposal(uow.conn, event.target.id) is not None:
+        return
+    committee = next(u for u in [event.org_unit, *orgunits.ancestors_of(event.org_unit)]
+                     if orgunits.level_of(u).value in ("city", "county"))
+    lead = event.member_ids[0] if event.member_ids else None
+    proposal_id = await proposal_storage.insert(uow.conn, {
+        "id": uuid.UUID(event.target.id), "committee": committee, "year": today_in_china().year,
+        "title": event.title or "协商成果转提案", "body": event.title or "", "kind": "joint" if len(event.member_ids) > 1
+        else "member" if lead else "special_committee", "proposer_member_id": lead,
+        "proposer_name": None if lead else "提案委员会", "source": event.source.model_dump(),
+        "created_by": envelope.source,
+    }, event.member_ids[1:])
+    await uow.conn.execute(
+        "INSERT INTO proposal_history (proposal_id, actor_sub, actor_role, action, to_status, detail)"
+        " VALUES ($1::uuid, $2, 'consultation', 'draft', 'draft', $3)",
+        proposal_id, envelope.source, {"source": event.source.model_dump()})
 
 
 async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
     """A consultation outcome that became a department task is tracked as a case of channel
     ``consultation``, assigned to those departments with the agreed deadline, so it is replied
     to, chased when overdue and counted like every other case."""
-    if event.target.kind != "department_task" or not event.department_ids:
-        return
     case_id = uuid.UUID(event.target.id) if _is_uuid(event.target.id) else uuid.uuid4()
     if await storage.opinion(uow.conn, str(case_id)) is not None:
         return
