@@ -9,6 +9,7 @@ signature are always checked, and the accepted algorithms are fixed, which refus
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -54,10 +55,15 @@ class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._jwks = (
-            jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300)
+            jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=300,
+                            cooldown_duration=settings.auth_jwks_refresh_cooldown_s)
             if settings.auth_jwks_url
             else None
         )
+
+    @property
+    def fetches_keys(self) -> bool:
+        return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
         s = self._settings
@@ -142,7 +148,11 @@ def _bearer(request: Request) -> str:
 async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the verified caller, or 401."""
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(_bearer(request))
+    token = _bearer(request)
+    if verifier.fetches_keys:
+        # a JWKS fetch is blocking network I/O: keep it off the event loop
+        return await asyncio.to_thread(verifier.verify, token)
+    return verifier.verify(token)
 
 
 def require_roles(*roles: Role):

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     auth_jwks_url: str | None = Field(
         None, description="OIDC issuer's JWKS URL. When unset, the development key is used."
     )
+    auth_jwks_refresh_cooldown_s: float = Field(
+        30.0, ge=0, description="Least time between two JWKS fetches for an unknown key id.",
+    )
     auth_issuer: str = "cppcc-liaison-dev"
     auth_audience: str = "cppcc-liaison"
     auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "EdDSA"])
