@@ -171,3 +171,55 @@ async def test_departments_are_reminded_before_a_deadline_once_per_reminder_poin
         assert len(await reminders_of()) == 4  # answered: no more reminders
     finally:
         await pool.close()
+
+
+async def test_english_quiet_hours_and_a_daily_digest_are_each_recipients_choice(stack, platform, db_pool):
+    from datetime import datetime, timedelta
+
+    from notify.domain.deadlines import CHINA
+    from notify.handlers.notifications import send_digests
+
+    # the department reads English and wants one digest a day
+    department = token_for(platform, "department", PINGLUO, dept=stack["water"])
+    saved = await stack["notify"].put("/api/v1/inbox/preferences", headers=department,
+                                      json={"locale": "en", "digest": True})
+    assert saved.status_code == 200 and saved.json()["digest"] is True
+    # the contact point's staff keep quiet hours around now
+    point = token_for(platform, "staff", DONGFENG)
+    now = datetime.now(CHINA)
+    quiet = {"quiet_from": (now - timedelta(hours=1)).strftime("%H:%M"),
+             "quiet_to": (now + timedelta(hours=1)).strftime("%H:%M")}
+    assert (await stack["notify"].put("/api/v1/inbox/preferences", headers=point, json=quiet)).status_code == 200
+    try:
+        case = await submit(stack)
+        town = token_for(platform, "staff", HUANGQUQIAO)
+        await stack["feedback"].post(f"/api/v1/opinions/{case['id']}/actions", headers=town,
+                                     json={"action": "assign", "department_ids": [stack["water"]]})
+
+        async def row(kind):
+            return await db_pool.fetchrow(
+                "SELECT n.id::text AS id, n.subject, n.status, n.in_digest, n.next_attempt FROM notify.notifications n"
+                " JOIN feedback.outbox o ON o.event_id::text = n.event_id"
+                " WHERE o.record_key = $1 AND n.channel = 'email' AND n.recipient_kind = $2", case["id"], kind)
+
+        to_department = await eventually(lambda: row("department"), timeout=30)
+        assert to_department["subject"] == "Opinion assigned" and to_department["in_digest"]
+        to_point = await eventually(lambda: row("org_staff"), timeout=30)
+        assert to_point["status"] == "pending" and to_point["next_attempt"] > now + timedelta(minutes=30)
+
+        class Runtime:  # what send_digests uses of a running service
+            settings = stack["settings"]
+
+            @staticmethod
+            def uow():
+                return stack["notify"].app.state.runtime.uow()
+
+        assert await send_digests(Runtime) >= 1
+        mail_to = f"water-{stack['tag']}@pingluo.example.cn"
+        digest = [m for m in stack["mailbox"].messages if mail_to in m["to"] and m["subject"].startswith("Daily digest")]
+        assert digest and "Opinion assigned" in digest[-1]["body"]
+        assert (await db_pool.fetchval("SELECT status FROM notify.notifications WHERE id = $1::uuid",
+                                       to_department["id"])) == "sent"
+    finally:
+        await stack["notify"].put("/api/v1/inbox/preferences", headers=department, json={})
+        await stack["notify"].put("/api/v1/inbox/preferences", headers=point, json={})

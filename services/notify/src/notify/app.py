@@ -14,7 +14,7 @@ import notify
 from .api import inbox, subscriptions
 from .handlers import reminders
 from .handlers.notifications import notify as notify_of
-from .handlers.notifications import run_delivery_worker
+from .handlers.notifications import run_delivery_worker, run_digests
 
 # Every event of the other services: rules (data) decide who hears of which, and webhook
 # subscriptions may ask for any of them.
@@ -40,5 +40,5 @@ def spec() -> ServiceSpec:
         publishes=[NotificationSent, NotificationFailed],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
-        background_jobs=[run_delivery_worker, reminders.run_reminders],
+        background_jobs=[run_delivery_worker, reminders.run_reminders, run_digests],
     )

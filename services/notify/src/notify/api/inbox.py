@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
-from liaison_shared.errors import NotFound
+from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..storage import notifications as storage
 
@@ -27,6 +28,15 @@ class InboxItem(BaseModel):
 
 class UnreadCount(BaseModel):
     unread: int
+
+
+class Preferences(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    quiet_from: time | None = Field(None, description="China time; with quiet_to, e.g. 22:00 to 07:30.")
+    quiet_to: time | None = None
+    digest: bool = Field(False, description="Non-urgent e-mail once a day (08:00) instead of at once.")
 
 
 class DeliveryOut(BaseModel):
@@ -60,6 +70,32 @@ async def inbox(request: Request, page: PageParams = Depends(page_params),
     rows, total = await storage.inbox_page(runtime_of(request).pool, **_addressing(principal), unread=unread,
                                            limit=page.limit, offset=page.offset)
     return Page(items=[InboxItem(**{k: r[k] for k in InboxItem.model_fields}) for r in rows], total=total)
+
+
+def _recipient(principal: Principal) -> tuple[str, str]:
+    """Whose preferences the caller sets: its own as a member, its department's, or its unit's staff."""
+    if principal.role is Role.MEMBER:
+        return "member", principal.member_id or ""
+    if principal.role is Role.DEPARTMENT:
+        return "department", principal.dept or ""
+    return "org_staff", principal.org
+
+
+@router.get("/inbox/preferences", response_model=Preferences, tags=["inbox"])
+async def get_preferences(request: Request, principal: Principal = Depends(current_principal)) -> Preferences:
+    row = await storage.preferences(runtime_of(request).pool, *_recipient(principal))
+    return Preferences(**dict(row)) if row else Preferences()
+
+
+@router.put("/inbox/preferences", response_model=Preferences, tags=["inbox"],
+            summary="Language, quiet hours and a daily digest for non-urgent messages")
+async def put_preferences(request: Request, body: Preferences,
+                          principal: Principal = Depends(current_principal)) -> Preferences:
+    if (body.quiet_from is None) != (body.quiet_to is None):
+        raise Unprocessable("quiet_from and quiet_to come together")
+    async with runtime_of(request).uow() as uow:
+        row = await storage.put_preferences(uow.conn, *_recipient(principal), body.model_dump())
+    return Preferences(**dict(row))
 
 
 @router.get("/inbox/unread-count", response_model=UnreadCount, tags=["inbox"])

@@ -61,3 +61,25 @@ def _plain(value) -> str:
     if isinstance(value, dict):
         return str(value.get("kind") or value)
     return str(value)
+
+
+URGENT_TYPES = {"cppcc.feedback.opinion.overdue"}
+
+
+def is_urgent(event_type: str, data: dict) -> bool:
+    """急事: what may wake a recipient in quiet hours and never waits for a digest."""
+    return event_type in URGENT_TYPES or data.get("urgency") == "urgent"
+
+
+def quiet_until(now_local, quiet_from, quiet_to):
+    """When quiet hours (local times, possibly across midnight) end, or None outside them."""
+    if quiet_from is None or quiet_to is None or quiet_from == quiet_to:
+        return None
+    from datetime import datetime, timedelta
+
+    t = now_local.timetz().replace(tzinfo=None)
+    inside = quiet_from <= t < quiet_to if quiet_from < quiet_to else (t >= quiet_from or t < quiet_to)
+    if not inside:
+        return None
+    end = datetime.combine(now_local.date(), quiet_to, tzinfo=now_local.tzinfo)
+    return end if end > now_local else end + timedelta(days=1)

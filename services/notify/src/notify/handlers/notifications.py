@@ -26,7 +26,8 @@ from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope, Event
 
-from ..domain.rules import DEFAULT_LOCALE, Rule, recipients, render
+from ..domain.deadlines import CHINA
+from ..domain.rules import DEFAULT_LOCALE, Rule, is_urgent, quiet_until, recipients, render
 from ..sms import gateway_for
 from ..storage import notifications as storage
 
@@ -55,12 +56,15 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
              for r in await storage.rules_for(uow.conn, _unversioned(envelope.type))]
     if not rules:
         return
+    urgent = is_urgent(_unversioned(envelope.type), data)
     for delivery in recipients(rules, data):
         # {link} is filled at sending, when feedback gives the tracking code for that one message
         fields = {**data, **await _context(uow.conn, data, envelope), "link": "{link}"}
-        text = await storage.template(uow.conn, delivery.template, DEFAULT_LOCALE)
+        prefs = await storage.preferences(uow.conn, delivery.recipient_kind, delivery.recipient_id)
+        text = await storage.template(uow.conn, delivery.template, prefs["locale"] if prefs else DEFAULT_LOCALE)
         if text is None:
-            raise ValueError(f"no template {delivery.template} in {DEFAULT_LOCALE}")
+            raise ValueError(f"no template {delivery.template}")
+        timing = _timing(prefs, delivery.channel, urgent)
         address = None
         if delivery.channel == "email":
             address = await _address(uow.conn, delivery.recipient_kind, delivery.recipient_id)
@@ -71,7 +75,7 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
             "org_unit": envelope.orgunit, "recipient_kind": delivery.recipient_kind,
             "recipient_id": delivery.recipient_id, "channel": delivery.channel, "address": address,
             "subject": render(text["subject"], fields), "body": render(text["body"], fields),
-            "status": "sent" if delivery.channel == "inbox" else "pending",
+            "status": "sent" if delivery.channel == "inbox" else "pending", "urgent": urgent, **timing,
         })
         if created and delivery.channel == "inbox":
             uow.publish(NotificationSent(
@@ -79,6 +83,49 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
                 event_id=envelope.id, recipient_kind=delivery.recipient_kind,
                 recipient_id=delivery.recipient_id, channel="inbox"),
                 subject=created, org_unit=envelope.orgunit)
+
+
+def _timing(prefs, channel: str, urgent: bool) -> dict:
+    """Non-urgent e-mail waits for the daily digest, or for the end of quiet hours."""
+    if prefs is None or urgent or channel == "inbox":
+        return {}
+    if prefs["digest"] and channel == "email":
+        return {"in_digest": True}
+    until = quiet_until(datetime.now(CHINA), prefs["quiet_from"], prefs["quiet_to"])
+    return {"next_attempt": until} if until else {}
+
+
+async def send_digests(runtime) -> int:
+    """One e-mail per recipient with everything its digest collected; returns how many e-mails."""
+    settings, sent = runtime.settings, 0
+    async with runtime.uow() as uow:
+        for batch in await storage.digest_batches(uow.conn):
+            prefs = await storage.preferences(uow.conn, batch["recipient_kind"], batch["recipient_id"])
+            text = await storage.template(uow.conn, "daily_digest", prefs["locale"] if prefs else DEFAULT_LOCALE)
+            fields = {"count": len(batch["ids"]), "items": "\n".join(f"· {s}" for s in batch["subjects"])}
+            digest_id = batch["ids"][0]
+            await _send(settings, {"id": f"digest-{digest_id}", "address": batch["address"],
+                                   "subject": render(text["subject"], fields), "body": render(text["body"], fields)})
+            for notification_id in batch["ids"]:
+                await storage.mark(uow.conn, notification_id, status="sent", sent_at=datetime.now(UTC),
+                                   attempts=1)
+            sent += 1
+    return sent
+
+
+async def run_digests(runtime) -> None:
+    """Every day at 08:00 China time."""
+    while not runtime.stopping:
+        now = datetime.now(CHINA)
+        next_run = now.replace(hour=8, minute=0, second=0, microsecond=0)
+        if next_run <= now:
+            next_run += timedelta(days=1)
+        await asyncio.sleep(min((next_run - now).total_seconds(), 3600))
+        if datetime.now(CHINA) >= next_run:
+            try:
+                await send_digests(runtime)
+            except Exception as error:
+                log.warning("digest paused: %s", error)
 
 
 def structured_cloudevent(envelope: Envelope, data: dict) -> str:

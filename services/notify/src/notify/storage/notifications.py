@@ -21,8 +21,37 @@ async def rules_for(conn, event_type: str):
 
 
 async def template(conn, key: str, locale: str):
+    """The template in the locale, else in zh-CN (the default of every message)."""
     return await conn.fetchrow(
-        "SELECT subject, body FROM templates WHERE key = $1 AND locale = $2", key, locale)
+        "SELECT subject, body FROM templates WHERE key = $1 AND locale IN ($2, 'zh-CN')"
+        " ORDER BY locale = $2 DESC LIMIT 1", key, locale)
+
+
+async def preferences(conn, kind: str, recipient_id: str):
+    return await conn.fetchrow(
+        "SELECT locale, quiet_from, quiet_to, digest FROM preferences WHERE recipient_kind = $1 AND recipient_id = $2",
+        kind, recipient_id)
+
+
+async def put_preferences(conn, kind: str, recipient_id: str, values: dict[str, Any]):
+    return await conn.fetchrow(
+        """
+        INSERT INTO preferences (recipient_kind, recipient_id, locale, quiet_from, quiet_to, digest)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (recipient_kind, recipient_id) DO UPDATE SET locale = excluded.locale,
+            quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, digest = excluded.digest
+        RETURNING locale, quiet_from, quiet_to, digest
+        """, kind, recipient_id, values["locale"], values.get("quiet_from"), values.get("quiet_to"),
+        values["digest"])
+
+
+async def digest_batches(conn):
+    """Pending digest e-mail, grouped per recipient and address."""
+    return await conn.fetch(
+        "SELECT n.recipient_kind, n.recipient_id, n.address, n.org_unit,"
+        " array_agg(n.id::text ORDER BY n.created_at) AS ids, array_agg(n.subject ORDER BY n.created_at) AS subjects"
+        " FROM notifications n WHERE n.status = 'pending' AND n.in_digest"
+        " GROUP BY n.recipient_kind, n.recipient_id, n.address, n.org_unit")
 
 
 async def org_unit(conn, code: str):
@@ -37,14 +66,17 @@ async def insert(conn, values: dict[str, Any]) -> str | None:
     return await conn.fetchval(
         """
         INSERT INTO notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,
-                                   recipient_id, channel, address, subject, body, status, sent_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $12 = 'sent' THEN now() END)
+                                   recipient_id, channel, address, subject, body, status, sent_at, urgent,
+                                   in_digest, next_attempt)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $12 = 'sent' THEN now() END,
+                $13, $14, coalesce($15, now()))
         ON CONFLICT (event_source, event_id, recipient_kind, recipient_id, channel) DO NOTHING
         RETURNING id::text
         """,
         uuid.uuid4(), values["event_source"], values["event_id"], values["event_type"], values["org_unit"],
         values["recipient_kind"], values["recipient_id"], values["channel"], values.get("address"),
-        values["subject"], values["body"], values["status"],
+        values["subject"], values["body"], values["status"], values.get("urgent", False),
+        values.get("in_digest", False), values.get("next_attempt"),
     )
 
 
@@ -53,7 +85,8 @@ async def due(conn, limit: int):
     return await conn.fetch(
         f"SELECT {COLUMNS}, s.url, s.secret FROM notifications n"
         " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
-        " WHERE n.status = 'pending' AND n.channel IN ('email', 'webhook', 'sms') AND n.next_attempt <= now()"
+        " WHERE n.status = 'pending' AND NOT n.in_digest AND n.channel IN ('email', 'webhook', 'sms')"
+        " AND n.next_attempt <= now()"
         " ORDER BY n.next_attempt LIMIT $1 FOR UPDATE OF n SKIP LOCKED", limit)
 
 
