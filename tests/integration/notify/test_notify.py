@@ -1,5 +1,7 @@
 """Notifications: the right people hear of every step, on every channel, exactly once."""
 
+import uuid
+
 import pytest
 from liaison_shared.testing import eventually, produce_raw, token_for
 
@@ -223,3 +225,55 @@ async def test_english_quiet_hours_and_a_daily_digest_are_each_recipients_choice
     finally:
         await stack["notify"].put("/api/v1/inbox/preferences", headers=department, json={})
         await stack["notify"].put("/api/v1/inbox/preferences", headers=point, json={})
+
+
+def _example(model):
+    """A valid instance of an event model, every id field filled, for the rules test."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    def value(name, annotation):
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin in (typing.Union, types.UnionType):
+            return value(name, next(a for a in args if a is not type(None)))
+        if origin is typing.Literal:
+            return args[0]
+        if origin is list:
+            return [value(name, args[0])]
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return _example(annotation).model_dump()
+        if annotation is bool:
+            return True
+        if annotation is int:
+            return 1
+        if any(part in name for part in ("org_unit", "unit", "contact_point", "region", "submitted_to", "leader_org")):
+            return DONGFENG
+        if any(part in name for part in ("deadline", "occurred_on", "starts_at", "ends_at")):
+            return "2026-12-31"
+        return f"{name}-{uuid.uuid4().hex[:6]}"
+
+    return model(**{name: value(name, field.annotation) for name, field in model.model_fields.items()})
+
+
+async def test_every_default_rule_fires_for_its_event(stack, platform, db_pool):
+    from liaison_shared.events import Envelope, registry
+
+    rules = await db_pool.fetch("SELECT event_type, recipient, field, channels FROM notify.rules WHERE active"
+                                " AND recipient <> 'submitter'")
+    by_type = {m.event_type.unversioned: m for m in registry.known()}
+    produced = {}
+    for event_type in sorted({r["event_type"] for r in rules}):
+        event = _example(by_type[event_type])
+        envelope = Envelope.wrap(event, subject=f"rule-test-{uuid.uuid4().hex[:6]}", org_unit=DONGFENG)
+        await produce_raw(platform, envelope.topic, [(envelope.key.encode(), envelope.value(), envelope.headers())])
+        produced[event_type] = (envelope.id, event.model_dump(mode="json"))
+    for rule in rules:
+        event_id, data = produced[rule["event_type"]]
+        wanted = data[rule["field"]]
+        recipient = wanted[0] if isinstance(wanted, list) else wanted
+        found = await eventually(lambda event_id=event_id, recipient=recipient: db_pool.fetchval(
+            "SELECT count(*) FROM notify.notifications WHERE event_id = $1 AND recipient_id = $2 AND channel = 'inbox'",
+            event_id, recipient), timeout=30)
+        assert found == 1, rule
