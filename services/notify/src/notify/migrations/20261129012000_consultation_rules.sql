@@ -9,7 +9,9 @@ INSERT INTO templates (key, locale, subject, body) VALUES
 ('session_concluded', 'zh-CN', '协商议事结束', '“{title}”协商议事已结束，纪要已形成。'),
 ('session_concluded', 'en', 'Consultation concluded', '"{title}" concluded; the minutes are recorded.'),
 ('report_adopted', 'zh-CN', '社情民意信息采用', '您参与撰写的信息已被采用（{adopted_by}）。'),
-('report_adopted', 'en', 'Report adopted', 'A report you wrote was adopted ({adopted_by}).');
+('report_adopted', 'en', 'Report adopted', 'A report you wrote was adopted ({adopted_by}).'),
+('department_registered', 'zh-CN', '承办单位登记', '{name}已登记为承办单位，交办事项将在此通知。'),
+('department_registered', 'en', 'Department registered', '{name} is registered; assignments will be announced here.');
 INSERT INTO rules (event_type, recipient, field, channels, template) VALUES
 ('cppcc.consultation.topic.proposed', 'org_staff', 'org_unit', '{inbox}', 'topic_proposed'),
 ('cppcc.consultation.topic.approved', 'org_staff', 'org_unit', '{inbox,email}', 'topic_approved'),
@@ -18,9 +20,11 @@ INSERT INTO rules (event_type, recipient, field, channels, template) VALUES
 ('cppcc.consultation.session.scheduled', 'org_staff', 'org_unit', '{inbox}', 'session_scheduled'),
 ('cppcc.consultation.session.concluded', 'member', 'member_ids', '{inbox}', 'session_concluded'),
 ('cppcc.consultation.session.concluded', 'org_staff', 'org_unit', '{inbox}', 'session_concluded'),
-('cppcc.feedback.report.adopted', 'member', 'member_ids', '{inbox}', 'report_adopted');
+('cppcc.feedback.report.adopted', 'member', 'member_ids', '{inbox}', 'report_adopted'),
+('cppcc.members.department.registered', 'department', 'id', '{inbox}', 'department_registered');
 
 -- migrate:down
-DELETE FROM rules WHERE event_type LIKE 'cppcc.consultation.%' OR event_type = 'cppcc.feedback.report.adopted';
+DELETE FROM rules WHERE event_type LIKE 'cppcc.consultation.%'
+    OR event_type IN ('cppcc.feedback.report.adopted', 'cppcc.members.department.registered');
 DELETE FROM templates WHERE key IN ('topic_proposed', 'topic_approved', 'session_scheduled', 'session_concluded',
-                                    'report_adopted');
+                                    'report_adopted', 'department_registered');
