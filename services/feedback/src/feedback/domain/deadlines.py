@@ -23,16 +23,25 @@ def today_in_china(now: datetime | None = None) -> date:
     return (now or datetime.now(CHINA)).astimezone(CHINA).date()
 
 
+def _package_years() -> range:
+    """The years the ``chinese-calendar`` package knows the official schedule of."""
+    import chinese_calendar
+
+    return range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
+
+
+PACKAGE_YEARS = _package_years()
+
+
 def _is_workday(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]:
     """(working day?, from an official calendar?) — entered schedules first, then the package."""
     if day in overrides:
         return overrides[day], True
-    try:
+    if day.year in PACKAGE_YEARS:
         import chinese_calendar
 
         return chinese_calendar.is_workday(day), True
-    except (NotImplementedError, ImportError):  # the package raises this for a year it lacks
-        return day.weekday() < 5, False
+    return day.weekday() < 5, False
 
 
 def add_working_days(start: date, days: int, overrides: dict[date, bool] | None = None) -> Deadline:
