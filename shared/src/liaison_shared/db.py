@@ -100,7 +100,9 @@ class UnitOfWork:
     sends in id order — keeps each aggregate's events in order.
     """
 
-    def __init__(self, pool: asyncpg.Pool, *, schema: str, acquire_timeout: float = 2.0):
+    def __init__(self, pool: asyncpg.Pool, *, schema: str, acquire_timeout: float = 2.0,
+                 settings: Settings | None = None):
+        self.settings = settings  # the service's settings, for handlers that need them
         self._pool = pool
         self._schema = schema
         self._acquire_timeout = acquire_timeout

@@ -197,7 +197,8 @@ class InboxRunner:
         event_token = tracing.current_event_id.set(envelope.id)
         try:
             async with UnitOfWork(
-                self._pool(), schema=self.service, acquire_timeout=self.settings.db_acquire_timeout_s
+                self._pool(), schema=self.service, acquire_timeout=self.settings.db_acquire_timeout_s,
+                settings=self.settings,
             ) as uow:
                 fresh = await uow.conn.fetchval(
                     "INSERT INTO inbox (source, event_id, event_type) VALUES ($1, $2, $3)"

@@ -109,7 +109,8 @@ class Runtime:
     def uow(self) -> db.UnitOfWork:
         assert self.pool is not None
         return db.UnitOfWork(
-            self.pool, schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s
+            self.pool, schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s,
+            settings=self.settings,
         )
 
 

@@ -108,6 +108,7 @@ class Settings(BaseSettings):
         None, description="The token notify presents to feedback; in development one is signed with the dev key.",
     )
     feedback_url: str | None = Field(None, description="Where notify reaches feedback; default from FEEDBACK_PORT.")
+    members_url: str | None = Field(None, description="Where notify reaches members; default from MEMBERS_PORT.")
     public_base_url: str = Field(
         "http://127.0.0.1:8003", description="Base of the tracking links sent to citizens.",
     )

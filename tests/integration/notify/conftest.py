@@ -29,7 +29,7 @@ class Mailbox:
 
 @contextlib.asynccontextmanager
 async def served(app, port: int):
-    """The same app on a real port too: notify calls feedback over HTTP for a submitter's contact."""
+    """The same app on a real port too: notify calls feedback and members over HTTP for contacts."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
     task = asyncio.create_task(server.serve())
     await eventually(lambda: server.started)
@@ -50,11 +50,12 @@ async def stack(platform, service_specs, db_pool):
                                            "delivery_max_attempts": 3})
     tag = uuid.uuid4().hex[:6]
     try:
-        feedback_port = free_port()
-        notify_settings = settings.model_copy(update={"feedback_url": f"http://127.0.0.1:{feedback_port}"})
+        feedback_port, members_port = free_port(), free_port()
+        notify_settings = settings.model_copy(update={"feedback_url": f"http://127.0.0.1:{feedback_port}",
+                                                      "members_url": f"http://127.0.0.1:{members_port}"})
         async with running(service_specs["members"], settings) as members, \
                 running(service_specs["feedback"], settings) as feedback, \
-                served(feedback.app, feedback_port), \
+                served(feedback.app, feedback_port), served(members.app, members_port), \
                 running(service_specs["notify"], notify_settings) as notify:
             admin = token_for(settings, "admin", CITY)
             for code, name in [(CITY, "石嘴山市"), (PINGLUO, "平罗县"), (HUANGQUQIAO, "黄渠桥镇"),

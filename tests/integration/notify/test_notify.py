@@ -277,3 +277,39 @@ async def test_every_default_rule_fires_for_its_event(stack, platform, db_pool):
             "SELECT count(*) FROM notify.notifications WHERE event_id = $1 AND recipient_id = $2 AND channel = 'inbox'",
             event_id, recipient), timeout=30)
         assert found == 1, rule
+
+
+async def test_a_member_invited_to_a_session_gets_an_email_at_its_private_address(stack, platform):
+    from liaison_shared.contracts.consultation import SessionScheduled
+    from liaison_shared.events import Envelope
+
+    admin = token_for(platform, "admin", CITY)
+    sector = (await stack["members"].post("/api/v1/sectors", headers=admin, json={
+        "org_unit": PINGLUO, "name": f"经济界({stack['tag']})", "category": "professional"})).json()
+    member = (await stack["members"].post("/api/v1/members", headers=admin, json={
+        "name": "张志强", "sector_id": sector["id"], "org_unit": PINGLUO,
+        "email": f"zzq-{stack['tag']}@example.cn"})).json()
+    event = SessionScheduled(session_id=str(uuid.uuid4()), topic_id=str(uuid.uuid4()), org_unit=DONGFENG,
+                             title="村口灌溉渠改造议事会", starts_at="2026-12-20T09:00:00+08:00",
+                             member_ids=[member["id"]])
+    envelope = Envelope.wrap(event, subject=event.session_id, org_unit=DONGFENG)
+    await produce_raw(platform, envelope.topic, [(envelope.key.encode(), envelope.value(), envelope.headers())])
+    mails = await eventually(lambda: [m for m in stack["mailbox"].messages
+                                      if f"zzq-{stack['tag']}@example.cn" in m["to"]], timeout=30)
+    assert mails[0]["subject"] == "协商议事邀请" and "村口灌溉渠改造议事会" in mails[0]["body"]
+    # nobody but notify may ask members for the address
+    forbidden = await stack["members"].get(f"/api/v1/internal/members/{member['id']}/contact", headers=admin)
+    assert forbidden.status_code == 403
+
+
+async def test_an_item_addressed_to_a_person_reaches_only_that_person(stack, platform, db_pool):
+    await db_pool.execute(
+        "INSERT INTO notify.notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,"
+        " recipient_id, channel, subject, body, status) VALUES (gen_random_uuid(), 'test', $1, 'test.v1', $2,"
+        " 'person', 'staff-zhang', 'inbox', '个人通知', '只给张科长', 'sent')", str(uuid.uuid4()), DONGFENG)
+    zhang = token_for(platform, "staff", DONGFENG, sub="staff-zhang")
+    colleague = token_for(platform, "staff", DONGFENG, sub="staff-li")
+    mine = (await stack["notify"].get("/api/v1/inbox?limit=500", headers=zhang)).json()["items"]
+    theirs = (await stack["notify"].get("/api/v1/inbox?limit=500", headers=colleague)).json()["items"]
+    assert "只给张科长" in {i["body"] for i in mine}
+    assert "只给张科长" not in {i["body"] for i in theirs}

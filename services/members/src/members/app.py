@@ -15,7 +15,7 @@ from liaison_shared.service import ServiceSpec
 
 import members
 
-from .api import imports, people, registry, venues, work
+from .api import imports, internal, people, registry, venues, work
 from .demo import load_demo
 from .handlers import work as work_handlers
 
@@ -32,7 +32,8 @@ def spec() -> ServiceSpec:
         package="members",
         title="members",
         description=members.__doc__ or "",
-        routers=[registry.router, people.router, venues.router, work.router, imports.router],
+        routers=[registry.router, people.router, venues.router, work.router, imports.router,
+                 internal.router],
         publishes=[
             events.OrgUnitChanged, events.DepartmentRegistered, events.DepartmentUpdated,
             events.MemberRegistered, events.MemberUpdated, events.MemberAssigned,

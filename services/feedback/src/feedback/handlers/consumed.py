@@ -62,7 +62,7 @@ async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: Cons
     })
     deadline = date.fromisoformat(event.deadline) if event.deadline else None
     if deadline is None:
-        deadline = (await default_deadline(uow.conn, get_settings(), "normal")).due
+        deadline = (await default_deadline(uow.conn, uow.settings or get_settings(), "normal")).due
     await storage.insert_assignments(uow.conn, str(case_id), event.department_ids, event.department_ids[0],
                                      deadline, 1)
     await storage.update_opinion(uow.conn, str(case_id), {"status": "assigned", "deadline": deadline})

@@ -38,15 +38,35 @@ def _unversioned(type_name: str) -> str:
     return type_name.rsplit(".", 1)[0]
 
 
-async def _address(conn, kind: str, recipient_id: str) -> str | None:
-    """E-mail goes to the duty contact of a department or an org unit (projected from members)."""
+async def _address(conn, kind: str, recipient_id: str, settings=None, org_unit: str | None = None) -> str | None:
+    """E-mail goes to the duty contact of a department or an org unit (projected from members'
+    events), or to a member's own address, which members gives notify for the message."""
     if kind == "department":
         row = await storage.department(conn, recipient_id)
     elif kind == "org_staff":
         row = await storage.org_unit(conn, recipient_id)
+    elif kind == "member" and settings is not None:
+        contact = await _service_get(settings, settings.members_url or settings.base_url_of("members"),
+                                     f"/api/v1/internal/members/{recipient_id}/contact", org_unit)
+        return contact.get("email") if contact else None
     else:
         return None
     return row["duty_email"] if row else None
+
+
+async def _service_get(settings, base: str, path: str, org_unit: str | None) -> dict | None:
+    """GET another service's internal route as the notify service; None for a 404."""
+    from liaison_shared.auth import issue_dev_token
+
+    token = (settings.notify_service_token.get_secret_value() if settings.notify_service_token else
+             issue_dev_token(settings, role="admin", org=org_unit or "640200000000",
+                             sub=settings.notify_service_subject, ttl_s=300))
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    return response.json()
 
 
 async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
@@ -67,7 +87,8 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
         timing = _timing(prefs, delivery.channel, urgent)
         address = None
         if delivery.channel == "email":
-            address = await _address(uow.conn, delivery.recipient_kind, delivery.recipient_id)
+            address = await _address(uow.conn, delivery.recipient_kind, delivery.recipient_id,
+                                     uow.settings, envelope.orgunit)
             if not address:
                 continue  # nobody to write to: the inbox item still reaches them
         created = await storage.insert(uow.conn, {
@@ -227,19 +248,10 @@ class NobodyToReach(DeliveryRefused):
 
 async def _text_submitter(conn, settings, row) -> None:
     """Ask feedback for the phone and tracking code of this one message, then send the SMS."""
-    from liaison_shared.auth import issue_dev_token
-
-    base = settings.feedback_url or settings.base_url_of("feedback")
-    token = (settings.notify_service_token.get_secret_value() if settings.notify_service_token else
-             issue_dev_token(settings, role="admin", org=row["org_unit"], sub=settings.notify_service_subject,
-                             ttl_s=300))
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.get(f"{base}/api/v1/internal/submitters/{row['recipient_id']}",
-                                    headers={"Authorization": f"Bearer {token}"})
-    if response.status_code == 404:
+    contact = await _service_get(settings, settings.feedback_url or settings.base_url_of("feedback"),
+                                 f"/api/v1/internal/submitters/{row['recipient_id']}", row["org_unit"])
+    if contact is None:
         raise NobodyToReach("no contact for this case (erased, or no consent)")
-    response.raise_for_status()
-    contact = response.json()
     link = f"{settings.public_base_url}/api/v1/track/{contact['tracking_code']}"
     await gateway_for(settings.sms_gateway).send(conn, phone=contact["phone"], text=row["body"].replace("{link}", link),
                                                  idempotency_key=row["id"])

@@ -1,4 +1,9 @@
 -- migrate:up
+-- A person (the token subject) can be a recipient too, besides a member, a department or a role.
+ALTER TABLE rules DROP CONSTRAINT rules_recipient_check;
+ALTER TABLE rules ADD CONSTRAINT rules_recipient_check
+    CHECK (recipient IN ('member', 'org_staff', 'department', 'supervisor_staff', 'submitter', 'person'));
+
 INSERT INTO templates (key, locale, subject, body) VALUES
 ('topic_proposed', 'zh-CN', '新的协商议题', '议题“{title}”已进入议题库。'),
 ('topic_proposed', 'en', 'New consultation topic', 'Topic "{title}" entered the pool.'),
@@ -15,7 +20,7 @@ INSERT INTO templates (key, locale, subject, body) VALUES
 INSERT INTO rules (event_type, recipient, field, channels, template) VALUES
 ('cppcc.consultation.topic.proposed', 'org_staff', 'org_unit', '{inbox}', 'topic_proposed'),
 ('cppcc.consultation.topic.approved', 'org_staff', 'org_unit', '{inbox,email}', 'topic_approved'),
-('cppcc.consultation.session.scheduled', 'member', 'member_ids', '{inbox}', 'session_scheduled'),
+('cppcc.consultation.session.scheduled', 'member', 'member_ids', '{inbox,email}', 'session_scheduled'),
 ('cppcc.consultation.session.scheduled', 'department', 'department_ids', '{inbox,email}', 'session_scheduled'),
 ('cppcc.consultation.session.scheduled', 'org_staff', 'org_unit', '{inbox}', 'session_scheduled'),
 ('cppcc.consultation.session.concluded', 'member', 'member_ids', '{inbox}', 'session_concluded'),
@@ -24,6 +29,9 @@ INSERT INTO rules (event_type, recipient, field, channels, template) VALUES
 ('cppcc.members.department.registered', 'department', 'id', '{inbox}', 'department_registered');
 
 -- migrate:down
+ALTER TABLE rules DROP CONSTRAINT rules_recipient_check;
+ALTER TABLE rules ADD CONSTRAINT rules_recipient_check
+    CHECK (recipient IN ('member', 'org_staff', 'department', 'supervisor_staff', 'submitter'));
 DELETE FROM rules WHERE event_type LIKE 'cppcc.consultation.%'
     OR event_type IN ('cppcc.feedback.report.adopted', 'cppcc.members.department.registered');
 DELETE FROM templates WHERE key IN ('topic_proposed', 'topic_approved', 'session_scheduled', 'session_concluded',

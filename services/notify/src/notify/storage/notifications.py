@@ -138,7 +138,8 @@ INBOX_WHERE = """
     n.channel = 'inbox' AND (
         (n.recipient_kind = 'member' AND n.recipient_id = $1)
      OR (n.recipient_kind = 'department' AND n.recipient_id = $2)
-     OR (n.recipient_kind = 'org_staff' AND n.recipient_id = $3))
+     OR (n.recipient_kind = 'org_staff' AND n.recipient_id = $3)
+     OR (n.recipient_kind = 'person' AND n.recipient_id = $4))
 """
 
 
@@ -166,8 +167,8 @@ async def mark_read(conn, notification_id: str, *, member_id, dept, staff_unit, 
         key = uuid.UUID(notification_id)
     except ValueError:
         return False
-    mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $4 AND {INBOX_WHERE}",
-                               member_id or "", dept or "", staff_unit or "", key)
+    mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $5 AND {INBOX_WHERE}",
+                               member_id or "", dept or "", staff_unit or "", sub, key)
     if not mine:
         return False
     await conn.execute("INSERT INTO inbox_reads (notification_id, sub) VALUES ($1, $2) ON CONFLICT DO NOTHING",

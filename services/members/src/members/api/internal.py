@@ -1,0 +1,34 @@
+"""Routes for the other services' own use, not for people."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from liaison_shared.auth import Principal, current_principal
+from liaison_shared.errors import Forbidden, NotFound
+from liaison_shared.service import runtime_of
+from pydantic import BaseModel
+
+from ..storage import people as storage
+
+router = APIRouter()
+
+
+class MemberContact(BaseModel):
+    """A member's private contact, for notify alone: member events never carry it, since other
+    government systems subscribe to those topics."""
+
+    email: str | None
+    phone: str | None
+
+
+@router.get("/internal/members/{member_id}/contact", response_model=MemberContact, tags=["internal"],
+            summary="A member's e-mail and phone, for the notify service only")
+async def member_contact(request: Request, member_id: str,
+                         principal: Principal = Depends(current_principal)) -> MemberContact:
+    runtime = runtime_of(request)
+    if principal.sub != runtime.settings.notify_service_subject:
+        raise Forbidden("for the notify service only")
+    row = await storage.member(runtime.pool, member_id)
+    if row is None or row["status"] != "active" or not (row["email"] or row["phone"]):
+        raise NotFound("no contact for this member")
+    return MemberContact(email=row["email"], phone=row["phone"])
