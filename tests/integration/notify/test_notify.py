@@ -313,3 +313,23 @@ async def test_an_item_addressed_to_a_person_reaches_only_that_person(stack, pla
     theirs = (await stack["notify"].get("/api/v1/inbox?limit=500", headers=colleague)).json()["items"]
     assert "只给张科长" in {i["body"] for i in mine}
     assert "只给张科长" not in {i["body"] for i in theirs}
+
+
+async def test_an_overdue_notice_reaches_the_department_duty_phone_by_sms(stack, platform, db_pool):
+    from liaison_shared.contracts.feedback import OpinionOverdue
+    from liaison_shared.events import Envelope
+
+    admin = token_for(platform, "admin", CITY)
+    await stack["members"].patch(f"/api/v1/departments/{stack['water']}", headers=admin,
+                                 json={"duty_contact": {"email": f"water-{stack['tag']}@pingluo.example.cn",
+                                                        "phone": "0952-6012345"}})
+    await eventually(lambda: db_pool.fetchval("SELECT duty_phone = '0952-6012345' FROM notify.departments"
+                                              " WHERE id = $1", stack["water"]), timeout=30)
+    event = OpinionOverdue(opinion_id=str(uuid.uuid4()), org_unit=DONGFENG, handling_unit=HUANGQUQIAO,
+                           deadline="2026-11-20", department_ids=[stack["water"]], supervisor_unit=PINGLUO)
+    envelope = Envelope.wrap(event, subject=event.opinion_id, org_unit=DONGFENG)
+    await produce_raw(platform, envelope.topic, [(envelope.key.encode(), envelope.value(), envelope.headers())] * 2)
+    sms = await eventually(lambda: db_pool.fetch(
+        "SELECT m.phone, m.body FROM notify.sms_messages m JOIN notify.notifications n ON n.id::text = m.idempotency_key"
+        " WHERE n.event_id = $1", envelope.id), timeout=30)
+    assert len(sms) == 1 and sms[0]["phone"] == "0952-6012345" and "2026-11-20" in sms[0]["body"]

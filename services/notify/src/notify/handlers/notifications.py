@@ -38,9 +38,11 @@ def _unversioned(type_name: str) -> str:
     return type_name.rsplit(".", 1)[0]
 
 
-async def _address(conn, kind: str, recipient_id: str, settings=None, org_unit: str | None = None) -> str | None:
-    """E-mail goes to the duty contact of a department or an org unit (projected from members'
-    events), or to a member's own address, which members gives notify for the message."""
+async def _address(conn, kind: str, recipient_id: str, settings=None, org_unit: str | None = None,
+                   channel: str = "email") -> str | None:
+    """E-mail and SMS go to the duty contact of a department or an org unit (projected from
+    members' events), or to a member's own address, which members gives notify for the message."""
+    field = "duty_phone" if channel == "sms" else "duty_email"
     if kind == "department":
         row = await storage.department(conn, recipient_id)
     elif kind == "org_staff":
@@ -48,10 +50,10 @@ async def _address(conn, kind: str, recipient_id: str, settings=None, org_unit: 
     elif kind == "member" and settings is not None:
         contact = await _service_get(settings, settings.members_url or settings.base_url_of("members"),
                                      f"/api/v1/internal/members/{recipient_id}/contact", org_unit)
-        return contact.get("email") if contact else None
+        return contact.get("phone" if channel == "sms" else "email") if contact else None
     else:
         return None
-    return row["duty_email"] if row else None
+    return row[field] if row else None
 
 
 async def _service_get(settings, base: str, path: str, org_unit: str | None) -> dict | None:
@@ -86,9 +88,9 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
             raise ValueError(f"no template {delivery.template}")
         timing = _timing(prefs, delivery.channel, urgent)
         address = None
-        if delivery.channel == "email":
+        if delivery.channel in ("email", "sms") and delivery.recipient_kind != "submitter":
             address = await _address(uow.conn, delivery.recipient_kind, delivery.recipient_id,
-                                     uow.settings, envelope.orgunit)
+                                     uow.settings, envelope.orgunit, delivery.channel)
             if not address:
                 continue  # nobody to write to: the inbox item still reaches them
         created = await storage.insert(uow.conn, {
@@ -194,8 +196,11 @@ async def send_due(runtime, *, limit: int = 50) -> int:
             try:
                 if row["channel"] == "webhook":
                     await _post(row)
-                elif row["channel"] == "sms":
+                elif row["channel"] == "sms" and row["recipient_kind"] == "submitter":
                     await _text_submitter(uow.conn, settings, row)
+                elif row["channel"] == "sms":
+                    await gateway_for(settings.sms_gateway).send(uow.conn, phone=row["address"], text=row["body"],
+                                                                 idempotency_key=row["id"])
                 else:
                     await _send(settings, row)
             except (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused) as error:

@@ -1,4 +1,8 @@
 -- migrate:up
+-- Overdue notices also go by SMS to the departments' duty phones (urgent by nature).
+UPDATE rules SET channels = '{inbox,email,sms}'
+ WHERE event_type = 'cppcc.feedback.opinion.overdue' AND recipient = 'department';
+
 -- A person (the token subject) can be a recipient too, besides a member, a department or a role.
 ALTER TABLE rules DROP CONSTRAINT rules_recipient_check;
 ALTER TABLE rules ADD CONSTRAINT rules_recipient_check
@@ -29,6 +33,8 @@ INSERT INTO rules (event_type, recipient, field, channels, template) VALUES
 ('cppcc.members.department.registered', 'department', 'id', '{inbox}', 'department_registered');
 
 -- migrate:down
+UPDATE rules SET channels = '{inbox,email}'
+ WHERE event_type = 'cppcc.feedback.opinion.overdue' AND recipient = 'department';
 ALTER TABLE rules DROP CONSTRAINT rules_recipient_check;
 ALTER TABLE rules ADD CONSTRAINT rules_recipient_check
     CHECK (recipient IN ('member', 'org_staff', 'department', 'supervisor_staff', 'submitter'));

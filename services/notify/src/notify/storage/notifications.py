@@ -55,11 +55,11 @@ async def digest_batches(conn):
 
 
 async def org_unit(conn, code: str):
-    return await conn.fetchrow("SELECT name, duty_email FROM org_units WHERE code = $1", code)
+    return await conn.fetchrow("SELECT name, duty_email, duty_phone FROM org_units WHERE code = $1", code)
 
 
 async def department(conn, department_id: str):
-    return await conn.fetchrow("SELECT name, duty_email FROM departments WHERE id = $1", department_id)
+    return await conn.fetchrow("SELECT name, duty_email, duty_phone FROM departments WHERE id = $1", department_id)
 
 
 async def insert(conn, values: dict[str, Any]) -> str | None:
