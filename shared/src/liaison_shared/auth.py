@@ -164,3 +164,11 @@ def require_roles(*roles: Role):
         return principal
 
     return dependency
+
+
+async def notify_service(request: Request, principal: Principal = Depends(current_principal)) -> Principal:
+    """FastAPI dependency: only the notify service's token (``NOTIFY_SERVICE_SUBJECT``) passes —
+    for the internal routes that hand it a contact for one message."""
+    if principal.sub != request.app.state.settings.notify_service_subject:
+        raise Forbidden("for the notify service only")
+    return principal

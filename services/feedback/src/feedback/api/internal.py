@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from liaison_shared.auth import Principal, current_principal
-from liaison_shared.errors import Forbidden, NotFound
+from liaison_shared.auth import Principal, notify_service
+from liaison_shared.errors import NotFound
 from liaison_shared.service import runtime_of
 from pydantic import BaseModel
 
@@ -24,10 +24,8 @@ class SubmitterContact(BaseModel):
 @router.get("/internal/submitters/{opinion_id}", response_model=SubmitterContact, tags=["internal"],
             summary="The submitter's phone and tracking code, for notify alone; 404 once erased")
 async def submitter_contact(request: Request, opinion_id: str,
-                            principal: Principal = Depends(current_principal)) -> SubmitterContact:
+                            _: Principal = Depends(notify_service)) -> SubmitterContact:
     runtime = runtime_of(request)
-    if principal.sub != runtime.settings.notify_service_subject:
-        raise Forbidden("for the notify service only")
     case = await storage.opinion(runtime.pool, opinion_id)
     person = await intake.reveal_submitter(runtime.pool, runtime.settings, case["subject_id"]) if case else None
     if case is None or not case["consent"] or person is None or not person.phone:

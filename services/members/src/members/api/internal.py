@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from liaison_shared.auth import Principal, current_principal
-from liaison_shared.errors import Forbidden, NotFound
+from liaison_shared.auth import Principal, notify_service
+from liaison_shared.errors import NotFound
 from liaison_shared.service import runtime_of
 from pydantic import BaseModel
 
@@ -24,10 +24,8 @@ class MemberContact(BaseModel):
 @router.get("/internal/members/{member_id}/contact", response_model=MemberContact, tags=["internal"],
             summary="A member's e-mail and phone, for the notify service only")
 async def member_contact(request: Request, member_id: str,
-                         principal: Principal = Depends(current_principal)) -> MemberContact:
+                         _: Principal = Depends(notify_service)) -> MemberContact:
     runtime = runtime_of(request)
-    if principal.sub != runtime.settings.notify_service_subject:
-        raise Forbidden("for the notify service only")
     row = await storage.member(runtime.pool, member_id)
     if row is None or row["status"] != "active" or not (row["email"] or row["phone"]):
         raise NotFound("no contact for this member")

@@ -119,7 +119,7 @@ async def get_special_committee(
     request: Request, committee_id: str, principal: Principal = Depends(current_principal)
 ) -> SpecialCommitteeOut:
     row = await storage.special_committee(runtime_of(request).pool, committee_id)
-    if row is None or not handlers._visible(principal, row["org_unit"]):
+    if row is None or not handlers.visible(principal, row["org_unit"]):
         raise NotFound(f"no special committee {committee_id}")
     return SpecialCommitteeOut(**dict(row))
 
@@ -142,7 +142,7 @@ async def list_plan_items(
 ) -> list[PlanItemOut]:
     pool = runtime_of(request).pool
     row = await storage.special_committee(pool, committee_id)
-    if row is None or not handlers._visible(principal, row["org_unit"]):
+    if row is None or not handlers.visible(principal, row["org_unit"]):
         raise NotFound(f"no special committee {committee_id}")
     return [PlanItemOut(**dict(r)) for r in await storage.plan_items(pool, committee_id, year)]
 

@@ -66,7 +66,7 @@ async def register_special_committee(uow: UnitOfWork, principal: Principal, data
 
 async def add_plan_item(uow: UnitOfWork, principal: Principal, committee_id: str, data: dict) -> dict:
     committee = await storage.special_committee(uow.conn, committee_id)
-    if committee is None or not _visible(principal, committee["org_unit"]):
+    if committee is None or not visible(principal, committee["org_unit"]):
         raise NotFound(f"no special committee {committee_id}")
     require_manager(principal, committee["org_unit"])
     if data.get("sector_id") and data["sector_id"] not in committee["sector_ids"]:
@@ -150,7 +150,7 @@ async def assign_member(
     return dict(row)
 
 
-def _visible(principal: Principal, org_unit: str) -> bool:
+def visible(principal: Principal, org_unit: str) -> bool:
     """Reference data of the caller's subtree and of the units above it."""
     return (principal.role is Role.ADMIN or principal.covers(org_unit)
             or org_unit in orgunits.ancestors_of(principal.org))
