@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from liaison_shared import projections
 from liaison_shared.contracts import feedback as events
-from liaison_shared.contracts.consultation import ConsultationOutcomeConverted
+from liaison_shared.contracts.consultation import ConsultationOutcomeConverted, OpinionRaised
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
 import feedback
 
 from .api import catalogue, internal, opinions, proposals, reports, stats
-from .handlers.consumed import take_consultation_outcome
+from .handlers.consumed import take_consultation_outcome, take_session_opinion
 from .handlers.deadlines import run_scheduler
 
 
@@ -19,6 +19,7 @@ def spec() -> ServiceSpec:
     consumer = EventConsumer("feedback")
     projections.keep_registry_projection(consumer)
     consumer.on(ConsultationOutcomeConverted)(take_consultation_outcome)
+    consumer.on(OpinionRaised)(take_session_opinion)
     return ServiceSpec(
         name="feedback",
         package="feedback",

@@ -5,11 +5,17 @@ Declared here with their first consumer; the consultation service publishes them
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from ..events import Event, EventType
 from .common import OrgCode
 from .feedback import OutcomeRef
+
+Track = Literal["standard", "small_matter", "urgent"]
+Urgency = Literal["normal", "urgent"]
+URGENCY_FIELD = Field("normal", description="urgent for 急事快议: notified at once, past quiet hours and digests.")
 
 
 class ConsultationOutcomeConverted(Event):
@@ -24,6 +30,8 @@ class ConsultationOutcomeConverted(Event):
     department_ids: list[str] = Field(default_factory=list, description="For a department task: who does it.")
     deadline: str | None = Field(None, description="YYYY-MM-DD: for a department task, when it is due.")
     member_ids: list[str] = Field(default_factory=list)
+    topic_id: str | None = None
+    urgency: Urgency = URGENCY_FIELD
 
 
 class TopicProposed(Event):
@@ -34,7 +42,10 @@ class TopicProposed(Event):
     topic_id: str
     org_unit: OrgCode
     title: str
-    source_kind: str = Field(..., examples=["public", "department", "member", "sector", "party_committee"])
+    source_kind: str = Field(..., examples=["public", "department", "village_committee", "member", "sector",
+                                            "party_committee"])
+    moved_from: OrgCode | None = Field(None, description="Set when the topic was raised or handed down to this unit.")
+    urgency: Urgency = URGENCY_FIELD
 
 
 class TopicApproved(Event):
@@ -45,7 +56,8 @@ class TopicApproved(Event):
     topic_id: str
     org_unit: OrgCode
     title: str
-    track: str = Field("standard", examples=["standard", "small_matter", "urgent"], description="小事简议, 急事快议")
+    track: Track = Field("standard", description="standard, small_matter (小事简议), urgent (急事快议)")
+    urgency: Urgency = URGENCY_FIELD
 
 
 class SessionScheduled(Event):
@@ -61,6 +73,8 @@ class SessionScheduled(Event):
     venue_id: str | None = None
     member_ids: list[str] = Field(default_factory=list)
     department_ids: list[str] = Field(default_factory=list)
+    form: str | None = None
+    urgency: Urgency = URGENCY_FIELD
 
 
 class SessionConcluded(Event):
@@ -74,3 +88,51 @@ class SessionConcluded(Event):
     title: str
     member_ids: list[str] = Field(default_factory=list)
     department_ids: list[str] = Field(default_factory=list)
+    urgency: Urgency = URGENCY_FIELD
+
+
+class OpinionRaised(Event):
+    """An opinion a resident raised during a session, handed to the opinion process.
+
+    Feedback keeps it as a case of channel ``consultation`` with this id: answered on the
+    spot, sent to departments with a deadline, or reported upward. No resident's name.
+    """
+
+    event_type = EventType("consultation", "opinion", "raised", 1)
+
+    opinion_id: str
+    session_id: str
+    topic_id: str
+    org_unit: OrgCode
+    content: str = Field(..., max_length=5000)
+    category: str | None = None
+    disposition: Literal["received", "answered", "assigned", "escalated"] = "received"
+    answer: str | None = None
+    department_ids: list[str] = Field(default_factory=list)
+    deadline: str | None = Field(None, description="YYYY-MM-DD, when assigned.")
+    member_id: str | None = Field(None, description="The member who took it in.")
+    urgency: Urgency = URGENCY_FIELD
+
+
+class OutcomeEvaluated(Event):
+    """成果评价 — how a converted outcome fared: adopted, being implemented, implemented, or not."""
+
+    event_type = EventType("consultation", "outcome", "evaluated", 1)
+
+    outcome_id: str
+    topic_id: str
+    org_unit: OrgCode
+    result: Literal["adopted", "implementing", "implemented", "not_adopted"]
+    satisfaction_rate: float | None = Field(None, description="Satisfied or basically satisfied, 0..1.")
+
+
+class TopicClosed(Event):
+    """A topic closed with every outcome evaluated (or declined from the pool)."""
+
+    event_type = EventType("consultation", "topic", "closed", 1)
+
+    topic_id: str
+    org_unit: OrgCode
+    title: str
+    final_stage: Literal["closed", "declined"]
+    outcomes: int = 0

@@ -249,6 +249,8 @@ class OutcomeConverted(Event):
     target: OutcomeRef
     org_unit: OrgCode
     member_ids: list[str] = Field(default_factory=list, description="Members credited with it.")
+    title: str = Field("", max_length=200, description="Staff's one-line title of what it became.")
+    people_count: int = Field(1, ge=1, description="People behind the source (merged cases add up).")
 
 
 ReportKind = Literal["public_opinion_report", "special_report"]

@@ -163,6 +163,14 @@ async def convert(uow, settings, principal, case, body, current, round_):
     if target not in CONVERSION_TARGETS:
         raise Unprocessable(f"target is one of {', '.join(sorted(CONVERSION_TARGETS))}")
     target_id = str(uuid.uuid4())
+    if target == "topic" and body.get("topic_id"):
+        # linked to a topic already in the pool: it counts the people behind this case too
+        target_id = str(body["topic_id"])
+        try:
+            uuid.UUID(target_id)
+        except ValueError:
+            raise Unprocessable("topic_id is a topic's id (a UUID)") from None
+    title = str(body.get("title") or "").strip()[:200] or f"群众意见：{case['category'] or '未分类'}"
     if target in ("public_opinion_report", "special_report"):
         # the draft report exists at once, with this case as its source
         from . import reports
@@ -188,7 +196,8 @@ async def convert(uow, settings, principal, case, body, current, round_):
     uow.publish(events.OutcomeConverted(
         source=events.OutcomeRef(kind="opinion", id=case["id"]),
         target=events.OutcomeRef(kind=target, id=target_id), org_unit=case["org_unit"],
-        member_ids=[case["member_id"]] if case["member_id"] else []),
+        member_ids=[case["member_id"]] if case["member_id"] else [], title=title,
+        people_count=case["people_count"]),
         subject=case["id"], org_unit=case["org_unit"])
     return Status.CONVERTED, {"target": {"kind": target, "id": target_id}}
 

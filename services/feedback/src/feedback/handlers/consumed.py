@@ -6,8 +6,9 @@ import uuid
 from datetime import date
 
 from liaison_shared import orgunits
+from liaison_shared.auth import Principal, Role
 from liaison_shared.contracts import feedback as events
-from liaison_shared.contracts.consultation import ConsultationOutcomeConverted
+from liaison_shared.contracts.consultation import ConsultationOutcomeConverted, OpinionRaised
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
 from liaison_shared.settings import get_settings
@@ -15,16 +16,26 @@ from liaison_shared.settings import get_settings
 from ..domain.deadlines import today_in_china
 from ..storage import opinions as storage
 from ..storage import proposals as proposal_storage
+from ..storage import reports as report_storage
+from . import actions, intake, reports
 from .actions import default_deadline
 from .intake import new_tracking_code
 
 
 async def take_consultation_outcome(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
-    """Consultation outcomes that feedback carries on: department tasks and proposals."""
+    """Consultation outcomes that feedback carries on: department tasks, proposals and
+    public-opinion reports (a party report stays with consultation, where its 批示 is kept)."""
     if event.target.kind == "department_task" and event.department_ids:
         await track_department_task(uow, envelope, event)
     elif event.target.kind == "proposal":
         await draft_proposal(uow, envelope, event)
+    elif event.target.kind == "public_opinion_report" and _is_uuid(event.target.id):
+        if await report_storage.report(uow.conn, event.target.id) is None:
+            composer = Principal(sub=envelope.source, role=Role.STAFF, org=event.org_unit)
+            await reports.compose(uow, composer, {
+                "kind": "public_opinion_report", "title": event.title or "协商成果", "body": event.title,
+                "org_unit": event.org_unit, "member_ids": event.member_ids,
+            }, report_id=uuid.UUID(event.target.id))
 
 
 async def draft_proposal(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
@@ -74,6 +85,27 @@ async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: Cons
         opinion_id=str(case_id), org_unit=event.org_unit, handling_unit=event.org_unit,
         department_ids=event.department_ids, lead_department_id=event.department_ids[0],
         deadline=deadline.isoformat()), subject=str(case_id), org_unit=event.org_unit)
+
+
+async def take_session_opinion(uow: UnitOfWork, envelope: Envelope, event: OpinionRaised) -> None:
+    """An opinion a resident raised in a consultation session becomes a case of channel
+    ``consultation`` — then, as the session decided, answered on the spot, sent to
+    departments with a deadline, or reported upward, under the same rules as any case."""
+    if not _is_uuid(event.opinion_id) or await storage.opinion(uow.conn, event.opinion_id) is not None:
+        return
+    settings = uow.settings or get_settings()
+    await intake.submit(uow, settings, {
+        "content": event.content, "org_unit": event.org_unit, "channel": "consultation",
+        "category": event.category, "urgency": event.urgency, "member_id": event.member_id, "consent": False,
+    }, opinion_id=uuid.UUID(event.opinion_id), received_by="consultation")
+    session = Principal(sub=f"consultation:{event.session_id}", role=Role.STAFF, org=event.org_unit)
+    body = {
+        "answered": {"action": "answer_on_spot", "text": event.answer or "已在协商会上当场答复"},
+        "assigned": {"action": "assign", "department_ids": event.department_ids, "deadline": event.deadline},
+        "escalated": {"action": "escalate", "reason": "协商会上提出，报上级处理"},
+    }.get(event.disposition)
+    if body is not None:
+        await actions.act(uow, settings, session, event.opinion_id, {k: v for k, v in body.items() if v is not None})
 
 
 def _is_uuid(value: str) -> bool:

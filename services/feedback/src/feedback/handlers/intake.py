@@ -29,7 +29,8 @@ def new_tracking_code() -> str:
     return base64.b32encode(secrets.token_bytes(12)).decode().rstrip("=")
 
 
-async def submit(uow: UnitOfWork, settings: Settings, data: dict) -> dict:
+async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id: uuid.UUID | None = None,
+                 received_by: str = "public") -> dict:
     if not await storage.org_unit_exists(uow.conn, data["org_unit"]):
         raise Unprocessable(f"org unit {data['org_unit']} is not known")
     subject_id = None
@@ -42,13 +43,13 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict) -> dict:
             crypto.seal(key, subject_id, "name", data.get("submitter_name")),
             crypto.seal(key, subject_id, "phone", data.get("submitter_phone")),
         )
-    opinion_id = uuid.uuid4()
+    opinion_id = opinion_id or uuid.uuid4()
     code = new_tracking_code()
     await storage.insert_opinion(uow.conn, {
         **data, "id": opinion_id, "tracking_code": code, "subject_id": subject_id,
         "consent": bool(data.get("consent")), "urgency": data.get("urgency") or "normal",
     })
-    await storage.record(uow.conn, str(opinion_id), actor_sub="public", actor_role="public",
+    await storage.record(uow.conn, str(opinion_id), actor_sub=received_by, actor_role=received_by,
                          actor_org=None, action="submit",
                          from_status=None, to_status="received", detail={"channel": data["channel"]})
     uow.publish(

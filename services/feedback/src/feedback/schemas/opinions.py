@@ -48,6 +48,8 @@ class ActionIn(BaseModel):
     deadline: str | None = Field(None, description="YYYY-MM-DD, China time")
     reason: str | None = Field(None, max_length=2000)
     target: str | None = None
+    topic_id: str | None = Field(None, max_length=64, description="convert to topic: link to a topic in the pool.")
+    title: str | None = Field(None, max_length=200, description="convert: a one-line title of what it becomes.")
     into: str | None = None
     days: int | None = None
     decision: Literal["approve", "refuse"] | None = None
