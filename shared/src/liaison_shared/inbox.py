@@ -49,19 +49,60 @@ class EventConsumer:
 
     service: str
     handlers: dict[str, tuple[type[Event], list[Handler]]] = field(default_factory=dict)
+    rebuildable: set[Handler] = field(default_factory=set)
 
-    def on(self, model: type[Event]) -> Callable[[Handler], Handler]:
+    def on(self, model: type[Event], *, rebuildable: bool = False) -> Callable[[Handler], Handler]:
         """Register a handler for an event type (any version the registry can upcast).
 
         Several handlers of one type run in the order registered, in one transaction.
+        ``rebuildable`` marks a projection: an upsert that converges on any replay, so a
+        replay (``liaison replay``) applies it again even to events the inbox has seen.
         """
 
         def decorate(handler: Handler) -> Handler:
             _, handlers = self.handlers.setdefault(model.event_type.unversioned, (model, []))
             handlers.append(handler)
+            if rebuildable:
+                self.rebuildable.add(handler)
             return handler
 
         return decorate
+
+    def handlers_of(self, type_name: str) -> list[Handler]:
+        entry = self.handlers.get(_unversioned(type_name))
+        return entry[1] if entry else []
+
+    async def apply(self, pool: asyncpg.Pool, settings: Settings, envelope: Envelope, event: Event, *,
+                    replay: bool = False) -> str:
+        """Handle one event in one transaction behind the inbox: ``handled`` or ``duplicate``.
+
+        On ``replay`` an event already seen still runs its rebuildable handlers (``rebuilt``).
+        """
+        handlers = self.handlers_of(envelope.type)
+        token = tracing.current_traceparent.set(tracing.child_of(envelope.traceparent))
+        event_token = tracing.current_event_id.set(envelope.id)
+        try:
+            async with UnitOfWork(
+                pool, schema=self.service, acquire_timeout=settings.db_acquire_timeout_s, settings=settings,
+            ) as uow:
+                fresh = await uow.conn.fetchval(
+                    "INSERT INTO inbox (source, event_id, event_type) VALUES ($1, $2, $3)"
+                    " ON CONFLICT DO NOTHING RETURNING true",
+                    envelope.source,
+                    envelope.id,
+                    envelope.type,
+                )
+                if not fresh:
+                    again = [h for h in handlers if h in self.rebuildable] if replay else []
+                    for handler in again:
+                        await handler(uow, envelope, event)
+                    return "rebuilt" if again else "duplicate"
+                for handler in handlers:
+                    await handler(uow, envelope, event)
+                return "handled"
+        finally:
+            tracing.current_traceparent.reset(token)
+            tracing.current_event_id.reset(event_token)
 
     @property
     def topics(self) -> list[str]:
@@ -162,13 +203,11 @@ class InboxRunner:
         started = time.perf_counter()
         try:
             envelope = Envelope.from_kafka(record.headers, record.value, record.key)
-            entry = self.consumer.handlers.get(_unversioned(envelope.type))
-            if entry is None:
+            if not self.consumer.handlers_of(envelope.type):
                 metrics.EVENTS_CONSUMED.labels(self.service, record.topic, "ignored").inc()
                 return
-            _, handlers = entry
             event = envelope.parse()
-            outcome = await self._apply(envelope, event, handlers)
+            outcome = await self.consumer.apply(self._pool(), self.settings, envelope, event)
             metrics.EVENTS_CONSUMED.labels(self.service, record.topic, outcome).inc()
             metrics.HANDLER_SECONDS.labels(self.service, envelope.type).observe(
                 time.perf_counter() - started
@@ -191,30 +230,6 @@ class InboxRunner:
                 return
             await asyncio.sleep(min(0.1 * 2**attempts, 2.0))
             raise
-
-    async def _apply(self, envelope: Envelope, event: Event, handlers: list[Handler]) -> str:
-        token = tracing.current_traceparent.set(tracing.child_of(envelope.traceparent))
-        event_token = tracing.current_event_id.set(envelope.id)
-        try:
-            async with UnitOfWork(
-                self._pool(), schema=self.service, acquire_timeout=self.settings.db_acquire_timeout_s,
-                settings=self.settings,
-            ) as uow:
-                fresh = await uow.conn.fetchval(
-                    "INSERT INTO inbox (source, event_id, event_type) VALUES ($1, $2, $3)"
-                    " ON CONFLICT DO NOTHING RETURNING true",
-                    envelope.source,
-                    envelope.id,
-                    envelope.type,
-                )
-                if not fresh:
-                    return "duplicate"
-                for handler in handlers:
-                    await handler(uow, envelope, event)
-                return "handled"
-        finally:
-            tracing.current_traceparent.reset(token)
-            tracing.current_event_id.reset(event_token)
 
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, attempts: int) -> None:
         headers = list(record.headers or ())

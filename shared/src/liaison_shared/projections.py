@@ -92,9 +92,9 @@ async def apply_member_assignment(uow: UnitOfWork, envelope: Envelope, event: Me
 
 def keep_registry_projection(consumer: EventConsumer) -> None:
     """Subscribe ``consumer`` to the registry events."""
-    consumer.on(OrgUnitChanged)(apply_org_unit)
-    consumer.on(DepartmentRegistered)(apply_department)
-    consumer.on(DepartmentUpdated)(apply_department)
-    consumer.on(MemberRegistered)(apply_member)
-    consumer.on(MemberUpdated)(apply_member)
-    consumer.on(MemberAssigned)(apply_member_assignment)
+    consumer.on(OrgUnitChanged, rebuildable=True)(apply_org_unit)
+    consumer.on(DepartmentRegistered, rebuildable=True)(apply_department)
+    consumer.on(DepartmentUpdated, rebuildable=True)(apply_department)
+    consumer.on(MemberRegistered, rebuildable=True)(apply_member)
+    consumer.on(MemberUpdated, rebuildable=True)(apply_member)
+    consumer.on(MemberAssigned, rebuildable=True)(apply_member_assignment)

@@ -138,7 +138,7 @@ async def test_departments_are_reminded_before_a_deadline_once_per_reminder_poin
     from datetime import timedelta
 
     from liaison_shared import db
-    from notify.domain.deadlines import today_in_china
+    from liaison_shared.chinatime import today_in_china
     from notify.handlers.reminders import send_reminders
 
     town = token_for(platform, "staff", HUANGQUQIAO)
@@ -178,7 +178,7 @@ async def test_departments_are_reminded_before_a_deadline_once_per_reminder_poin
 async def test_english_quiet_hours_and_a_daily_digest_are_each_recipients_choice(stack, platform, db_pool):
     from datetime import datetime, timedelta
 
-    from notify.domain.deadlines import CHINA
+    from liaison_shared.chinatime import CHINA
     from notify.handlers.notifications import send_digests
 
     # the department reads English and wants one digest a day

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from liaison_shared import projections
+from liaison_shared.contracts import consultation as events
+from liaison_shared.contracts.feedback import OutcomeConverted
+from liaison_shared.contracts.members import VenueChanged
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
 import consultation
 
+from .api import outcomes, sessions, topics
+from .handlers.consumed import apply_venue, take_converted_opinion
+
 
 def spec() -> ServiceSpec:
     consumer = EventConsumer("consultation")
     projections.keep_registry_projection(consumer)
+    consumer.on(VenueChanged, rebuildable=True)(apply_venue)
+    consumer.on(OutcomeConverted)(take_converted_opinion)
     return ServiceSpec(
         name="consultation",
         package="consultation",
         title="consultation",
         description=consultation.__doc__ or "",
+        routers=[topics.router, sessions.router, outcomes.router],
+        publishes=[
+            events.TopicProposed, events.TopicApproved, events.TopicClosed, events.SessionScheduled,
+            events.SessionConcluded, events.OpinionRaised, events.ConsultationOutcomeConverted,
+            events.OutcomeEvaluated,
+        ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
     )

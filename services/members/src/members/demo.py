@@ -7,10 +7,11 @@ in one transaction, once: a second run finds the city and leaves everything as i
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 import asyncpg
 from liaison_shared.auth import Principal, Role
+from liaison_shared.chinatime import CHINA
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict
 from liaison_shared.settings import Settings
@@ -18,7 +19,6 @@ from liaison_shared.settings import Settings
 from .handlers import people, registry, venues
 
 CITY = "640200000000"
-CHINA = timezone(timedelta(hours=8))
 ADMIN = Principal(sub="demo-loader", role=Role.ADMIN, org=CITY)
 
 COUNTIES = {

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role, require_roles
+from liaison_shared.chinatime import day_range
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import NotFound
 from liaison_shared.service import runtime_of
@@ -23,7 +24,6 @@ from ..storage import stats as storage
 
 router = APIRouter()
 overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
-CHINA = timezone(timedelta(hours=8))
 CHILD_PREFIX = {"city": 6, "county": 9, "town": 12, "village": 12}
 
 
@@ -57,9 +57,7 @@ def _scope(principal: Principal, org_unit: str | None) -> str:
 
 
 def _period(date_from: date | None, date_to: date | None):
-    start = datetime.combine(date_from, time.min, CHINA) if date_from else None
-    end = datetime.combine(date_to + timedelta(days=1), time.min, CHINA) if date_to else None
-    return start, end
+    return day_range(date_from, date_to)
 
 
 @router.get("/stats", response_model=StatsOut, tags=["stats"],

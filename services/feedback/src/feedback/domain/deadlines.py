@@ -8,19 +8,17 @@ adjusted working weekends); for a year neither knows, Monday–Friday, and the a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-CHINA = timezone(timedelta(hours=8))
+from liaison_shared.chinatime import CHINA, today_in_china
+
+__all__ = ["CHINA", "Deadline", "add_working_days", "today_in_china"]
 
 
 @dataclass(frozen=True)
 class Deadline:
     due: date
     calendar_known: bool  # False: counted Monday–Friday for a year with no official schedule
-
-
-def today_in_china(now: datetime | None = None) -> date:
-    return (now or datetime.now(CHINA)).astimezone(CHINA).date()
 
 
 def _package_years() -> range:

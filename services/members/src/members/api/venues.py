@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, current_principal
+from liaison_shared.chinatime import day_range
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import NotFound
 from liaison_shared.orgunits import sql_subtree_pattern
@@ -25,7 +26,6 @@ from ..storage import venues as storage
 from . import managers
 
 router = APIRouter()
-CHINA = timezone(timedelta(hours=8))
 
 
 @router.get("/venues", response_model=Page[VenueOut], tags=["venues"], summary="履职平台 (public)")
@@ -71,8 +71,7 @@ async def list_reception_days(
     date_from: date | None = None, date_to: date | None = None,
 ) -> Page[ReceptionDayOut]:
     """Dates are China time; ``date_to`` is inclusive."""
-    start = datetime.combine(date_from, time.min, CHINA) if date_from else None
-    end = datetime.combine(date_to + timedelta(days=1), time.min, CHINA) if date_to else None
+    start, end = day_range(date_from, date_to)
     rows, total = await storage.reception_days_page(
         runtime_of(request).pool, pattern=sql_subtree_pattern(org_unit) if org_unit else "%",
         member_id=member_id, venue_id=venue_id, date_from=start, date_to=end,

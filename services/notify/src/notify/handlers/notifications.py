@@ -22,11 +22,11 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 from liaison_shared import orgunits
+from liaison_shared.chinatime import CHINA
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope, Event
 
-from ..domain.deadlines import CHINA
 from ..domain.rules import DEFAULT_LOCALE, Rule, is_urgent, quiet_until, recipients, render
 from ..sms import gateway_for
 from ..storage import notifications as storage

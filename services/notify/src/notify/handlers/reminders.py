@@ -10,11 +10,11 @@ import asyncio
 import logging
 from datetime import date, timedelta
 
+from liaison_shared.chinatime import today_in_china
 from liaison_shared.contracts import feedback as events
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
 
-from ..domain.deadlines import today_in_china
 from ..domain.rules import DEFAULT_LOCALE, render
 from ..storage import notifications as storage
 from .notifications import _address

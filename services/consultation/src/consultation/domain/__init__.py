@@ -1,0 +1,1 @@
+"""The consultation process as pure rules: no I/O."""

@@ -1,0 +1,54 @@
+"""成果 — a consensus point or suggestion of a consultation: converted, then evaluated (pure rules).
+
+drafted → converted (into a report to the party committee and government, a department
+task with a deadline, a proposal, or a public-opinion report) → evaluated. An outcome
+evaluated as adopted or being implemented may be evaluated again as it goes on; a topic
+closes only when every one of its outcomes is evaluated.
+"""
+
+from __future__ import annotations
+
+from liaison_shared.errors import Conflict, Forbidden, Unprocessable
+
+TARGETS = {"party_report", "department_task", "proposal", "public_opinion_report"}
+RESULTS = {"adopted", "implementing", "implemented", "not_adopted"}
+STILL_GOING = {"adopted", "implementing"}
+RULES: dict[str, tuple[set[str], set[str]]] = {
+    "convert": ({"drafted"}, {"staff"}),
+    "instruct": ({"converted", "evaluated"}, {"leader"}),
+    "evaluate": ({"converted", "evaluated"}, {"staff"}),
+}
+
+
+def check(action: str, outcome: dict, actor: str) -> None:
+    states, actors = RULES[action]
+    if actor not in actors:
+        raise Forbidden(f"{actor} may not {action} an outcome")
+    if outcome["status"] not in states:
+        allowed = ", ".join(sorted(states))
+        raise Conflict(f"cannot {action} an outcome that is {outcome['status']}; allowed when: {allowed}",
+                       code="illegal_transition")
+    if action == "evaluate" and outcome["status"] == "evaluated" and outcome["result"] not in STILL_GOING:
+        raise Conflict(f"the outcome was evaluated as {outcome['result']}: that is final", code="illegal_transition")
+    if action == "instruct" and outcome["target_kind"] != "party_report":
+        raise Conflict("a 批示 is recorded on a report to the party committee and government",
+                       code="illegal_transition")
+
+
+def conversion(target: str, department_ids: list[str]) -> None:
+    if target not in TARGETS:
+        raise Unprocessable(f"target is one of {', '.join(sorted(TARGETS))}")
+    if target == "department_task" and not department_ids:
+        raise Unprocessable("a department task needs department_ids")
+
+
+def evaluation(result: str, reason: str | None) -> None:
+    if result not in RESULTS:
+        raise Unprocessable(f"result is one of {', '.join(sorted(RESULTS))}")
+    if result == "not_adopted" and not (reason or "").strip():
+        raise Unprocessable("not_adopted needs a reason")
+
+
+def satisfaction_rate(satisfied: int, basically: int, unsatisfied: int) -> float | None:
+    total = satisfied + basically + unsatisfied
+    return round((satisfied + basically) / total, 4) if total else None

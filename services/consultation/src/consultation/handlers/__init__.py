@@ -1,0 +1,1 @@
+"""What the consultation service does on a request or an event."""

@@ -1,0 +1,34 @@
+"""Events of other services the consultation service keeps or acts on.
+
+Venues come from members (the registry of org units, departments and members is the shared
+projection); converted opinions come from feedback and feed the topic pool.
+"""
+
+from __future__ import annotations
+
+from liaison_shared.contracts.feedback import OutcomeConverted
+from liaison_shared.contracts.members import VenueChanged
+from liaison_shared.db import UnitOfWork
+from liaison_shared.events import Envelope
+
+from . import topics
+
+
+async def apply_venue(uow: UnitOfWork, envelope: Envelope, event: VenueChanged) -> None:
+    await uow.conn.execute(
+        """
+        INSERT INTO venues (id, kind, name, org_unit, active, source_time) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, org_unit = excluded.org_unit,
+            active = excluded.active, source_time = excluded.source_time
+        WHERE venues.source_time <= excluded.source_time
+        """,
+        event.id, event.kind, event.name, event.org_unit, event.active, envelope.time,
+    )
+
+
+async def take_converted_opinion(uow: UnitOfWork, envelope: Envelope, event: OutcomeConverted) -> None:
+    """An opinion staff converted into a topic (群众意见转议题) enters the pool, or joins a topic."""
+    if event.target.kind != "topic" or event.source.kind != "opinion":
+        return
+    await topics.from_opinion(uow, topic_id=event.target.id, opinion_id=event.source.id, org_unit=event.org_unit,
+                              title=event.title, people=event.people_count, by=envelope.source)

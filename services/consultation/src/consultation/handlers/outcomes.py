@@ -1,0 +1,113 @@
+"""Outcomes (成果): recorded from a consultation, converted into a report, a department task,
+a proposal or a public-opinion report, given the leaders' instruction (批示), and evaluated."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from liaison_shared.auth import Principal, Role
+from liaison_shared.chinatime import today_in_china
+from liaison_shared.contracts import consultation as events
+from liaison_shared.contracts.feedback import OutcomeRef
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Conflict, NotFound, Unprocessable
+
+from ..domain import outcome as rules
+from ..domain import topic as topic_rules
+from ..domain.topic import Stage
+from ..storage import outcomes as storage
+from ..storage import sessions as session_storage
+from ..storage import topics as topic_storage
+from .topics import ROLE_ACTORS, actor_of, topic_for, who
+
+
+def can_read(principal: Principal, outcome) -> bool:
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.DEPARTMENT:
+        return principal.dept in outcome["department_ids"] or principal.dept in outcome["topic_department_ids"]
+    return principal.covers(outcome["org_unit"])
+
+
+async def record(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    topic = await topic_for(uow, principal, data["topic_id"])
+    if actor_of(principal, topic) != "staff":
+        raise NotFound(f"no topic {data['topic_id']}")
+    if Stage(topic["stage"]) not in topic_rules.OUTCOME_STAGES:
+        raise Conflict(f"outcomes come from a consultation; this topic is {topic['stage']}",
+                       code="illegal_transition")
+    if data.get("session_id"):
+        session = await session_storage.session(uow.conn, data["session_id"])
+        if session is None or session["topic_id"] != topic["id"]:
+            raise Unprocessable(f"no session {data['session_id']} of this topic")
+        if session["status"] != "concluded":
+            raise Conflict("the session has not concluded", code="illegal_transition")
+    outcome_id = uuid.uuid4()
+    await storage.insert(uow.conn, {**data, "id": outcome_id, "created_by": principal.sub})
+    await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="outcome",
+                               from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
+                               detail={"outcome_id": str(outcome_id), "kind": data["kind"]})
+    return dict(await storage.outcome(uow.conn, str(outcome_id)))
+
+
+async def act(uow: UnitOfWork, principal: Principal, outcome_id: str, body: dict) -> dict:
+    outcome = await storage.outcome(uow.conn, outcome_id, for_update=True)
+    if outcome is None or not can_read(principal, outcome):
+        raise NotFound(f"no outcome {outcome_id}")
+    action = body["action"]
+    rules.check(action, dict(outcome), ROLE_ACTORS[principal.role])
+    if action == "convert":
+        await _convert(uow, principal, outcome, body)
+    elif action == "instruct":
+        text = str(body.get("text") or "").strip()
+        if not text:
+            raise Unprocessable("text is required")
+        await storage.update(uow.conn, outcome_id, {"instruction": text, "instructed_by": principal.org,
+                                                    "instructed_at": datetime.now(UTC)})
+    elif action == "evaluate":
+        await _evaluate(uow, outcome, body)
+    await topic_storage.record(uow.conn, outcome["topic_id"], principal_cols=who(principal),
+                               action=f"outcome_{action}", from_stage=outcome["topic_stage"],
+                               to_stage=outcome["topic_stage"], org_unit=outcome["org_unit"],
+                               detail={"outcome_id": outcome_id})
+    return dict(await storage.outcome(uow.conn, outcome_id))
+
+
+async def _convert(uow, principal, outcome, body) -> None:
+    target = body.get("target") or ""
+    department_ids = list(dict.fromkeys(body.get("department_ids") or []))
+    rules.conversion(target, department_ids)
+    unknown = set(department_ids) - await session_storage.known_departments(uow.conn, department_ids)
+    if unknown:
+        raise Unprocessable(f"unknown department(s): {', '.join(sorted(unknown))}")
+    member_ids = list(dict.fromkeys(body.get("member_ids") or []))
+    if set(member_ids) - await session_storage.known_members(uow.conn, member_ids):
+        raise Unprocessable("unknown member(s) among member_ids")
+    deadline = body.get("deadline")
+    if target == "department_task" and deadline is None:
+        days = (await topic_storage.step_days(uow.conn, outcome["track"]))["department_task"]
+        deadline = today_in_china() + timedelta(days=days)
+    if deadline is not None and deadline < today_in_china():
+        raise Unprocessable("the deadline is in the past")
+    target_id = str(uuid.uuid4())
+    await storage.update(uow.conn, outcome["id"], {
+        "status": "converted", "target_kind": target, "target_id": target_id, "department_ids": department_ids,
+        "member_ids": member_ids, "deadline": deadline, "converted_at": datetime.now(UTC)})
+    uow.publish(events.ConsultationOutcomeConverted(
+        source=OutcomeRef(kind="consultation_outcome", id=outcome["id"]), target=OutcomeRef(kind=target, id=target_id),
+        org_unit=outcome["org_unit"], title=outcome["text"][:200], department_ids=department_ids,
+        deadline=deadline.isoformat() if deadline else None, member_ids=member_ids, topic_id=outcome["topic_id"],
+        urgency=topic_rules.urgency(outcome["track"])), subject=outcome["id"], org_unit=outcome["org_unit"])
+
+
+async def _evaluate(uow, outcome, body) -> None:
+    result, reason = body.get("result") or "", body.get("reason")
+    rules.evaluation(result, reason)
+    counts = {k: int(body.get(k) or 0) for k in ("satisfied", "basically_satisfied", "unsatisfied")}
+    await storage.update(uow.conn, outcome["id"], {"status": "evaluated", "result": result, "reason": reason,
+                                                   **counts, "evaluated_at": datetime.now(UTC)})
+    uow.publish(events.OutcomeEvaluated(
+        outcome_id=outcome["id"], topic_id=outcome["topic_id"], org_unit=outcome["org_unit"], result=result,
+        satisfaction_rate=rules.satisfaction_rate(*counts.values())),
+        subject=outcome["id"], org_unit=outcome["org_unit"])

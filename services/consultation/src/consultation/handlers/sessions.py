@@ -1,0 +1,191 @@
+"""Research and sessions: field visits and materials, sessions scheduled with their participants,
+attendance, minutes, the opinions residents raise, and the conclusion."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from liaison_shared import orgunits
+from liaison_shared.auth import Principal, Role
+from liaison_shared.chinatime import today_in_china
+from liaison_shared.contracts import consultation as events
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+from ..domain import topic as rules
+from ..domain.topic import Stage, Track
+from ..storage import outcomes as outcome_storage
+from ..storage import sessions as storage
+from ..storage import topics as topic_storage
+from .topics import actor_of, concluded_due, topic_for, who
+
+
+def can_read(principal: Principal, session) -> bool:
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.DEPARTMENT:
+        return principal.dept in session["department_ids"]
+    if principal.role is Role.MEMBER and principal.member_id in session["member_ids"]:
+        return True
+    return principal.covers(session["org_unit"])
+
+
+async def record_research(uow: UnitOfWork, principal: Principal, topic_id: str, data: dict) -> dict:
+    topic = await topic_for(uow, principal, topic_id)
+    if actor_of(principal, topic) not in ("staff", "member"):
+        raise NotFound(f"no topic {topic_id}")
+    if Stage(topic["stage"]) not in rules.RESEARCH_STAGES:
+        raise Conflict(f"research belongs to a selected topic before its conclusion; this one is {topic['stage']}",
+                       code="illegal_transition")
+    member_ids = list(dict.fromkeys(data.get("member_ids") or ([principal.member_id] if principal.member_id else [])))
+    await _known_members(uow, member_ids)
+    research_id = uuid.uuid4()
+    await storage.insert_research(uow.conn, {**data, "id": research_id, "topic_id": topic_id,
+                                             "member_ids": member_ids, "created_by": principal.sub})
+    await topic_storage.record(uow.conn, topic_id, principal_cols=who(principal), action="research",
+                               from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
+                               detail={"research_id": str(research_id), "kind": data["kind"]})
+    return next(dict(r) for r in await storage.research_of(uow.conn, topic_id) if r["id"] == str(research_id))
+
+
+async def schedule(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    topic = await topic_for(uow, principal, data["topic_id"])
+    if actor_of(principal, topic) != "staff":
+        raise NotFound(f"no topic {data['topic_id']}")
+    stage, track = Stage(topic["stage"]), Track(topic["track"])
+    rules.may_schedule(stage, track)
+    forms = await topic_storage.forms_of(uow.conn, topic["level"])
+    if data["form"] not in forms:
+        raise Unprocessable(f"form at a {topic['level']} platform is one of: {', '.join(forms)}")
+    if data.get("venue_id"):
+        venue = await storage.venue(uow.conn, data["venue_id"])
+        if venue is None or not venue["active"]:
+            raise Unprocessable(f"unknown venue {data['venue_id']}")
+    if data.get("member_ids") is None:
+        member_ids = await storage.default_invitees(uow.conn, topic["org_unit"], topic["level"],
+                                                    orgunits.sql_subtree_pattern(topic["org_unit"]))
+    else:
+        member_ids = list(dict.fromkeys(data["member_ids"]))
+        await _known_members(uow, member_ids)
+    department_ids = list(dict.fromkeys(data["department_ids"] if data.get("department_ids") is not None
+                                        else topic["department_ids"]))
+    unknown = set(department_ids) - await storage.known_departments(uow.conn, department_ids)
+    if unknown:
+        raise Unprocessable(f"unknown department(s): {', '.join(sorted(unknown))}")
+    session_id = uuid.uuid4()
+    await storage.insert(uow.conn, {**data, "id": session_id, "org_unit": topic["org_unit"],
+                                    "member_ids": member_ids, "department_ids": department_ids,
+                                    "created_by": principal.sub})
+    if stage is not Stage.CONSULTING:
+        await topic_storage.update(uow.conn, topic["id"], {"stage": Stage.CONSULTING.value})
+    await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="schedule_session",
+                               from_stage=stage.value, to_stage=Stage.CONSULTING.value, org_unit=topic["org_unit"],
+                               detail={"session_id": str(session_id), "form": data["form"],
+                                       "invited_members": len(member_ids)})
+    uow.publish(events.SessionScheduled(
+        session_id=str(session_id), topic_id=topic["id"], org_unit=topic["org_unit"], title=data["title"],
+        starts_at=data["starts_at"].isoformat(), venue_id=data.get("venue_id"), member_ids=member_ids,
+        department_ids=department_ids, form=data["form"], urgency=rules.urgency(track)),
+        subject=str(session_id), org_unit=topic["org_unit"])
+    return dict(await storage.session(uow.conn, str(session_id)))
+
+
+async def act(uow: UnitOfWork, principal: Principal, session_id: str, body: dict) -> dict:
+    session = await storage.session(uow.conn, session_id, for_update=True)
+    if session is None or not can_read(principal, session):
+        raise NotFound(f"no session {session_id}")
+    if principal.role not in (Role.STAFF, Role.ADMIN):
+        raise Forbidden("only staff of the session's unit run it")
+    topic = await topic_storage.topic(uow.conn, session["topic_id"], for_update=True)
+    action = body["action"]
+    if session["status"] != "scheduled":
+        raise Conflict(f"cannot {action} a session that is {session['status']}; allowed when: scheduled",
+                       code="illegal_transition")
+    if action == "attend":
+        members = list(dict.fromkeys(body.get("member_ids") or []))
+        await _known_members(uow, members)
+        changes = {"attended_member_ids": sorted(set(session["attended_member_ids"]) | set(members)),
+                   "attended_department_ids": sorted(set(session["attended_department_ids"])
+                                                     | set(body.get("department_ids") or [])),
+                   "residents_attended": body.get("residents") if body.get("residents") is not None
+                   else session["residents_attended"]}
+        await storage.update(uow.conn, session_id, changes)
+    elif action == "cancel":
+        reason = str(body.get("reason") or "").strip()
+        if not reason:
+            raise Unprocessable("reason is required")
+        await storage.update(uow.conn, session_id, {"status": "cancelled", "minutes": f"取消：{reason}"})
+    elif action == "conclude":
+        await _conclude(uow, principal, session, topic, body)
+    return dict(await storage.session(uow.conn, session_id))
+
+
+async def _conclude(uow, principal, session, topic, body) -> None:
+    minutes = str(body.get("minutes") or "").strip()
+    if not minutes:
+        raise Unprocessable("minutes are required to conclude a session")
+    await storage.update(uow.conn, session["id"], {"status": "concluded", "minutes": minutes,
+                                                   "concluded_at": datetime.now(UTC)})
+    for item in body.get("outcomes") or []:
+        await outcome_storage.insert(uow.conn, {"id": uuid.uuid4(), "topic_id": topic["id"],
+                                                "session_id": session["id"], "kind": item["kind"],
+                                                "text": item["text"], "created_by": principal.sub})
+    stage = Stage(topic["stage"])
+    if Track(topic["track"]) is Track.SMALL_MATTER and stage is Stage.CONSULTING:
+        # 小事简议: one sitting concludes it
+        await topic_storage.update(uow.conn, topic["id"], {"stage": Stage.CONCLUDED.value,
+                                                           "due": await concluded_due(uow, topic)})
+        await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="conclude",
+                                   from_stage=stage.value, to_stage=Stage.CONCLUDED.value,
+                                   org_unit=topic["org_unit"], detail={"session_id": session["id"],
+                                                                       "in_one_sitting": True})
+    present = list(session["attended_member_ids"]) or list(session["member_ids"])
+    uow.publish(events.SessionConcluded(
+        session_id=session["id"], topic_id=topic["id"], org_unit=topic["org_unit"], title=session["title"],
+        member_ids=present, department_ids=list(session["department_ids"]),
+        urgency=rules.urgency(topic["track"])), subject=session["id"], org_unit=topic["org_unit"])
+
+
+async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, data: dict) -> dict:
+    """A resident's opinion, handed to the opinion process (feedback keeps it as a case)."""
+    session = await storage.session(uow.conn, session_id, for_update=True)
+    if session is None or not can_read(principal, session):
+        raise NotFound(f"no session {session_id}")
+    if principal.role not in (Role.STAFF, Role.ADMIN, Role.MEMBER):
+        raise Forbidden("staff or a member present records a resident's opinion")
+    if session["status"] == "cancelled":
+        raise Conflict("the session was cancelled", code="illegal_transition")
+    topic = await topic_storage.topic(uow.conn, session["topic_id"])
+    disposition = data.get("disposition") or "received"
+    deadline = data.get("deadline")
+    if disposition == "answered" and not (data.get("answer") or "").strip():
+        raise Unprocessable("an opinion answered on the spot needs the answer")
+    if disposition == "assigned":
+        if not data.get("department_ids"):
+            raise Unprocessable("an assigned opinion needs department_ids")
+        unknown = set(data["department_ids"]) - await storage.known_departments(uow.conn, data["department_ids"])
+        if unknown:
+            raise Unprocessable(f"unknown department(s): {', '.join(sorted(unknown))}")
+        if deadline is None:
+            days = (await topic_storage.step_days(uow.conn, topic["track"]))["department_task"]
+            deadline = today_in_china() + timedelta(days=days)
+    opinion_id = uuid.uuid4()
+    member_id = data.get("member_id") or principal.member_id
+    await storage.insert_opinion(uow.conn, {**data, "id": opinion_id, "session_id": session_id,
+                                            "disposition": disposition, "deadline": deadline,
+                                            "member_id": member_id, "created_by": principal.sub})
+    uow.publish(events.OpinionRaised(
+        opinion_id=str(opinion_id), session_id=session_id, topic_id=session["topic_id"],
+        org_unit=session["org_unit"], content=data["content"], category=data.get("category"),
+        disposition=disposition, answer=data.get("answer"), department_ids=data.get("department_ids") or [],
+        deadline=deadline.isoformat() if deadline else None, member_id=member_id,
+        urgency=rules.urgency(topic["track"])), subject=str(opinion_id), org_unit=session["org_unit"])
+    return {"id": str(opinion_id), "session_id": session_id, "disposition": disposition,
+            "deadline": deadline.isoformat() if deadline else None}
+
+
+async def _known_members(uow, member_ids: list[str]) -> None:
+    unknown = set(member_ids) - await storage.known_members(uow.conn, member_ids)
+    if unknown:
+        raise Unprocessable(f"unknown member(s): {', '.join(sorted(unknown))}")

@@ -1,0 +1,266 @@
+"""Topics: formed in a unit's pool, selected on a track, planned and approved, moved between
+levels, concluded and closed — each step checked, recorded in the history and published."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from liaison_shared import orgunits
+from liaison_shared.auth import Principal, Role
+from liaison_shared.chinatime import today_in_china
+from liaison_shared.contracts import consultation as events
+from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import Conflict, NotFound, Unprocessable
+
+from ..domain import topic as rules
+from ..domain.topic import Stage, Track
+from ..storage import outcomes as outcome_storage
+from ..storage import sessions as session_storage
+from ..storage import topics as storage
+
+ROLE_ACTORS = {Role.STAFF: "staff", Role.ADMIN: "staff", Role.LEADER: "leader", Role.MEMBER: "member",
+               Role.DEPARTMENT: "department"}
+# Who may put a topic into the pool, and as which source: staff name any source; the others
+# are the source themselves.
+PROPOSERS = {Role.MEMBER: "member", Role.DEPARTMENT: "department", Role.LEADER: "party_committee"}
+SOURCE_KINDS = {"public", "department", "village_committee", "member", "sector", "party_committee"}
+
+
+def who(principal: Principal) -> dict:
+    return {"actor_sub": principal.sub, "actor_role": principal.role.value, "actor_org": principal.org}
+
+
+def can_read(principal: Principal, topic) -> bool:
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.DEPARTMENT:
+        return principal.dept in topic["department_ids"]
+    return principal.covers(topic["org_unit"])
+
+
+def actor_of(principal: Principal, topic) -> str:
+    """The caller's part in this topic — or 404 when it is not theirs to see."""
+    if not can_read(principal, topic):
+        raise NotFound(f"no topic {topic['id']}")
+    return ROLE_ACTORS[principal.role]
+
+
+async def topic_for(uow: UnitOfWork, principal: Principal, topic_id: str):
+    topic = await storage.topic(uow.conn, topic_id, for_update=True)
+    if topic is None or not can_read(principal, topic):
+        raise NotFound(f"no topic {topic_id}")
+    return topic
+
+
+async def propose(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    org_unit = data.get("org_unit") or principal.org
+    if not (principal.role is Role.ADMIN or principal.covers(org_unit)):
+        raise NotFound(f"no org unit {org_unit} in your scope")
+    if not await storage.org_unit_known(uow.conn, org_unit):
+        raise Unprocessable(f"org unit {org_unit} is not known")
+    kind = PROPOSERS.get(principal.role) or data.get("source_kind") or "party_committee"
+    if kind not in SOURCE_KINDS:
+        raise Unprocessable(f"source_kind is one of {', '.join(sorted(SOURCE_KINDS))}")
+    ref = {"member": principal.member_id, "department": principal.dept}.get(kind) if principal.role in PROPOSERS \
+        else None
+    department_ids = list(dict.fromkeys(data.get("department_ids") or []))
+    await _known_departments(uow, department_ids)
+    topic_id = uuid.uuid4()
+    await storage.insert(uow.conn, {
+        "id": topic_id, "org_unit": org_unit, "level": orgunits.level_of(org_unit).value, "title": data["title"],
+        "description": data.get("description"), "source_kind": kind, "department_ids": department_ids,
+        "supporters": data.get("supporters") or 0, "created_by": principal.sub,
+    })
+    await storage.add_source(uow.conn, topic_id, kind=kind, ref=ref or data.get("source_ref") or principal.sub,
+                             org_unit=data.get("source_org_unit") or org_unit,
+                             people=data.get("people_concerned") or 0, by=principal.sub)
+    await storage.record(uow.conn, str(topic_id), principal_cols=who(principal), action="propose", from_stage=None,
+                         to_stage=Stage.PROPOSED.value, org_unit=org_unit, detail={"source_kind": kind})
+    uow.publish(events.TopicProposed(topic_id=str(topic_id), org_unit=org_unit, title=data["title"],
+                                     source_kind=kind), subject=str(topic_id), org_unit=org_unit)
+    return dict(await storage.topic(uow.conn, str(topic_id)))
+
+
+async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_unit: str, title: str,
+                       people: int, by: str) -> None:
+    """A converted opinion: a new topic in its unit's pool, or one more source of a topic
+    already there — its people raise the topic's "people concerned"."""
+    topic = await storage.topic(uow.conn, topic_id, for_update=True)
+    if topic is None:
+        await storage.insert(uow.conn, {
+            "id": uuid.UUID(topic_id), "org_unit": org_unit, "level": orgunits.level_of(org_unit).value,
+            "title": title or "群众意见", "source_kind": "public", "created_by": by,
+        })
+        await storage.record(uow.conn, topic_id, principal_cols={"actor_sub": by, "actor_role": "feedback",
+                                                                 "actor_org": org_unit},
+                             action="propose", from_stage=None, to_stage="proposed", org_unit=org_unit,
+                             detail={"opinion_id": opinion_id})
+        uow.publish(events.TopicProposed(topic_id=topic_id, org_unit=org_unit, title=title or "群众意见",
+                                         source_kind="public"), subject=topic_id, org_unit=org_unit)
+        topic = await storage.topic(uow.conn, topic_id)
+    if await storage.add_source(uow.conn, topic_id, kind="public", ref=opinion_id, org_unit=org_unit,
+                                people=people, by=by):
+        await storage.record(uow.conn, topic_id, principal_cols={"actor_sub": by, "actor_role": "feedback",
+                                                                 "actor_org": org_unit},
+                             action="link_opinion", from_stage=topic["stage"], to_stage=topic["stage"],
+                             org_unit=topic["org_unit"], detail={"opinion_id": opinion_id, "people": people})
+
+
+async def edit(uow: UnitOfWork, principal: Principal, topic_id: str, changes: dict) -> dict:
+    topic = await topic_for(uow, principal, topic_id)
+    if actor_of(principal, topic) != "staff":
+        raise NotFound(f"no topic {topic_id}")
+    if Stage(topic["stage"]) not in (Stage.PROPOSED, Stage.SELECTED):
+        raise Conflict(f"a {topic['stage']} topic is no longer edited", code="illegal_transition")
+    if "department_ids" in changes:
+        changes["department_ids"] = list(dict.fromkeys(changes["department_ids"]))
+        await _known_departments(uow, changes["department_ids"])
+    columns = {k: v for k, v in changes.items() if k in {"title", "description", "department_ids"}}
+    if columns:
+        await storage.update(uow.conn, topic_id, columns)
+        await storage.record(uow.conn, topic_id, principal_cols=who(principal), action="edit",
+                             from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
+                             detail={"fields": sorted(columns)})
+    return dict(await storage.topic(uow.conn, topic_id))
+
+
+async def act(uow: UnitOfWork, principal: Principal, topic_id: str, body: dict) -> dict:
+    topic = await topic_for(uow, principal, topic_id)
+    action = body["action"]
+    stage, track = Stage(topic["stage"]), Track(topic["track"])
+    rules.check(action, stage, actor_of(principal, topic), track)
+    new_stage, changes, detail = await ACTIONS[action](uow, principal, topic, body)
+    if new_stage is not stage:
+        changes["stage"] = new_stage.value
+    if changes:
+        await storage.update(uow.conn, topic_id, changes)
+    await storage.record(uow.conn, topic_id, principal_cols=who(principal), action=action, from_stage=stage.value,
+                         to_stage=new_stage.value, org_unit=changes.get("org_unit", topic["org_unit"]), detail=detail)
+    return dict(await storage.topic(uow.conn, topic_id))
+
+
+# --- the actions ---------------------------------------------------------------------------------
+
+
+async def select(uow, principal, topic, body):
+    track = Track(body.get("track") or "standard")
+    steps = ["first_session"] if track is Track.SMALL_MATTER else ["plan_decision", "first_session"]
+    due = rules.due(track, await storage.step_days(uow.conn, track.value), today_in_china(), steps)
+    if track is Track.SMALL_MATTER:
+        # 小事简议: selecting it is the go-ahead, announced like an approval
+        _publish_approved(uow, topic, track)
+    return Stage.SELECTED, {"track": track.value, "due": due}, {"track": track.value, "due": due,
+                                                                 "note": body.get("note")}
+
+
+async def decline(uow, principal, topic, body):
+    reason = _required(body, "reason")
+    uow.publish(events.TopicClosed(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
+                                   final_stage="declined"), subject=topic["id"], org_unit=topic["org_unit"])
+    return Stage.DECLINED, {"closed_at": _now()}, {"reason": reason}
+
+
+async def support(uow, principal, topic, body):
+    count = 1 if principal.role is Role.MEMBER else int(body.get("count") or 1)
+    return Stage(topic["stage"]), {"supporters": topic["supporters"] + count}, {"count": count}
+
+
+async def raise_(uow, principal, topic, body):
+    return await _move(uow, topic, rules.raise_target(topic["org_unit"]), body, "raised")
+
+
+async def hand_down(uow, principal, topic, body):
+    return await _move(uow, topic, rules.hand_down_target(topic["org_unit"], str(body.get("to") or "")), body,
+                       "handed_down")
+
+
+async def _move(uow, topic, target: str, body, how: str):
+    if not await storage.org_unit_known(uow.conn, target):
+        raise Unprocessable(f"org unit {target} is not known")
+    reason = _required(body, "reason")
+    uow.publish(events.TopicProposed(topic_id=topic["id"], org_unit=target, title=topic["title"],
+                                     source_kind=topic["source_kind"], moved_from=topic["org_unit"],
+                                     urgency=rules.urgency(topic["track"])),
+                subject=topic["id"], org_unit=target)
+    # it starts again in the new unit's pool: that unit chooses the track and the plan
+    changes = {"org_unit": target, "level": orgunits.level_of(target).value, "track": "standard", "due": {},
+               "plan": None}
+    return Stage.PROPOSED, changes, {how: {"from": topic["org_unit"], "to": target}, "reason": reason}
+
+
+async def submit_plan(uow, principal, topic, body):
+    plan = body.get("plan") or {}
+    forms = await storage.forms_of(uow.conn, topic["level"])
+    if plan.get("form") not in forms:
+        raise Unprocessable(f"plan.form at a {topic['level']} platform is one of: {', '.join(forms)}")
+    return Stage.PLAN_SUBMITTED, {"plan": plan}, {"plan": plan}
+
+
+async def approve(uow, principal, topic, body):
+    _publish_approved(uow, topic, Track(topic["track"]))
+    return Stage.APPROVED, {}, {"note": body.get("note")}
+
+
+async def return_plan(uow, principal, topic, body):
+    return Stage.SELECTED, {}, {"reason": _required(body, "reason")}
+
+
+async def conclude(uow, principal, topic, body):
+    sessions = await session_storage.of_topic(uow.conn, topic["id"])
+    if any(s["status"] == "scheduled" for s in sessions):
+        raise Conflict("a session of this topic is still scheduled: conclude or cancel it first",
+                       code="illegal_transition")
+    if not any(s["status"] == "concluded" for s in sessions):
+        raise Conflict("no session of this topic has concluded", code="illegal_transition")
+    return Stage.CONCLUDED, {"due": await concluded_due(uow, topic)}, {"note": body.get("note")}
+
+
+async def close(uow, principal, topic, body):
+    outcomes = await outcome_storage.of_topic(uow.conn, topic["id"])
+    if not outcomes:
+        raise Conflict("a topic closes with its outcomes: none was recorded", code="illegal_transition")
+    waiting = [o["id"] for o in outcomes if o["status"] != "evaluated"]
+    if waiting:
+        raise Conflict(f"{len(waiting)} outcome(s) not evaluated yet", code="illegal_transition", outcomes=waiting)
+    uow.publish(events.TopicClosed(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
+                                   final_stage="closed", outcomes=len(outcomes)),
+                subject=topic["id"], org_unit=topic["org_unit"])
+    return Stage.CLOSED, {"closed_at": _now()}, {"outcomes": len(outcomes)}
+
+
+ACTIONS = {
+    "select": select, "decline": decline, "support": support, "raise": raise_, "hand_down": hand_down,
+    "submit_plan": submit_plan, "approve": approve, "return_plan": return_plan, "conclude": conclude,
+    "close": close,
+}
+
+
+async def concluded_due(uow, topic) -> dict:
+    track = Track(topic["track"])
+    return {**topic["due"], **rules.due(track, await storage.step_days(uow.conn, track.value), today_in_china(),
+                                        ["conversion"])}
+
+
+def _publish_approved(uow, topic, track: Track) -> None:
+    uow.publish(events.TopicApproved(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
+                                     track=track.value, urgency=rules.urgency(track)),
+                subject=topic["id"], org_unit=topic["org_unit"])
+
+
+async def _known_departments(uow, department_ids: list[str]) -> None:
+    known = await session_storage.known_departments(uow.conn, department_ids)
+    unknown = [d for d in department_ids if d not in known]
+    if unknown:
+        raise Unprocessable(f"unknown department(s): {', '.join(unknown)}")
+
+
+def _required(body: dict, name: str) -> str:
+    value = str(body.get(name) or "").strip()
+    if not value:
+        raise Unprocessable(f"{name} is required")
+    return value
+
+
+def _now():
+    return datetime.now(UTC)

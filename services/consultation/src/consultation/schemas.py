@@ -1,0 +1,301 @@
+"""HTTP shapes of topics, research, sessions, outcomes and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from liaison_shared.contracts.common import OrgCode
+from pydantic import BaseModel, ConfigDict, Field
+
+SourceKind = Literal["public", "department", "village_committee", "member", "sector", "party_committee"]
+TrackName = Literal["standard", "small_matter", "urgent"]
+StageName = Literal["proposed", "selected", "plan_submitted", "approved", "consulting", "concluded", "closed",
+                    "declined"]
+LevelName = Literal["city", "county", "town", "village"]
+Ids = list[str]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TopicIn(Strict):
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=20_000)
+    org_unit: OrgCode | None = Field(None, description="Whose pool; the caller's unit by default.")
+    source_kind: SourceKind | None = Field(None, description="Staff name the source; others are the source.")
+    source_ref: str | None = Field(None, max_length=100, description="Which department, committee, sector…")
+    source_org_unit: OrgCode | None = None
+    people_concerned: int = Field(0, ge=0, le=10_000_000)
+    supporters: int = Field(0, ge=0, le=10_000_000)
+    department_ids: Ids = Field(default_factory=list, max_length=30, description="The competent departments.")
+
+
+class TopicPatch(Strict):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=20_000)
+    department_ids: Ids | None = Field(None, max_length=30)
+
+
+class Plan(Strict):
+    """协商计划: what the party committee approves."""
+
+    form: str = Field(..., max_length=50, examples=["基层搭台、政协嵌入"])
+    participants: str = Field(..., min_length=1, max_length=2000)
+    schedule: str = Field(..., min_length=1, max_length=500, examples=["2026年12月上旬"])
+    note: str | None = Field(None, max_length=2000)
+
+
+class TopicAction(Strict):
+    action: Literal["select", "decline", "support", "raise", "hand_down", "submit_plan", "approve", "return_plan",
+                    "conclude", "close"]
+    track: TrackName | None = Field(None, description="select: standard, small_matter (小事简议), urgent (急事快议).")
+    reason: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=2000)
+    to: OrgCode | None = Field(None, description="hand_down: the unit below that takes it.")
+    plan: Plan | None = None
+    count: int | None = Field(None, ge=1, le=100_000, description="support: supporters staff record.")
+
+
+class SourceOut(BaseModel):
+    kind: str
+    ref: str
+    org_unit: str
+    people: int
+    added_at: datetime
+
+
+class ScorePart(BaseModel):
+    value: float
+    weight: float
+    basis: dict
+
+
+class ScoreOut(BaseModel):
+    total: float
+    scope: ScorePart
+    attention: ScorePart
+    solvability: ScorePart
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    actor_sub: str
+    actor_role: str
+    actor_org: str | None
+    action: str
+    from_stage: str | None
+    to_stage: str
+    org_unit: str
+    detail: dict
+
+
+class TopicOut(BaseModel):
+    id: str
+    org_unit: str
+    level: LevelName
+    title: str
+    description: str
+    source_kind: str
+    track: TrackName
+    stage: StageName
+    department_ids: Ids
+    supporters: int
+    people_concerned: int
+    linked_opinions: int
+    sources: list[SourceOut]
+    plan: dict | None
+    due: dict[str, str] = Field(description="Due dates of the track's steps (YYYY-MM-DD).")
+    score: ScoreOut
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class TopicDetail(TopicOut):
+    history: list[HistoryOut]
+    research: list[ResearchOut]
+
+
+class ResearchIn(Strict):
+    kind: Literal["field_visit", "material"]
+    title: str = Field(..., min_length=1, max_length=200)
+    summary: str = Field("", max_length=20_000)
+    happened_on: date | None = None
+    location: str | None = Field(None, max_length=200)
+    url: str | None = Field(None, max_length=1000, description="Where the material is kept.")
+    member_ids: Ids | None = Field(None, max_length=50, description="Who did it; the calling member by default.")
+
+
+class ResearchOut(BaseModel):
+    id: str
+    kind: str
+    title: str
+    summary: str
+    happened_on: date | None
+    location: str | None
+    url: str | None
+    member_ids: Ids
+    created_by: str
+    created_at: datetime
+
+
+TopicDetail.model_rebuild()
+
+SessionForm = Literal["政协搭台、各方参与", "基层搭台、政协嵌入", "小微协商", "议事厅"]
+
+
+class SessionIn(Strict):
+    topic_id: str = Field(..., max_length=64)
+    title: str = Field(..., min_length=1, max_length=200)
+    form: SessionForm
+    starts_at: datetime
+    ends_at: datetime | None = None
+    venue_id: str | None = Field(None, max_length=64)
+    location: str | None = Field(None, max_length=200, description="小微协商 in a field or square: where.")
+    member_ids: Ids | None = Field(None, max_length=500, description="Default: 不建机构建机制 — see the docs.")
+    department_ids: Ids | None = Field(None, max_length=50, description="Default: the topic's departments.")
+    experts: list[str] = Field(default_factory=list, max_length=50)
+    resident_representatives: int = Field(0, ge=0, le=10_000)
+
+
+class SessionAction(Strict):
+    action: Literal["attend", "conclude", "cancel"]
+    member_ids: Ids | None = Field(None, max_length=500, description="attend: members present.")
+    department_ids: Ids | None = Field(None, max_length=50, description="attend: departments present.")
+    residents: int | None = Field(None, ge=0, le=100_000, description="attend: residents present.")
+    minutes: str | None = Field(None, max_length=50_000, description="conclude: the minutes.")
+    outcomes: list[OutcomeDraft] | None = Field(None, max_length=100, description="conclude: agreed at once.")
+    reason: str | None = Field(None, max_length=2000, description="cancel: why.")
+
+
+class OutcomeDraft(Strict):
+    kind: Literal["consensus", "suggestion"]
+    text: str = Field(..., min_length=1, max_length=5000)
+
+
+SessionAction.model_rebuild()
+
+
+class SessionOpinionIn(Strict):
+    content: str = Field(..., min_length=1, max_length=5000)
+    category: str | None = Field(None, max_length=50)
+    disposition: Literal["received", "answered", "assigned", "escalated"] = Field(
+        "received", description="answered on the spot, assigned with a deadline, reported upward, or for triage")
+    answer: str | None = Field(None, max_length=5000)
+    department_ids: Ids | None = Field(None, max_length=20)
+    deadline: date | None = None
+    member_id: str | None = Field(None, max_length=64, description="The member who took it in.")
+
+
+class SessionOpinionOut(BaseModel):
+    id: str = Field(description="The case's id in feedback.")
+    session_id: str
+    disposition: str
+    deadline: str | None
+
+
+class SessionOut(BaseModel):
+    id: str
+    topic_id: str
+    org_unit: str
+    title: str
+    form: str
+    starts_at: datetime
+    ends_at: datetime | None
+    venue_id: str | None
+    location: str | None
+    member_ids: Ids
+    department_ids: Ids
+    experts: list[str]
+    resident_representatives: int
+    attended_member_ids: Ids
+    attended_department_ids: Ids
+    residents_attended: int
+    status: Literal["scheduled", "concluded", "cancelled"]
+    minutes: str | None
+    concluded_at: datetime | None
+    opinions: list[dict]
+    created_at: datetime
+
+
+class OutcomeIn(OutcomeDraft):
+    topic_id: str = Field(..., max_length=64)
+    session_id: str | None = Field(None, max_length=64)
+
+
+class OutcomeAction(Strict):
+    action: Literal["convert", "instruct", "evaluate"]
+    target: Literal["party_report", "department_task", "proposal", "public_opinion_report"] | None = None
+    department_ids: Ids | None = Field(None, max_length=20)
+    member_ids: Ids | None = Field(None, max_length=50, description="convert: proposers or authors.")
+    deadline: date | None = None
+    text: str | None = Field(None, max_length=4000, description="instruct: the leader's 批示.")
+    result: Literal["adopted", "implementing", "implemented", "not_adopted"] | None = None
+    reason: str | None = Field(None, max_length=2000)
+    satisfied: int | None = Field(None, ge=0, le=10_000_000)
+    basically_satisfied: int | None = Field(None, ge=0, le=10_000_000)
+    unsatisfied: int | None = Field(None, ge=0, le=10_000_000)
+
+
+class OutcomeOut(BaseModel):
+    id: str
+    topic_id: str
+    session_id: str | None
+    org_unit: str
+    kind: str
+    text: str
+    status: Literal["drafted", "converted", "evaluated"]
+    target_kind: str | None
+    target_id: str | None
+    department_ids: Ids
+    member_ids: Ids
+    deadline: date | None
+    converted_at: datetime | None
+    instruction: str | None
+    instructed_by: str | None
+    instructed_at: datetime | None
+    result: str | None
+    reason: str | None
+    satisfied: int
+    basically_satisfied: int
+    unsatisfied: int
+    satisfaction_rate: float | None
+    evaluated_at: datetime | None
+    created_at: datetime
+
+
+class WeightOut(BaseModel):
+    factor: str
+    value: float
+    meaning: str
+    updated_by: str
+    updated_at: datetime
+
+
+class WeightsIn(Strict):
+    scope: float | None = Field(None, ge=0, le=100)
+    attention: float | None = Field(None, ge=0, le=100)
+    solvability: float | None = Field(None, ge=0, le=100)
+    attention_half: float | None = Field(None, gt=0, le=1_000_000)
+
+
+class LevelOut(BaseModel):
+    level: LevelName
+    focus: str
+    forms: list[str]
+    deadlines: dict[str, dict[str, int]] = Field(description="Days per step, by track.")
+
+
+class DashboardRow(BaseModel):
+    level: LevelName
+    org_unit: str
+    topics: int
+    by_stage: dict[str, int]
+    outcomes: int
+    converted: int
+    conversion_rate: float | None
+    closed: int
+    avg_days_to_close: float | None
