@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+from datetime import datetime
 
 import typer
 
 from .settings import get_settings
 
-app = typer.Typer(help="Operate cppcc-liaison: run, migrate, create topics, issue dev tokens.",
+app = typer.Typer(help="Operate cppcc-liaison: run, migrate, create topics, replay, issue dev tokens.",
                   no_args_is_help=True, add_completion=False)
 
 
@@ -79,6 +81,74 @@ def token(
     except Unauthorized as error:
         typer.echo(f"refused: {error.message}", err=True)
         raise typer.Exit(2) from None
+
+
+@app.command()
+def replay(
+    service: str = typer.Argument(..., help="The service to replay into: consultation | feedback | notify | members"),
+    topics: list[str] = typer.Argument(None, help="Topics to replay (default: every topic it consumes)."),
+    since: datetime = typer.Option(None, help="Start at this time (ISO 8601) rather than the beginning."),
+    from_offset: int = typer.Option(None, "--from-offset", help="Start at this offset of every partition."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Read and count, change nothing."),
+) -> None:
+    """Replay topics into a service to rebuild its projections; what the inbox has seen changes
+    nothing else. The service's consumer group offsets are not touched."""
+    from rich.progress import Progress
+
+    from . import registry
+    from .replay import replay as run_replay
+
+    specs = registry.specs()
+    if service not in specs:
+        raise typer.BadParameter(f"unknown service {service!r}; installed: {', '.join(specs)}")
+    spec = specs[service]
+    wanted = topics or (spec.consumer.topics if spec.consumer else [])
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"replaying into {service}", total=None)
+        try:
+            report = asyncio.run(run_replay(
+                spec, get_settings(), wanted, since=since, from_offset=from_offset, dry_run=dry_run,
+                progress=lambda done, total: bar.update(task, completed=done, total=total)))
+        except ValueError as error:
+            typer.echo(f"refused: {error}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+
+
+@app.command("audit-verify")
+def audit_verify(
+    services: list[str] = typer.Argument(None, help="Services whose audit log to check (default: all)."),
+    seal: bool = typer.Option(True, help="Chain rows not sealed yet before checking."),
+) -> None:
+    """Check each service's audit hash chain; exit 1 at the first row that does not follow."""
+    from rich.progress import Progress
+
+    from . import audit, db, registry
+
+    settings = get_settings()
+    names = [n for n in registry.specs() if not services or n in services]
+
+    async def check(name: str, bar: Progress):
+        conn = await db.connect(settings, name)
+        try:
+            if seal:
+                await audit.seal(conn)
+            task = bar.add_task(f"verifying {name}", total=None)
+            return await audit.verify(conn, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                      total=total))
+        finally:
+            await conn.close()
+
+    broken = False
+    with Progress(transient=True) as bar:
+        results = {name: asyncio.run(check(name, bar)) for name in names}
+    for name, result in results.items():
+        if result.ok:
+            typer.echo(f"{name}: ok, {result.rows} rows chained, {result.unsealed} not sealed yet")
+        else:
+            broken = True
+            typer.echo(f"{name}: BROKEN at seq {result.broken_at}: {result.reason}")
+    raise typer.Exit(1 if broken else 0)
 
 
 @app.command()

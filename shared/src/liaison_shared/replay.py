@@ -1,5 +1,5 @@
-"""Replay a topic into a service: read it from an offset or a time up to its end as it was when
-the replay started, and hand every record to the service's handlers behind its inbox.
+"""Replay topics into a service: read them from an offset or a time until caught up, and hand
+every record to the service's handlers behind its inbox.
 
 Events the inbox has seen change nothing — except in handlers marked ``rebuildable``
 (projections), which apply them again; so replaying the members topics from the start
@@ -50,6 +50,7 @@ async def replay(spec: ServiceSpec, settings: Settings, topics: list[str], *, si
     await consumer.start()
     pool = None if dry_run else await db.create_pool(settings, spec.name)
     try:
+        await consumer.topics()  # loads the metadata of every topic, so their partitions are known
         partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
@@ -57,20 +58,22 @@ async def replay(spec: ServiceSpec, settings: Settings, topics: list[str], *, si
         total = sum(max(ends[tp] - starts[tp], 0) for tp in partitions)
         for tp in partitions:
             consumer.seek(tp, starts[tp])
-        remaining = {tp for tp in partitions if starts[tp] < ends[tp]}
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, records in batch.items():
+        quiet = 0
+        # Until caught up: past the end offsets taken at the start, and a poll that brought
+        # nothing (some Kafka-compatible brokers under-report the end of multi-record batches).
+        while quiet < 2:
+            batch = await consumer.getmany(*partitions, timeout_ms=500)
+            if not batch:
+                positions = [await consumer.position(tp) for tp in partitions]
+                quiet += all(position >= ends[tp] for position, tp in zip(positions, partitions, strict=True))
+                continue
+            quiet = 0
+            for records in batch.values():
                 for record in records:
-                    if record.offset >= ends[tp]:
-                        remaining.discard(tp)
-                        break
                     report.outcomes[await _one(spec, settings, pool, record, dry_run)] += 1
                     report.records += 1
                     if progress:
-                        progress(report.records, total)
-                    if record.offset + 1 >= ends[tp]:
-                        remaining.discard(tp)
+                        progress(report.records, max(total, report.records))
     finally:
         await consumer.stop()
         if pool is not None:
