@@ -18,7 +18,7 @@ from enum import Enum
 import jwt
 from fastapi import Depends, Request
 
-from . import orgunits
+from . import audit, orgunits
 from .errors import Forbidden, Unauthorized
 from .settings import Settings
 
@@ -151,8 +151,11 @@ async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     if verifier.fetches_keys:
         # a JWKS fetch is blocking network I/O: keep it off the event loop
-        return await asyncio.to_thread(verifier.verify, token)
-    return verifier.verify(token)
+        principal = await asyncio.to_thread(verifier.verify, token)
+    else:
+        principal = verifier.verify(token)
+    audit.saw_principal(principal)  # a write is audited under its caller
+    return principal
 
 
 def require_roles(*roles: Role):

@@ -21,6 +21,7 @@ from typing import Any
 
 import asyncpg
 
+from . import audit
 from .events import Envelope, Event
 from .settings import Settings
 
@@ -169,6 +170,7 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 await self._write_outbox()
+                await audit.append(self.conn, self._events)
                 await self._tx.commit()
             else:
                 await self._tx.rollback()

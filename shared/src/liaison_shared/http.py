@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import db, metrics, tracing
+from . import audit, db, metrics, tracing
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -112,12 +112,16 @@ class RequestContextMiddleware:
             return
 
         received = 0
+        audit_token = audit.start(scope)
+        audited = audit.current.get() if audit_token is not None else None
 
         async def limited_receive():
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                if audited is not None:
+                    audited.body.update(message.get("body", b""))
                 if received > self.max_body_bytes:
                     raise StarletteHTTPException(413, "request body too large")
             return message
@@ -134,8 +138,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_context)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = audit.route_template(scope)
             method = scope.get("method", "")
             metrics.HTTP_REQUESTS.labels(
                 self.service, method, template, str(status_holder["status"])
@@ -144,3 +147,5 @@ class RequestContextMiddleware:
                 time.perf_counter() - started
             )
             tracing.current_traceparent.reset(token)
+            if audit_token is not None:
+                audit.current.reset(audit_token)

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import asyncapi, db, metrics
+from . import asyncapi, audit, audit_routes, db, metrics
 from .auth import TokenVerifier
 from .events import Event, dlq_topic
 from .http import RequestContextMiddleware, install_error_handlers
@@ -169,7 +169,7 @@ def create_app(
         )
         runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
         runtime.tasks.append(asyncio.create_task(_start_broker(runtime), name="broker-start"))
-        for job in spec.background_jobs:
+        for job in [audit.run_sealer, *spec.background_jobs]:
             runtime.tasks.append(asyncio.create_task(_forever(job, runtime), name=job.__name__))
         try:
             yield
@@ -199,7 +199,7 @@ def create_app(
     app.state.verifier = TokenVerifier(settings)
     app.state.public_limit = RateLimit(settings.public_rate_limit_per_minute)
     install_error_handlers(app)
-    for router in spec.routers:
+    for router in [*spec.routers, audit_routes.router]:
         app.include_router(router, prefix="/api/v1")
     _add_operational_routes(app, runtime)
     app.add_middleware(

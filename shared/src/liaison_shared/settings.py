@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         5, ge=1, description="Failures of one message before it goes to <topic>.dlq."
     )
     consumer_batch_size: int = Field(200, ge=1)
+    audit_seal_interval_s: float = Field(
+        1.0, gt=0, description="How often the audit log's new rows are chained."
+    )
 
     # --- Auth --------------------------------------------------------------------------
     auth_jwks_url: str | None = Field(
@@ -91,6 +94,12 @@ class Settings(BaseSettings):
     )
     public_rate_limit_per_minute: int = Field(
         30, ge=1, description="Public submissions and ratings per client address and minute."
+    )
+    personal_data_retention_days: int = Field(
+        365, ge=1, description="Days after a case closes when its submitter's personal data is erased."
+    )
+    retention_scan_interval_s: float = Field(
+        3600.0, gt=0, description="How often the retention job looks for personal data past its time."
     )
 
     # --- Notify ---------------------------------------------------------------------------

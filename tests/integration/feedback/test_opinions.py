@@ -192,3 +192,35 @@ async def test_public_intake_is_rate_limited_per_client_with_retry_after(world):
         app.state.public_limit = saved
     assert [r.status_code for r in statuses] == [201, 201, 429]
     assert int(statuses[-1].headers["retry-after"]) > 0
+
+
+async def test_retention_erases_personal_data_of_long_closed_cases_and_keeps_the_case(world, db_pool):
+    from datetime import UTC, datetime
+
+    from feedback.handlers.retention import erase_expired
+    from liaison_shared.db import UnitOfWork, create_pool
+
+    api, staff = world["api"], world["town_staff"]
+    old, recent, still_open = await submit(api), await submit(api), await submit(api)
+    for case in (old, recent):
+        closed = await act(api, staff, case["id"], action="close", reason="已办结")
+        assert closed.status_code == 200, closed.text
+    await db_pool.execute("UPDATE feedback.opinions SET closed_at = now() - interval '400 days' WHERE id = $1::uuid",
+                          old["id"])
+    settings = world["settings"]
+    pool = await create_pool(settings, "feedback")
+    try:
+        async with UnitOfWork(pool, schema="feedback", settings=settings) as uow:
+            assert await erase_expired(uow, datetime.now(UTC), 365) >= 1
+    finally:
+        await pool.close()
+    gone = (await api.get(f"/api/v1/opinions/{old['id']}", headers=staff)).json()
+    assert gone["submitter_name"] is None and gone["submitter_phone"] is None and gone["status"] == "closed"
+    assert gone["history"][-1]["action"] == "erase_submitter" and gone["history"][-1]["actor_sub"] == "retention"
+    for case in (recent, still_open):
+        kept = (await api.get(f"/api/v1/opinions/{case['id']}", headers=staff)).json()
+        assert kept["submitter_name"] == "张三"
+    sealed = await db_pool.fetchrow(
+        "SELECT s.wrapped_key, s.name_sealed FROM feedback.submitters s JOIN feedback.opinions o"
+        " ON o.subject_id = s.subject_id WHERE o.id = $1::uuid", old["id"])
+    assert sealed["wrapped_key"] is None and sealed["name_sealed"] is None

@@ -13,6 +13,7 @@ import feedback
 from .api import catalogue, internal, opinions, proposals, reports, stats
 from .handlers.consumed import take_consultation_outcome, take_session_opinion
 from .handlers.deadlines import run_scheduler
+from .handlers.retention import run_retention
 
 
 def spec() -> ServiceSpec:
@@ -38,5 +39,5 @@ def spec() -> ServiceSpec:
         ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
-        background_jobs=[run_scheduler],
+        background_jobs=[run_scheduler, run_retention],
     )
