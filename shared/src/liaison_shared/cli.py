@@ -49,10 +49,9 @@ def create_topics(
     """Create every service's topics and the dead-letter topics of what they consume."""
     from . import registry
     from .kafka import ensure_topics
-
-    settings = get_settings()
     from .service import all_topics
 
+    settings = get_settings()
     wanted = all_topics(registry.specs().values())
     if dry_run:
         for name, configs in sorted(wanted.items()):
@@ -60,6 +59,35 @@ def create_topics(
         return
     created = asyncio.run(ensure_topics(settings, wanted))
     typer.echo(f"{len(created)} created, {len(wanted) - len(created)} already there")
+
+
+@app.command()
+def strimzi(
+    what: str = typer.Argument(..., help="topics | users"),
+    partitions: int = typer.Option(6, help="Partitions of every topic."),
+    replicas: int = typer.Option(1, help="Replicas of every topic (the prod overlay patches 3)."),
+) -> None:
+    """Print the Strimzi KafkaTopic or KafkaUser manifests the code implies (deploy/k8s/base/kafka)."""
+    from . import registry
+    from . import strimzi as manifests
+
+    specs = registry.specs()
+    if what == "topics":
+        typer.echo(manifests.topics(specs.values(), partitions, replicas), nl=False)
+    elif what == "users":
+        typer.echo(manifests.users(specs.values()), nl=False)
+    else:
+        raise typer.BadParameter("topics or users")
+
+
+@app.command()
+def init(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list the topics; migrate nothing."),
+) -> None:
+    """Before a rollout: create every topic, then migrate every schema (the compose and Kubernetes job)."""
+    create_topics(dry_run=dry_run)
+    if not dry_run:
+        migrate(services=None)
 
 
 @app.command()

@@ -13,6 +13,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import audit, db, metrics, tracing
@@ -25,6 +26,30 @@ RETRY_AFTER_S = 5
 
 def error_body(code: str, message: str, **extra) -> dict:
     return {"error": {"code": code, "message": message, **extra}}
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(..., examples=["illegal_transition"])
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer (CONTRACT.md): a code, a message, sometimes details."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in [
+        (400, "Bad request"), (401, "No valid token"), (403, "Not allowed to this role"),
+        (404, "Not found, or not in the caller's scope"), (409, "Not allowed in the current state, or a duplicate"),
+        (413, "Body too large"), (422, "Invalid input"), (429, "Too many requests; see Retry-After"),
+        (503, "The database is unavailable; see Retry-After"),
+    ]
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -81,6 +106,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.exceptions.ForeignKeyViolationError)
     async def dangling(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse(error_body("invalid", "it refers to something that does not exist"), 422)
+
+    @app.exception_handler(asyncpg.exceptions.DataError)
+    async def out_of_range(_: Request, error: Exception) -> JSONResponse:
+        # A value the schema let through but the column cannot hold (a number too large…).
+        return JSONResponse(error_body("invalid", "a value is out of range"), 422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

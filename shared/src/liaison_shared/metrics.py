@@ -53,3 +53,8 @@ HTTP_SECONDS = Histogram(
     ["service", "method", "route"],
     buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+FEEDBACK_RATE = Gauge(
+    "liaison_feedback_rate",
+    "Response, resolution and satisfaction rates of the cases of the last 90 days (0..1).",
+    ["rate"],
+)

@@ -29,7 +29,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from . import asyncapi, audit, audit_routes, db, metrics
 from .auth import TokenVerifier
 from .events import Event, dlq_topic
-from .http import RequestContextMiddleware, install_error_handlers
+from .http import ERROR_RESPONSES, RequestContextMiddleware, install_error_handlers
 from .inbox import EventConsumer, InboxRunner
 from .kafka import faststream_security
 from .logs import configure_logging
@@ -44,6 +44,8 @@ BackgroundJob = Callable[["Runtime"], Awaitable[None]]
 # Topics whose history other services rebuild projections from: kept forever, so a new
 # consumer can replay from the start. (Not compacted: some carry partial changes.)
 RETAINED = {"retention.ms": "-1"}
+# Every other topic (events other systems subscribe to, and the DLQs): thirty days.
+EVENT_RETENTION = {"retention.ms": str(30 * 24 * 3600 * 1000)}
 
 
 @dataclass
@@ -74,11 +76,11 @@ class ServiceSpec:
         """This service's topics and the DLQs of what it consumes, with their configs."""
         wanted: dict[str, dict[str, str]] = {}
         for topic in self.published_topics():
-            wanted[topic] = dict(RETAINED) if topic in self.registry_topics else {}
+            wanted[topic] = dict(RETAINED) if topic in self.registry_topics else dict(EVENT_RETENTION)
         if self.consumer is not None:
             for topic in self.consumer.topics:
                 wanted.setdefault(topic, {})  # so a consumer can start before its producer
-                wanted[dlq_topic(topic)] = {}
+                wanted[dlq_topic(topic)] = dict(EVENT_RETENTION)
         return wanted
 
 
@@ -200,7 +202,7 @@ def create_app(
     app.state.public_limit = RateLimit(settings.public_rate_limit_per_minute)
     install_error_handlers(app)
     for router in [*spec.routers, audit_routes.router]:
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
     _add_operational_routes(app, runtime)
     app.add_middleware(
         CORSMiddleware,

@@ -6,6 +6,7 @@ Every field reads the environment variable of the same name in upper case
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -204,4 +205,7 @@ def _without_query(url: str, drop: set[str]) -> str:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The environment — and, when ``LIAISON_SECRETS_DIR`` names a directory (a mounted
+    Kubernetes secret), one file per setting there (``database_url``, ``kafka_sasl_password``…)."""
+    secrets = os.environ.get("LIAISON_SECRETS_DIR")
+    return Settings(_secrets_dir=secrets) if secrets else Settings()

@@ -11,7 +11,11 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,7 +27,7 @@ import pytest_asyncio
 
 from . import db, registry
 from .auth import issue_dev_token
-from .devstack import EmbeddedBroker, EmbeddedPostgres, free_port
+from .devstack import EmbeddedBroker, EmbeddedPostgres, die_with_parent, free_port, stop_process
 from .kafka import ensure_topics
 from .service import ServiceSpec, all_topics, create_app
 from .settings import Settings
@@ -239,3 +243,54 @@ async def produce_raw(settings: Settings, topic: str, records: list[tuple[bytes 
             await producer.send_and_wait(topic, value=value, key=key, headers=headers)
     finally:
         await producer.stop()
+
+
+class ServiceProcess:
+    """One service as a real process (``liaison serve``) on a free port: started, killed with
+    any signal, started again — for the fuzzing and fault suites."""
+
+    def __init__(self, name: str, settings: Settings, *, log_dir: Path, **env: str) -> None:
+        self.name = name
+        self.port = free_port()
+        self.settings = settings
+        self.log_path = log_dir / f"{name}-{self.port}.log"
+        self.env = {
+            **os.environ, "DATABASE_URL": settings.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, f"{name.upper()}_PORT": str(self.port),
+            "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING", "KAFKA_TOPIC_PARTITIONS": str(settings.kafka_topic_partitions),
+            "OUTBOX_POLL_INTERVAL_S": str(settings.outbox_poll_interval_s), **env,
+        }
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, wait: bool = True, timeout: float = 60) -> ServiceProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "liaison_shared.cli", "serve", self.name], env=self.env,
+            stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),
+        )
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout}s; see {self.log_path}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)

@@ -13,6 +13,7 @@ import feedback
 from .api import catalogue, internal, opinions, proposals, reports, stats
 from .handlers.consumed import take_consultation_outcome, take_session_opinion
 from .handlers.deadlines import run_scheduler
+from .handlers.figures import run_rates
 from .handlers.retention import run_retention
 
 
@@ -39,5 +40,5 @@ def spec() -> ServiceSpec:
         ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
-        background_jobs=[run_scheduler, run_retention],
+        background_jobs=[run_scheduler, run_retention, run_rates],
     )

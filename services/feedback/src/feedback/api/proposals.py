@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import NotFound
@@ -137,7 +137,7 @@ async def _detail(request: Request, row) -> ProposalOut:
 
 @router.put("/proposal-sessions/{committee}/{year}", response_model=SessionOut, tags=["proposals"],
             summary="The filing window of a committee's session year")
-async def put_session(request: Request, body: SessionIn, committee: OrgCode = Path(...),
+async def put_session(request: Request, body: SessionIn, committee: OrgCode,
                       year: int = Path(..., ge=2000, le=2100), principal: Principal = Depends(staff)) -> SessionOut:
     async with runtime_of(request).uow() as uow:
         row = await handlers.put_session(uow, principal, committee, year, body.filing_opens, body.filing_closes)
@@ -147,7 +147,8 @@ async def put_session(request: Request, body: SessionIn, committee: OrgCode = Pa
 @router.get("/proposals", response_model=Page[ProposalOut], tags=["proposals"],
             summary="A member's own and co-signed; a department's assigned; staff and leaders their committees'")
 async def list_proposals(request: Request, page: PageParams = Depends(page_params), status: str | None = None,
-                         year: int | None = None, principal: Principal = Depends(current_principal)) -> Page[ProposalOut]:
+                         year: int | None = Query(None, ge=2000, le=2100),
+                         principal: Principal = Depends(current_principal)) -> Page[ProposalOut]:
     pattern = member = department = None
     if principal.role is Role.MEMBER:
         member = principal.member_id
@@ -172,7 +173,8 @@ async def create_proposal(request: Request, body: ProposalIn, principal: Princip
 
 @router.get("/proposals/stats", response_model=list[ProposalFigures], tags=["proposals"],
             summary="Filing, reply, on-time, A/B and satisfaction rates by committee, sector, unit or year")
-async def proposal_stats(request: Request, committee: OrgCode | None = None, year: int | None = None,
+async def proposal_stats(request: Request, committee: OrgCode | None = None,
+                         year: int | None = Query(None, ge=2000, le=2100),
                          group_by: Literal["committee", "sector", "unit", "year"] = "committee",
                          principal: Principal = Depends(overseers)) -> list[ProposalFigures]:
     unit = committee or principal.org

@@ -137,7 +137,7 @@ async def create_special_committee(
 @router.get("/special-committees/{committee_id}/plan-items", response_model=list[PlanItemOut],
             tags=["special committees"], summary="一委一品: the committee's annual plan for its sectors")
 async def list_plan_items(
-    request: Request, committee_id: str, year: int | None = None,
+    request: Request, committee_id: str, year: int | None = Query(None, ge=2000, le=2100),
     principal: Principal = Depends(current_principal),
 ) -> list[PlanItemOut]:
     pool = runtime_of(request).pool

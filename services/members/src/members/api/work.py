@@ -112,7 +112,7 @@ async def publish(request: Request, body: PublishIn, principal: Principal = Depe
 
 @router.get("/assessments", response_model=Page[AssessmentOut], tags=["assessments"])
 async def list_assessments(
-    request: Request, page: PageParams = Depends(page_params), year: int | None = None,
+    request: Request, page: PageParams = Depends(page_params), year: int | None = Query(None, ge=2000, le=2100),
     principal: Principal = Depends(overseers),
 ) -> Page[AssessmentOut]:
     rows, total = await storage.assessments_page(

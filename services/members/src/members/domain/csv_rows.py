@@ -36,9 +36,16 @@ MAX_ROWS = 20_000
 
 def parse(kind: str, text: str) -> list[tuple[int, dict[str, str]]]:
     """Rows as (line number, field → value), empty values dropped, headers normalised."""
+    try:
+        return _parse(kind, text)
+    except csv.Error as error:
+        raise Unprocessable(f"not a CSV file: {error}") from None
+
+
+def _parse(kind: str, text: str) -> list[tuple[int, dict[str, str]]]:
     mapping = HEADERS[kind]
     english = set(mapping.values())
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
         header = next(reader)
     except StopIteration:

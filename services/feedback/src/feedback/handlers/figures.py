@@ -1,0 +1,40 @@
+"""The three rates operators watch on the dashboard (响应率, 解决率, 满意率), kept as gauges."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from liaison_shared import metrics
+
+from ..storage import stats
+
+log = logging.getLogger(__name__)
+WINDOW = timedelta(days=90)
+
+
+async def publish_rates(conn) -> dict[str, float]:
+    rows = await stats.case_stats(conn, pattern="%", group="none", child_prefix=12,
+                                  start=datetime.now(UTC) - WINDOW, end=None)
+    row = rows[0] if rows else None
+    cases = row["cases"] if row else 0
+    rates = {
+        "response": row["responded"] / cases if cases else 0.0,
+        "resolution": row["resolved"] / cases if cases else 0.0,
+        "satisfaction": row["satisfied"] / row["rated"] if row and row["rated"] else 0.0,
+    }
+    for name, value in rates.items():
+        metrics.FEEDBACK_RATE.labels(name).set(value)
+    return rates
+
+
+async def run_rates(runtime) -> None:
+    """Background job: recompute the rates every minute."""
+    while not runtime.stopping:
+        try:
+            async with runtime.pool.acquire() as conn:
+                await publish_rates(conn)
+        except Exception as error:  # an outage: the gauges keep their last values
+            log.warning("rates not refreshed: %s", error)
+        await asyncio.sleep(60)
