@@ -6,12 +6,13 @@ import asyncio
 import json
 import os
 from datetime import datetime
+from pathlib import Path
 
 import typer
 
 from .settings import get_settings
 
-app = typer.Typer(help="Operate cppcc-liaison: run, migrate, create topics, replay, issue dev tokens.",
+app = typer.Typer(help="Operate cppcc-liaison: run and serve, init (topics and migrations), replay, dead letters, backlog and lag, export, audit, dev tokens.",
                   no_args_is_help=True, add_completion=False)
 
 
@@ -177,6 +178,97 @@ def audit_verify(
             broken = True
             typer.echo(f"{name}: BROKEN at seq {result.broken_at}: {result.reason}")
     raise typer.Exit(1 if broken else 0)
+
+
+dlq = typer.Typer(help="Dead-letter queues: what they hold, and redriving them into their service.",
+                  no_args_is_help=True)
+app.add_typer(dlq, name="dlq")
+
+
+def _spec(service: str):
+    from . import registry
+
+    specs = registry.specs()
+    if service not in specs:
+        raise typer.BadParameter(f"unknown service {service!r}; installed: {', '.join(specs)}")
+    return specs[service]
+
+
+@dlq.command("list")
+def dlq_list(
+    service: str = typer.Option(None, help="Only the letters of this service's consumer group."),
+    limit: int = typer.Option(100, help="At most this many."),
+) -> None:
+    """Show dead letters: where they came from, why they failed, whether they were redriven."""
+    from . import ops
+
+    letters = asyncio.run(ops.dead_letters(get_settings(), service=service, limit=limit))
+    for letter in letters:
+        typer.echo(json.dumps(letter.as_dict(), ensure_ascii=False))
+    typer.echo(f"{len(letters)} dead letter(s), {sum(not x.redriven for x in letters)} not redriven", err=True)
+
+
+@dlq.command("redrive")
+def dlq_redrive(
+    service: str = typer.Argument(..., help="The service whose dead letters to hand back to its handlers."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be redriven; change nothing."),
+) -> None:
+    """After fixing the cause: apply a service's dead letters once (the inbox absorbs any already applied)."""
+    from rich.progress import Progress
+
+    from . import ops
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"redriving into {service}", total=None)
+        report = asyncio.run(ops.redrive(_spec(service), get_settings(), dry_run=dry_run,
+                                         progress=lambda done, total: bar.update(task, completed=done, total=total)))
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def outbox(services: list[str] = typer.Argument(None, help="Services to look at (default: all).")) -> None:
+    """Outbox backlog: events written but not yet published, and the oldest one's age."""
+    from . import ops, registry
+
+    names = [n for n in registry.specs() if not services or n in services]
+    for name, figures in asyncio.run(ops.outbox_backlog(get_settings(), names)).items():
+        typer.echo(f"{name:<13} unpublished {figures['unpublished']:>8}   oldest {figures['oldest_s']:>8.1f} s")
+
+
+@app.command()
+def lag() -> None:
+    """Consumer lag: records each service's consumer group has still to read, per topic."""
+    from . import ops, registry
+
+    for name, topics in asyncio.run(ops.consumer_lag(get_settings(), registry.specs())).items():
+        typer.echo(f"{name:<13} total {sum(topics.values()):>8}")
+        for topic, behind in sorted(topics.items()):
+            typer.echo(f"  {topic:<40} {behind:>8}")
+
+
+@app.command()
+def export(
+    org_unit: str = typer.Argument(..., help="12-digit division code: the unit and everything under it."),
+    out: Path = typer.Option(Path("export"), help="Directory for the CSV files."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count the rows; write nothing."),
+) -> None:
+    """Export an org unit's data (every service) to CSV, personal data left out."""
+    from rich.progress import Progress
+
+    from . import ops
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"exporting {org_unit}", total=None)
+        try:
+            counts = asyncio.run(ops.export(get_settings(), org_unit, out, dry_run=dry_run,
+                                            progress=lambda done, total: bar.update(task, completed=done,
+                                                                                    total=total)))
+        except ValueError as error:
+            typer.echo(f"refused: {error}", err=True)
+            raise typer.Exit(2) from None
+    for name, rows in counts.items():
+        typer.echo(f"{name:<28} {rows:>8} rows" + ("" if dry_run else f"  {out / (name + '.csv')}"))
 
 
 @app.command()
