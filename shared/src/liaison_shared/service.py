@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -294,6 +296,22 @@ def runtime_of(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
+def _crash_point(after: int) -> AfterPublish | None:
+    """The fault suite's forced crash between publish and mark (``FAULT_CRASH_AFTER_PUBLISH``)."""
+    if after <= 0:
+        return None
+    sent = 0
+
+    def maybe_die(ids: list[int]) -> None:
+        nonlocal sent
+        sent += len(ids)
+        if sent >= after:
+            log.error("fault injection: dying after %d events published, before marking them", sent)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return maybe_die
+
+
 def serve(spec_factory: Callable[[], ServiceSpec]) -> None:
     """Run one service with uvicorn on its port from settings."""
     import uvicorn
@@ -301,7 +319,7 @@ def serve(spec_factory: Callable[[], ServiceSpec]) -> None:
     settings = get_settings()
     spec = spec_factory()
     configure_logging(spec.name, settings.log_level, settings.log_format)
-    app = create_app(spec, settings)
+    app = create_app(spec, settings, after_publish=_crash_point(settings.fault_crash_after_publish))
     uvicorn.run(
         app,
         host=settings.http_host,

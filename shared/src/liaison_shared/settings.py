@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         5, ge=1, description="Failures of one message before it goes to <topic>.dlq."
     )
     consumer_batch_size: int = Field(200, ge=1)
+    fault_crash_after_publish: int = Field(
+        0, ge=0, description="Fault testing only: once this many events are sent and before they are "
+        "marked, the relay kills its own process (SIGKILL). 0: never.",
+    )
     audit_seal_interval_s: float = Field(
         1.0, gt=0, description="How often the audit log's new rows are chained."
     )

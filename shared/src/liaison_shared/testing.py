@@ -249,9 +249,9 @@ class ServiceProcess:
     """One service as a real process (``liaison serve``) on a free port: started, killed with
     any signal, started again — for the fuzzing and fault suites."""
 
-    def __init__(self, name: str, settings: Settings, *, log_dir: Path, **env: str) -> None:
+    def __init__(self, name: str, settings: Settings, *, log_dir: Path, port: int | None = None, **env: str) -> None:
         self.name = name
-        self.port = free_port()
+        self.port = port or free_port()
         self.settings = settings
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.env = {
@@ -294,3 +294,65 @@ class ServiceProcess:
     def stop(self) -> None:
         if self.process is not None:
             stop_process(self.process)
+
+
+class ThreadedTcpProxy:
+    """A ``TcpProxy`` on a loop of its own thread, so it forwards while the tests' loop is idle
+    — for processes that talk through it all the time (the fault suite's broker link)."""
+
+    def __init__(self, target_port: int, listen_port: int | None = None) -> None:
+        import threading
+
+        self.proxy = TcpProxy(target_port, listen_port)
+        self.port = self.proxy.port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
+
+    def _call(self, coroutine, timeout: float = 10):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def start(self) -> ThreadedTcpProxy:
+        self._thread.start()
+        self._call(self.proxy.start())
+        return self
+
+    def cut(self) -> None:
+        self._call(self.proxy.cut())
+
+    def restore(self) -> None:
+        self._call(self.proxy.restore())
+
+    def stop(self) -> None:
+        self._call(self.proxy.stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+class Mailbox:
+    """An SMTP sink's handler (aiosmtpd): every message with its recipients, subject, Message-ID."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
+        from email import message_from_bytes
+        from email.header import decode_header, make_header
+
+        message = message_from_bytes(envelope.content)
+        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
+                              "id": message["Message-ID"], "body": message.get_payload(decode=True).decode()})
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def smtp_sink():
+    """An SMTP server on a free port of 127.0.0.1, in its own thread: ``(mailbox, port)``."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield mailbox, controller.port
+    finally:
+        controller.stop()

@@ -3,28 +3,14 @@
 import asyncio
 import contextlib
 import uuid
-from email import message_from_bytes
-from email.header import decode_header, make_header
 
 import pytest_asyncio
 import uvicorn
-from aiosmtpd.controller import Controller
 from liaison_shared.devstack import free_port
-from liaison_shared.testing import eventually, running, token_for
+from liaison_shared.testing import eventually, running, smtp_sink, token_for
 
 CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG = (
     "640200000000", "640221000000", "640221100000", "640221101000", "640221100201")
-
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
-        message = message_from_bytes(envelope.content)
-        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
-                              "id": message["Message-ID"], "body": message.get_payload(decode=True).decode()})
-        return "250 OK"
 
 
 @contextlib.asynccontextmanager
@@ -42,14 +28,11 @@ async def served(app, port: int):
 
 @pytest_asyncio.fixture(scope="module")
 async def stack(platform, service_specs, db_pool):
-    mailbox = Mailbox()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    settings = platform.model_copy(update={"smtp_port": smtp.port, "public_rate_limit_per_minute": 10_000,
-                                           "delivery_poll_interval_s": 0.2, "delivery_backoff_s": 0.2,
-                                           "delivery_max_attempts": 3})
-    tag = uuid.uuid4().hex[:6]
-    try:
+    with smtp_sink() as (mailbox, smtp_port):
+        settings = platform.model_copy(update={"smtp_port": smtp_port, "public_rate_limit_per_minute": 10_000,
+                                               "delivery_poll_interval_s": 0.2, "delivery_backoff_s": 0.2,
+                                               "delivery_max_attempts": 3})
+        tag = uuid.uuid4().hex[:6]
         feedback_port, members_port = free_port(), free_port()
         notify_settings = settings.model_copy(update={"feedback_url": f"http://127.0.0.1:{feedback_port}",
                                                       "members_url": f"http://127.0.0.1:{members_port}"})
@@ -79,8 +62,6 @@ async def stack(platform, service_specs, db_pool):
             await eventually(projected, timeout=30)
             yield {"settings": settings, "mailbox": mailbox, "members": members, "feedback": feedback,
                    "notify": notify, "water": water, "tag": tag}
-    finally:
-        smtp.stop()
 
 
 async def submit(stack):

@@ -1,0 +1,178 @@
+"""Nothing lost, nothing doubled: a steady stream of public submissions and staff actions
+through each fault, against real processes. Each scenario prints its figures."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import httpx
+from liaison_shared import registry
+from liaison_shared.events import dlq_topic
+from liaison_shared.testing import eventually, produce_raw, token_for
+
+from .conftest import VILLAGE, assert_nothing_lost_or_doubled, drive, figures
+
+
+async def later(seconds: float, action, *args):
+    await asyncio.sleep(seconds)
+    return await asyncio.to_thread(action, *args)
+
+
+async def test_broker_unreachable_for_20_seconds(stack):
+    """Requests keep succeeding while the broker is cut off; the events flow after."""
+    async def cut_then_restore():
+        await later(3, stack.proxy.cut)
+        await later(20, stack.proxy.restore)
+
+    load, _ = await asyncio.gather(drive(stack, seconds=28), cut_then_restore())
+    assert load.unreachable == 0 and not load.refused, load  # the API never depended on the broker
+    counted = await figures(stack, load, timeout=120)
+    assert_nothing_lost_or_doubled(counted, load)
+
+
+async def test_a_consuming_service_killed_mid_stream(stack):
+    async def kill_then_restart():
+        await later(4, stack.services["notify"].kill, signal.SIGKILL)
+        await later(4, stack.restart, "notify")
+
+    load, _ = await asyncio.gather(drive(stack, seconds=16), kill_then_restart())
+    assert_nothing_lost_or_doubled(await figures(stack, load), load)
+
+
+async def test_the_relay_killed_between_publish_and_mark(stack, db_pool_faults):
+    """The relay dies after sending, before marking: the batch is sent again on restart, and
+    the consumers' inbox absorbs the copies."""
+    feedback = stack.restart("feedback", FAULT_CRASH_AFTER_PUBLISH="25")
+
+    async def wait_for_the_crash_then_restart():
+        await asyncio.to_thread(feedback.process.wait, 60)
+        assert feedback.process.returncode == -signal.SIGKILL
+        await asyncio.to_thread(stack.restart, "feedback")
+
+    load, _ = await asyncio.gather(drive(stack, seconds=14), wait_for_the_crash_then_restart())
+    resent = await db_pool_faults.fetchval(
+        "SELECT count(*) FROM notify.inbox WHERE event_type = 'cppcc.feedback.opinion.submitted.v1'")
+    counted = await figures(stack, load)
+    assert_nothing_lost_or_doubled(counted, load)
+    assert resent > 0
+
+
+async def test_postgresql_stopped_and_started(stack):
+    """During the outage writes answer 503 with Retry-After, never 500; afterwards everything
+    works without restarting a service."""
+    async def stop_then_start():
+        await later(4, stack.postgres.stop)
+        await later(8, stack.postgres.start)
+
+    pids = {name: s.process.pid for name, s in stack.services.items()}
+    load, _ = await asyncio.gather(drive(stack, seconds=22), stop_then_start())
+    assert load.refused.get(503, 0) > 0, load.refused  # the outage was seen …
+    assert set(load.refused) == {503} and load.retry_after_missing == 0  # … and only as 503 + Retry-After
+    assert_nothing_lost_or_doubled(await figures(stack, load, timeout=120), load)
+    assert {name: s.process.pid for name, s in stack.services.items()} == pids
+
+
+async def test_a_second_consumer_joins_and_leaves_under_load(stack):
+    second = stack.process("notify")
+
+    async def join_then_leave():
+        await later(2, second.start)
+        await asyncio.sleep(10)
+        await asyncio.to_thread(second.stop)
+
+    load, _ = await asyncio.gather(drive(stack, seconds=22), join_then_leave())
+    assert_nothing_lost_or_doubled(await figures(stack, load, timeout=120), load)
+
+
+async def test_poison_on_every_consumed_topic_goes_to_the_dlq_and_a_redrive_after_the_fix_applies_once(
+        stack, db_pool_faults):
+    specs = registry.specs()
+    consumed = sorted({t for name in stack.services for t in (specs[name].consumer.topics
+                                                              if specs[name].consumer else [])})
+    for topic in consumed:
+        await produce_raw(stack.settings, topic, [(b"poison", b"\x00 not an event", [("ce_type", b"garbage")])])
+    # a rule whose template was forgotten: notify cannot handle opinion.answered until it exists
+    await db_pool_faults.execute(
+        "INSERT INTO notify.rules (event_type, recipient, field, channels, template)"
+        " VALUES ('cppcc.feedback.opinion.answered', 'org_staff', 'org_unit', '{inbox}', 'fault_answered')"
+        " ON CONFLICT DO NOTHING")
+    load = await drive(stack, seconds=14, answer_every=4)
+    assert load.answered
+    counted = await figures(stack, load)
+    assert_nothing_lost_or_doubled(counted, load)  # the stream went on around the poison
+
+    async def answered_notifications():
+        return await db_pool_faults.fetchval(
+            "SELECT count(*) FROM notify.notifications WHERE event_type = 'cppcc.feedback.opinion.answered.v1'"
+            " AND recipient_kind = 'org_staff'")
+    assert await answered_notifications() == 0
+
+    async def dead_lettered():
+        listed = await asyncio.to_thread(stack.liaison, "dlq", "list", "--limit", "100000")
+        lines = [line for line in listed.stdout.splitlines() if line.startswith("{")]
+        return lines if sum('"redriven": false' in x for x in lines) >= len(consumed) + len(load.answered) else None
+    lines = await eventually(dead_lettered, timeout=90, interval=1)
+    for topic in consumed:
+        assert any(f'"topic": "{dlq_topic(topic)}"' in line for line in lines), topic
+
+    await db_pool_faults.execute(
+        "INSERT INTO notify.templates (key, locale, subject, body) VALUES ('fault_answered', 'zh-CN', '已答复',"
+        " '{org_unit_name}的意见已当场答复') ON CONFLICT DO NOTHING")  # the fix
+    redriven = await asyncio.to_thread(stack.liaison, "dlq", "redrive", "notify")
+    assert '"handled": ' in redriven.stdout, redriven.stdout + redriven.stderr
+    assert await answered_notifications() == len(load.answered)
+    again = await asyncio.to_thread(stack.liaison, "dlq", "redrive", "notify")
+    assert '"handled"' not in again.stdout
+    assert await answered_notifications() == len(load.answered)
+    print(f"\n[poison] topics={len(consumed)} answered={len(load.answered)} redrive={redriven.stdout.strip()}")
+
+
+async def test_the_deadline_scheduler_restarted_around_a_deadline_says_overdue_once(stack, db_pool_faults):
+    load = await drive(stack, seconds=3)
+    staff_token = token_for(stack.settings, "staff", VILLAGE)
+    async with httpx.AsyncClient(base_url=stack.services["feedback"].url, headers=staff_token, timeout=10) as client:
+        for opinion in load.accepted:
+            assigned = await client.post(f"/api/v1/opinions/{opinion}/actions", json={
+                "action": "assign", "department_ids": [stack.department]})
+            assert assigned.status_code == 200, assigned.text
+    # the deadline passes: yesterday, for every one of them
+    await db_pool_faults.execute(
+        "UPDATE feedback.opinions SET deadline = current_date - 1 WHERE id = ANY($1::uuid[])", load.accepted)
+    await db_pool_faults.execute(
+        "UPDATE feedback.assignments SET deadline = current_date - 1 WHERE opinion_id = ANY($1::uuid[])",
+        load.accepted)
+    for _ in range(4):  # restarted over and over around the scans
+        await asyncio.sleep(0.7)
+        await asyncio.to_thread(stack.restart, "feedback")
+
+    async def all_overdue():
+        n = await db_pool_faults.fetchval(
+            "SELECT count(*) FROM feedback.outbox WHERE event_type = 'cppcc.feedback.opinion.overdue.v1'"
+            " AND record_key = ANY($1::text[])", load.accepted)
+        return n if n >= len(load.accepted) else None
+    await eventually(all_overdue, timeout=60)
+    await asyncio.sleep(3)
+    per_case = await db_pool_faults.fetch(
+        "SELECT record_key, count(*) AS n FROM feedback.outbox WHERE event_type = 'cppcc.feedback.opinion.overdue.v1'"
+        " AND record_key = ANY($1::text[]) GROUP BY 1", load.accepted)
+    assert len(per_case) == len(load.accepted) and all(r["n"] == 1 for r in per_case), per_case
+
+    async def notified():
+        rows = await db_pool_faults.fetch(
+            "SELECT n.event_id, n.recipient_kind, n.recipient_id, n.channel, count(*) AS copies"
+            " FROM notify.notifications n WHERE n.event_type = 'cppcc.feedback.opinion.overdue.v1'"
+            " AND n.event_id IN (SELECT event_id::text FROM feedback.outbox WHERE record_key = ANY($1::text[])"
+            " AND event_type = 'cppcc.feedback.opinion.overdue.v1') GROUP BY 1, 2, 3, 4", load.accepted)
+        return rows if len({r["event_id"] for r in rows}) == len(load.accepted) else None
+    rows = await eventually(notified, timeout=60)
+    assert all(r["copies"] == 1 for r in rows)
+    print(f"\n[overdue] cases={len(load.accepted)} overdue events={len(per_case)} notifications={len(rows)} "
+          f"duplicates=0 lost=0")
+
+
+async def test_the_platform_still_answers(stack, db_pool_faults):
+    """After every fault: one more clean round, and no outbox row left unpublished."""
+    load = await drive(stack, seconds=4)
+    assert_nothing_lost_or_doubled(await figures(stack, load), load)
+    assert await db_pool_faults.fetchval("SELECT count(*) FROM feedback.outbox WHERE published_at IS NULL") == 0
