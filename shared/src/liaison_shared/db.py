@@ -55,10 +55,19 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, UNAVAILABLE_ERRORS)
 
 
+async def _reset(conn: asyncpg.Connection) -> None:
+    # Connections keep no session state (search_path is a startup setting, locks are
+    # transaction-scoped, LISTEN has its own connection): only an unfinished transaction
+    # needs undoing — asyncpg's default reset would cost a round trip per release.
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def create_pool(settings: Settings, schema: str) -> asyncpg.Pool:
     """A lazily connecting pool: the service starts even while the database is down."""
     return await asyncpg.create_pool(
         settings.asyncpg_dsn(),
+        reset=_reset,
         min_size=0,
         max_size=settings.db_pool_max,
         command_timeout=settings.db_command_timeout_s,
@@ -144,27 +153,33 @@ class UnitOfWork:
     async def _write_outbox(self) -> None:
         if not self._events:
             return
-        keys = sorted({e.key for e in self._events})
+        # One round trip: the per-key locks (an InitPlan, so taken before any id is drawn),
+        # the rows in publish order, and the wake-up of the relay.
         await self.conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k",
-            keys,
+            """
+            WITH locked AS (
+                SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n
+                FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys
+            ), inserted AS (
+                INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)
+                SELECT e.event_id, e.topic, e.record_key, e.event_type, string_to_array(e.headers, E'\\n'), e.payload
+                FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[])
+                     WITH ORDINALITY AS e (event_id, topic, record_key, event_type, headers, payload, position)
+                WHERE (SELECT n FROM locked) >= 0
+                ORDER BY e.position
+                RETURNING 1
+            )
+            SELECT pg_notify($8, '') FROM (SELECT count(*) FROM inserted) AS done
+            """,
+            [e.key for e in self._events],
+            [e.id for e in self._events],
+            [e.topic for e in self._events],
+            [e.key for e in self._events],
+            [e.type for e in self._events],
+            ["\n".join(k + "=" + v.decode() for k, v in e.headers()) for e in self._events],
+            [e.value() for e in self._events],
+            outbox_channel(self._schema),
         )
-        await self.conn.executemany(
-            "INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
-            [
-                (
-                    e.id,
-                    e.topic,
-                    e.key,
-                    e.type,
-                    [k + "=" + v.decode() for k, v in e.headers()],
-                    e.value(),
-                )
-                for e in self._events
-            ],
-        )
-        await self.conn.execute("SELECT pg_notify($1, '')", outbox_channel(self._schema))
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
         try:

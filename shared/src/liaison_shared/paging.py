@@ -25,7 +25,7 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page."),
     offset: int = Query(0, ge=0, le=10_000_000, description="Items to skip."),
 ) -> PageParams:

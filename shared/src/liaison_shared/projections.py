@@ -22,6 +22,19 @@ from .inbox import EventConsumer
 
 MIGRATIONS = "registry"
 
+# Called with ("org_unit" | "department" | "member", key) after a projection row changed, so
+# a process that caches registry data drops what it holds of it.
+_listeners: list = []
+
+
+def on_change(listener) -> None:
+    _listeners.append(listener)
+
+
+def _changed(kind: str, key: str) -> None:
+    for listener in _listeners:
+        listener(kind, key)
+
 
 def _contact(event) -> tuple:
     contact = event.duty_contact
@@ -44,6 +57,7 @@ async def apply_org_unit(uow: UnitOfWork, envelope: Envelope, event: OrgUnitChan
         event.code, event.name, event.parent, event.level, event.kind, *_contact(event),
         event.active, envelope.time,
     )
+    _changed("org_unit", event.code)
 
 
 async def apply_department(
@@ -62,6 +76,7 @@ async def apply_department(
         """,
         event.id, event.name, event.org_unit, *_contact(event), event.active, envelope.time,
     )
+    _changed("department", event.id)
 
 
 async def apply_member(

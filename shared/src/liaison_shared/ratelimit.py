@@ -37,7 +37,7 @@ class RateLimit:
             raise TooManyRequests(f"too many requests; retry in {retry}s", retry_after=retry)
 
 
-def public_limit(request: Request) -> None:
+async def public_limit(request: Request) -> None:
     """FastAPI dependency: counts the request against the app's public limit."""
     limit: RateLimit = request.app.state.public_limit
     limit.hit(request.client.host if request.client else "unknown")

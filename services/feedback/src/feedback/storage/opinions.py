@@ -6,7 +6,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-from liaison_shared import db
+from liaison_shared import db, projections
+from liaison_shared.cache import TtlCache
 from liaison_shared.db import fetch_page
 
 OPINION_COLUMNS = """
@@ -191,8 +192,15 @@ async def department_exists(conn, department_id: str) -> bool:
     ))
 
 
+# Every intake asks whether its unit is known: known units are kept ten seconds (and dropped
+# as soon as this process projects a change of them).
+KNOWN_UNITS = TtlCache()
+projections.on_change(lambda kind, key: KNOWN_UNITS.invalidate(key) if kind == "org_unit" else None)
+
+
 async def org_unit_exists(conn, code: str) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM org_units WHERE code = $1 AND active", code))
+    return bool(await KNOWN_UNITS.get(code, lambda: conn.fetchval(
+        "SELECT true FROM org_units WHERE code = $1 AND active", code), keep_none=False))
 
 
 # --- calendar and dispatch catalogue ------------------------------------------------------------

@@ -95,6 +95,7 @@ async def put_preferences(request: Request, body: Preferences,
         raise Unprocessable("quiet_from and quiet_to come together")
     async with runtime_of(request).uow() as uow:
         row = await storage.put_preferences(uow.conn, *_recipient(principal), body.model_dump())
+    storage.PREFERENCES.invalidate(_recipient(principal))  # again once committed: nobody cached the old
     return Preferences(**dict(row))
 
 

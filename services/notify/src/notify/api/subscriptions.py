@@ -52,6 +52,7 @@ async def subscribe(request: Request, body: SubscriptionIn, principal: Principal
     async with runtime_of(request).uow() as uow:
         row = await storage.insert_subscription(uow.conn, {**body.model_dump(mode="json"), "secret": secret},
                                                 principal.sub)
+    storage.SUBSCRIPTIONS.invalidate()  # again once committed: nobody cached the old list
     return SubscriptionCreated(**dict(row), secret=secret)
 
 
@@ -66,6 +67,7 @@ async def unsubscribe(request: Request, subscription_id: str, principal: Princip
     async with runtime_of(request).uow() as uow:
         if not await storage.deactivate_subscription(uow.conn, subscription_id, principal.subtree_pattern):
             raise NotFound(f"no subscription {subscription_id}")
+    storage.SUBSCRIPTIONS.invalidate()
     return Response(status_code=204)
 
 

@@ -11,13 +11,14 @@ id), which mail systems use to drop the duplicate.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from email.utils import formatdate
 
 import aiosmtplib
 import httpx
@@ -190,6 +191,14 @@ async def _context(conn, data: dict, envelope: Envelope) -> dict:
 async def send_due(runtime, *, limit: int = 50) -> int:
     """One round of the delivery worker (e-mail and webhooks); returns how many it handled."""
     settings = runtime.settings
+    mailer = Mailer(settings)
+    try:
+        return await _deliver(runtime, settings, mailer, limit)
+    finally:
+        await mailer.close()
+
+
+async def _deliver(runtime, settings, mailer: Mailer, limit: int) -> int:
     async with runtime.uow() as uow:
         due = await storage.due(uow.conn, limit)
         for row in due:
@@ -202,7 +211,7 @@ async def send_due(runtime, *, limit: int = 50) -> int:
                     await gateway_for(settings.sms_gateway).send(uow.conn, phone=row["address"], text=row["body"],
                                                                  idempotency_key=row["id"])
                 else:
-                    await _send(settings, row)
+                    await mailer.send(row)
             except (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused) as error:
                 attempts = row["attempts"] + 1
                 if attempts >= settings.delivery_max_attempts or isinstance(error, NobodyToReach):
@@ -228,19 +237,57 @@ async def send_due(runtime, *, limit: int = 50) -> int:
     return len(due)
 
 
+def mime(sender: str, to: str, subject: str, body: str, message_id: str) -> bytes:
+    """A UTF-8 text message, built directly: the ``email`` package's header machinery costs
+    more than everything else a notification does."""
+    encoded = base64.encodebytes(body.encode()).decode().replace("\n", "\r\n")
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: =?utf-8?b?{base64.b64encode(subject.encode()).decode()}?=\r\n"
+        f"Message-ID: {message_id}\r\nDate: {formatdate(localtime=False)}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encoded
+    ).encode()
+
+
+class Mailer:
+    """One SMTP session for a round of deliveries (a connection per message costs more than the
+    message); after an error the next message opens a fresh one."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def send(self, row) -> None:
+        s = self.settings
+        message = mime(s.smtp_from, row["address"], row["subject"], row["body"], f"<{row['id']}@cppcc-liaison>")
+        if self._client is None:
+            client = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, start_tls=s.smtp_starttls, timeout=10,
+                                     local_hostname="cppcc-liaison")
+            await client.connect()
+            if s.smtp_username:
+                await client.login(s.smtp_username, s.smtp_password.get_secret_value() if s.smtp_password else "")
+            self._client = client
+        try:
+            await self._client.sendmail(s.smtp_from, [row["address"]], message)
+        except Exception:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.quit()
+            except Exception:  # already gone
+                client.close()
+
+
 async def _send(settings, row) -> None:
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = row["address"]
-    message["Subject"] = row["subject"]
-    message["Message-ID"] = f"<{row['id']}@cppcc-liaison>"
-    message.set_content(row["body"])
-    await aiosmtplib.send(
-        message, hostname=settings.smtp_host, port=settings.smtp_port,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        start_tls=settings.smtp_starttls, timeout=10,
-    )
+    """One message in a session of its own (digests)."""
+    mailer = Mailer(settings)
+    try:
+        await mailer.send(row)
+    finally:
+        await mailer.close()
 
 
 class DeliveryRefused(Exception):

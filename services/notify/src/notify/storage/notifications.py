@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from liaison_shared import db
+from liaison_shared import db, projections
+from liaison_shared.cache import TtlCache
 from liaison_shared.db import fetch_page
 
 COLUMNS = """
@@ -14,26 +15,33 @@ COLUMNS = """
 """
 
 
+# Read for every event, changed rarely: kept ten seconds (see liaison_shared.cache).
+RULES, TEMPLATES, PREFERENCES, REGISTRY, SUBSCRIPTIONS = (TtlCache(), TtlCache(), TtlCache(), TtlCache(),
+                                                          TtlCache())
+projections.on_change(lambda kind, key: REGISTRY.invalidate((kind, key)))
+
+
 async def rules_for(conn, event_type: str):
-    return await conn.fetch(
+    return await RULES.get(event_type, lambda: conn.fetch(
         "SELECT recipient, field, channels, template FROM rules WHERE event_type = $1 AND active ORDER BY id",
-        event_type)
+        event_type))
 
 
 async def template(conn, key: str, locale: str):
     """The template in the locale, else in zh-CN (the default of every message)."""
-    return await conn.fetchrow(
+    return await TEMPLATES.get((key, locale), lambda: conn.fetchrow(
         "SELECT subject, body FROM templates WHERE key = $1 AND locale IN ($2, 'zh-CN')"
-        " ORDER BY locale = $2 DESC LIMIT 1", key, locale)
+        " ORDER BY locale = $2 DESC LIMIT 1", key, locale), keep_none=False)
 
 
 async def preferences(conn, kind: str, recipient_id: str):
-    return await conn.fetchrow(
+    return await PREFERENCES.get((kind, recipient_id), lambda: conn.fetchrow(
         "SELECT locale, quiet_from, quiet_to, digest FROM preferences WHERE recipient_kind = $1 AND recipient_id = $2",
-        kind, recipient_id)
+        kind, recipient_id))
 
 
 async def put_preferences(conn, kind: str, recipient_id: str, values: dict[str, Any]):
+    PREFERENCES.invalidate((kind, recipient_id))
     return await conn.fetchrow(
         """
         INSERT INTO preferences (recipient_kind, recipient_id, locale, quiet_from, quiet_to, digest)
@@ -55,11 +63,13 @@ async def digest_batches(conn):
 
 
 async def org_unit(conn, code: str):
-    return await conn.fetchrow("SELECT name, duty_email, duty_phone FROM org_units WHERE code = $1", code)
+    return await REGISTRY.get(("org_unit", code), lambda: conn.fetchrow(
+        "SELECT name, duty_email, duty_phone FROM org_units WHERE code = $1", code), keep_none=False)
 
 
 async def department(conn, department_id: str):
-    return await conn.fetchrow("SELECT name, duty_email, duty_phone FROM departments WHERE id = $1", department_id)
+    return await REGISTRY.get(("department", department_id), lambda: conn.fetchrow(
+        "SELECT name, duty_email, duty_phone FROM departments WHERE id = $1", department_id), keep_none=False)
 
 
 async def insert(conn, values: dict[str, Any]) -> str | None:
@@ -91,12 +101,13 @@ async def due(conn, limit: int):
 
 
 async def matching_subscriptions(conn, event_type: str, org_unit: str):
-    return await conn.fetch(
+    return await SUBSCRIPTIONS.get(event_type, lambda: conn.fetch(
         "SELECT id::text AS id, org_unit FROM subscriptions WHERE active"
-        " AND (event_types @> ARRAY[$1]::text[] OR event_types @> ARRAY['*']::text[])", event_type)
+        " AND (event_types @> ARRAY[$1]::text[] OR event_types @> ARRAY['*']::text[])", event_type))
 
 
 async def insert_subscription(conn, values: dict[str, Any], by: str):
+    SUBSCRIPTIONS.invalidate()
     return await conn.fetchrow(
         "INSERT INTO subscriptions (id, name, url, secret, event_types, org_unit, created_by)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -112,6 +123,7 @@ async def subscriptions(conn, pattern: str):
 
 
 async def deactivate_subscription(conn, subscription_id: str, pattern: str) -> bool:
+    SUBSCRIPTIONS.invalidate()
     try:
         key = uuid.UUID(subscription_id)
     except ValueError:
