@@ -35,11 +35,12 @@ from liaison_shared import db, registry
 from liaison_shared.devstack import EmbeddedBroker, EmbeddedPostgres, free_port
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.service import all_topics
-from liaison_shared.testing import ServiceProcess, make_settings, smtp_sink, token_for
+from liaison_shared.testing import ServiceProcess, make_settings, token_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import limits  # noqa: E402
 import loadgen  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CITY, COUNTY, TOWN, VILLAGE = "640200000000", "640221000000", "640221100000", "640221100201"
@@ -126,6 +127,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--keep", action="store_true", help="Keep the stack's data directory.")
     parser.add_argument("--profile", type=Path, help="Record py-spy profiles of the services into this directory.")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the services (experiments).")
     args = parser.parse_args()
     stages = [(args.stage_seconds, float(r)) for r in args.rates.split(",")]
     return asyncio.run(run(stages, args))
@@ -142,9 +144,10 @@ async def run(stages, args) -> int:
         db.migrate(settings, name, spec.migration_dirs())
     await ensure_topics(settings, all_topics(specs.values()))
     services: dict[str, ServiceProcess] = {}
-    with smtp_sink() as (mailbox, smtp_port):
-        env = {"PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000000", "SMTP_PORT": str(smtp_port), "LOG_LEVEL": "WARNING",
-               "KAFKA_TOPIC_PARTITIONS": "6", "OUTBOX_POLL_INTERVAL_S": "1", "DELIVERY_POLL_INTERVAL_S": "0.5"}
+    with SmtpSink() as mailbox:
+        env = {"PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000000", "SMTP_PORT": str(mailbox.port), "LOG_LEVEL": "WARNING",
+               "KAFKA_TOPIC_PARTITIONS": "6", "OUTBOX_POLL_INTERVAL_S": "1", "DELIVERY_POLL_INTERVAL_S": "0.5",
+               **dict(item.split("=", 1) for item in args.env)}
         try:
             for name in ("members", "feedback", "consultation"):
                 services[name] = ServiceProcess(name, settings, log_dir=home, **env).start(timeout=120)
@@ -275,7 +278,7 @@ async def measure(settings, services, stages, args, mailbox, postgres, broker) -
         "cpu_s_per_1000_with_postgres_and_broker": round(all_cpu / completed * 1000, 2) if completed else None,
         "cpu_s_by_process": {n: round(cpu_after[n] - cpu_before[n], 1) for n in procs},
         "generator_cpu_s": round(generated["cpu_s"], 1),
-        "emails_received": len(mailbox.messages),
+        "emails_received": len(mailbox.message_ids),
         "timeline": [{"second": s, "offered": v["offered"], "completed": v["done"],
                       "p50_ms": _r(percentile(v["latencies"], 50)), "p99_ms": _r(percentile(v["latencies"], 99))}
                      for s, v in sorted(timeline.items())],

@@ -71,25 +71,27 @@ def saw_principal(principal) -> None:
         ctx.principal = principal
 
 
-async def append(conn: asyncpg.Connection, events: list) -> None:
-    """Called by the unit of work just before it commits: one row per committed write.
+COLUMNS = ("actor_sub", "actor_role", "actor_org", "action", "resource", "resource_id", "trace_id", "change_hash",
+           "events")
+
+
+def pending_row(events: list) -> tuple | None:
+    """The row a committing write appends (None outside an audited request), in ``COLUMNS`` order.
 
     ``events`` are the envelopes the write publishes: their ids go into the change's hash,
     their types into the row, and the first one's subject names what a create created.
+    The unit of work inserts it in its commit statement, with the outbox rows.
     """
     ctx = current.get()
     if ctx is None:
-        return
+        return None
     principal = ctx.principal
     change = ctx.body.copy()
     for envelope in events:
         change.update(envelope.id.encode())
-    resource_id = ctx.resource_id or (events[0].subject if events else None)
-    await conn.execute(
-        "INSERT INTO audit_log (actor_sub, actor_role, actor_org, action, resource, resource_id, trace_id,"
-        " change_hash, events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    return (
         getattr(principal, "sub", "public"), getattr(getattr(principal, "role", None), "value", "public"),
-        getattr(principal, "org", None), ctx.action, ctx.path, resource_id,
+        getattr(principal, "org", None), ctx.action, ctx.path, ctx.resource_id or (events[0].subject if events else None),
         tracing.trace_id_of(tracing.current_traceparent.get()), change.hexdigest(),
         sorted({envelope.type for envelope in events}),
     )

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,6 +101,9 @@ def outbox_channel(schema: str) -> str:
     return f"outbox_{schema}"
 
 
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
 class UnitOfWork:
     """One transaction: state changes plus the events they cause, written to the outbox.
 
@@ -108,15 +112,23 @@ class UnitOfWork:
     row locks, under a transaction-scoped advisory lock per record key: two transactions
     on one aggregate therefore get outbox ids in commit order, and the relay — which
     sends in id order — keeps each aggregate's events in order.
+
+    ``write_only`` is for a hot path that only inserts (the public intake): its writes
+    (``await uow.write(sql, *args)``) wait for the commit, where they go out with the outbox
+    and audit rows as one statement — atomic by itself, one round trip, no BEGIN/COMMIT.
+    Reads through ``uow.conn`` then see nothing of them.
     """
 
     def __init__(self, pool: asyncpg.Pool, *, schema: str, acquire_timeout: float = 2.0,
-                 settings: Settings | None = None):
+                 settings: Settings | None = None, write_only: bool = False):
         self.settings = settings  # the service's settings, for handlers that need them
         self._pool = pool
         self._schema = schema
         self._acquire_timeout = acquire_timeout
         self._events: list[Envelope] = []
+        self._writes: list[tuple[str, tuple]] = []
+        self._write_only = write_only
+        self._tx = None
         self.conn: asyncpg.Connection
 
     async def __aenter__(self) -> UnitOfWork:
@@ -126,6 +138,8 @@ class UnitOfWork:
             if is_unavailable(error):
                 raise DatabaseUnavailable(str(error)) from error
             raise
+        if self._write_only:
+            return self
         self._tx = self.conn.transaction()
         try:
             await self._tx.start()
@@ -133,6 +147,20 @@ class UnitOfWork:
             await self._pool.release(self.conn)
             raise
         return self
+
+    async def write(self, sql: str, *args) -> None:
+        """An INSERT, UPDATE or DELETE whose result nobody reads: now, or (write-only) at commit."""
+        if self._write_only:
+            self._writes.append((sql, args))
+        else:
+            await self.conn.execute(sql, *args)
+
+    @property
+    def writer(self):
+        """Something with the connection's ``execute`` for storage functions that only write:
+        the connection itself, or (write-only) the queue of writes for the commit."""
+        return _Deferred(self) if self._write_only else self.conn
+
 
     def publish(
         self,
@@ -150,42 +178,67 @@ class UnitOfWork:
     def pending_events(self) -> list[Envelope]:
         return list(self._events)
 
-    async def _write_outbox(self) -> None:
-        if not self._events:
-            return
-        # One round trip: the per-key locks (an InitPlan, so taken before any id is drawn),
-        # the rows in publish order, and the wake-up of the relay.
-        await self.conn.execute(
-            """
-            WITH locked AS (
-                SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n
-                FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys
-            ), inserted AS (
-                INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)
-                SELECT e.event_id, e.topic, e.record_key, e.event_type, string_to_array(e.headers, E'\\n'), e.payload
-                FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[])
-                     WITH ORDINALITY AS e (event_id, topic, record_key, event_type, headers, payload, position)
-                WHERE (SELECT n FROM locked) >= 0
-                ORDER BY e.position
-                RETURNING 1
-            )
-            SELECT pg_notify($8, '') FROM (SELECT count(*) FROM inserted) AS done
-            """,
-            [e.key for e in self._events],
-            [e.id for e in self._events],
-            [e.topic for e in self._events],
-            [e.key for e in self._events],
-            [e.type for e in self._events],
-            ["\n".join(k + "=" + v.decode() for k, v in e.headers()) for e in self._events],
-            [e.value() for e in self._events],
-            outbox_channel(self._schema),
-        )
+    async def _write_commit_rows(self) -> None:
+        """In one round trip: the outbox rows — after the per-key locks (an InitPlan, so taken
+        before any id is drawn), in publish order — the audit row of the request, and the
+        wake-up of the relay."""
+        audit_row = audit.pending_row(self._events)
+        parts, args, tail = [], [], "SELECT 1"
+        for number, (sql, values) in enumerate(self._writes):
+            # the deferred writes first, their parameters renumbered after those before them
+            offset = len(args)
+            parts.append(f"w{number} AS ({_PARAMETER.sub(lambda m, o=offset: f'${int(m[1]) + o}', sql)})")
+            args += list(values)
+        if self._events:
+            base = len(args)
+            events = self._events
+            p1, p2, p3, p4, p5, p6, p7, p8 = (f"${base + i}" for i in range(1, 9))
+            args += [
+                [e.key for e in events], [e.id for e in events], [e.topic for e in events], [e.key for e in events],
+                [e.type for e in events], ["\n".join(k + "=" + v.decode() for k, v in e.headers()) for e in events],
+                [e.value() for e in events], outbox_channel(self._schema),
+            ]
+            parts += [
+                f"""locked AS (
+                    SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n
+                    FROM (SELECT DISTINCT k FROM unnest({p1}::text[]) AS k ORDER BY k) AS keys
+                )""",
+                f"""inserted AS (
+                    INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)
+                    SELECT e.event_id, e.topic, e.record_key, e.event_type, string_to_array(e.headers, E'\\n'),
+                           e.payload
+                    FROM unnest({p2}::uuid[], {p3}::text[], {p4}::text[], {p5}::text[], {p6}::text[], {p7}::bytea[])
+                         WITH ORDINALITY AS e (event_id, topic, record_key, event_type, headers, payload, position)
+                    WHERE (SELECT n FROM locked) >= 0
+                    ORDER BY e.position
+                    RETURNING 1
+                )""",
+            ]
+            tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"
+        if audit_row is not None:
+            first = len(args) + 1
+            placeholders = ", ".join(f"${first + i}" for i in range(len(audit_row)))
+            parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({placeholders})"
+                         " RETURNING 1)")
+            args += list(audit_row)
+        if parts:
+            await self.conn.execute(f"WITH {', '.join(parts)} {tail}", *args)
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
+        if self._tx is None:  # write-only: the one statement is the transaction
+            try:
+                if exc_type is None:
+                    await self._write_commit_rows()
+            except Exception as error:
+                if is_unavailable(error):
+                    raise DatabaseUnavailable(str(error)) from error
+                raise
+            finally:
+                await self._pool.release(self.conn)
+            return
         try:
             if exc_type is None:
-                await self._write_outbox()
-                await audit.append(self.conn, self._events)
+                await self._write_commit_rows()
                 await self._tx.commit()
             else:
                 await self._tx.rollback()
@@ -202,6 +255,16 @@ class UnitOfWork:
                 raise
         finally:
             await self._pool.release(self.conn)
+
+
+class _Deferred:
+    """The write-only unit of work seen as a connection that only executes."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, sql: str, *args) -> None:
+        await self._uow.write(sql, *args)
 
 
 # --- migrations -------------------------------------------------------------------------

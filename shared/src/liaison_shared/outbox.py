@@ -116,6 +116,10 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), self._settings.outbox_poll_interval_s)
         except TimeoutError:
             pass
+        else:
+            # under load a commit arrives every millisecond or two: let a few gather into
+            # one batch rather than chase each with two queries
+            await asyncio.sleep(self._settings.outbox_linger_s)
         self._wake.clear()
 
     async def _connect_producer(self) -> None:

@@ -110,11 +110,11 @@ class Runtime:
     stopping: bool = False
     tasks: list[asyncio.Task] = field(default_factory=list)
 
-    def uow(self) -> db.UnitOfWork:
+    def uow(self, *, write_only: bool = False) -> db.UnitOfWork:
         assert self.pool is not None
         return db.UnitOfWork(
             self.pool, schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s,
-            settings=self.settings,
+            settings=self.settings, write_only=write_only,
         )
 
 
@@ -206,13 +206,14 @@ def create_app(
     for router in [*spec.routers, audit_routes.router]:
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
     _add_operational_routes(app, runtime)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "traceparent"],
-        expose_headers=["traceparent", "Retry-After"],
-    )
+    if settings.cors_origins:  # without browser origins to allow, the middleware only costs time
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "traceparent"],
+            expose_headers=["traceparent", "Retry-After"],
+        )
     app.add_middleware(
         RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes
     )

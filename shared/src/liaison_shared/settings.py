@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     outbox_poll_interval_s: float = Field(
         1.0, gt=0, description="Polling fallback when no NOTIFY arrives."
     )
+    outbox_linger_s: float = Field(
+        0.005, ge=0, description="After a wake-up, how long the relay waits for more commits to send together."
+    )
     outbox_retention_hours: float = Field(
         72.0, ge=0, description="Published outbox rows are kept this long, then purged."
     )

@@ -54,7 +54,7 @@ async def _opinion_out(request: Request, row, *, in_clear: bool, model=OpinionOu
              dependencies=[Depends(public_limit)])
 async def submit_opinion(request: Request, body: OpinionIn) -> OpinionCreated:
     runtime = runtime_of(request)
-    async with runtime.uow() as uow:
+    async with runtime.uow(write_only=True) as uow:  # inserts only: one statement
         created = await intake.submit(uow, runtime.settings, body.model_dump())
     return OpinionCreated(**created)
 

@@ -39,17 +39,17 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
         master = crypto.master_key_from(settings.data_master_key.get_secret_value())
         key = crypto.new_data_key()
         await storage.insert_submitter(
-            uow.conn, subject_id, crypto.wrap(master, subject_id, key),
+            uow.writer, subject_id, crypto.wrap(master, subject_id, key),
             crypto.seal(key, subject_id, "name", data.get("submitter_name")),
             crypto.seal(key, subject_id, "phone", data.get("submitter_phone")),
         )
     opinion_id = opinion_id or uuid.uuid4()
     code = new_tracking_code()
-    await storage.insert_opinion(uow.conn, {
+    await storage.insert_opinion(uow.writer, {
         **data, "id": opinion_id, "tracking_code": code, "subject_id": subject_id,
         "consent": bool(data.get("consent")), "urgency": data.get("urgency") or "normal",
     })
-    await storage.record(uow.conn, str(opinion_id), actor_sub=received_by, actor_role=received_by,
+    await storage.record(uow.writer, str(opinion_id), actor_sub=received_by, actor_role=received_by,
                          actor_org=None, action="submit",
                          from_status=None, to_status="received", detail={"channel": data["channel"]})
     uow.publish(

@@ -199,6 +199,7 @@ async def send_due(runtime, *, limit: int = 50) -> int:
 
 
 async def _deliver(runtime, settings, mailer: Mailer, limit: int) -> int:
+    sent: list[str] = []
     async with runtime.uow() as uow:
         due = await storage.due(uow.conn, limit)
         for row in due:
@@ -227,13 +228,13 @@ async def _deliver(runtime, settings, mailer: Mailer, limit: int) -> int:
                     await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=str(error)[:500],
                                        next_attempt=datetime.now(UTC) + backoff)
                 continue
-            await storage.mark(uow.conn, row["id"], status="sent", attempts=row["attempts"] + 1,
-                               sent_at=datetime.now(UTC), last_error=None)
+            sent.append(row["id"])
             uow.publish(NotificationSent(
                 notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
                 event_id=row["event_id"], recipient_kind=row["recipient_kind"],
                 recipient_id=row["recipient_id"], channel=row["channel"]),
                 subject=row["id"], org_unit=row["org_unit"])
+        await storage.mark_sent(uow.conn, sent)
     return len(due)
 
 

@@ -142,6 +142,12 @@ async def redrive(conn, notification_id: str, pattern: str) -> bool:
         " WHERE id = $1 AND status = 'failed' AND org_unit LIKE $2 RETURNING true", key, pattern))
 
 
+async def mark_sent(conn, notification_ids: list[str]) -> None:
+    if notification_ids:
+        await conn.execute("UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now(),"
+                           " last_error = NULL WHERE id = ANY($1::uuid[])", notification_ids)
+
+
 async def mark(conn, notification_id: str, **changes) -> None:
     await db.update(conn, "notifications", {"id": uuid.UUID(notification_id)}, changes)
 
