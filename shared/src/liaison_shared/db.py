@@ -127,6 +127,7 @@ class UnitOfWork:
         self._acquire_timeout = acquire_timeout
         self._events: list[Envelope] = []
         self._writes: list[tuple[str, tuple]] = []
+        self._later: dict[str, list[tuple]] = {}
         self._write_only = write_only
         self._tx = None
         self.conn: asyncpg.Connection
@@ -154,6 +155,14 @@ class UnitOfWork:
             self._writes.append((sql, args))
         else:
             await self.conn.execute(sql, *args)
+
+    def later(self, sql: str, *args) -> None:
+        """A write nothing in this transaction reads back: sent with the others like it at
+        commit (one pipelined round trip per statement), before the outbox rows."""
+        if self._write_only:
+            self._writes.append((sql, args))
+        else:
+            self._later.setdefault(sql, []).append(args)
 
     @property
     def writer(self):
@@ -238,6 +247,8 @@ class UnitOfWork:
             return
         try:
             if exc_type is None:
+                for sql, rows in self._later.items():
+                    await self.conn.executemany(sql, rows)
                 await self._write_commit_rows()
                 await self._tx.commit()
             else:

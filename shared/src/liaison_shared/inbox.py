@@ -85,25 +85,37 @@ class EventConsumer:
 
     async def apply_in(self, uow: UnitOfWork, envelope: Envelope, event: Event, *, replay: bool = False) -> str:
         """The inbox row and the handlers of one event, inside the caller's transaction."""
-        handlers = self.handlers_of(envelope.type)
+        fresh = await uow.conn.fetchval(
+            "INSERT INTO inbox (source, event_id, event_type) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            envelope.source,
+            envelope.id,
+            envelope.type,
+        )
+        if fresh:
+            await self.run_handlers(uow, envelope, event)
+            return "handled"
+        again = [h for h in self.handlers_of(envelope.type) if h in self.rebuildable] if replay else []
+        await self.run_handlers(uow, envelope, event, only=again)
+        return "rebuilt" if again else "duplicate"
+
+    async def claim(self, uow: UnitOfWork, envelopes: list[Envelope]) -> set[tuple[str, str]]:
+        """Inbox rows for many events in one statement: the (source, id) of those not seen before."""
+        rows = await uow.conn.fetch(
+            "INSERT INTO inbox (source, event_id, event_type)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING"
+            " RETURNING source, event_id",
+            [e.source for e in envelopes], [e.id for e in envelopes], [e.type for e in envelopes],
+        )
+        return {(r["source"], r["event_id"]) for r in rows}
+
+    async def run_handlers(self, uow: UnitOfWork, envelope: Envelope, event: Event, *,
+                           only: list[Handler] | None = None) -> None:
         token = tracing.current_traceparent.set(tracing.child_of(envelope.traceparent))
         event_token = tracing.current_event_id.set(envelope.id)
         try:
-            fresh = await uow.conn.fetchval(
-                "INSERT INTO inbox (source, event_id, event_type) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING RETURNING true",
-                envelope.source,
-                envelope.id,
-                envelope.type,
-            )
-            if not fresh:
-                again = [h for h in handlers if h in self.rebuildable] if replay else []
-                for handler in again:
-                    await handler(uow, envelope, event)
-                return "rebuilt" if again else "duplicate"
-            for handler in handlers:
+            for handler in self.handlers_of(envelope.type) if only is None else only:
                 await handler(uow, envelope, event)
-            return "handled"
         finally:
             tracing.current_traceparent.reset(token)
             tracing.current_event_id.reset(event_token)
@@ -228,13 +240,22 @@ class InboxRunner:
                 self._pool(), schema=self.service, acquire_timeout=self.settings.db_acquire_timeout_s,
                 settings=self.settings,
             ) as uow:
+                wanted = []
                 for record in records:
                     envelope = Envelope.from_kafka(record.headers, record.value, record.key)
                     if not self.consumer.handlers_of(envelope.type):
                         outcomes.append((record.topic, "ignored"))
                         continue
-                    outcome = await self.consumer.apply_in(uow, envelope, envelope.parse())
-                    outcomes.append((record.topic, outcome))
+                    wanted.append((record, envelope, envelope.parse()))
+                fresh = await self.consumer.claim(uow, [envelope for _, envelope, _ in wanted]) if wanted else set()
+                for record, envelope, event in wanted:
+                    key = (envelope.source, envelope.id)
+                    if key in fresh:
+                        fresh.discard(key)  # a copy later in the same batch is a duplicate
+                        await self.consumer.run_handlers(uow, envelope, event)
+                        outcomes.append((record.topic, "handled"))
+                    else:
+                        outcomes.append((record.topic, "duplicate"))
         except asyncio.CancelledError:
             raise
         except Exception as error:

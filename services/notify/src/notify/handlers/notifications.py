@@ -80,7 +80,11 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
     if not rules:
         return
     urgent = is_urgent(_unversioned(envelope.type), data)
+    seen: set[tuple] = set()
     for delivery in recipients(rules, data):
+        if (delivery.recipient_kind, delivery.recipient_id, delivery.channel) in seen:
+            continue  # two rules reaching one recipient on one channel: one notification
+        seen.add((delivery.recipient_kind, delivery.recipient_id, delivery.channel))
         # {link} is filled at sending, when feedback gives the tracking code for that one message
         fields = {**data, **await _context(uow.conn, data, envelope), "link": "{link}"}
         prefs = await storage.preferences(uow.conn, delivery.recipient_kind, delivery.recipient_id)
@@ -94,14 +98,14 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
                                      uow.settings, envelope.orgunit, delivery.channel)
             if not address:
                 continue  # nobody to write to: the inbox item still reaches them
-        created = await storage.insert(uow.conn, {
+        created = storage.insert_later(uow, {
             "event_source": envelope.source, "event_id": envelope.id, "event_type": envelope.type,
             "org_unit": envelope.orgunit, "recipient_kind": delivery.recipient_kind,
             "recipient_id": delivery.recipient_id, "channel": delivery.channel, "address": address,
             "subject": render(text["subject"], fields), "body": render(text["body"], fields),
             "status": "sent" if delivery.channel == "inbox" else "pending", "urgent": urgent, **timing,
         })
-        if created and delivery.channel == "inbox":
+        if delivery.channel == "inbox":
             uow.publish(NotificationSent(
                 notification_id=created, org_unit=envelope.orgunit, event_type_name=envelope.type,
                 event_id=envelope.id, recipient_kind=delivery.recipient_kind,

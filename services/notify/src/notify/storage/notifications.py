@@ -72,22 +72,36 @@ async def department(conn, department_id: str):
         "SELECT name, duty_email, duty_phone FROM departments WHERE id = $1", department_id), keep_none=False)
 
 
-async def insert(conn, values: dict[str, Any]) -> str | None:
-    return await conn.fetchval(
-        """
-        INSERT INTO notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,
-                                   recipient_id, channel, address, subject, body, status, sent_at, urgent,
-                                   in_digest, next_attempt)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $12 = 'sent' THEN now() END,
-                $13, $14, coalesce($15, now()))
-        ON CONFLICT (event_source, event_id, recipient_kind, recipient_id, channel) DO NOTHING
-        RETURNING id::text
-        """,
-        uuid.uuid4(), values["event_source"], values["event_id"], values["event_type"], values["org_unit"],
+INSERT = """
+    INSERT INTO notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,
+                               recipient_id, channel, address, subject, body, status, sent_at, urgent,
+                               in_digest, next_attempt)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $12 = 'sent' THEN now() END,
+            $13, $14, coalesce($15, now()))
+    ON CONFLICT (event_source, event_id, recipient_kind, recipient_id, channel) DO NOTHING
+"""
+
+
+def _row(notification_id, values: dict[str, Any]) -> tuple:
+    return (
+        notification_id, values["event_source"], values["event_id"], values["event_type"], values["org_unit"],
         values["recipient_kind"], values["recipient_id"], values["channel"], values.get("address"),
         values["subject"], values["body"], values["status"], values.get("urgent", False),
         values.get("in_digest", False), values.get("next_attempt"),
     )
+
+
+async def insert(conn, values: dict[str, Any]) -> str | None:
+    """The notification, or None when this (event, recipient, channel) already has one."""
+    return await conn.fetchval(INSERT + " RETURNING id::text", *_row(uuid.uuid4(), values))
+
+
+def insert_later(uow, values: dict[str, Any]) -> str:
+    """The notification of an event the inbox just found fresh (so none exists yet for it),
+    written with the commit; its id is known now."""
+    notification_id = uuid.uuid4()
+    uow.later(INSERT, *_row(notification_id, values))
+    return str(notification_id)
 
 
 async def due(conn, limit: int):
