@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MEMBERS := shared services/members services/consultation services/feedback services/notify
 PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
 
-.PHONY: install run test token clean
+.PHONY: install run test bench token clean
 
 install: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): $(PYPROJECTS) constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
-		-e "shared[embedded,test]" $(addprefix -e ,$(filter services/%,$(MEMBERS)))
+		-e "shared[embedded,test,bench]" $(addprefix -e ,$(filter services/%,$(MEMBERS)))
 	@touch $(STAMP)
 	@echo "installed into $(VENV)/"
 
@@ -24,6 +24,11 @@ run: install
 
 test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The end-to-end benchmark on its own embedded stack (about three minutes): results in
+# bench/results/ as JSON and PNG. BENCH_ARGS="--rates 500,600 --stage-seconds 30" to vary.
+bench: install
+	@$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # make token ROLE=staff ORG=640221000000 [DEPT=…] [MEMBER=…] [SUB=…]
 token: install

@@ -166,10 +166,10 @@ class InboxRunner:
                 batch=True,
                 max_records=settings.consumer_batch_size,
                 batch_timeout_ms=100,
-                # the broker answers a fetch once this much data is there, or after this long:
-                # under load, batches rather than a fetch per record; idle, 50 ms per hop
+                # the broker answers a fetch once this much data is there, or after the wait:
+                # under load, batches rather than a fetch per record; idle, the wait per hop
                 fetch_min_bytes=32_768,
-                fetch_max_wait_ms=50,
+                fetch_max_wait_ms=settings.consumer_fetch_wait_ms,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=1_000,
                 # Records are parsed by the envelope, not by FastStream: a record that is

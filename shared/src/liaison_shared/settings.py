@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         1.0, gt=0, description="Polling fallback when no NOTIFY arrives."
     )
     outbox_linger_s: float = Field(
-        0.005, ge=0, description="After a wake-up, how long the relay waits for more commits to send together."
+        0.01, ge=0, description="After a wake-up, how long the relay waits for more commits to send together."
     )
     outbox_retention_hours: float = Field(
         72.0, ge=0, description="Published outbox rows are kept this long, then purged."
@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         5, ge=1, description="Failures of one message before it goes to <topic>.dlq."
     )
     consumer_batch_size: int = Field(200, ge=1)
+    consumer_fetch_wait_ms: int = Field(
+        200, ge=1, description="How long the broker may hold a fetch for 32 KB to gather (fewer, larger fetches).",
+    )
     fault_crash_after_publish: int = Field(
         0, ge=0, description="Fault testing only: once this many events are sent and before they are "
         "marked, the relay kills its own process (SIGKILL). 0: never.",
