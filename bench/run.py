@@ -121,7 +121,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rates", default="500,525,550,575", help="Opinions per second, one stage each.")
+    parser.add_argument("--rates", default="500,515,530,545", help="Opinions per second, one stage each.")
     parser.add_argument("--stage-seconds", type=float, default=15.0, help="Length of each stage.")
     parser.add_argument("--warmup", type=float, default=5.0, help="Seconds at 100/s before measuring.")
     parser.add_argument("--connections", type=int, default=64)
