@@ -63,7 +63,7 @@ class Observer:
 
     async def start(self) -> None:
         self.consumer = AIOKafkaConsumer(**self.settings.kafka_client_options(), group_id=None,
-                                         enable_auto_commit=False, fetch_max_wait_ms=20)
+                                         enable_auto_commit=False, fetch_max_wait_ms=50, fetch_min_bytes=16_384)
         await self.consumer.start()
         await self.consumer.topics()
         topics = ["cppcc.feedback.opinion", "cppcc.notify.notification"]
@@ -121,7 +121,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rates", default="500,515,530,545", help="Opinions per second, one stage each.")
+    parser.add_argument("--rates", default="500,505,510,515", help="Opinions per second, one stage each.")
     parser.add_argument("--stage-seconds", type=float, default=15.0, help="Length of each stage.")
     parser.add_argument("--warmup", type=float, default=5.0, help="Seconds at 100/s before measuring.")
     parser.add_argument("--connections", type=int, default=64)

@@ -57,8 +57,12 @@ def test_every_command_has_help(platform):
                     ["outbox"], ["lag"], ["export"], ["dlq", "list"], ["dlq", "redrive"], ["strimzi"], ["run"]):
         done = liaison(platform, *command, "--help")
         assert done.returncode == 0 and "Usage" in done.stdout, (command, done.stderr)
-    for command in (["create-topics"], ["init"], ["replay"], ["export"], ["dlq", "redrive"]):
+    for command in (["create-topics"], ["init"], ["migrate"], ["replay"], ["export"], ["dlq", "redrive"]):
         assert "--dry-run" in liaison(platform, *command, "--help").stdout, command
+    topics = liaison(platform, "create-topics", "--dry-run")
+    assert topics.returncode == 0 and "cppcc.feedback.opinion.dlq" in topics.stdout
+    status = liaison(platform, "migrate", "--dry-run", "consultation")
+    assert status.returncode == 0 and "20261129013000_consultation.sql" in status.stdout and "Pending: 0" in status.stdout
 
 
 async def test_backlog_lag_dead_letters_and_export(platform, service_specs, tmp_path):

@@ -31,6 +31,7 @@ def serve(service: str = typer.Argument(..., help="members | consultation | feed
 @app.command()
 def migrate(
     services: list[str] = typer.Argument(None, help="Services to migrate (default: all)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show applied and pending migrations; apply nothing."),
 ) -> None:
     """Apply each service's SQL migrations to its schema with dbmate."""
     from . import db, registry
@@ -38,6 +39,9 @@ def migrate(
     settings = get_settings()
     for name, spec in registry.specs().items():
         if services and name not in services:
+            continue
+        if dry_run:
+            typer.echo(f"{name}:\n{db.migration_status(settings, name, spec.migration_dirs())}")
             continue
         db.migrate(settings, name, spec.migration_dirs())
         typer.echo(f"migrated {name}")
@@ -87,8 +91,7 @@ def init(
 ) -> None:
     """Before a rollout: create every topic, then migrate every schema (the compose and Kubernetes job)."""
     create_topics(dry_run=dry_run)
-    if not dry_run:
-        migrate(services=None)
+    migrate(services=None, dry_run=dry_run)
 
 
 @app.command()

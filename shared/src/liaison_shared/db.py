@@ -299,6 +299,17 @@ def dbmate_binary() -> str:
     return found
 
 
+def migration_status(settings: Settings, schema: str, dirs: Iterable[Path], *, timeout: float = 120) -> str:
+    """dbmate's list of applied and pending migrations of a schema; changes nothing."""
+    url = settings.dbmate_url(schema)
+    command = [dbmate_binary(), "--url", url, "--no-dump-schema"]
+    for directory in dirs:
+        command += ["--migrations-dir", str(directory)]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(command + ["status"], capture_output=True, text=True, timeout=timeout, env=env)
+    return (done.stdout + done.stderr).strip()
+
+
 def migrate(settings: Settings, schema: str, dirs: Iterable[Path], *, timeout: float = 120) -> str:
     """Apply pending migrations with dbmate (creating the database and schema if needed)."""
     url = settings.dbmate_url(schema)
