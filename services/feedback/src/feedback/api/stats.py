@@ -115,8 +115,9 @@ async def export(
         orgunits.sql_subtree_pattern(unit), start, end, limit,
     )
     table = []
+    people = await intake.reveal_submitters(runtime.pool, runtime.settings, [r["subject_id"] for r in rows])
     for row in rows:
-        person = await intake.reveal_submitter(runtime.pool, runtime.settings, row["subject_id"])
+        person = people.get(row["subject_id"])
         values = dict(row)
         values["submitter_name"] = mask_name(person.name) if person else None
         values["submitter_phone"] = mask_phone(person.phone) if person else None

@@ -69,9 +69,20 @@ async def reveal_submitter(conn, settings: Settings, subject_id) -> Submitter | 
     """Open the sealed name and phone, or None once the subject was erased."""
     if subject_id is None:
         return None
-    row = await storage.submitter(conn, subject_id)
+    return _open(settings, await storage.submitter(conn, subject_id))
+
+
+async def reveal_submitters(conn, settings: Settings, subject_ids) -> dict:
+    """Many at once (a list, an export): one query, subject id → ``Submitter``."""
+    wanted = [s for s in {*subject_ids} if s is not None]
+    rows = await storage.submitters(conn, wanted) if wanted else []
+    return {row["subject_id"]: person for row in rows if (person := _open(settings, row)) is not None}
+
+
+def _open(settings: Settings, row) -> Submitter | None:
     if row is None or row["wrapped_key"] is None:
         return None
+    subject_id = row["subject_id"]
     master = crypto.master_key_from(settings.data_master_key.get_secret_value())
     key = crypto.unwrap(master, subject_id, row["wrapped_key"])
     return Submitter(

@@ -178,6 +178,13 @@ async def submitter(conn, subject_id):
     )
 
 
+async def submitters(conn, subject_ids: list):
+    return await conn.fetch(
+        "SELECT subject_id, wrapped_key, name_sealed, phone_sealed, erased_at FROM submitters"
+        " WHERE subject_id = ANY($1::uuid[])", subject_ids,
+    )
+
+
 async def erase_submitter(conn, subject_id) -> None:
     await conn.execute(
         "UPDATE submitters SET wrapped_key = NULL, name_sealed = NULL, phone_sealed = NULL,"
