@@ -31,7 +31,7 @@ async def test_writes_are_audited_chained_and_tampering_is_found(platform, servi
 
         async def entry():
             items = (await members.get("/api/v1/audit", headers=admin, params={"resource_id": dept})).json()["items"]
-            return items if items and items[0]["seq"] is not None else None
+            return items if items and items[0]["seal"] is not None else None
         items = await eventually(entry, timeout=20)
         assert len(items) == 1
         row = items[0]
@@ -50,16 +50,18 @@ async def test_writes_are_audited_chained_and_tampering_is_found(platform, servi
         assert (await audit.verify(conn)).ok
         try:
             await conn.execute("UPDATE audit_log SET actor_sub = 'someone-else' WHERE resource_id = $1", dept)
-            raise AssertionError("a sealed row was changed")
+            raise AssertionError("a row was changed")
         except asyncpg.RaiseError as error:
             assert "append-only" in str(error)
         original = await conn.fetchrow("SELECT id, actor_sub FROM audit_log WHERE resource_id = $1", dept)
+        block = await conn.fetchval("SELECT s.seq FROM audit_log a JOIN audit_seals s ON a.txid >= s.from_txid"
+                                    " AND a.txid < s.to_txid WHERE a.id = $1", original["id"])
         await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
         try:
             await conn.execute("UPDATE audit_log SET actor_sub = 'someone-else' WHERE id = $1", original["id"])
             broken = await audit.verify(conn)
-            assert not broken.ok and broken.reason == "the row does not match its hash"
-            assert broken.broken_at == await conn.fetchval("SELECT seq FROM audit_log WHERE id = $1", original["id"])
+            assert not broken.ok and broken.reason == "the block does not match its hash"
+            assert broken.broken_at == block
             code, output = await asyncio.to_thread(_verify_command, platform, "members")
             assert code == 1 and "BROKEN" in output
         finally:

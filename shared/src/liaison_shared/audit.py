@@ -2,12 +2,14 @@
 
 A write request gets an ``AuditContext`` (the HTTP middleware starts it and hashes the body
 as the endpoint reads it). The unit of work that commits the write appends one row to
-``audit_log`` in the same transaction — who (sub, role, org), the action (method and route),
-the resource, the trace id, a SHA-256 of the change (request body and the events it
-caused). Rows are chained afterwards by the sealer, one per service under an advisory lock,
-in the order they become visible: ``hash = sha256(prev_hash | row)``. A trigger refuses
-updates and deletes of sealed rows; ``liaison audit-verify`` recomputes the chain, so a row
-changed behind the trigger's back (or removed) breaks it where it happened.
+``audit_log`` in the same statement as its outbox rows — who (sub, role, org), the action
+(method and route), the resource, the trace id, a SHA-256 of the change (request body and the
+events it caused). About once a second the sealer (one per service, under an advisory lock)
+seals the rows of every transaction finished since the last seal as one block:
+``hash = sha256(prev_hash | the block's rows in id order)``, in ``audit_seals``. Rows are never
+updated; a trigger refuses updates and deletes of rows and seals; ``liaison audit-verify``
+recomputes every block, so a row changed behind the trigger's back, removed or slipped in
+breaks the chain at its block.
 """
 
 from __future__ import annotations
@@ -97,42 +99,47 @@ def pending_row(events: list) -> tuple | None:
     )
 
 
-def row_hash(prev_hash: str, row) -> str:
+def _canonical(row) -> str:
     at: datetime = row["at"]
-    material = json.dumps([
-        prev_hash, row["id"], at.isoformat(), row["actor_sub"], row["actor_role"], row["actor_org"], row["action"],
+    return json.dumps([
+        row["id"], at.isoformat(), row["actor_sub"], row["actor_role"], row["actor_org"], row["action"],
         row["resource"], row["resource_id"], row["trace_id"], row["change_hash"], list(row["events"]),
     ], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(material.encode()).hexdigest()
 
 
-ROW = ("id, at, actor_sub, actor_role, actor_org, action, resource, resource_id, trace_id, change_hash, events,"
-       " seq, prev_hash, hash")
+def block_hash(prev_hash: str, rows) -> str:
+    """The seal of a block: the previous seal's hash, then every row of the block in id order."""
+    digest = hashlib.sha256(prev_hash.encode())
+    for row in rows:
+        digest.update(b"\n" + _canonical(row).encode())
+    return digest.hexdigest()
 
 
-async def seal(conn: asyncpg.Connection, *, batch: int = 1000) -> int:
-    """Chain the rows not sealed yet; returns how many. Only one sealer per schema works at once."""
+ROW = "id, at, actor_sub, actor_role, actor_org, action, resource, resource_id, trace_id, change_hash, events"
+
+
+async def seal(conn: asyncpg.Connection) -> int:
+    """Seal the rows of every transaction finished since the last seal; returns how many rows.
+
+    Only one sealer per schema works at once (an advisory lock)."""
     if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", SEAL_LOCK):
         return 0
     try:
-        sealed = 0
-        while True:
-            async with conn.transaction():
-                last = await conn.fetchrow("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL"
-                                           " ORDER BY seq DESC LIMIT 1")
-                seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
-                rows = await conn.fetch(f"SELECT {ROW} FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT $1", batch)
-                if not rows:
-                    return sealed
-                updates = []
-                for row in rows:
-                    seq += 1
-                    digest = row_hash(prev, row)
-                    updates.append((row["id"], seq, prev, digest))
-                    prev = digest
-                await conn.executemany("UPDATE audit_log SET seq = $2, prev_hash = $3, hash = $4 WHERE id = $1",
-                                       updates)
-                sealed += len(rows)
+        async with conn.transaction():
+            last = await conn.fetchrow("SELECT seq, to_txid::text AS to_txid, hash FROM audit_seals"
+                                       " ORDER BY seq DESC LIMIT 1")
+            horizon = int(await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text"))
+            start = int(last["to_txid"]) if last else 0
+            rows = await conn.fetch(f"SELECT {ROW} FROM audit_log WHERE txid >= $1::xid8 AND txid < $2::xid8"
+                                    " ORDER BY id", start, horizon)
+            if not rows:
+                return 0
+            prev = last["hash"] if last else GENESIS
+            await conn.execute(
+                "INSERT INTO audit_seals (seq, from_txid, to_txid, row_count, prev_hash, hash)"
+                " VALUES ($1, $2::xid8, $3::xid8, $4, $5, $6)",
+                (last["seq"] if last else 0) + 1, start, horizon, len(rows), prev, block_hash(prev, rows))
+            return len(rows)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", SEAL_LOCK)
 
@@ -147,19 +154,25 @@ class Verification:
 
 
 async def verify(conn: asyncpg.Connection, *, progress=None) -> Verification:
-    """Walk the chain from the start; the first seq whose hash does not follow is reported."""
+    """Walk the seals from the first: each must follow the one before and match its rows now.
+    ``broken_at`` names the first seal (block) that does not."""
     prev, expected, rows = GENESIS, 1, 0
-    unsealed = await conn.fetchval("SELECT count(*) FROM audit_log WHERE seq IS NULL")
-    total = await conn.fetchval("SELECT count(*) FROM audit_log WHERE seq IS NOT NULL")
+    last_to = 0
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        async for row in conn.cursor(f"SELECT {ROW} FROM audit_log WHERE seq IS NOT NULL ORDER BY seq"):
-            if row["seq"] != expected:
-                return Verification(False, rows, unsealed, expected, f"row {expected} of the chain is missing")
-            if row["prev_hash"] != prev or row_hash(prev, row) != row["hash"]:
-                return Verification(False, rows, unsealed, row["seq"], "the row does not match its hash")
-            prev, expected, rows = row["hash"], expected + 1, rows + 1
-            if progress and rows % 500 == 0:
-                progress(rows, total)
+        seals = await conn.fetch("SELECT seq, from_txid::text AS from_txid, to_txid::text AS to_txid, row_count,"
+                                 " prev_hash, hash FROM audit_seals ORDER BY seq")
+        for seal_row in seals:
+            if seal_row["seq"] != expected or int(seal_row["from_txid"]) != last_to:
+                return Verification(False, rows, 0, expected, f"seal {expected} of the chain is missing")
+            block = await conn.fetch(f"SELECT {ROW} FROM audit_log WHERE txid >= $1::xid8 AND txid < $2::xid8"
+                                     " ORDER BY id", int(seal_row["from_txid"]), int(seal_row["to_txid"]))
+            if (seal_row["prev_hash"] != prev or len(block) != seal_row["row_count"]
+                    or block_hash(prev, block) != seal_row["hash"]):
+                return Verification(False, rows, 0, seal_row["seq"], "the block does not match its hash")
+            prev, expected, last_to, rows = seal_row["hash"], expected + 1, int(seal_row["to_txid"]), rows + len(block)
+            if progress:
+                progress(rows, None)
+        unsealed = await conn.fetchval("SELECT count(*) FROM audit_log WHERE txid >= $1::xid8", last_to)
     return Verification(True, rows, unsealed)
 
 

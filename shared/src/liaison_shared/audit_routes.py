@@ -27,8 +27,8 @@ class AuditEntry(BaseModel):
     trace_id: str | None
     change_hash: str
     events: list[str]
-    seq: int | None
-    hash: str | None
+    seal: int | None = None
+    seal_hash: str | None = None
 
 
 @router.get("/audit", response_model=Page[AuditEntry], tags=["audit"],
@@ -39,8 +39,10 @@ async def audit_log(request: Request, page: PageParams = Depends(page_params), r
     pattern = "%" if principal.role is Role.ADMIN else principal.subtree_pattern
     rows, total = await fetch_page(
         request.app.state.runtime.pool,
-        "SELECT id, at, actor_sub, actor_role, actor_org, action, resource, resource_id, trace_id, change_hash,"
-        " events, seq, hash FROM audit_log WHERE ($1 = '%' OR actor_org LIKE $1)"
+        "SELECT a.id, a.at, a.actor_sub, a.actor_role, a.actor_org, a.action, a.resource, a.resource_id, a.trace_id,"
+        " a.change_hash, a.events, s.seq AS seal, s.hash AS seal_hash FROM audit_log a"
+        " LEFT JOIN LATERAL (SELECT seq, hash FROM audit_seals WHERE to_txid > a.txid ORDER BY to_txid LIMIT 1) s"
+        " ON true WHERE ($1 = '%' OR actor_org LIKE $1)"
         " AND ($2::text IS NULL OR resource_id = $2) AND ($3::text IS NULL OR actor_sub = $3)"
         " AND ($4::timestamptz IS NULL OR at >= $4) ORDER BY id DESC",
         pattern, resource_id, actor_sub, since, limit=page.limit, offset=page.offset)

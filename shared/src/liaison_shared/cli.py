@@ -166,8 +166,7 @@ def audit_verify(
             if seal:
                 await audit.seal(conn)
             task = bar.add_task(f"verifying {name}", total=None)
-            return await audit.verify(conn, progress=lambda done, total: bar.update(task, completed=done,
-                                                                                      total=total))
+            return await audit.verify(conn, progress=lambda done, _total: bar.update(task, completed=done))
         finally:
             await conn.close()
 
@@ -176,7 +175,7 @@ def audit_verify(
         results = {name: asyncio.run(check(name, bar)) for name in names}
     for name, result in results.items():
         if result.ok:
-            typer.echo(f"{name}: ok, {result.rows} rows chained, {result.unsealed} not sealed yet")
+            typer.echo(f"{name}: ok, {result.rows} rows sealed in the chain, {result.unsealed} not sealed yet")
         else:
             broken = True
             typer.echo(f"{name}: BROKEN at seq {result.broken_at}: {result.reason}")
