@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -266,7 +267,7 @@ async def measure(settings, services, stages, args, mailbox, postgres, broker) -
                     "python": platform.python_version(), "platform": platform.platform()},
         "stages": [{"seconds": s, "rate_per_s": r} for s, r in stages],
         "sent": len(results), "accepted": len(accepted), "completed": completed,
-        "errors": {str(k): v for k, v in _count(r[4] for r in results if r[4] != 201).items()},
+        "errors": {str(k): v for k, v in Counter(r[4] for r in results if r[4] != 201).items()},
         "e2e_throughput_per_s": round(throughput, 1),
         "e2e_latency_ms": {"p50": _r(percentile(latencies, 50)), "p95": _r(percentile(latencies, 95)),
                            "p99": _r(percentile(latencies, 99)), "max": _r(max(latencies) if latencies else None)},
@@ -301,13 +302,6 @@ async def _row_bytes(settings) -> int:
         return int(await conn.fetchval("SELECT coalesce(avg(pg_column_size(o.*)), 600) FROM feedback.opinions o"))
     finally:
         await conn.close()
-
-
-def _count(values) -> dict:
-    out: dict = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
 
 
 def _r(value: float | None) -> float | None:

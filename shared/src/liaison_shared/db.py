@@ -226,8 +226,8 @@ class UnitOfWork:
             tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"
         if audit_row is not None:
             first = len(args) + 1
-            placeholders = ", ".join(f"${first + i}" for i in range(len(audit_row)))
-            parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({placeholders})"
+            numbered = ", ".join(f"${first + i}" for i in range(len(audit_row)))
+            parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({numbered})"
                          " RETURNING 1)")
             args += list(audit_row)
         if parts:

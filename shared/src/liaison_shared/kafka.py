@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -82,3 +82,28 @@ async def ensure_topics(
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+def partitions_of(consumer: AIOKafkaConsumer, topics) -> list[TopicPartition]:
+    """Every partition of ``topics`` (after ``await consumer.topics()`` loaded the metadata)."""
+    return [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+
+
+async def drain(consumer: AIOKafkaConsumer, partitions, *, stop_at: dict | None = None):
+    """Every record now in the assigned ``partitions``, until caught up: past the end offsets
+    taken at the start and a poll that brought nothing (some Kafka-compatible brokers
+    under-report the end of multi-record batches). With ``stop_at``, nothing from those
+    offsets on (what a redrive put back itself)."""
+    ends = await consumer.end_offsets(partitions)
+    quiet = 0
+    while quiet < 2:
+        batch = await consumer.getmany(*partitions, timeout_ms=500)
+        if not batch:
+            positions = [await consumer.position(tp) for tp in partitions]
+            quiet += all(p >= ends[tp] for p, tp in zip(positions, partitions, strict=True))
+            continue
+        quiet = 0
+        for records in batch.values():
+            for record in records:
+                if stop_at is None or record.offset < stop_at[TopicPartition(record.topic, record.partition)]:
+                    yield record

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from . import db, orgunits
 from .events import Envelope
-from .kafka import consumer_group, new_producer
+from .kafka import consumer_group, drain, new_producer, partitions_of
 from .service import ServiceSpec
 from .settings import Settings
 
@@ -79,7 +79,7 @@ async def dead_letters(settings: Settings, *, service: str | None = None, limit:
     out: list[DeadLetter] = []
     try:
         topics = sorted(t for t in await consumer.topics() if t.endswith(DLQ_SUFFIX))
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+        partitions = partitions_of(consumer, topics)
         if not partitions:
             return out
         done: dict[str, dict] = {}
@@ -87,7 +87,7 @@ async def dead_letters(settings: Settings, *, service: str | None = None, limit:
             done[consumer_group(name)] = await committed_offsets(settings, redrive_group(name), partitions)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        async for record in _drain(consumer, partitions):
+        async for record in drain(consumer, partitions):
             group = _header(record, "dlq_consumer_group")
             if service and group != consumer_group(service):
                 continue
@@ -102,24 +102,6 @@ async def dead_letters(settings: Settings, *, service: str | None = None, limit:
     finally:
         await consumer.stop()
     return out
-
-
-async def _drain(consumer: AIOKafkaConsumer, partitions, *, stop_at: dict | None = None):
-    """Every record now in ``partitions``, until caught up (see ``replay``); with ``stop_at``,
-    nothing from those offsets on (what a redrive put back itself)."""
-    ends = await consumer.end_offsets(partitions)
-    quiet = 0
-    while quiet < 2:
-        batch = await consumer.getmany(*partitions, timeout_ms=500)
-        if not batch:
-            positions = [await consumer.position(tp) for tp in partitions]
-            quiet += all(p >= ends[tp] for p, tp in zip(positions, partitions, strict=True))
-            continue
-        quiet = 0
-        for records in batch.values():
-            for record in records:
-                if stop_at is None or record.offset < stop_at[TopicPartition(record.topic, record.partition)]:
-                    yield record
 
 
 @dataclass
@@ -157,7 +139,7 @@ async def redrive(spec: ServiceSpec, settings: Settings, *, dry_run: bool = Fals
     pool = None if dry_run else await db.create_pool(settings, spec.name)
     try:
         await consumer.topics()
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+        partitions = partitions_of(consumer, topics)
         if not partitions:
             return report
         consumer.assign(partitions)
@@ -169,7 +151,7 @@ async def redrive(spec: ServiceSpec, settings: Settings, *, dry_run: bool = Fals
                 consumer.seek(tp, committed[tp])
         ends = await consumer.end_offsets(partitions)
         total = sum(max(ends[tp] - (committed[tp] or 0), 0) for tp in partitions)
-        async for record in _drain(consumer, partitions, stop_at=ends):
+        async for record in drain(consumer, partitions, stop_at=ends):
             tp = TopicPartition(record.topic, record.partition)
             report.records += 1
             if progress:
@@ -226,8 +208,7 @@ async def consumer_lag(settings: Settings, specs: dict[str, ServiceSpec]) -> dic
         for name, spec in specs.items():
             if spec.consumer is None:
                 continue
-            partitions = [TopicPartition(t, p) for t in spec.consumer.topics
-                          for p in sorted(consumer.partitions_for_topic(t) or [])]
+            partitions = partitions_of(consumer, spec.consumer.topics)
             committed = await committed_offsets(settings, consumer_group(name), partitions)
             ends = await consumer.end_offsets(partitions) if partitions else {}
             lag: dict[str, int] = {}

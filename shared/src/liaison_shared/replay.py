@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from . import db
 from .events import Envelope
+from .kafka import drain, partitions_of
 from .service import ServiceSpec
 from .settings import Settings
 
@@ -51,29 +52,18 @@ async def replay(spec: ServiceSpec, settings: Settings, topics: list[str], *, si
     pool = None if dry_run else await db.create_pool(settings, spec.name)
     try:
         await consumer.topics()  # loads the metadata of every topic, so their partitions are known
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+        partitions = partitions_of(consumer, topics)
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         starts = await _starts(consumer, partitions, since, from_offset)
         total = sum(max(ends[tp] - starts[tp], 0) for tp in partitions)
         for tp in partitions:
             consumer.seek(tp, starts[tp])
-        quiet = 0
-        # Until caught up: past the end offsets taken at the start, and a poll that brought
-        # nothing (some Kafka-compatible brokers under-report the end of multi-record batches).
-        while quiet < 2:
-            batch = await consumer.getmany(*partitions, timeout_ms=500)
-            if not batch:
-                positions = [await consumer.position(tp) for tp in partitions]
-                quiet += all(position >= ends[tp] for position, tp in zip(positions, partitions, strict=True))
-                continue
-            quiet = 0
-            for records in batch.values():
-                for record in records:
-                    report.outcomes[await _one(spec, settings, pool, record, dry_run)] += 1
-                    report.records += 1
-                    if progress:
-                        progress(report.records, max(total, report.records))
+        async for record in drain(consumer, partitions):
+            report.outcomes[await _one(spec, settings, pool, record, dry_run)] += 1
+            report.records += 1
+            if progress:
+                progress(report.records, max(total, report.records))
     finally:
         await consumer.stop()
         if pool is not None:
