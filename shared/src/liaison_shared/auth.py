@@ -31,6 +31,7 @@ class Role(str, Enum):
     DEPARTMENT = "department"  # 承办单位
     LEADER = "leader"        # 党委/政协领导
     ADMIN = "admin"
+    SERVICE = "service"      # another service of the platform, on its internal routes only
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def principal_from_claims(claims: dict) -> Principal:
         raise Unauthorized("a department token needs a dept claim")
     if role is Role.MEMBER and not member_id:
         raise Unauthorized("a member token needs a member_id claim")
+    if role is Role.SERVICE and not str(claims["sub"]).startswith("service:"):
+        raise Unauthorized("a service token's subject is service:<name>")
     return Principal(
         sub=str(claims["sub"]), role=role, org=org,
         dept=str(dept) if dept else None, member_id=str(member_id) if member_id else None,
@@ -145,8 +148,7 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-async def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the verified caller, or 401."""
+async def _verified(request: Request) -> Principal:
     verifier: TokenVerifier = request.app.state.verifier
     token = _bearer(request)
     if verifier.fetches_keys:
@@ -155,6 +157,15 @@ async def current_principal(request: Request) -> Principal:
     else:
         principal = verifier.verify(token)
     audit.saw_principal(principal)  # a write is audited under its caller
+    return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller, or 401. A service's token reaches only the
+    internal routes made for it (``notify_service``), never the routes for people."""
+    principal = await _verified(request)
+    if principal.role is Role.SERVICE:
+        raise Forbidden("a service token is for internal routes only")
     return principal
 
 
@@ -169,9 +180,10 @@ def require_roles(*roles: Role):
     return dependency
 
 
-async def notify_service(request: Request, principal: Principal = Depends(current_principal)) -> Principal:
-    """FastAPI dependency: only the notify service's token (``NOTIFY_SERVICE_SUBJECT``) passes —
-    for the internal routes that hand it a contact for one message."""
-    if principal.sub != request.app.state.settings.notify_service_subject:
+async def notify_service(request: Request, principal: Principal = Depends(_verified)) -> Principal:
+    """FastAPI dependency: only the notify service passes — role ``service`` and the subject
+    ``NOTIFY_SERVICE_SUBJECT`` both — for the internal routes that hand it a contact for one
+    message. A person's token with that subject is refused."""
+    if principal.role is not Role.SERVICE or principal.sub != request.app.state.settings.notify_service_subject:
         raise Forbidden("for the notify service only")
     return principal

@@ -16,6 +16,11 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("members", "consultation", "feedback", "notify")
+
+# Development values: a service refuses to start with any of them unless DEV_MODE is on.
+DEV_AUTH_SECRET = "cppcc-liaison-development-key-not-for-production"
+DEV_MASTER_KEY = "ZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS0zMi1ieXRlcyE="
+DEV_AUDIT_KEY = "cppcc-liaison-development-audit-key-not-for-production"
 ServiceName = Literal["members", "consultation", "feedback", "notify"]
 
 
@@ -90,8 +95,18 @@ class Settings(BaseSettings):
     auth_audience: str = "cppcc-liaison"
     auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "EdDSA"])
     auth_dev_secret: SecretStr = Field(
-        SecretStr("cppcc-liaison-development-key-not-for-production"),
+        SecretStr(DEV_AUTH_SECRET),
         description="HS256 key of development tokens (`make token`); ignored with a JWKS URL.",
+    )
+    auth_token_url: str | None = Field(
+        None, description="The issuer's OAuth2 token endpoint: services obtain their own tokens there "
+        "by the client-credentials grant (SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET).",
+    )
+    service_client_id: str | None = Field(None, description="This service's OAuth2 client id at the issuer.")
+    service_client_secret: SecretStr | None = Field(None, description="This service's OAuth2 client secret.")
+    dev_mode: bool = Field(
+        False, description="Development mode (`make run`, the tests): the development signing key, master "
+        "key and audit key may be used. Off, a service refuses to start with any of them.",
     )
 
     # --- Feedback ------------------------------------------------------------------------
@@ -105,6 +120,10 @@ class Settings(BaseSettings):
     )
     public_rate_limit_per_minute: int = Field(
         30, ge=1, description="Public submissions and ratings per client address and minute."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or CIDR ranges of the proxies (ingress) whose "
+        "X-Forwarded-For is believed; from anyone else the header is ignored and the peer address counts.",
     )
     personal_data_retention_days: int = Field(
         365, ge=1, description="Days after a case closes when its submitter's personal data is erased."
@@ -125,7 +144,12 @@ class Settings(BaseSettings):
         "to fetch a submitter's contact from feedback for one delivery.",
     )
     notify_service_token: SecretStr | None = Field(
-        None, description="The token notify presents to feedback; in development one is signed with the dev key.",
+        None, description="A token notify presents to feedback and members when no AUTH_TOKEN_URL is set "
+        "(development: `make run` and the tests sign one with the development key).",
+    )
+    webhook_allowlist: list[str] = Field(
+        default_factory=list, description="Hosts, addresses or CIDR ranges that webhooks may reach although "
+        "they are loopback, private, link-local or reserved (an operator's own receivers).",
     )
     feedback_url: str | None = Field(None, description="Where notify reaches feedback; default from FEEDBACK_PORT.")
     members_url: str | None = Field(None, description="Where notify reaches members; default from MEMBERS_PORT.")
@@ -146,9 +170,14 @@ class Settings(BaseSettings):
 
     # --- Personal data ---------------------------------------------------------------
     data_master_key: SecretStr = Field(
-        SecretStr("ZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS0zMi1ieXRlcyE="),
+        SecretStr(DEV_MASTER_KEY),
         description="Base64 of 32 bytes that wrap every data subject's key (AES-GCM). "
         "The default is for development only.",
+    )
+    audit_hmac_key: SecretStr = Field(
+        SecretStr(DEV_AUDIT_KEY),
+        description="Key of the audit log's HMACs (request hashes and the chain of seals), at least 32 "
+        "characters. The default is for development only.",
     )
 
     # --- HTTP --------------------------------------------------------------------------

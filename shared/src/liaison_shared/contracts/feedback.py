@@ -171,6 +171,17 @@ class OpinionRated(Event):
     supervised: bool = Field(False, description="Unsatisfied again: now under supervision (督办).")
 
 
+class SubmitterErased(Event):
+    """个人信息删除 (PIPL art. 47) — a submitter's personal data was erased, on request or at the end
+    of retention. Every service that kept a copy for a message (notify's SMS records) drops it."""
+
+    event_type = EventType("feedback", "opinion", "submitter_erased", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    subject_id: str = Field(..., description="Pseudonymous id of the erased submitter.")
+
+
 class ProposalFiled(Event):
     """提交 — a proposal was filed with its number."""
 

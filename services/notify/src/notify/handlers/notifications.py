@@ -62,7 +62,7 @@ async def _service_get(settings, base: str, path: str, org_unit: str | None) -> 
     from liaison_shared.auth import issue_dev_token
 
     token = (settings.notify_service_token.get_secret_value() if settings.notify_service_token else
-             issue_dev_token(settings, role="admin", org=org_unit or "640200000000",
+             issue_dev_token(settings, role="service", org=org_unit or "640200000000",
                              sub=settings.notify_service_subject, ttl_s=300))
     async with httpx.AsyncClient(timeout=10) as client:
         response = await client.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
