@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from . import db, registry
-from .devstack import EmbeddedBroker, EmbeddedPostgres, die_with_parent, stop_process
+from .devstack import EmbeddedBroker, EmbeddedPostgres, development_env, die_with_parent, stop_process
 from .kafka import ensure_topics
 from .service import all_topics
 from .settings import Settings
@@ -51,8 +51,7 @@ class Launcher:
         started = time.monotonic()
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "logs").mkdir(exist_ok=True)
-        env = dict(os.environ)
-        env.update(self.extra_env)
+        env = {**development_env(self.settings), **os.environ, **self.extra_env}
         if not self.external_kafka:
             self.broker = EmbeddedBroker(
                 self.settings.broker_port, log_path=self.home / "logs" / "broker.log"

@@ -27,7 +27,7 @@ import pytest_asyncio
 
 from . import db, registry
 from .auth import issue_dev_token
-from .devstack import EmbeddedBroker, EmbeddedPostgres, die_with_parent, free_port, stop_process
+from .devstack import EmbeddedBroker, EmbeddedPostgres, development_env, die_with_parent, free_port, stop_process
 from .kafka import ensure_topics
 from .service import ServiceSpec, all_topics, create_app
 from .settings import Settings
@@ -125,8 +125,10 @@ def make_settings(infra: dict[str, str], **overrides) -> Settings:
         "consumer_max_attempts": 3,
         "log_format": "text",
         "kafka_topic_partitions": 3,
+        "dev_mode": True,
     }
     values.update(overrides)
+    values.setdefault("notify_service_token", development_env(Settings(**values))["NOTIFY_SERVICE_TOKEN"])
     return Settings(**values)
 
 
@@ -255,7 +257,7 @@ class ServiceProcess:
         self.settings = settings
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.env = {
-            **os.environ, "DATABASE_URL": settings.database_url,
+            **development_env(settings), **os.environ, "DATABASE_URL": settings.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, f"{name.upper()}_PORT": str(self.port),
             "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING", "KAFKA_TOPIC_PARTITIONS": str(settings.kafka_topic_partitions),
             "OUTBOX_POLL_INTERVAL_S": str(settings.outbox_poll_interval_s), **env,
