@@ -17,7 +17,13 @@ from pathlib import Path
 import httpx
 
 from . import db, registry
-from .devstack import EmbeddedBroker, EmbeddedPostgres, development_env, die_with_parent, stop_process
+from .devstack import (
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    development_env,
+    die_with_parent,
+    stop_process,
+)
 from .kafka import ensure_topics
 from .service import all_topics
 from .settings import Settings

@@ -27,7 +27,14 @@ import pytest_asyncio
 
 from . import db, registry
 from .auth import issue_dev_token
-from .devstack import EmbeddedBroker, EmbeddedPostgres, development_env, die_with_parent, free_port, stop_process
+from .devstack import (
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    development_env,
+    die_with_parent,
+    free_port,
+    stop_process,
+)
 from .kafka import ensure_topics
 from .service import ServiceSpec, all_topics, create_app
 from .settings import Settings
