@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from liaison_shared.contracts.feedback import (
     OpinionRated,
+    OpinionSubmitted,
     OutcomeConverted,
     OutcomeRef,
     ProposalAccepted,
@@ -74,10 +75,22 @@ async def test_reception_days_are_public_and_filter_by_unit_and_date(members_api
 async def test_activities_credits_and_the_score_breakdown(members_api, pingluo, platform):
     member_id = pingluo["member"]["id"]
     me = token_for(platform, "member", PINGLUO, member_id=member_id)
-    logged = await members_api.post("/api/v1/activities", headers=me, json={
-        "type": "visit", "title": "走访黄渠桥镇种植户，了解村口灌溉渠堵塞", "org_unit": VILLAGE,
-        "occurred_on": "2026-06-01", "member_ids": [member_id], "people_reached": 35,
-        "opinion_ids": [str(uuid.uuid4()), str(uuid.uuid4())]})
+    # the opinions it took in, as feedback announces them
+    taken_in = [str(uuid.uuid4()), str(uuid.uuid4())]
+    submitted = [Envelope.wrap(OpinionSubmitted(opinion_id=o, org_unit=VILLAGE, channel="visit",
+                                                member_id=member_id), subject=o, org_unit=VILLAGE)
+                 for o in taken_in]
+    await produce_raw(platform, "cppcc.feedback.opinion",
+                      [(e.key.encode(), e.value(), e.headers()) for e in submitted])
+
+    async def log_visit():
+        response = await members_api.post("/api/v1/activities", headers=me, json={
+            "type": "visit", "title": "走访黄渠桥镇种植户，了解村口灌溉渠堵塞", "org_unit": VILLAGE,
+            "occurred_on": "2026-06-01", "member_ids": [member_id], "people_reached": 35,
+            "opinion_ids": taken_in})
+        return response if response.status_code != 422 else None  # until both are known here
+
+    logged = await eventually(log_visit, timeout=30)
     assert logged.status_code == 201, logged.text
     not_mine = await members_api.post("/api/v1/activities", headers=me, json={
         "type": "visit", "title": "x", "org_unit": VILLAGE, "occurred_on": "2026-06-01",
@@ -86,12 +99,12 @@ async def test_activities_credits_and_the_score_breakdown(members_api, pingluo, 
     # credits arrive as feedback's events; a duplicate delivery counts once
     proposal = Envelope.wrap(ProposalAccepted(proposal_id="p-1", number="2026-0001", org_unit=PINGLUO,
                                               proposer_member_ids=[member_id]), subject="p-1", org_unit=PINGLUO)
-    rated = Envelope.wrap(OpinionRated(opinion_id="o-1", org_unit=VILLAGE, rating="satisfied",
-                                       member_id=member_id), subject="o-1", org_unit=VILLAGE)
-    converted = Envelope.wrap(OutcomeConverted(source=OutcomeRef(kind="opinion", id="o-1"),
+    rated = Envelope.wrap(OpinionRated(opinion_id=taken_in[0], org_unit=VILLAGE, rating="satisfied",
+                                       member_id=member_id), subject=taken_in[0], org_unit=VILLAGE)
+    converted = Envelope.wrap(OutcomeConverted(source=OutcomeRef(kind="opinion", id=taken_in[0]),
                                                target=OutcomeRef(kind="proposal", id="p-2"),
                                                org_unit=VILLAGE, member_ids=[member_id]),
-                              subject="o-1", org_unit=VILLAGE)
+                              subject=taken_in[0], org_unit=VILLAGE)
     for envelope, topic in [(proposal, "cppcc.feedback.proposal"), (proposal, "cppcc.feedback.proposal"),
                             (rated, "cppcc.feedback.opinion"), (converted, "cppcc.feedback.outcome")]:
         await produce_raw(platform, topic, [(envelope.key.encode(), envelope.value(), envelope.headers())])

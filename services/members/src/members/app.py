@@ -5,6 +5,7 @@ from __future__ import annotations
 from liaison_shared.contracts import members as events
 from liaison_shared.contracts.feedback import (
     OpinionRated,
+    OpinionSubmitted,
     OutcomeConverted,
     ProposalAccepted,
     ReportAdopted,
@@ -22,6 +23,7 @@ from .handlers import work as work_handlers
 
 def spec() -> ServiceSpec:
     consumer = EventConsumer("members")
+    consumer.on(OpinionSubmitted, rebuildable=True)(work_handlers.project_opinion)
     consumer.on(OpinionRated)(work_handlers.credit_satisfied_rating)
     consumer.on(ProposalAccepted)(work_handlers.credit_accepted_proposal)
     consumer.on(OutcomeConverted)(work_handlers.credit_converted_outcome)

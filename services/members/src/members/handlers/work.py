@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
+from liaison_shared.chinatime import today_in_china
 from liaison_shared.contracts.feedback import (
     OpinionRated,
+    OpinionSubmitted,
     OutcomeConverted,
     ProposalAccepted,
     ReportAdopted,
@@ -21,26 +25,41 @@ from ..domain.people import check_committee
 from ..storage import people as people_storage
 from ..storage import registry as registry_storage
 from ..storage import work as storage
+from .people import can_see_member
 from .registry import require_manager
+
+log = logging.getLogger(__name__)
 
 
 async def log_activity(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    member_ids = list(dict.fromkeys(data["member_ids"]))
+    opinion_ids = list(dict.fromkeys(data["opinion_ids"]))
     if principal.role is Role.MEMBER:
-        if principal.member_id not in data["member_ids"]:
-            raise Forbidden("a member logs activities it took part in")
+        # Its own work only: joint work, crediting others too, is recorded by staff.
+        if member_ids != [principal.member_id]:
+            raise Forbidden("a member logs its own activity and names only itself; staff record joint work")
     elif principal.role not in (Role.STAFF, Role.ADMIN) or not (
         principal.role is Role.ADMIN or principal.covers(data["org_unit"])
     ):
         raise Forbidden("only staff of the place or a participating member log an activity")
+    if data["occurred_on"] > today_in_china():
+        raise Unprocessable("an activity is logged once it took place: occurred_on is in the future")
     if await registry_storage.org_unit(uow.conn, data["org_unit"]) is None:
         raise Unprocessable(f"org unit {data['org_unit']} is not registered")
-    for member_id in dict.fromkeys(data["member_ids"]):
+    for member_id in member_ids:
         member = await people_storage.member(uow.conn, member_id)
         if member is None:
             raise Unprocessable(f"no member {member_id}")
         if principal.role is Role.MEMBER and not orgunits.is_within(data["org_unit"], member["org_unit"]):
             raise Unprocessable("a member's activity takes place under its own committee")
-    data = {**data, "member_ids": list(dict.fromkeys(data["member_ids"])), "logged_by": principal.sub}
+        if principal.role is Role.STAFF and not can_see_member(principal, member):
+            raise Forbidden(f"member {member_id} is neither of this committee nor of its contact points")
+    known = await storage.opinions(uow.conn, opinion_ids)
+    for opinion_id in opinion_ids:
+        opinion = known.get(opinion_id)
+        if opinion is None or not _taken_in_by(principal, opinion, member_ids):
+            raise Unprocessable(f"opinion {opinion_id} is not one this activity's members took in")
+    data = {**data, "member_ids": member_ids, "opinion_ids": opinion_ids, "logged_by": principal.sub}
     activity_id = await storage.insert_activity(uow.conn, data)
     row = await storage.activity(uow.conn, activity_id)
     uow.publish(
@@ -52,6 +71,13 @@ async def log_activity(uow: UnitOfWork, principal: Principal, data: dict) -> dic
         subject=row["id"], org_unit=row["org_unit"],
     )
     return dict(row)
+
+
+def _taken_in_by(principal: Principal, opinion, member_ids: list[str]) -> bool:
+    """A member names the opinions it took in; staff also those of their scope no member took in."""
+    if opinion["member_id"] is not None:
+        return opinion["member_id"] in member_ids
+    return principal.role is Role.ADMIN or (principal.role is Role.STAFF and principal.covers(opinion["org_unit"]))
 
 
 def can_see_activity(principal: Principal, row) -> bool:
@@ -136,9 +162,23 @@ async def member_score(conn, principal: Principal, member_id: str, year: int) ->
 # --- credits from other services' events (consumed) ---------------------------------------
 
 
+async def project_opinion(uow: UnitOfWork, envelope: Envelope, event: OpinionSubmitted) -> None:
+    """Which member took an opinion in, and where it arose: what activities and ratings are checked against."""
+    await storage.upsert_opinion(uow.conn, event.opinion_id, event.org_unit, event.member_id, envelope.time)
+
+
 async def credit_satisfied_rating(uow: UnitOfWork, envelope: Envelope, event: OpinionRated) -> None:
-    if event.rating == "satisfied" and event.member_id:
-        await storage.add_credit(uow.conn, event.member_id, "satisfied_rating", event.opinion_id, envelope.time)
+    if event.rating != "satisfied" or not event.member_id:
+        return
+    # Only the member who took the opinion in, and only for an opinion of its own committee.
+    opinion = (await storage.opinions(uow.conn, [event.opinion_id])).get(event.opinion_id)
+    member = await people_storage.member(uow.conn, event.member_id)
+    if (opinion is None or opinion["member_id"] != event.member_id or member is None
+            or not orgunits.is_within(opinion["org_unit"], member["org_unit"])):
+        log.info("a satisfied rating not credited: the member did not take the opinion in",
+                 extra={"opinion_id": event.opinion_id})
+        return
+    await storage.add_credit(uow.conn, event.member_id, "satisfied_rating", event.opinion_id, envelope.time)
 
 
 async def credit_accepted_proposal(uow: UnitOfWork, envelope: Envelope, event: ProposalAccepted) -> None:

@@ -9,6 +9,7 @@ from liaison_shared.contracts.common import OrgCode
 from pydantic import BaseModel, Field
 
 from ..domain.assessment import AssessmentRules
+from .common import Day, Ref
 from .registry import Strict
 
 ActivityType = Literal[
@@ -21,10 +22,16 @@ class ActivityIn(Strict):
     type: ActivityType
     title: str = Field(..., min_length=1, max_length=200, examples=["走访黄渠桥镇种植户"])
     org_unit: OrgCode = Field(..., description="Where it took place.")
-    occurred_on: date
-    member_ids: list[str] = Field(..., min_length=1, description="Members taking part.")
-    people_reached: int = Field(0, ge=0, le=1_000_000)
-    opinion_ids: list[str] = Field(default_factory=list, description="Opinions taken in (feedback ids).")
+    occurred_on: Day
+    member_ids: list[Ref] = Field(
+        ..., min_length=1, max_length=50,
+        description="Members taking part: a member names only itself, staff the members of their committee.",
+    )
+    people_reached: int = Field(0, ge=0, le=10_000)
+    opinion_ids: list[Ref] = Field(
+        default_factory=list, max_length=100,
+        description="Opinions taken in (feedback ids), each by a member taking part.",
+    )
     description: str | None = Field(None, max_length=4000)
 
 

@@ -86,14 +86,23 @@ async def insert_rules(conn, org_unit: str, year: int, rules: dict, created_by: 
 
 
 async def work_of_members(conn, org_unit: str, year: int):
-    """Per member of the committee: activity counts by type, opinions taken in, credits."""
+    """Per member of the committee: activity counts by type, opinions taken in, credits.
+
+    An opinion counts once for a member however many of its activities name it.
+    """
     return await conn.fetch(
         """
         WITH acts AS (
-            SELECT p.member_id, a.type, count(*) AS n, sum(cardinality(a.opinion_ids)) AS opinions
+            SELECT p.member_id, a.type, count(*) AS n
             FROM activity_participants p JOIN activities a ON a.id = p.activity_id
             WHERE extract(year FROM a.occurred_on) = $2
             GROUP BY p.member_id, a.type
+        ), taken_in AS (
+            SELECT p.member_id, count(DISTINCT o.id) AS n
+            FROM activity_participants p JOIN activities a ON a.id = p.activity_id
+                 CROSS JOIN LATERAL unnest(a.opinion_ids) AS o(id)
+            WHERE extract(year FROM a.occurred_on) = $2
+            GROUP BY p.member_id
         ), creds AS (
             SELECT member_id, kind, count(*) AS n FROM credits
             WHERE extract(year FROM occurred_at AT TIME ZONE 'Asia/Shanghai') = $2
@@ -101,13 +110,33 @@ async def work_of_members(conn, org_unit: str, year: int):
         )
         SELECT m.id::text AS member_id, m.sector_id::text AS sector_id,
                coalesce((SELECT jsonb_object_agg(type, n) FROM acts WHERE acts.member_id = m.id), '{}') AS activities,
-               coalesce((SELECT sum(opinions) FROM acts WHERE acts.member_id = m.id), 0) AS opinions,
+               coalesce((SELECT n FROM taken_in WHERE taken_in.member_id = m.id), 0) AS opinions,
                coalesce((SELECT jsonb_object_agg(kind, n) FROM creds WHERE creds.member_id = m.id), '{}') AS credits
         FROM members m WHERE m.org_unit = $1
         ORDER BY m.id
         """,
         org_unit, year,
     )
+
+
+async def upsert_opinion(conn, opinion_id: str, org_unit: str, member_id: str | None, source_time) -> None:
+    await conn.execute(
+        """
+        INSERT INTO opinions (id, org_unit, member_id, source_time) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (id) DO UPDATE SET org_unit = excluded.org_unit, member_id = excluded.member_id,
+                                       source_time = excluded.source_time
+        WHERE opinions.source_time <= excluded.source_time
+        """,
+        opinion_id, org_unit, member_id, source_time,
+    )
+
+
+async def opinions(conn, opinion_ids: list[str]) -> dict[str, Any]:
+    """The known opinions among ``opinion_ids``, by id."""
+    rows = await conn.fetch(
+        "SELECT id, org_unit, member_id FROM opinions WHERE id = ANY($1::text[])", opinion_ids
+    )
+    return {r["id"]: r for r in rows}
 
 
 async def add_credit(conn, member_id: str, kind: str, source_id: str, occurred_at) -> None:

@@ -1,0 +1,159 @@
+"""Issue 14, finding 9: a score counts only work that happened — the caller's own, with real opinions.
+
+Opinions come from feedback's ``opinion.submitted`` events (members keeps a projection of them):
+an activity names only opinions that exist and that its participants took in, and a satisfied
+rating credits only the member who took the rated opinion in.
+"""
+
+import uuid
+
+import pytest
+from liaison_shared.contracts.feedback import OpinionRated, OpinionSubmitted
+from liaison_shared.events import Envelope
+from liaison_shared.testing import eventually, produce_raw, token_for
+
+from .conftest import HUINONG, HUINONG_VILLAGE, PINGLUO, VILLAGE
+
+pytestmark = pytest.mark.integration
+
+OPINIONS = "cppcc.feedback.opinion"
+
+
+async def _new_member(api, pingluo, name: str) -> str:
+    response = await api.post("/api/v1/members", headers=pingluo["staff"], json={
+        "name": name, "sector_id": pingluo["sector"]["id"], "org_unit": PINGLUO})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def _publish(platform, *events, key: str) -> None:
+    """Feedback's events as feedback would send them; one key keeps them in order."""
+    envelopes = [Envelope.wrap(e, subject=e.opinion_id, org_unit=e.org_unit, key=key) for e in events]
+    await produce_raw(platform, OPINIONS, [(key.encode(), e.value(), e.headers()) for e in envelopes])
+
+
+def _submitted(opinion_id: str, member_id: str | None, org_unit: str = VILLAGE) -> OpinionSubmitted:
+    return OpinionSubmitted(opinion_id=opinion_id, org_unit=org_unit, channel="visit", member_id=member_id)
+
+
+def _visit(member_ids: list[str], opinion_ids: list[str] = (), **extra) -> dict:
+    return {"type": "visit", "title": "走访东风村种植户，了解村口灌溉渠堵塞", "org_unit": VILLAGE,
+            "occurred_on": "2026-06-01", "member_ids": member_ids, "opinion_ids": list(opinion_ids),
+            "people_reached": 35, **extra}
+
+
+async def _score(api, staff, member_id: str) -> dict:
+    response = await api.get(f"/api/v1/members/{member_id}/score?year=2026", headers=staff)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _activities_of(api, staff, member_id: str) -> int:
+    response = await api.get(f"/api/v1/activities?member_id={member_id}", headers=staff)
+    return response.json()["total"]
+
+
+async def test_a_member_cannot_credit_a_co_member_with_its_activity(members_api, pingluo, platform):
+    me = pingluo["member"]["id"]
+    co_member = await _new_member(members_api, pingluo, "张志强")
+    token = token_for(platform, "member", PINGLUO, member_id=me)
+    response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me, co_member]))
+    assert response.status_code == 403, response.text
+    assert (await _score(members_api, pingluo["staff"], co_member))["total"] == 0
+    assert await _activities_of(members_api, pingluo["staff"], co_member) == 0
+
+
+async def test_forty_invented_opinions_are_refused_and_the_score_does_not_move(members_api, pingluo, platform):
+    me = pingluo["member"]["id"]
+    token = token_for(platform, "member", PINGLUO, member_id=me)
+    before = await _score(members_api, pingluo["staff"], me)
+    invented = [str(uuid.uuid4()) for _ in range(40)]
+    response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], invented))
+    assert response.status_code == 422, response.text
+    assert "opinion" in response.json()["error"]["message"]
+    assert await _score(members_api, pingluo["staff"], me) == before
+
+
+async def test_reach_and_the_lists_of_an_activity_are_bounded(members_api, pingluo, platform):
+    me = pingluo["member"]["id"]
+    token = token_for(platform, "member", PINGLUO, member_id=me)
+    before = await _activities_of(members_api, pingluo["staff"], me)
+    for bad in (_visit([me], people_reached=1_000_000),
+                _visit([me], [str(uuid.uuid4()) for _ in range(101)]),
+                _visit([me] * 51),
+                _visit([me], occurred_on="9999-12-31")):
+        response = await members_api.post("/api/v1/activities", headers=token, json=bad)
+        assert response.status_code == 422, response.text
+    assert await _activities_of(members_api, pingluo["staff"], me) == before
+
+
+async def test_an_opinion_another_member_took_in_is_not_mine_to_name(members_api, pingluo, platform):
+    me = pingluo["member"]["id"]
+    other = await _new_member(members_api, pingluo, "王建华")
+    theirs, mine = str(uuid.uuid4()), str(uuid.uuid4())
+    await _publish(platform, _submitted(theirs, other), _submitted(mine, me), key=mine)
+    token = token_for(platform, "member", PINGLUO, member_id=me)
+
+    async def mine_is_known():
+        response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [mine]))
+        return response if response.status_code == 201 else None
+
+    await eventually(mine_is_known, timeout=30)  # ``theirs`` came before it: it is known too
+    response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [theirs]))
+    assert response.status_code == 422, response.text
+
+
+async def test_one_opinion_counts_once_however_many_activities_name_it(members_api, pingluo, platform):
+    me = await _new_member(members_api, pingluo, "刘淑芬")
+    token = token_for(platform, "member", PINGLUO, member_id=me)
+    opinion = str(uuid.uuid4())
+    await _publish(platform, _submitted(opinion, me), key=opinion)
+
+    async def logged():
+        response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [opinion]))
+        return response if response.status_code == 201 else None
+
+    await eventually(logged, timeout=30)
+    again = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [opinion, opinion]))
+    assert again.status_code == 201, again.text
+    breakdown = (await _score(members_api, pingluo["staff"], me))["breakdown"]
+    assert breakdown["opinions_taken_in"] == 0.5  # one opinion, not three
+    assert breakdown["activities"] == 4.0
+
+
+async def test_staff_name_members_of_their_own_committee_only(members_api, pingluo, platform):
+    me = pingluo["member"]["id"]
+    huinong = token_for(platform, "staff", HUINONG)
+    foreign = await members_api.post("/api/v1/activities", headers=huinong, json={
+        **_visit([me]), "org_unit": HUINONG_VILLAGE})
+    assert foreign.status_code == 403, foreign.text
+    co_member = await _new_member(members_api, pingluo, "赵永刚")
+    ours = await members_api.post("/api/v1/activities", headers=pingluo["staff"], json=_visit([me, co_member]))
+    assert ours.status_code == 201, ours.text
+
+
+async def test_a_satisfied_rating_credits_only_the_member_who_took_the_opinion_in(
+    members_api, pingluo, platform, db_pool
+):
+    me = await _new_member(members_api, pingluo, "陈玉兰")
+    claimant = await _new_member(members_api, pingluo, "孙德明")
+    taken_in, unknown, elsewhere = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    await _publish(
+        platform,
+        _submitted(taken_in, me),
+        _submitted(elsewhere, claimant, org_unit=HUINONG_VILLAGE),  # outside its committee
+        OpinionRated(opinion_id=taken_in, org_unit=VILLAGE, rating="satisfied", member_id=claimant),
+        OpinionRated(opinion_id=unknown, org_unit=VILLAGE, rating="satisfied", member_id=claimant),
+        OpinionRated(opinion_id=elsewhere, org_unit=HUINONG_VILLAGE, rating="satisfied", member_id=claimant),
+        OpinionRated(opinion_id=taken_in, org_unit=VILLAGE, rating="satisfied", member_id=me),
+        key=taken_in,
+    )
+
+    async def credits_of(member_id: str) -> list[str]:
+        rows = await db_pool.fetch("SELECT source_id FROM members.credits WHERE member_id = $1::uuid"
+                                   " AND kind = 'satisfied_rating'", member_id)
+        return [r["source_id"] for r in rows]
+
+    assert await eventually(lambda: credits_of(me), timeout=30) == [taken_in]
+    assert await credits_of(claimant) == []  # every rating before the last was handled, and none credited
+    assert (await _score(members_api, pingluo["staff"], claimant))["breakdown"]["satisfied_ratings"] == 0
