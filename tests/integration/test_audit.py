@@ -47,7 +47,7 @@ async def test_writes_are_audited_chained_and_tampering_is_found(platform, servi
 
     async with db_pool.acquire() as conn:
         await conn.execute("SET search_path TO members")
-        assert (await audit.verify(conn)).ok
+        assert (await audit.verify(conn, audit.key_of(platform))).ok
         try:
             await conn.execute("UPDATE audit_log SET actor_sub = 'someone-else' WHERE resource_id = $1", dept)
             raise AssertionError("a row was changed")
@@ -59,7 +59,7 @@ async def test_writes_are_audited_chained_and_tampering_is_found(platform, servi
         await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
         try:
             await conn.execute("UPDATE audit_log SET actor_sub = 'someone-else' WHERE id = $1", original["id"])
-            broken = await audit.verify(conn)
+            broken = await audit.verify(conn, audit.key_of(platform))
             assert not broken.ok and broken.reason == "the block does not match its hash"
             assert broken.broken_at == block
             code, output = await asyncio.to_thread(_verify_command, platform, "members")
@@ -68,7 +68,7 @@ async def test_writes_are_audited_chained_and_tampering_is_found(platform, servi
             await conn.execute("UPDATE audit_log SET actor_sub = $2 WHERE id = $1", original["id"],
                                original["actor_sub"])
             await conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
-        assert (await audit.verify(conn)).ok
+        assert (await audit.verify(conn, audit.key_of(platform))).ok
     code, output = await asyncio.to_thread(_verify_command, platform, "members")
     assert code == 0 and "members: ok" in output, output
 

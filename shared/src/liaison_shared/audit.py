@@ -3,13 +3,19 @@
 A write request gets an ``AuditContext`` (the HTTP middleware starts it and hashes the body
 as the endpoint reads it). The unit of work that commits the write appends one row to
 ``audit_log`` in the same statement as its outbox rows — who (sub, role, org), the action
-(method and route), the resource, the trace id, a SHA-256 of the change (request body and the
+(method and route), the resource, the trace id, an HMAC of the change (request body and the
 events it caused). About once a second the sealer (one per service, under an advisory lock)
 seals the rows of every transaction finished since the last seal as one block:
-``hash = sha256(prev_hash | the block's rows in id order)``, in ``audit_seals``. Rows are never
-updated; a trigger refuses updates and deletes of rows and seals; ``liaison audit-verify``
-recomputes every block, so a row changed behind the trigger's back, removed or slipped in
-breaks the chain at its block.
+``hash = HMAC(prev_hash | the block's rows in id order)``, in ``audit_seals``. Rows are never
+updated; triggers refuse updates, deletes and TRUNCATE of rows and seals; ``liaison
+audit-verify`` recomputes every block, so a row changed behind the trigger's back, removed or
+slipped in breaks the chain at its block.
+
+Both hashes are keyed (``AUDIT_HMAC_KEY``): a plain SHA-256 of a body lets anyone who reads
+the log try every phone number, and lets anyone who can write the tables recompute the chain.
+What the key cannot stop — the newest blocks dropped, the chain cut back — is found against
+a head kept elsewhere: ``liaison audit-head`` prints ``seq:hash``, ``liaison audit-verify
+--against seq:hash`` fails when that seal is missing or different.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -35,7 +42,7 @@ class AuditContext:
     method: str
     path: str
     scope: dict
-    body: hashlib._Hash = field(default_factory=hashlib.sha256)
+    body: hmac.HMAC
     principal: object | None = None
 
     @property
@@ -61,10 +68,21 @@ def route_template(scope) -> str:
 current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("audit", default=None)
 
 
-def start(scope) -> contextvars.Token | None:
+def keyed(key: str) -> hmac.HMAC:
+    """An HMAC-SHA256 under the audit key: made once, copied per request (a copy skips the keying)."""
+    return hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+
+def key_of(settings) -> str:
+    return settings.audit_hmac_key.get_secret_value()
+
+
+def start(scope, mac: hmac.HMAC) -> contextvars.Token | None:
+    """Open the audit context of a write request; ``mac`` is ``keyed(key)``, copied here."""
     if scope.get("method") not in WRITE_METHODS:
         return None
-    return current.set(AuditContext(method=scope["method"], path=scope.get("path", ""), scope=scope))
+    return current.set(AuditContext(method=scope["method"], path=scope.get("path", ""), scope=scope,
+                                    body=mac.copy()))
 
 
 def saw_principal(principal) -> None:
@@ -107,9 +125,11 @@ def _canonical(row) -> str:
     ], ensure_ascii=False, separators=(",", ":"))
 
 
-def block_hash(prev_hash: str, rows) -> str:
-    """The seal of a block: the previous seal's hash, then every row of the block in id order."""
-    digest = hashlib.sha256(prev_hash.encode())
+def block_hash(key: str, prev_hash: str, rows) -> str:
+    """The seal of a block: the previous seal's hash, then every row of the block in id order,
+    under the audit key."""
+    digest = keyed(key)
+    digest.update(prev_hash.encode())
     for row in rows:
         digest.update(b"\n" + _canonical(row).encode())
     return digest.hexdigest()
@@ -118,7 +138,7 @@ def block_hash(prev_hash: str, rows) -> str:
 ROW = "id, at, actor_sub, actor_role, actor_org, action, resource, resource_id, trace_id, change_hash, events"
 
 
-async def seal(conn: asyncpg.Connection) -> int:
+async def seal(conn: asyncpg.Connection, key: str) -> int:
     """Seal the rows of every transaction finished since the last seal; returns how many rows.
 
     Only one sealer per schema works at once (an advisory lock)."""
@@ -138,7 +158,7 @@ async def seal(conn: asyncpg.Connection) -> int:
             await conn.execute(
                 "INSERT INTO audit_seals (seq, from_txid, to_txid, row_count, prev_hash, hash)"
                 " VALUES ($1, $2::xid8, $3::xid8, $4, $5, $6)",
-                (last["seq"] if last else 0) + 1, start, horizon, len(rows), prev, block_hash(prev, rows))
+                (last["seq"] if last else 0) + 1, start, horizon, len(rows), prev, block_hash(key, prev, rows))
             return len(rows)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", SEAL_LOCK)
@@ -151,13 +171,32 @@ class Verification:
     unsealed: int
     broken_at: int | None = None
     reason: str | None = None
+    head: str | None = None
 
 
-async def verify(conn: asyncpg.Connection, *, progress=None) -> Verification:
+def parse_head(text: str) -> tuple[int, str]:
+    """``seq:hash`` as printed by ``liaison audit-head``."""
+    seq, _, digest = text.strip().partition(":")
+    if not seq.isascii() or not seq.isdigit() or len(digest) != 64:
+        raise ValueError(f"not a kept head (seq:hash): {text!r}")
+    return int(seq), digest
+
+
+async def head(conn: asyncpg.Connection) -> str | None:
+    """The newest seal as ``seq:hash`` — to be kept outside the database (``audit-verify --against``)."""
+    last = await conn.fetchrow("SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1")
+    return f"{last['seq']}:{last['hash']}" if last else None
+
+
+async def verify(conn: asyncpg.Connection, key: str, *, against: tuple[int, str] | None = None,
+                 progress=None) -> Verification:
     """Walk the seals from the first: each must follow the one before and match its rows now.
-    ``broken_at`` names the first seal (block) that does not."""
+    ``broken_at`` names the first seal (block) that does not. With ``against`` (a head kept
+    elsewhere), that seal must still be in the chain with that hash: cutting the newest blocks
+    off leaves a chain that is whole, but shorter than what was published."""
     prev, expected, rows = GENESIS, 1, 0
     last_to = 0
+    kept = None
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         seals = await conn.fetch("SELECT seq, from_txid::text AS from_txid, to_txid::text AS to_txid, row_count,"
                                  " prev_hash, hash FROM audit_seals ORDER BY seq")
@@ -167,18 +206,26 @@ async def verify(conn: asyncpg.Connection, *, progress=None) -> Verification:
             block = await conn.fetch(f"SELECT {ROW} FROM audit_log WHERE txid >= $1::xid8 AND txid < $2::xid8"
                                      " ORDER BY id", int(seal_row["from_txid"]), int(seal_row["to_txid"]))
             if (seal_row["prev_hash"] != prev or len(block) != seal_row["row_count"]
-                    or block_hash(prev, block) != seal_row["hash"]):
+                    or not hmac.compare_digest(block_hash(key, prev, block), seal_row["hash"])):
                 return Verification(False, rows, 0, seal_row["seq"], "the block does not match its hash")
+            if against is not None and seal_row["seq"] == against[0]:
+                kept = seal_row["hash"]
             prev, expected, last_to, rows = seal_row["hash"], expected + 1, int(seal_row["to_txid"]), rows + len(block)
             if progress:
                 progress(rows, None)
         unsealed = await conn.fetchval("SELECT count(*) FROM audit_log WHERE txid >= $1::xid8", last_to)
-    return Verification(True, rows, unsealed)
+    if against is not None:
+        if kept is None:
+            return Verification(False, rows, unsealed, against[0], f"the kept head's seal {against[0]} is missing")
+        if not hmac.compare_digest(kept, against[1]):
+            return Verification(False, rows, unsealed, against[0], f"seal {against[0]} differs from the kept head")
+    return Verification(True, rows, unsealed, head=f"{expected - 1}:{prev}" if expected > 1 else None)
 
 
 async def run_sealer(runtime) -> None:
     """Background job of every service: seal what was appended, about once a second."""
+    key = key_of(runtime.settings)
     while not runtime.stopping:
         async with runtime.pool.acquire() as conn:
-            await seal(conn)
+            await seal(conn, key)
         await asyncio.sleep(runtime.settings.audit_seal_interval_s)

@@ -151,6 +151,8 @@ def replay(
 def audit_verify(
     services: list[str] = typer.Argument(None, help="Services whose audit log to check (default: all)."),
     seal: bool = typer.Option(True, help="Chain rows not sealed yet before checking."),
+    against: str = typer.Option(None, "--against", help="A head kept from `liaison audit-head` (seq:hash, one "
+                                "service): fails when that seal is missing or different — the newest blocks cut off."),
 ) -> None:
     """Check each service's audit hash chain; exit 1 at the first row that does not follow."""
     from rich.progress import Progress
@@ -158,15 +160,25 @@ def audit_verify(
     from . import audit, db, registry
 
     settings = get_settings()
+    key = audit.key_of(settings)
     names = [n for n in registry.specs() if not services or n in services]
+    kept = None
+    if against is not None:
+        if len(names) != 1:
+            raise typer.BadParameter("--against names the head of one service's chain; name that service")
+        try:
+            kept = audit.parse_head(against)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
 
     async def check(name: str, bar: Progress):
         conn = await db.connect(settings, name)
         try:
             if seal:
-                await audit.seal(conn)
+                await audit.seal(conn, key)
             task = bar.add_task(f"verifying {name}", total=None)
-            return await audit.verify(conn, progress=lambda done, _total: bar.update(task, completed=done))
+            return await audit.verify(conn, key, against=kept,
+                                      progress=lambda done, _total: bar.update(task, completed=done))
         finally:
             await conn.close()
 
@@ -175,11 +187,35 @@ def audit_verify(
         results = {name: asyncio.run(check(name, bar)) for name in names}
     for name, result in results.items():
         if result.ok:
-            typer.echo(f"{name}: ok, {result.rows} rows sealed in the chain, {result.unsealed} not sealed yet")
+            typer.echo(f"{name}: ok, {result.rows} rows sealed in the chain, {result.unsealed} not sealed yet"
+                       + (f", head {result.head}" if result.head else ""))
         else:
             broken = True
             typer.echo(f"{name}: BROKEN at seq {result.broken_at}: {result.reason}")
     raise typer.Exit(1 if broken else 0)
+
+
+@app.command("audit-head")
+def audit_head(
+    services: list[str] = typer.Argument(None, help="Services whose chain head to print (default: all)."),
+) -> None:
+    """Print each service's newest audit seal as `service seq:hash`, to keep outside the database
+    (a ticket, another system's log): `audit-verify SERVICE --against seq:hash` later proves that
+    nothing up to it was cut off or rewritten."""
+    from . import audit, db, registry
+
+    settings = get_settings()
+
+    async def newest(name: str) -> str | None:
+        conn = await db.connect(settings, name)
+        try:
+            await audit.seal(conn, audit.key_of(settings))
+            return await audit.head(conn)
+        finally:
+            await conn.close()
+
+    for name in [n for n in registry.specs() if not services or n in services]:
+        typer.echo(f"{name} {asyncio.run(newest(name)) or 'none'}")
 
 
 dlq = typer.Typer(help="Dead-letter queues: what they hold, and redriving them into their service.",

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import audit, db, metrics, tracing
+from . import audit, db, logs, metrics, tracing
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,14 @@ ERROR_RESPONSES: dict[int | str, dict] = {
         (503, "The database is unavailable; see Retry-After"),
     ]
 }
+
+
+def _answer(status: int, code: str, message: str):
+    async def handler(_: Request, error: Exception) -> JSONResponse:
+        log.info("refused by the database: %s", logs.describe(error, stack=False))
+        return JSONResponse(error_body(code, message), status)
+
+    return handler
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -90,27 +98,32 @@ def install_error_handlers(app: FastAPI) -> None:
                 503,
                 headers={"Retry-After": str(RETRY_AFTER_S)},
             )
-        log.error("unhandled error", exc_info=error)
+        # Never the error's text: a database error carries the failing row ("DETAIL: Failing
+        # row contains (…)") and a validation error the input — personal data, both.
+        log.error("unhandled error: %s", logs.describe(error))
         return JSONResponse(error_body("internal", "internal error"), 500)
 
     # Registered per class so that Starlette's ExceptionMiddleware answers them; a
-    # handler for bare Exception runs in ServerErrorMiddleware, which re-raises.
-    for kind in (db.DatabaseUnavailable, OSError, TimeoutError, *db.UNAVAILABLE_ERRORS):
+    # handler for bare Exception runs in ServerErrorMiddleware, which re-raises (and the server
+    # logs the error again, text and all).
+    for kind in (db.DatabaseUnavailable, OSError, TimeoutError, *db.UNAVAILABLE_ERRORS, asyncpg.PostgresError):
         app.add_exception_handler(kind, unavailable_or_internal)
 
-    @app.exception_handler(asyncpg.exceptions.UniqueViolationError)
-    async def duplicate(_: Request, error: Exception) -> JSONResponse:
-        # Two concurrent creations of one thing: the loser learns it exists.
-        return JSONResponse(error_body("duplicate", "it already exists"), 409)
-
-    @app.exception_handler(asyncpg.exceptions.ForeignKeyViolationError)
-    async def dangling(_: Request, error: Exception) -> JSONResponse:
-        return JSONResponse(error_body("invalid", "it refers to something that does not exist"), 422)
-
-    @app.exception_handler(asyncpg.exceptions.DataError)
-    async def out_of_range(_: Request, error: Exception) -> JSONResponse:
+    # A constraint the request broke: the database said no, which the model should have —
+    # answered as the model would, with nothing of the row. Two concurrent creations of one
+    # thing: the loser learns it exists.
+    integrity = [
+        (asyncpg.exceptions.UniqueViolationError, 409, "duplicate", "it already exists"),
+        (asyncpg.exceptions.ExclusionViolationError, 409, "conflict", "it conflicts with something that exists"),
+        (asyncpg.exceptions.ForeignKeyViolationError, 422, "invalid", "it refers to something that does not exist"),
+        (asyncpg.exceptions.NotNullViolationError, 422, "invalid", "a required value is missing"),
+        (asyncpg.exceptions.CheckViolationError, 422, "invalid", "a value is not allowed"),
         # A value the schema let through but the column cannot hold (a number too large…).
-        return JSONResponse(error_body("invalid", "a value is out of range"), 422)
+        (asyncpg.exceptions.DataError, 422, "invalid", "a value is out of range"),
+        (asyncpg.exceptions.IntegrityConstraintViolationError, 422, "invalid", "a value breaks a rule of the data"),
+    ]
+    for kind, status, code, message in integrity:
+        app.add_exception_handler(kind, _answer(status, code, message))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -120,10 +133,11 @@ def install_error_handlers(app: FastAPI) -> None:
 class RequestContextMiddleware:
     """Trace context in and out, request metrics by route template, a body size limit."""
 
-    def __init__(self, app, *, service: str, max_body_bytes: int) -> None:
+    def __init__(self, app, *, service: str, max_body_bytes: int, audit_key: str) -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        self.audit_mac = audit.keyed(audit_key)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -142,7 +156,7 @@ class RequestContextMiddleware:
             return
 
         received = 0
-        audit_token = audit.start(scope)
+        audit_token = audit.start(scope, self.audit_mac)
         audited = audit.current.get() if audit_token is not None else None
 
         async def limited_receive():

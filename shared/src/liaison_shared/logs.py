@@ -1,13 +1,75 @@
-"""JSON logs that carry the service, the trace id and the event being handled."""
+"""JSON logs that carry the service, the trace id and the event being handled.
+
+No log holds the rows of the database: an asyncpg error's text carries the failing row
+(``DETAIL: Failing row contains (…)``) and a pydantic error's the input, so those errors are
+logged by class, SQLSTATE and constraint name — also inside tracebacks (``log.exception``).
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
 
+import asyncpg
 from pythonjsonlogger.json import JsonFormatter
 
 from . import tracing
+
+
+def _carries_data(error: BaseException) -> bool:
+    from pydantic import ValidationError
+
+    return isinstance(error, asyncpg.PostgresError | ValidationError | UnicodeError)
+
+
+def _one(error: BaseException) -> str:
+    name = f"{type(error).__module__}.{type(error).__qualname__}"
+    if isinstance(error, asyncpg.PostgresError):
+        return f"{name} (sqlstate {error.sqlstate}, constraint {error.constraint_name})"
+    if _carries_data(error):
+        return name
+    return f"{name}: {error}"
+
+
+def describe(error: BaseException, *, stack: bool = True) -> str:
+    """An error for the log: its class (SQLSTATE and constraint for the database's), its causes,
+    and with ``stack`` where it was raised — without the text of errors that carry data."""
+    chain, seen = [], error
+    while seen is not None and len(chain) < 5:
+        chain.append(_one(seen))
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    text = " <- ".join(chain)
+    if stack and error.__traceback__ is not None:
+        frames = traceback.extract_tb(error.__traceback__)[-12:]
+        text += "\n" + "".join(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n' for f in frames).rstrip()
+    return text
+
+
+class _SafeExceptions:
+    """A formatter mixin: tracebacks through ``describe``."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 — logging's hook name
+        if ei and ei[1] is not None and _carries_data_in_chain(ei[1]):
+            return "Traceback (text withheld): " + describe(ei[1])
+        return super().formatException(ei)
+
+
+def _carries_data_in_chain(error: BaseException) -> bool:
+    seen, depth = error, 0
+    while seen is not None and depth < 10:
+        if _carries_data(seen):
+            return True
+        seen, depth = seen.__cause__ or seen.__context__, depth + 1
+    return False
+
+
+class _JsonFormatter(_SafeExceptions, JsonFormatter):
+    pass
+
+
+class _TextFormatter(_SafeExceptions, logging.Formatter):
+    pass
 
 
 class _ContextFilter(logging.Filter):
@@ -27,7 +89,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     handler.addFilter(_ContextFilter(service))
     if fmt == "json":
         handler.setFormatter(
-            JsonFormatter(
+            _JsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(trace_id)s %(event_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
                 json_ensure_ascii=False,
@@ -35,7 +97,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
         )
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(service)s] %(name)s: %(message)s")
+            _TextFormatter("%(asctime)s %(levelname)s [%(service)s] %(name)s: %(message)s")
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-_CODE = re.compile(r"^\d{12}$")
+# [0-9], not \d: \d matches every script's digits (٦٤٠٢…), and $ a trailing newline.
+_CODE = re.compile(r"[0-9]{12}")
 
 
 class Level(str, Enum):
@@ -33,7 +34,7 @@ class InvalidOrgCode(ValueError):
 
 
 def is_valid_code(code: str) -> bool:
-    if not isinstance(code, str) or not _CODE.match(code):
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
         return False
     if code[2:4] == "00":  # a province: above the platform's four levels
         return False

@@ -38,7 +38,7 @@ from .kafka import faststream_security
 from .logs import configure_logging
 from .outbox import AfterPublish, OutboxRelay
 from .ratelimit import RateLimit
-from .settings import ServiceName, Settings, get_settings
+from .settings import DEV_AUDIT_KEY, DEV_MASTER_KEY, ServiceName, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,28 @@ def asyncapi_document(spec: ServiceSpec, broker: KafkaBroker) -> dict:
     )
 
 
+class UnsafeSettings(RuntimeError):
+    """The settings would run a service on the development secrets outside development mode."""
+
+
+def refuse_development_secrets(settings: Settings) -> None:
+    """Every start passes here: outside ``DEV_MODE``, tokens are verified with an issuer's keys
+    (``AUTH_JWKS_URL``), and the master and audit keys are the operator's own."""
+    if settings.dev_mode:
+        return
+    wrong = []
+    if not settings.auth_jwks_url:
+        wrong.append("AUTH_JWKS_URL is unset (tokens would be checked with the development key)")
+    if settings.data_master_key.get_secret_value() == DEV_MASTER_KEY:
+        wrong.append("DATA_MASTER_KEY is the development key")
+    audit_key = settings.audit_hmac_key.get_secret_value()
+    if audit_key == DEV_AUDIT_KEY or len(audit_key) < 32:
+        wrong.append("AUDIT_HMAC_KEY is the development key or shorter than 32 characters")
+    if wrong:
+        raise UnsafeSettings("refusing to start: " + "; ".join(wrong)
+                             + " — set them, or DEV_MODE=true on a development machine")
+
+
 def create_app(
     spec: ServiceSpec,
     settings: Settings | None = None,
@@ -168,6 +190,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        refuse_development_secrets(settings)  # at the start, not at build: the OpenAPI and gates build apps too
         runtime.pool = await db.create_pool(settings, spec.name)
         runtime.relay = OutboxRelay(
             runtime.pool, settings, service=spec.name, after_publish=after_publish
@@ -202,7 +225,8 @@ def create_app(
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
-    app.state.public_limit = RateLimit(settings.public_rate_limit_per_minute)
+    app.state.public_limit = RateLimit(settings.public_rate_limit_per_minute,
+                                       trusted_proxies=settings.trusted_proxies)
     install_error_handlers(app)
     for router in [*spec.routers, audit_routes.router]:
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -216,7 +240,8 @@ def create_app(
             expose_headers=["traceparent", "Retry-After"],
         )
     app.add_middleware(
-        RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes
+        RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes,
+        audit_key=audit.key_of(settings),
     )
     return app
 
@@ -314,22 +339,37 @@ def _crash_point(after: int) -> AfterPublish | None:
     return maybe_die
 
 
+def server_options(settings: Settings, name: ServiceName) -> dict:
+    """uvicorn's options. ``proxy_headers`` off: uvicorn would otherwise take the client from
+    ``X-Forwarded-For`` of any peer on 127.0.0.1 (its default ``forwarded_allow_ips``), so anyone
+    on the host could name any address; the rate limit reads the header itself, from
+    ``TRUSTED_PROXIES`` only (``ratelimit.py``)."""
+    return {
+        "host": settings.http_host,
+        "port": settings.port_of(name),
+        "proxy_headers": False,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+    }
+
+
 def serve(spec_factory: Callable[[], ServiceSpec]) -> None:
     """Run one service with uvicorn on its port from settings."""
+    import sys
+
     import uvicorn
 
     settings = get_settings()
     spec = spec_factory()
     configure_logging(spec.name, settings.log_level, settings.log_format)
+    try:
+        refuse_development_secrets(settings)  # before uvicorn, for one line and exit status 2
+    except UnsafeSettings as refused:
+        print(f"{spec.name}: {refused}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     app = create_app(spec, settings, after_publish=_crash_point(settings.fault_crash_after_publish))
     # what was loaded to start is never garbage: keep it out of the collector's full passes
     gc.collect()
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.port_of(spec.name),
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(app, **server_options(settings, spec.name))

@@ -16,7 +16,7 @@ def _division_code(code: str) -> str:
 
 
 OrgCode = Annotated[
-    str, Field(pattern=r"^\d{12}$", description="12-digit division code (统计用区划代码) of a city, county, town or village",
+    str, Field(pattern=r"^[0-9]{12}$", description="12-digit division code (统计用区划代码) of a city, county, town or village",
                examples=["640221000000"]),
     AfterValidator(_division_code),
 ]
