@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, current_principal
 from liaison_shared.chinatime import day_range
@@ -14,6 +12,7 @@ from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
 from ..handlers import venues as handlers
+from ..schemas.common import Day
 from ..schemas.venues import (
     ReceptionDayIn,
     ReceptionDayOut,
@@ -68,7 +67,7 @@ async def patch_venue(
 async def list_reception_days(
     request: Request, page: PageParams = Depends(page_params),
     org_unit: OrgCode | None = None, member_id: str | None = None, venue_id: str | None = None,
-    date_from: date | None = None, date_to: date | None = None,
+    date_from: Day | None = None, date_to: Day | None = None,
 ) -> Page[ReceptionDayOut]:
     """Dates are China time; ``date_to`` is inclusive."""
     start, end = day_range(date_from, date_to)

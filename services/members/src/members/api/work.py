@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.contracts.common import OrgCode
@@ -12,6 +10,7 @@ from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
 from ..handlers import work as handlers
+from ..schemas.common import Day
 from ..schemas.work import (
     ActivityIn,
     ActivityOut,
@@ -48,7 +47,7 @@ async def create_activity(
 async def list_activities(
     request: Request, page: PageParams = Depends(page_params),
     member_id: str | None = None, type: ActivityType | None = None,
-    date_from: date | None = None, date_to: date | None = None,
+    date_from: Day | None = None, date_to: Day | None = None,
     principal: Principal = Depends(current_principal),
 ) -> Page[ActivityOut]:
     if principal.role is Role.DEPARTMENT:

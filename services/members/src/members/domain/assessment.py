@@ -8,32 +8,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from .activities import ACTIVITY_TYPES
 
+# Points and caps: finite, not negative, and small enough that a score stays a readable number.
+Points = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
+Cap = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
+
 
 class AssessmentRules(BaseModel):
     """A year's rule set. Points per unit of work, and caps so one kind cannot dominate."""
 
-    activity_points: dict[str, float] = Field(
+    activity_points: dict[str, Points] = Field(
         default_factory=lambda: {
             "visit": 2, "pairing": 2, "seminar": 2, "research_inspection": 3, "lecture": 3,
             "reception_day": 3, "public_service": 3, "themed_campaign": 2, "training": 1,
             "open_day": 2,
         }
     )
-    activity_cap: float = Field(40, ge=0, description="Most points from activities in a year.")
-    per_opinion_taken_in: float = Field(0.5, ge=0)
-    opinion_cap: float = Field(20, ge=0)
-    per_proposal_accepted: float = Field(5, ge=0)
-    per_outcome_converted: float = Field(4, ge=0)
-    per_satisfied_rating: float = Field(1, ge=0)
-    per_report_adopted: float = Field(3, ge=0, description="社情民意信息/专报 adopted.")
-    per_instruction: float = Field(2, ge=0, description="A leader's instruction (批示) on a report.")
-    rating_cap: float = Field(10, ge=0)
-    top_groups: int = Field(3, ge=1, description="How many sector groups are named 先进界别活动组.")
+    activity_cap: Cap = Field(40, description="Most points from activities in a year.")
+    per_opinion_taken_in: Points = 0.5
+    opinion_cap: Cap = 20
+    per_proposal_accepted: Points = 5
+    per_outcome_converted: Points = 4
+    per_satisfied_rating: Points = 1
+    per_report_adopted: Points = Field(3, description="社情民意信息/专报 adopted.")
+    per_instruction: Points = Field(2, description="A leader's instruction (批示) on a report.")
+    rating_cap: Cap = 10
+    top_groups: int = Field(3, ge=1, le=100, description="How many sector groups are named 先进界别活动组.")
 
     def model_post_init(self, _context) -> None:
         unknown = set(self.activity_points) - set(ACTIVITY_TYPES)

@@ -8,7 +8,7 @@ from typing import Literal
 from liaison_shared.contracts.common import OrgCode
 from pydantic import BaseModel, EmailStr, Field, HttpUrl
 
-from .registry import Strict
+from .registry import Patch, Strict
 
 SectorCategory = Literal["cpc", "parties_groups", "professional", "ethnic_religious"]
 
@@ -85,15 +85,15 @@ class MemberIn(Strict):
     phone: str | None = Field(None, pattern=r"^[0-9+\-() ]{5,30}$")
 
 
-class MemberPatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=50)
-    sector_id: str | None = None
+class MemberPatch(Patch):
+    name: str = Field(None, min_length=1, max_length=50)
+    sector_id: str = Field(None, min_length=1, max_length=64)
     special_committee_id: str | None = None
     occupation: str | None = Field(None, max_length=100)
     work_unit: str | None = Field(None, max_length=200)
     region: OrgCode | None = None
     term: str | None = Field(None, max_length=50)
-    status: Literal["active", "ended"] | None = None
+    status: Literal["active", "ended"] = None
     photo_url: HttpUrl | None = None
     public_contact: str | None = Field(None, max_length=200)
     email: EmailStr | None = None

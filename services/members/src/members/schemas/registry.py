@@ -13,6 +13,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _no_default(schema: dict) -> None:
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class Patch(Strict):
+    """A partial update: only the fields sent change (routes read it with ``exclude_unset``).
+
+    A field typed without ``None`` takes no null: its ``None`` default only means "not sent" —
+    pydantic does not validate defaults, so an explicit null fails the type with a 422, and the
+    document shows no default that would read as a null value.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_no_default)
+
+
 class DutyContactIn(Strict):
     """值班联系人."""
 
@@ -29,12 +45,12 @@ class OrgUnitIn(Strict):
     address: str | None = Field(None, max_length=300)
 
 
-class OrgUnitPatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=100)
+class OrgUnitPatch(Patch):
+    name: str = Field(None, min_length=1, max_length=100)
     duty_contact: DutyContactIn | None = None
     duties: str | None = Field(None, max_length=4000)
     address: str | None = Field(None, max_length=300)
-    active: bool | None = None
+    active: bool = None
 
 
 class OrgUnitOut(BaseModel):
@@ -56,10 +72,10 @@ class DepartmentIn(Strict):
     duty_contact: DutyContactIn | None = None
 
 
-class DepartmentPatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=200)
+class DepartmentPatch(Patch):
+    name: str = Field(None, min_length=1, max_length=200)
     duty_contact: DutyContactIn | None = None
-    active: bool | None = None
+    active: bool = None
 
 
 class DepartmentOut(BaseModel):

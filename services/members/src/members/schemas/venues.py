@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from liaison_shared.contracts.common import OrgCode
 from pydantic import BaseModel, Field, model_validator
 
-from .registry import Strict
+from .registry import Patch, Strict
+
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2101, 1, 1, tzinfo=UTC)
 
 VenueKind = Literal["sector_studio", "reception_room", "contact_point", "deliberation_hall"]
 
@@ -22,11 +24,11 @@ class VenueIn(Strict):
     sector_id: str | None = Field(None, description="For a sector studio (界别委员工作室).")
 
 
-class VenuePatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=200)
+class VenuePatch(Patch):
+    name: str = Field(None, min_length=1, max_length=200)
     address: str | None = Field(None, max_length=300)
     opening_hours: str | None = Field(None, max_length=200)
-    active: bool | None = None
+    active: bool = None
 
 
 class VenueOut(BaseModel):
@@ -42,10 +44,10 @@ class VenueOut(BaseModel):
 
 
 class ReceptionDayIn(Strict):
-    member_id: str
-    venue_id: str
-    starts_at: datetime
-    ends_at: datetime
+    member_id: str = Field(..., max_length=64)
+    venue_id: str = Field(..., max_length=64)
+    starts_at: datetime = Field(..., description="With a UTC offset; within 2000–2100.")
+    ends_at: datetime = Field(..., description="After ``starts_at``, at most 24 hours later.")
     capacity: int = Field(20, ge=1, le=10_000)
     topic: str | None = Field(None, max_length=200)
 
@@ -53,8 +55,12 @@ class ReceptionDayIn(Strict):
     def _order(self):
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError("times need a UTC offset, e.g. 2026-12-05T09:00:00+08:00")
+        if not (EARLIEST <= self.starts_at and self.ends_at <= LATEST):
+            raise ValueError("a reception day falls within 2000–2100")
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if self.ends_at - self.starts_at > timedelta(hours=24):
+            raise ValueError("a reception day lasts at most 24 hours")
         return self
 
 
