@@ -6,6 +6,7 @@ import pytest_asyncio
 from liaison_shared.testing import eventually, running, token_for
 
 CITY, PINGLUO = "640200000000", "640221000000"
+HUINONG = "640205000000"  # 惠农区: a sibling county, for what must stay out of 平罗县's reach
 HUANGQUQIAO, CHENGGUAN, DONGFENG = "640221100000", "640221101000", "640221100201"
 
 
@@ -16,12 +17,13 @@ async def world(platform, service_specs, db_pool):
             running(service_specs["feedback"], settings) as feedback:
         admin = token_for(settings, "admin", CITY)
         for code, name in [(CITY, "石嘴山市"), (PINGLUO, "平罗县"), (HUANGQUQIAO, "黄渠桥镇"),
-                           (CHENGGUAN, "城关镇"), (DONGFENG, "东风村")]:
+                           (CHENGGUAN, "城关镇"), (DONGFENG, "东风村"), (HUINONG, "惠农区")]:
             response = await members.post("/api/v1/org-units", headers=admin, json={"code": code, "name": name})
             assert response.status_code in (201, 409)
         departments = {}
         tag = uuid.uuid4().hex[:6]  # each test module registers its own departments
-        for name, unit in [("平罗县水务局", PINGLUO), ("平罗县住建局", PINGLUO), ("黄渠桥镇人民政府", HUANGQUQIAO)]:
+        for name, unit in [("平罗县水务局", PINGLUO), ("平罗县住建局", PINGLUO), ("黄渠桥镇人民政府", HUANGQUQIAO),
+                           ("惠农区水务局", HUINONG)]:
             created = await members.post("/api/v1/departments", headers=admin,
                                          json={"name": f"{name}({tag})", "org_unit": unit})
             assert created.status_code == 201, created.text
@@ -32,18 +34,22 @@ async def world(platform, service_specs, db_pool):
         member = await members.post("/api/v1/members", headers=admin, json={
             "name": "马红梅", "sector_id": sector.json()["id"], "org_unit": PINGLUO})
         assert member.status_code == 201, member.text
+        venue = await members.post("/api/v1/venues", headers=admin, json={
+            "kind": "reception_room", "name": f"黄渠桥镇委员会客室({tag})", "org_unit": HUANGQUQIAO})
+        assert venue.status_code == 201, venue.text
 
         async def projected():
             found = await db_pool.fetchval("SELECT count(*) FROM feedback.departments WHERE id = ANY($1::text[])",
                                            list(departments.values()))
             units = await db_pool.fetchval("SELECT count(*) FROM feedback.org_units WHERE code = ANY($1::text[])",
-                                           [CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG])
-            return found == len(departments) and units == 5
+                                           [CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG, HUINONG])
+            people = await db_pool.fetchval("SELECT count(*) FROM feedback.members WHERE id = $1", member.json()["id"])
+            return found == len(departments) and units == 6 and people == 1
 
         await eventually(projected, timeout=30)
         yield {
             "api": feedback, "settings": settings, "departments": departments,
-            "member_id": member.json()["id"],
+            "member_id": member.json()["id"], "venue_id": venue.json()["id"],
             "town_staff": token_for(settings, "staff", HUANGQUQIAO),
             "county_staff": token_for(settings, "staff", PINGLUO),
             "water": token_for(settings, "department", PINGLUO, dept=departments["平罗县水务局"]),

@@ -122,7 +122,7 @@ async def test_merging_duplicates_keeps_the_people_behind_them(world):
 
 async def test_conversion_publishes_outcome_converted(world):
     api, staff = world["api"], world["town_staff"]
-    case = await submit(api, member_id=str(uuid.uuid4()))
+    case = await submit(api, member_id=world["member_id"])
     converted = await act(api, staff, case["id"], action="convert", target="public_opinion_report")
     assert converted.json()["status"] == "converted"
     [event] = await collect(world["settings"], "cppcc.feedback.outcome", count=1,

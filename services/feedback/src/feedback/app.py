@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from liaison_shared import projections
 from liaison_shared.contracts import feedback as events
-from liaison_shared.contracts.consultation import ConsultationOutcomeConverted, OpinionRaised
+from liaison_shared.contracts.consultation import (
+    ConsultationOutcomeConverted,
+    OpinionRaised,
+    TopicApproved,
+    TopicClosed,
+    TopicProposed,
+)
+from liaison_shared.contracts.members import VenueChanged
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec
 
 import feedback
 
 from .api import catalogue, internal, opinions, proposals, reports, stats
-from .handlers.consumed import take_consultation_outcome, take_session_opinion
+from .handlers.consumed import (
+    keep_topic,
+    keep_venue,
+    take_consultation_outcome,
+    take_session_opinion,
+)
 from .handlers.deadlines import run_scheduler
 from .handlers.figures import run_rates
 from .handlers.retention import run_retention
@@ -22,6 +34,9 @@ def spec() -> ServiceSpec:
     projections.keep_registry_projection(consumer)
     consumer.on(ConsultationOutcomeConverted)(take_consultation_outcome)
     consumer.on(OpinionRaised)(take_session_opinion)
+    for topic_event in (TopicProposed, TopicApproved, TopicClosed):
+        consumer.on(topic_event, rebuildable=True)(keep_topic)
+    consumer.on(VenueChanged, rebuildable=True)(keep_venue)
     return ServiceSpec(
         name="feedback",
         package="feedback",
@@ -33,7 +48,8 @@ def spec() -> ServiceSpec:
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
             events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,
             events.OpinionReplied, events.OpinionRated, events.OpinionSupervised,
-            events.OpinionMerged, events.OpinionClosed, events.OpinionOverdue, events.OutcomeConverted,
+            events.OpinionMerged, events.OpinionClosed, events.OpinionOverdue, events.SubmitterErased,
+            events.OutcomeConverted,
             events.ReportSubmitted, events.ReportAdopted, events.ReportInstructed,
             events.ProposalFiled, events.ProposalAccepted, events.ProposalAssigned, events.ProposalReplied,
             events.ProposalEvaluated,

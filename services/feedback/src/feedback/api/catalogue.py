@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Path, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
@@ -12,7 +12,8 @@ from liaison_shared.orgunits import Level, level_of
 from liaison_shared.service import runtime_of
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..handlers import actions
+from ..handlers import access, actions
+from ..schemas.opinions import Day
 from ..storage import opinions as storage
 
 router = APIRouter()
@@ -48,7 +49,7 @@ class DispatchProposal(BaseModel):
 class CalendarDay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: Day
     workday: bool
     note: str | None = Field(None, max_length=100, examples=["国庆节调休上班"])
 
@@ -65,9 +66,8 @@ async def put_rule(request: Request, body: DispatchRuleIn, principal: Principal 
     if not (principal.role is Role.ADMIN or principal.covers(body.org_unit)):
         raise NotFound(f"no org unit {body.org_unit} in your scope")
     async with runtime_of(request).uow() as uow:
-        for department in [body.lead_department, *body.co_departments]:
-            if not await storage.department_exists(uow.conn, department):
-                raise Unprocessable(f"unknown department {department}")
+        await access.require_reachable(uow.conn, [body.lead_department, *body.co_departments], body.org_unit,
+                                       principal)
         row = await storage.upsert_dispatch_rule(uow.conn, body.model_dump(), principal.sub)
     return DispatchRuleOut(**{**dict(row), "co_departments": list(row["co_departments"])})
 
@@ -84,9 +84,7 @@ async def delete_rule(request: Request, rule_id: str, principal: Principal = Dep
 async def proposal(request: Request, opinion_id: str, principal: Principal = Depends(current_principal)):
     pool = runtime_of(request).pool
     case = await storage.opinion(pool, opinion_id)
-    if case is None or principal.role not in (Role.STAFF, Role.ADMIN) or not (
-        principal.role is Role.ADMIN or principal.covers(case["handling_unit"])
-    ):
+    if case is None or principal.role not in (Role.STAFF, Role.ADMIN) or not access.handles(principal, case):
         raise NotFound(f"no opinion {opinion_id}")
     found = await actions.dispatch_proposal(pool, case)
     return DispatchProposal(**found) if found else None

@@ -9,8 +9,8 @@ from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.ratelimit import public_limit
 from liaison_shared.service import runtime_of
 
-from ..domain.opinion import mask_name, mask_phone
-from ..handlers import actions, intake
+from ..domain.opinion import Status, mask_name, mask_phone
+from ..handlers import access, actions, intake, retention
 from ..schemas.opinions import (
     ActionIn,
     AssignmentOut,
@@ -30,18 +30,13 @@ readers = require_roles(Role.STAFF, Role.LEADER, Role.DEPARTMENT, Role.ADMIN)
 staff = require_roles(Role.STAFF, Role.ADMIN)
 
 
-def handles(principal: Principal, row, departments: set[str]) -> bool:
-    """Staff handling the case and its departments see the submitter in clear."""
-    return principal.role is Role.ADMIN or (
-        principal.role is Role.STAFF and principal.covers(row["handling_unit"])
-    ) or (principal.role is Role.DEPARTMENT and principal.dept in departments)
-
-
 _UNREAD = object()
 
 
-async def _opinion_out(request: Request, row, *, in_clear: bool, model=OpinionOut, submitter=_UNREAD, **extra):
-    """The case with its submitter in clear, or masked (张*, 138****5678)."""
+async def _opinion_out(request: Request, row, *, in_clear: bool, tracking_code: bool, model=OpinionOut,
+                       submitter=_UNREAD, **extra):
+    """The case with its submitter in clear, or masked (张*, 138****5678); the tracking code only
+    to whom ``access`` gives it."""
     if submitter is _UNREAD:
         submitter = await intake.reveal_submitter(runtime_of(request).pool, runtime_of(request).settings,
                                                   row["subject_id"])
@@ -50,6 +45,7 @@ async def _opinion_out(request: Request, row, *, in_clear: bool, model=OpinionOu
     if not in_clear:
         name, phone = mask_name(name), mask_phone(phone)
     values = {k: row[k] for k in OpinionOut.model_fields if k in row.keys()}
+    values["tracking_code"] = row["tracking_code"] if tracking_code else None
     return model(**values, submitter_name=name, submitter_phone=phone, **extra)
 
 
@@ -66,19 +62,20 @@ async def submit_opinion(request: Request, body: OpinionIn) -> OpinionCreated:
 @router.get("/opinions", response_model=Page[OpinionOut], tags=["opinions"],
             summary="Cases of the caller's subtree, or assigned to the caller's department")
 async def list_opinions(
-    request: Request, page: PageParams = Depends(page_params), status: str | None = None,
+    request: Request, page: PageParams = Depends(page_params), status: Status | None = None,
     principal: Principal = Depends(readers),
 ) -> Page[OpinionOut]:
     department = principal.dept if principal.role is Role.DEPARTMENT else None
     pattern = None if principal.role in (Role.DEPARTMENT, Role.ADMIN) else principal.subtree_pattern
     rows, total = await storage.opinions_page(
-        runtime_of(request).pool, pattern=pattern, department_id=department, status=status,
+        runtime_of(request).pool, pattern=pattern, department_id=department, status=status and status.value,
         limit=page.limit, offset=page.offset,
     )
     # Lists never show personal data in clear, whoever asks.
     people = await intake.reveal_submitters(runtime_of(request).pool, runtime_of(request).settings,
                                             [r["subject_id"] for r in rows])
-    items = [await _opinion_out(request, r, in_clear=False, submitter=people.get(r["subject_id"])) for r in rows]
+    items = [await _opinion_out(request, r, in_clear=False, tracking_code=access.may_see_tracking_code(principal, r),
+                                submitter=people.get(r["subject_id"])) for r in rows]
     return Page(items=items, total=total)
 
 
@@ -88,10 +85,11 @@ async def get_opinion(request: Request, opinion_id: str, principal: Principal = 
     row = await storage.opinion(pool, opinion_id)
     assignments = await storage.assignments(pool, opinion_id) if row else []
     departments = {a["department_id"] for a in assignments}
-    if row is None or not actions.can_read(principal, row, departments):
+    if row is None or not access.can_read(principal, row, departments):
         raise NotFound(f"no opinion {opinion_id}")
     return await _opinion_out(
-        request, row, in_clear=handles(principal, row, departments), model=OpinionDetail,
+        request, row, in_clear=access.may_see_personal_data(principal, row, assignments),
+        tracking_code=access.may_see_tracking_code(principal, row), model=OpinionDetail,
         assignments=[AssignmentOut(**dict(a)) for a in assignments],
         history=[HistoryOut(**dict(h)) for h in await storage.history(pool, opinion_id)],
     )
@@ -112,13 +110,7 @@ async def act_on_opinion(
                summary="Erase the submitter's personal data (PIPL); the case and its history stay")
 async def erase_submitter(request: Request, opinion_id: str, principal: Principal = Depends(staff)) -> Response:
     async with runtime_of(request).uow() as uow:
-        row = await storage.opinion(uow.conn, opinion_id, for_update=True)
-        if row is None or not (principal.role is Role.ADMIN or principal.covers(row["handling_unit"])):
-            raise NotFound(f"no opinion {opinion_id}")
-        if row["subject_id"] is not None:
-            await storage.erase_submitter(uow.conn, row["subject_id"])
-            await storage.record(uow.conn, opinion_id, **actions.who(principal), action="erase_submitter",
-                                 from_status=row["status"], to_status=row["status"])
+        await retention.erase_on_request(uow, principal, opinion_id)
     return Response(status_code=204)
 
 

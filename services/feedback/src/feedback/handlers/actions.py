@@ -16,7 +16,9 @@ from liaison_shared.settings import Settings
 from ..domain import opinion as rules
 from ..domain.deadlines import add_working_days, today_in_china
 from ..domain.opinion import Actor, Status
+from ..schemas.opinions import ActionIn
 from ..storage import opinions as storage
+from . import access
 
 CONVERSION_TARGETS = {"proposal", "public_opinion_report", "special_report", "plenary_speech", "topic"}
 SUPERVISION_FORMS = {"督办", "专题视察", "电视问政", "专项评议", "协商监督建议书"}
@@ -24,25 +26,13 @@ SUPERVISION_FORMS = {"督办", "专题视察", "电视问政", "专项评议", "
 
 def actor_of(principal: Principal, case, active_departments: set[str]) -> Actor:
     """Who the caller is to this case — or 404 when the case is not theirs to see."""
-    if principal.role in (Role.STAFF, Role.ADMIN) and (
-        principal.role is Role.ADMIN or principal.covers(case["handling_unit"])
-    ):
+    if principal.role in (Role.STAFF, Role.ADMIN) and access.handles(principal, case):
         return Actor.STAFF
     if principal.role is Role.DEPARTMENT and principal.dept in active_departments:
         return Actor.DEPARTMENT
-    if can_read(principal, case, active_departments):
+    if access.can_read(principal, case, active_departments):
         raise Forbidden("you may read this case but not act on it")
     raise NotFound(f"no opinion {case['id']}")
-
-
-def can_read(principal: Principal, case, departments: set[str]) -> bool:
-    if principal.role is Role.ADMIN:
-        return True
-    if principal.role is Role.DEPARTMENT:
-        return principal.dept in departments
-    if principal.role in (Role.STAFF, Role.LEADER):
-        return principal.covers(case["handling_unit"]) or principal.covers(case["org_unit"])
-    return False
 
 
 async def working_days_after(conn, start: date, days: int):
@@ -67,16 +57,36 @@ async def dispatch_proposal(conn, case) -> dict | None:
 
 
 async def act(uow: UnitOfWork, settings: Settings, principal: Principal, opinion_id: str, body: dict) -> dict:
+    case, current, round_ = await _locked(uow, opinion_id)
+    active = {a["department_id"] for a in current if a["state"] == "active"}
+    actor = actor_of(principal, case, {a["department_id"] for a in current} | active)
+    if actor is Actor.DEPARTMENT and principal.dept not in active:
+        raise Conflict("this department has no open assignment on the case", code="illegal_transition")
+    return await _apply(uow, settings, principal, actor, case, body, current, round_)
+
+
+async def act_for_session(uow: UnitOfWork, settings: Settings, session: Principal, opinion_id: str,
+                          body: dict) -> dict:
+    """What a consultation session decided for a case it raised (a consumed command), taken as
+    the session itself: a ``service`` principal, so the state machine is staff's but the reach is
+    the case's own line — nobody's scope widens it — and the history names the session."""
+    if session.role is not Role.SERVICE:
+        raise ValueError("a session acts with a service principal, never as staff")
+    case, current, round_ = await _locked(uow, opinion_id)
+    return await _apply(uow, settings, session, Actor.STAFF, case, body, current, round_)
+
+
+async def _locked(uow: UnitOfWork, opinion_id: str):
     case = await storage.opinion(uow.conn, opinion_id, for_update=True)
     if case is None:
         raise NotFound(f"no opinion {opinion_id}")
     round_ = await storage.current_round(uow.conn, opinion_id)
     current = [a for a in await storage.assignments(uow.conn, opinion_id) if a["round"] == round_]
-    active = {a["department_id"] for a in current if a["state"] == "active"}
-    actor = actor_of(principal, case, {a["department_id"] for a in current} | active)
-    if actor is Actor.DEPARTMENT and principal.dept not in active:
-        raise Conflict("this department has no open assignment on the case", code="illegal_transition")
-    action = body["action"]
+    return case, current, round_
+
+
+async def _apply(uow, settings, principal, actor, case, body, current, round_) -> dict:
+    opinion_id, action = case["id"], body["action"]
     rules.check(action, Status(case["status"]), actor)
     handler = ACTIONS[action]
     new_status, detail = await handler(uow, settings, principal, case, body, current, round_)
@@ -121,9 +131,7 @@ async def assign(uow, settings, principal, case, body, current, round_):
         if proposal is None:
             raise Unprocessable("assign needs department_ids: the dispatch catalogue has no rule for this case")
         department_ids = [proposal["lead_department"], *proposal["co_departments"]]
-    for department_id in department_ids:
-        if not await storage.department_exists(uow.conn, department_id):
-            raise Unprocessable(f"unknown department {department_id}")
+    await access.require_reachable(uow.conn, department_ids, case["handling_unit"], principal)
     calendar_known = True
     deadline = deadline_from(body)
     if deadline is None:
@@ -170,6 +178,11 @@ async def convert(uow, settings, principal, case, body, current, round_):
             uuid.UUID(target_id)
         except ValueError:
             raise Unprocessable("topic_id is a topic's id (a UUID)") from None
+        topic_unit = await storage.topic_unit(uow.conn, target_id)
+        if topic_unit is None:
+            raise Unprocessable(f"no topic {target_id} in the pool: link a known topic, or leave topic_id out")
+        if not (principal.role is Role.ADMIN or principal.covers(topic_unit)):
+            raise NotFound(f"no topic {target_id} in your scope")
     title = str(body.get("title") or "").strip()[:200] or f"群众意见：{case['category'] or '未分类'}"
     if target in ("public_opinion_report", "special_report"):
         # the draft report exists at once, with this case as its source
@@ -372,10 +385,10 @@ def _subject(case) -> str | None:
 
 def deadline_from(body: dict) -> date | None:
     value = body.get("deadline")
-    if value is None:
-        return None
+    if value is None or isinstance(value, date):
+        return value
     try:
-        return date.fromisoformat(value)
+        return ActionIn.model_validate({"action": body["action"], "deadline": value}).deadline
     except (TypeError, ValueError):
-        raise Unprocessable("deadline is a date, YYYY-MM-DD") from None
+        raise Unprocessable("deadline is a date, YYYY-MM-DD, from 2000 to 2100") from None
 

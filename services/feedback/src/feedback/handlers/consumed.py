@@ -1,4 +1,10 @@
-"""Events of other services that the feedback service acts on."""
+"""Events of other services that the feedback service acts on, or keeps a copy of.
+
+A consumed event is a command from another service, not from a person: it is checked as a
+request would be — departments within reach of the case's unit, members that exist — and acted
+on as the sending service (a ``service`` principal), never as staff with a subtree's rights.
+What does not pass is kept for staff to triage, with the reason in the case's history.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,16 @@ from datetime import date
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.contracts import feedback as events
-from liaison_shared.contracts.consultation import ConsultationOutcomeConverted, OpinionRaised
+from liaison_shared.contracts.consultation import (
+    ConsultationOutcomeConverted,
+    OpinionRaised,
+    TopicApproved,
+    TopicClosed,
+    TopicProposed,
+)
+from liaison_shared.contracts.members import VenueChanged
 from liaison_shared.db import UnitOfWork
+from liaison_shared.errors import ApiError
 from liaison_shared.events import Envelope
 from liaison_shared.settings import get_settings
 
@@ -17,7 +31,7 @@ from ..domain.deadlines import today_in_china
 from ..storage import opinions as storage
 from ..storage import proposals as proposal_storage
 from ..storage import reports as report_storage
-from . import actions, intake, reports
+from . import access, actions, intake, reports
 from .actions import default_deadline
 from .intake import new_tracking_code
 
@@ -25,6 +39,8 @@ from .intake import new_tracking_code
 async def take_consultation_outcome(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
     """Consultation outcomes that feedback carries on: department tasks, proposals and
     public-opinion reports (a party report stays with consultation, where its 批示 is kept)."""
+    # members credited by what follows must exist and serve the outcome's unit
+    event = event.model_copy(update={"member_ids": await _serving(uow.conn, event.member_ids, event.org_unit)})
     if event.target.kind == "department_task" and event.department_ids:
         await track_department_task(uow, envelope, event)
     elif event.target.kind == "proposal":
@@ -71,6 +87,11 @@ async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: Cons
         "category": "协商成果", "channel": "consultation", "urgency": "normal", "org_unit": event.org_unit,
         "consent": False,
     })
+    refused = await access.departments_out_of_reach(uow.conn, event.department_ids, event.org_unit)
+    if refused:
+        await _left_for_triage(uow, str(case_id), envelope, event.org_unit, refused,
+                               {"source": event.source.model_dump()})
+        return
     deadline = date.fromisoformat(event.deadline) if event.deadline else None
     if deadline is None:
         deadline = (await default_deadline(uow.conn, uow.settings or get_settings(), "normal")).due
@@ -98,14 +119,52 @@ async def take_session_opinion(uow: UnitOfWork, envelope: Envelope, event: Opini
         "content": event.content, "org_unit": event.org_unit, "channel": "consultation",
         "category": event.category, "urgency": event.urgency, "member_id": event.member_id, "consent": False,
     }, opinion_id=uuid.UUID(event.opinion_id), received_by="consultation")
-    session = Principal(sub=f"consultation:{event.session_id}", role=Role.STAFF, org=event.org_unit)
     body = {
         "answered": {"action": "answer_on_spot", "text": event.answer or "已在协商会上当场答复"},
         "assigned": {"action": "assign", "department_ids": event.department_ids, "deadline": event.deadline},
         "escalated": {"action": "escalate", "reason": "协商会上提出，报上级处理"},
     }.get(event.disposition)
-    if body is not None:
-        await actions.act(uow, settings, session, event.opinion_id, {k: v for k, v in body.items() if v is not None})
+    if body is None:
+        return
+    session = Principal(sub=f"consultation:{event.session_id}", role=Role.SERVICE, org=event.org_unit)
+    if event.disposition == "assigned":
+        refused = await access.departments_out_of_reach(uow.conn, event.department_ids, event.org_unit)
+        if refused or not event.department_ids:
+            await _left_for_triage(uow, event.opinion_id, envelope, event.org_unit, refused,
+                                   {"session_id": event.session_id})
+            return
+    try:
+        async with uow.conn.transaction():  # a savepoint: a refused action leaves the case itself
+            await actions.act_for_session(uow, settings, session, event.opinion_id,
+                                          {k: v for k, v in body.items() if v is not None})
+    except ApiError as refusal:  # e.g. a deadline already past: staff decide
+        await storage.record(uow.conn, event.opinion_id, actor_sub=session.sub, actor_role="consultation",
+                             actor_org=event.org_unit, action="left_for_triage", from_status="received",
+                             to_status="received", detail={"refused": event.disposition, "reason": refusal.message})
+
+
+async def _left_for_triage(uow: UnitOfWork, case_id: str, envelope: Envelope, org_unit: str,
+                           refused: list[str], detail: dict) -> None:
+    """A consumed assignment that named departments out of the case's reach: the case waits at its
+    unit, unassigned, and its history says which departments were refused."""
+    await storage.record(uow.conn, case_id, actor_sub=envelope.source, actor_role="consultation",
+                         actor_org=org_unit, action="left_for_triage", from_status=None, to_status="received",
+                         detail={**detail, "refused_department_ids": refused})
+
+
+async def keep_topic(uow: UnitOfWork, envelope: Envelope, event: TopicProposed | TopicApproved | TopicClosed) -> None:
+    """Where each topic of the pool is (a raise or a hand-down moves it): conversions are checked
+    against it."""
+    await storage.upsert_topic(uow.conn, event.topic_id, event.org_unit, envelope.time)
+
+
+async def keep_venue(uow: UnitOfWork, envelope: Envelope, event: VenueChanged) -> None:
+    await storage.upsert_venue(uow.conn, event.id, event.org_unit, event.active, envelope.time)
+
+
+async def _serving(conn, member_ids: list[str], org_unit: str) -> list[str]:
+    units = {m: await storage.member_unit(conn, m) for m in dict.fromkeys(member_ids)}
+    return [m for m, unit in units.items() if unit is not None and access.on_the_line(unit, org_unit)]
 
 
 def _is_uuid(value: str) -> bool:

@@ -14,6 +14,7 @@ from liaison_shared.errors import Unprocessable
 from liaison_shared.settings import Settings
 
 from ..storage import opinions as storage
+from . import access
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,11 @@ def new_tracking_code() -> str:
 
 async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id: uuid.UUID | None = None,
                  received_by: str = "public") -> dict:
+    """A new case. A public intake naming a member or venue nobody registered is refused (422); a
+    consumed one (``received_by`` another service) is kept, crediting nobody."""
     if not await storage.org_unit_exists(uow.conn, data["org_unit"]):
         raise Unprocessable(f"org unit {data['org_unit']} is not known")
+    data = {**data, **await _credited(uow.conn, data, strict=received_by == "public")}
     subject_id = None
     if data.get("consent") and (data.get("submitter_name") or data.get("submitter_phone")):
         subject_id = uuid.uuid4()
@@ -63,6 +67,23 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
         subject=str(opinion_id), org_unit=data["org_unit"],
     )
     return {"id": str(opinion_id), "tracking_code": code, "status": "received"}
+
+
+async def _credited(conn, data: dict, *, strict: bool) -> dict:
+    """The member who took the opinion in and the venue, as far as the registry knows them: a
+    satisfied rating credits that member, so an id someone typed must name a real one, serving
+    the place where the matter arises (its committee's unit is on the case's line)."""
+    found = {}
+    for field, lookup in (("member_id", storage.member_unit), ("venue_id", storage.venue_unit)):
+        wanted = data.get(field)
+        unit = await lookup(conn, wanted) if wanted else None
+        if wanted and (unit is None or not access.on_the_line(unit, data["org_unit"])):
+            if strict:
+                noun = field.removesuffix("_id")
+                raise Unprocessable(f"{field}: no registered {noun} {wanted} serves org unit {data['org_unit']}")
+            wanted = None
+        found[field] = wanted
+    return found
 
 
 async def reveal_submitter(conn, settings: Settings, subject_id) -> Submitter | None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from liaison_shared.contracts.common import OrgCode
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description="YYYY-MM-DD, China time, 2000 to 2100")]
+"""Every date the service is given — query, body or path — is bounded here, so an absurd one
+(``9999-12-31``) is a 422 at the model, never an overflow in date arithmetic."""
 
 Channel = Literal["online", "reception_day", "visit", "contact_point", "hotline", "consultation"]
 RatingValue = Literal["satisfied", "basically_satisfied", "unsatisfied"]
@@ -45,13 +50,13 @@ class ActionIn(BaseModel):
     action: Action
     text: str | None = Field(None, max_length=10_000)
     department_ids: list[str] | None = Field(None, max_length=20)
-    deadline: str | None = Field(None, description="YYYY-MM-DD, China time")
+    deadline: Day | None = None
     reason: str | None = Field(None, max_length=2000)
     target: str | None = None
     topic_id: str | None = Field(None, max_length=64, description="convert to topic: link to a topic in the pool.")
     title: str | None = Field(None, max_length=200, description="convert: a one-line title of what it becomes.")
     into: str | None = None
-    days: int | None = None
+    days: int | None = Field(None, ge=1, le=60, description="extend: working days asked for.")
     decision: Literal["approve", "refuse"] | None = None
     rating: RatingValue | None = None
     comment: str | None = Field(None, max_length=2000)
@@ -83,7 +88,8 @@ class HistoryOut(BaseModel):
 
 class OpinionOut(BaseModel):
     id: str
-    tracking_code: str
+    tracking_code: str | None = Field(None, description="Only to staff handling the case (a caller who lost it);"
+                                                        " never to departments.")
     content: str
     category: str | None
     channel: str

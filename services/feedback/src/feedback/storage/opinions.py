@@ -199,6 +199,45 @@ async def department_exists(conn, department_id: str) -> bool:
     ))
 
 
+async def department_units(conn, department_ids: list[str]) -> dict[str, str]:
+    """Active departments of the registry projection: id → the org unit it belongs to."""
+    rows = await conn.fetch("SELECT id, org_unit FROM departments WHERE id = ANY($1::text[]) AND active",
+                            department_ids)
+    return {r["id"]: r["org_unit"] for r in rows}
+
+
+async def member_unit(conn, member_id: str) -> str | None:
+    """The committee unit of a member in the registry projection, or None when unknown."""
+    return await conn.fetchval("SELECT org_unit FROM members WHERE id = $1", member_id)
+
+
+async def venue_unit(conn, venue_id: str) -> str | None:
+    return await conn.fetchval("SELECT org_unit FROM venues WHERE id = $1 AND active", venue_id)
+
+
+async def topic_unit(conn, topic_id: str) -> str | None:
+    """The unit whose pool a consultation topic is in (projected from its events), or None."""
+    return await conn.fetchval("SELECT org_unit FROM topics WHERE id = $1", topic_id)
+
+
+async def upsert_topic(conn, topic_id: str, org_unit: str, at) -> None:
+    await conn.execute(
+        "INSERT INTO topics (id, org_unit, source_time) VALUES ($1, $2, $3)"
+        " ON CONFLICT (id) DO UPDATE SET org_unit = excluded.org_unit, source_time = excluded.source_time"
+        " WHERE topics.source_time <= excluded.source_time",
+        topic_id, org_unit, at,
+    )
+
+
+async def upsert_venue(conn, venue_id: str, org_unit: str, active: bool, at) -> None:
+    await conn.execute(
+        "INSERT INTO venues (id, org_unit, active, source_time) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (id) DO UPDATE SET org_unit = excluded.org_unit, active = excluded.active,"
+        " source_time = excluded.source_time WHERE venues.source_time <= excluded.source_time",
+        venue_id, org_unit, active, at,
+    )
+
+
 # Every intake asks whether its unit is known: known units are kept ten seconds (and dropped
 # as soon as this process projects a change of them).
 KNOWN_UNITS = TtlCache()
