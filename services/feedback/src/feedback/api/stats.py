@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from ..domain.opinion import mask_name, mask_phone
 from ..handlers import intake
+from ..schemas.opinions import Day
 from ..storage import opinions as opinion_storage
 from ..storage import stats as storage
 
@@ -66,7 +67,7 @@ async def stats(
     request: Request,
     org_unit: OrgCode | None = None,
     group_by: Literal["none", "org_unit", "department", "sector", "member", "category", "month"] = "none",
-    date_from: date | None = None, date_to: date | None = None,
+    date_from: Day | None = None, date_to: Day | None = None,
     principal: Principal = Depends(overseers),
 ) -> StatsOut:
     unit = _scope(principal, org_unit)
@@ -90,7 +91,8 @@ async def stats(
     return StatsOut(org_unit=unit, group_by=group_by, date_from=date_from, date_to=date_to, groups=groups)
 
 
-EXPORT_COLUMNS = ["id", "tracking_code", "created_at", "org_unit", "handling_unit", "channel", "category",
+# No tracking code: it is the citizen's key to rate the answer, and an export travels far.
+EXPORT_COLUMNS = ["id", "created_at", "org_unit", "handling_unit", "channel", "category",
                   "urgency", "status", "people_count", "deadline", "rating", "submitter_name",
                   "submitter_phone", "content"]
 
@@ -100,7 +102,7 @@ EXPORT_COLUMNS = ["id", "tracking_code", "created_at", "org_unit", "handling_uni
             responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 async def export(
     request: Request, org_unit: OrgCode | None = None, format: Literal["csv", "xlsx"] = "csv",
-    date_from: date | None = None, date_to: date | None = None,
+    date_from: Day | None = None, date_to: Day | None = None,
     limit: int = Query(10_000, ge=1, le=50_000),
     principal: Principal = Depends(overseers),
 ) -> Response:
@@ -125,19 +127,45 @@ async def export(
     filename = f"opinions-{unit}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(table)
-        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response("\ufeff" + csv_text([EXPORT_COLUMNS, *table]), media_type="text/csv; charset=utf-8",
+                        headers=headers)
+    return Response(xlsx_bytes("opinions", [EXPORT_COLUMNS, *table]), headers=headers,
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- every exported cell is inert (OWASP CSV injection) ---------------------------------------------------
+# Cells hold what citizens typed: a spreadsheet must show it, never run it.
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that a spreadsheet would read as a formula (or
+    a DDE command) is prefixed with a single quote, as OWASP advises."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows([[inert(cell) for cell in row] for row in rows])
+    return out.getvalue()
+
+
+def xlsx_bytes(title: str, rows: list[list[str]]) -> bytes:
+    """Every cell written as a string cell (no formula, whatever it starts with)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("opinions")
-    sheet.append(EXPORT_COLUMNS)
-    for line in table:
-        sheet.append(line)
+    sheet = book.create_sheet(title)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+            cell.data_type = "s"  # openpyxl types a leading "=" as a formula
+            cells.append(cell)
+        sheet.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
-    return Response(buffer.getvalue(), headers=headers,
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return buffer.getvalue()
