@@ -6,7 +6,7 @@ import uuid
 
 from liaison_shared.testing import eventually
 
-from .conftest import DONGFENG, PINGLUO, act, ok, topic
+from .conftest import DONGFENG, PINGLUO, act, hours_from_now, ok, topic
 
 
 async def test_village_topic_from_pool_to_close(world, db_pool):
@@ -15,11 +15,12 @@ async def test_village_topic_from_pool_to_close(world, db_pool):
     created = await topic(world, staff, department_ids=[water])
     tid = created["id"]
     assert created["stage"] == "proposed" and created["level"] == "village"
-    assert created["people_concerned"] == 12 and created["sources"][0]["kind"] == "village_committee"
+    # people concerned and supporters are counted, never sent: none yet
+    assert created["people_concerned"] == 0 and created["sources"][0]["kind"] == "village_committee"
     score = created["score"]
-    # one source unit (切口小), 12 people concerned, the competent department not at the village
+    # one source unit (切口小), nobody concerned yet, the competent department not at the village
     assert score["scope"]["value"] == 1.0 and score["solvability"]["value"] == 0.0
-    assert 0 < score["attention"]["value"] < 1 and 0 < score["total"] < 1
+    assert score["attention"]["value"] == 0 and 0 < score["total"] < 1
 
     # illegal steps are refused with 409 and change nothing; roles with 403
     assert (await act(world, leader, tid, action="approve")).status_code == 409
@@ -50,7 +51,7 @@ async def test_village_topic_from_pool_to_close(world, db_pool):
     assert research.json()["member_ids"] == [world["people"]["马红梅"]]
 
     session = await ok(await api.post("/api/v1/sessions", headers=staff, json={
-        "topic_id": tid, "title": "灌溉渠清淤协商会", "form": "议事厅", "starts_at": "2026-12-05T09:00:00+08:00",
+        "topic_id": tid, "title": "灌溉渠清淤协商会", "form": "议事厅", "starts_at": hours_from_now(-2),
         "venue_id": world["venue_id"], "experts": ["王工程师"], "resident_representatives": 12}), 201)
     # 不建机构建机制: the member at this village's contact point is invited, the other is not
     assert session["member_ids"] == [world["people"]["马红梅"]]

@@ -17,7 +17,9 @@ async def snapshot(db_pool) -> dict:
     """Every row of the consultation tables a request could write, as text: equal means nothing changed."""
     out = {}
     for table in TABLES:
-        rows = await db_pool.fetch(f"SELECT t::text AS row FROM consultation.{table} t")
+        # the relay marks outbox rows sent at its own pace: the events themselves are compared
+        row = "(t.event_id, t.event_type, t.payload)::text" if table == "outbox" else "t::text"
+        rows = await db_pool.fetch(f"SELECT {row} AS row FROM consultation.{table} t")
         out[table] = sorted(r["row"] for r in rows)
     return out
 
@@ -35,7 +37,7 @@ async def village_session(world, **body) -> dict:
 async def test_uninvited_member_of_the_county_neither_reads_nor_writes_a_session(world, db_pool):
     api, people = world["api"], world["people"]
     session = await village_session(world)
-    assert session["member_ids"] == [people["马红梅"]]
+    assert people["马红梅"] in session["member_ids"] and people["李建国"] not in session["member_ids"]
     path = f"/api/v1/sessions/{session['id']}"
     before = await snapshot(db_pool)
     stranger = world["uninvited_member"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from liaison_shared.contracts.common import OrgCode
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SourceKind = Literal["public", "department", "village_committee", "member", "sector", "party_committee"]
 TrackName = Literal["standard", "small_matter", "urgent"]
@@ -14,10 +14,29 @@ StageName = Literal["proposed", "selected", "plan_submitted", "approved", "consu
                     "declined"]
 LevelName = Literal["city", "county", "town", "village"]
 Ids = list[str]
+# The years a consultation's dates may fall in: beyond them a date is a typo or a probe, and
+# 9999-12-31 in a zone west of UTC is no timestamp the database can hold.
+YEARS = range(2000, 2101)
+
+
+def _plausible(value: date) -> date:
+    if value.year not in YEARS:
+        raise ValueError(f"the year is between {YEARS.start} and {YEARS.stop - 1}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible)]
+Moment = Annotated[datetime, AfterValidator(_plausible)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Patch(Strict):
+    """A partial update. Its fields are declared with the type they hold and a default of None
+    that only means "absent" (pydantic does not validate defaults): an explicit null is a 422
+    and the OpenAPI says the field is not nullable. Read it with ``model_dump(exclude_unset=True)``."""
 
 
 class TopicIn(Strict):
@@ -26,16 +45,16 @@ class TopicIn(Strict):
     org_unit: OrgCode | None = Field(None, description="Whose pool; the caller's unit by default.")
     source_kind: SourceKind | None = Field(None, description="Staff name the source; others are the source.")
     source_ref: str | None = Field(None, max_length=100, description="Which department, committee, sector…")
-    source_org_unit: OrgCode | None = None
-    people_concerned: int = Field(0, ge=0, le=10_000_000)
-    supporters: int = Field(0, ge=0, le=10_000_000)
+    source_org_unit: OrgCode | None = Field(None, description="Where the source is: the topic's unit or below.")
     department_ids: Ids = Field(default_factory=list, max_length=30, description="The competent departments.")
 
 
-class TopicPatch(Strict):
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=20_000)
-    department_ids: Ids | None = Field(None, max_length=30)
+class TopicPatch(Patch):
+    """Supporters and people concerned are not here: they are counted (support, linked opinions)."""
+
+    title: str = Field(None, min_length=1, max_length=200)
+    description: str = Field(None, max_length=20_000)
+    department_ids: Ids = Field(None, max_length=30)
 
 
 class Plan(Strict):
@@ -123,7 +142,7 @@ class ResearchIn(Strict):
     kind: Literal["field_visit", "material"]
     title: str = Field(..., min_length=1, max_length=200)
     summary: str = Field("", max_length=20_000)
-    happened_on: date | None = None
+    happened_on: Day | None = Field(None, description="When it happened: not in the future.")
     location: str | None = Field(None, max_length=200)
     url: str | None = Field(None, max_length=1000, description="Where the material is kept.")
     member_ids: Ids | None = Field(None, max_length=50, description="Who did it; the calling member by default.")
@@ -151,14 +170,20 @@ class SessionIn(Strict):
     topic_id: str = Field(..., max_length=64)
     title: str = Field(..., min_length=1, max_length=200)
     form: SessionForm
-    starts_at: datetime
-    ends_at: datetime | None = None
+    starts_at: Moment
+    ends_at: Moment | None = Field(None, description="Not before starts_at.")
     venue_id: str | None = Field(None, max_length=64)
     location: str | None = Field(None, max_length=200, description="小微协商 in a field or square: where.")
     member_ids: Ids | None = Field(None, max_length=500, description="Default: 不建机构建机制 — see the docs.")
     department_ids: Ids | None = Field(None, max_length=50, description="Default: the topic's departments.")
     experts: list[str] = Field(default_factory=list, max_length=50)
     resident_representatives: int = Field(0, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> SessionIn:
+        if self.ends_at is not None and self.ends_at < self.starts_at:
+            raise ValueError("ends_at is before starts_at")
+        return self
 
 
 class SessionAction(Strict):
@@ -185,9 +210,10 @@ class SessionOpinionIn(Strict):
     disposition: Literal["received", "answered", "assigned", "escalated"] = Field(
         "received", description="answered on the spot, assigned with a deadline, reported upward, or for triage")
     answer: str | None = Field(None, max_length=5000)
-    department_ids: Ids | None = Field(None, max_length=20)
-    deadline: date | None = None
-    member_id: str | None = Field(None, max_length=64, description="The member who took it in.")
+    department_ids: Ids | None = Field(None, max_length=20, description="Of the session's unit, above or below it.")
+    deadline: Day | None = Field(None, description="assigned: not in the past.")
+    member_id: str | None = Field(None, max_length=64, description=(
+        "The member who took it in: a member records it as herself; staff name a member of the session's line."))
 
 
 class SessionOpinionOut(BaseModel):
@@ -231,7 +257,7 @@ class OutcomeAction(Strict):
     target: Literal["party_report", "department_task", "proposal", "public_opinion_report"] | None = None
     department_ids: Ids | None = Field(None, max_length=20)
     member_ids: Ids | None = Field(None, max_length=50, description="convert: proposers or authors.")
-    deadline: date | None = None
+    deadline: Day | None = None
     text: str | None = Field(None, max_length=4000, description="instruct: the leader's 批示.")
     result: Literal["adopted", "implementing", "implemented", "not_adopted"] | None = None
     reason: str | None = Field(None, max_length=2000)
@@ -275,11 +301,11 @@ class WeightOut(BaseModel):
     updated_at: datetime
 
 
-class WeightsIn(Strict):
-    scope: float | None = Field(None, ge=0, le=100)
-    attention: float | None = Field(None, ge=0, le=100)
-    solvability: float | None = Field(None, ge=0, le=100)
-    attention_half: float | None = Field(None, gt=0, le=1_000_000)
+class WeightsIn(Patch):
+    scope: float = Field(None, ge=0, le=100)
+    attention: float = Field(None, ge=0, le=100)
+    solvability: float = Field(None, ge=0, le=100)
+    attention_half: float = Field(None, gt=0, le=1_000_000)
 
 
 class LevelOut(BaseModel):

@@ -123,7 +123,7 @@ async def get_weights(request: Request, principal: Principal = Depends(current_p
             summary="Change the weights (admin); every score follows at once")
 async def put_weights(request: Request, body: WeightsIn, principal: Principal = Depends(admins)) -> list[WeightOut]:
     async with runtime_of(request).uow() as uow:
-        for factor, value in body.model_dump(exclude_none=True).items():
+        for factor, value in body.model_dump(exclude_unset=True).items():
             await storage.set_weight(uow.conn, factor, value, principal.sub)
         return [WeightOut(**dict(r)) for r in await storage.weights_rows(uow.conn)]
 

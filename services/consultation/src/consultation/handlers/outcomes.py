@@ -19,6 +19,7 @@ from ..domain.topic import Stage
 from ..storage import outcomes as storage
 from ..storage import sessions as session_storage
 from ..storage import topics as topic_storage
+from . import reach
 from .topics import ROLE_ACTORS, actor_of, topic_for, who
 
 
@@ -78,12 +79,8 @@ async def _convert(uow, principal, outcome, body) -> None:
     target = body.get("target") or ""
     department_ids = list(dict.fromkeys(body.get("department_ids") or []))
     rules.conversion(target, department_ids)
-    unknown = set(department_ids) - await session_storage.known_departments(uow.conn, department_ids)
-    if unknown:
-        raise Unprocessable(f"unknown department(s): {', '.join(sorted(unknown))}")
-    member_ids = list(dict.fromkeys(body.get("member_ids") or []))
-    if set(member_ids) - await session_storage.known_members(uow.conn, member_ids):
-        raise Unprocessable("unknown member(s) among member_ids")
+    department_ids = await reach.departments(uow.conn, department_ids, outcome["org_unit"])
+    member_ids = await reach.members(uow.conn, body.get("member_ids"), outcome["org_unit"])
     deadline = body.get("deadline")
     if target == "department_task" and deadline is None:
         days = (await topic_storage.step_days(uow.conn, outcome["track"]))["department_task"]

@@ -18,16 +18,19 @@ from ..domain.topic import Stage, Track
 from ..storage import outcomes as outcome_storage
 from ..storage import sessions as storage
 from ..storage import topics as topic_storage
+from . import reach
 from .topics import actor_of, concluded_due, topic_for, who
 
 
 def can_read(principal: Principal, session) -> bool:
+    """Staff and leaders of the unit or above; a member or department only when invited —
+    being of the same county is not an invitation."""
     if principal.role is Role.ADMIN:
         return True
     if principal.role is Role.DEPARTMENT:
         return principal.dept in session["department_ids"]
-    if principal.role is Role.MEMBER and principal.member_id in session["member_ids"]:
-        return True
+    if principal.role is Role.MEMBER:
+        return principal.member_id in session["member_ids"]
     return principal.covers(session["org_unit"])
 
 
@@ -38,8 +41,10 @@ async def record_research(uow: UnitOfWork, principal: Principal, topic_id: str, 
     if Stage(topic["stage"]) not in rules.RESEARCH_STAGES:
         raise Conflict(f"research belongs to a selected topic before its conclusion; this one is {topic['stage']}",
                        code="illegal_transition")
-    member_ids = list(dict.fromkeys(data.get("member_ids") or ([principal.member_id] if principal.member_id else [])))
-    await _known_members(uow, member_ids)
+    happened_on = data.get("happened_on")
+    if happened_on is not None and happened_on > today_in_china():
+        raise Unprocessable("happened_on is in the future: research is recorded once done")
+    member_ids = await reach.credited(uow.conn, principal, data.get("member_ids"), topic["org_unit"])
     research_id = uuid.uuid4()
     await storage.insert_research(uow.conn, {**data, "id": research_id, "topic_id": topic_id,
                                              "member_ids": member_ids, "created_by": principal.sub})
@@ -59,20 +64,15 @@ async def schedule(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
     if data["form"] not in forms:
         raise Unprocessable(f"form at a {topic['level']} platform is one of: {', '.join(forms)}")
     if data.get("venue_id"):
-        venue = await storage.venue(uow.conn, data["venue_id"])
-        if venue is None or not venue["active"]:
-            raise Unprocessable(f"unknown venue {data['venue_id']}")
+        await reach.venue(uow.conn, data["venue_id"], topic["org_unit"])
     if data.get("member_ids") is None:
         member_ids = await storage.default_invitees(uow.conn, topic["org_unit"], topic["level"],
                                                     orgunits.sql_subtree_pattern(topic["org_unit"]))
     else:
-        member_ids = list(dict.fromkeys(data["member_ids"]))
-        await _known_members(uow, member_ids)
-    department_ids = list(dict.fromkeys(data["department_ids"] if data.get("department_ids") is not None
-                                        else topic["department_ids"]))
-    unknown = set(department_ids) - await storage.known_departments(uow.conn, department_ids)
-    if unknown:
-        raise Unprocessable(f"unknown department(s): {', '.join(sorted(unknown))}")
+        member_ids = await reach.members(uow.conn, data["member_ids"], topic["org_unit"])
+    department_ids = await reach.departments(
+        uow.conn, data["department_ids"] if data.get("department_ids") is not None else topic["department_ids"],
+        topic["org_unit"])
     session_id = uuid.uuid4()
     await storage.insert(uow.conn, {**data, "id": session_id, "org_unit": topic["org_unit"],
                                     "member_ids": member_ids, "department_ids": department_ids,
@@ -103,11 +103,10 @@ async def act(uow: UnitOfWork, principal: Principal, session_id: str, body: dict
         raise Conflict(f"cannot {action} a session that is {session['status']}; allowed when: scheduled",
                        code="illegal_transition")
     if action == "attend":
-        members = list(dict.fromkeys(body.get("member_ids") or []))
-        await _known_members(uow, members)
+        members = await reach.members(uow.conn, body.get("member_ids"), session["org_unit"])
+        departments = await reach.departments(uow.conn, body.get("department_ids"), session["org_unit"])
         changes = {"attended_member_ids": sorted(set(session["attended_member_ids"]) | set(members)),
-                   "attended_department_ids": sorted(set(session["attended_department_ids"])
-                                                     | set(body.get("department_ids") or [])),
+                   "attended_department_ids": sorted(set(session["attended_department_ids"]) | set(departments)),
                    "residents_attended": body.get("residents") if body.get("residents") is not None
                    else session["residents_attended"]}
         await storage.update(uow.conn, session_id, changes)
@@ -125,6 +124,8 @@ async def _conclude(uow, principal, session, topic, body) -> None:
     minutes = str(body.get("minutes") or "").strip()
     if not minutes:
         raise Unprocessable("minutes are required to conclude a session")
+    if session["starts_at"] > datetime.now(UTC):
+        raise Unprocessable("the session has not started yet: it concludes after its start")
     await storage.update(uow.conn, session["id"], {"status": "concluded", "minutes": minutes,
                                                    "concluded_at": datetime.now(UTC)})
     for item in body.get("outcomes") or []:
@@ -153,7 +154,7 @@ async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, 
     if session is None or not can_read(principal, session):
         raise NotFound(f"no session {session_id}")
     if principal.role not in (Role.STAFF, Role.ADMIN, Role.MEMBER):
-        raise Forbidden("staff or a member present records a resident's opinion")
+        raise Forbidden("staff or an invited member records a resident's opinion")
     if session["status"] == "cancelled":
         raise Conflict("the session was cancelled", code="illegal_transition")
     topic = await topic_storage.topic(uow.conn, session["topic_id"])
@@ -161,31 +162,29 @@ async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, 
     deadline = data.get("deadline")
     if disposition == "answered" and not (data.get("answer") or "").strip():
         raise Unprocessable("an opinion answered on the spot needs the answer")
+    department_ids = await reach.departments(uow.conn, data.get("department_ids"), session["org_unit"])
     if disposition == "assigned":
-        if not data.get("department_ids"):
+        if not department_ids:
             raise Unprocessable("an assigned opinion needs department_ids")
-        unknown = set(data["department_ids"]) - await storage.known_departments(uow.conn, data["department_ids"])
-        if unknown:
-            raise Unprocessable(f"unknown department(s): {', '.join(sorted(unknown))}")
         if deadline is None:
             days = (await topic_storage.step_days(uow.conn, topic["track"]))["department_task"]
             deadline = today_in_china() + timedelta(days=days)
+    if deadline is not None and deadline < today_in_china():
+        raise Unprocessable("the deadline is in the past")
+    credited = await reach.credited(uow.conn, principal, [data["member_id"]] if data.get("member_id") else [],
+                                    session["org_unit"])
+    member_id = credited[0] if credited else None
     opinion_id = uuid.uuid4()
-    member_id = data.get("member_id") or principal.member_id
     await storage.insert_opinion(uow.conn, {**data, "id": opinion_id, "session_id": session_id,
                                             "disposition": disposition, "deadline": deadline,
-                                            "member_id": member_id, "created_by": principal.sub})
+                                            "department_ids": department_ids, "member_id": member_id,
+                                            "created_by": principal.sub})
     uow.publish(events.OpinionRaised(
         opinion_id=str(opinion_id), session_id=session_id, topic_id=session["topic_id"],
         org_unit=session["org_unit"], content=data["content"], category=data.get("category"),
-        disposition=disposition, answer=data.get("answer"), department_ids=data.get("department_ids") or [],
+        disposition=disposition, answer=data.get("answer"), department_ids=department_ids,
         deadline=deadline.isoformat() if deadline else None, member_id=member_id,
         urgency=rules.urgency(topic["track"])), subject=str(opinion_id), org_unit=session["org_unit"])
     return {"id": str(opinion_id), "session_id": session_id, "disposition": disposition,
             "deadline": deadline.isoformat() if deadline else None}
 
-
-async def _known_members(uow, member_ids: list[str]) -> None:
-    unknown = set(member_ids) - await storage.known_members(uow.conn, member_ids)
-    if unknown:
-        raise Unprocessable(f"unknown member(s): {', '.join(sorted(unknown))}")

@@ -3,6 +3,7 @@ levels, concluded and closed — each step checked, recorded in the history and 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
@@ -18,6 +19,9 @@ from ..domain.topic import Stage, Track
 from ..storage import outcomes as outcome_storage
 from ..storage import sessions as session_storage
 from ..storage import topics as storage
+from . import reach
+
+log = logging.getLogger(__name__)
 
 ROLE_ACTORS = {Role.STAFF: "staff", Role.ADMIN: "staff", Role.LEADER: "leader", Role.MEMBER: "member",
                Role.DEPARTMENT: "department"}
@@ -64,17 +68,19 @@ async def propose(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
         raise Unprocessable(f"source_kind is one of {', '.join(sorted(SOURCE_KINDS))}")
     ref = {"member": principal.member_id, "department": principal.dept}.get(kind) if principal.role in PROPOSERS \
         else None
-    department_ids = list(dict.fromkeys(data.get("department_ids") or []))
-    await _known_departments(uow, department_ids)
+    department_ids = await reach.departments(uow.conn, data.get("department_ids"), org_unit)
+    source_unit = data.get("source_org_unit") or org_unit
+    if not reach.on_the_line(source_unit, org_unit):
+        raise Unprocessable(f"source_org_unit is {org_unit}, a unit above it or below it")
     topic_id = uuid.uuid4()
     await storage.insert(uow.conn, {
         "id": topic_id, "org_unit": org_unit, "level": orgunits.level_of(org_unit).value, "title": data["title"],
         "description": data.get("description"), "source_kind": kind, "department_ids": department_ids,
-        "supporters": data.get("supporters") or 0, "created_by": principal.sub,
+        "created_by": principal.sub,
     })
+    # the proposer is a source, not a count of people: people concerned come from linked opinions
     await storage.add_source(uow.conn, topic_id, kind=kind, ref=ref or data.get("source_ref") or principal.sub,
-                             org_unit=data.get("source_org_unit") or org_unit,
-                             people=data.get("people_concerned") or 0, by=principal.sub)
+                             org_unit=source_unit, people=0, by=principal.sub)
     await storage.record(uow.conn, str(topic_id), principal_cols=who(principal), action="propose", from_stage=None,
                          to_stage=Stage.PROPOSED.value, org_unit=org_unit, detail={"source_kind": kind})
     uow.publish(events.TopicProposed(topic_id=str(topic_id), org_unit=org_unit, title=data["title"],
@@ -87,6 +93,12 @@ async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_u
     """A converted opinion: a new topic in its unit's pool, or one more source of a topic
     already there — its people raise the topic's "people concerned"."""
     topic = await storage.topic(uow.conn, topic_id, for_update=True)
+    if topic is not None and not orgunits.is_within(org_unit, topic["org_unit"]):
+        # a case joins only a topic of its own unit or one above it; staff of one county cannot
+        # add their case (and its people) to another's pool. Skipped, not retried: it will not improve.
+        log.warning("converted opinion not linked: topic %s (%s) does not cover the case's unit %s",
+                    topic_id, topic["org_unit"], org_unit)
+        return
     if topic is None:
         await storage.insert(uow.conn, {
             "id": uuid.UUID(topic_id), "org_unit": org_unit, "level": orgunits.level_of(org_unit).value,
@@ -114,8 +126,7 @@ async def edit(uow: UnitOfWork, principal: Principal, topic_id: str, changes: di
     if Stage(topic["stage"]) not in (Stage.PROPOSED, Stage.SELECTED):
         raise Conflict(f"a {topic['stage']} topic is no longer edited", code="illegal_transition")
     if "department_ids" in changes:
-        changes["department_ids"] = list(dict.fromkeys(changes["department_ids"]))
-        await _known_departments(uow, changes["department_ids"])
+        changes["department_ids"] = await reach.departments(uow.conn, changes["department_ids"], topic["org_unit"])
     columns = {k: v for k, v in changes.items() if k in {"title", "description", "department_ids"}}
     if columns:
         await storage.update(uow.conn, topic_id, columns)
@@ -131,6 +142,8 @@ async def act(uow: UnitOfWork, principal: Principal, topic_id: str, body: dict) 
     stage, track = Stage(topic["stage"]), Track(topic["track"])
     rules.check(action, stage, actor_of(principal, topic), track)
     new_stage, changes, detail = await ACTIONS[action](uow, principal, topic, body)
+    if detail is None:  # nothing happened (a second support): nothing to record
+        return dict(topic)
     if new_stage is not stage:
         changes["stage"] = new_stage.value
     if changes:
@@ -162,8 +175,15 @@ async def decline(uow, principal, topic, body):
 
 
 async def support(uow, principal, topic, body):
-    count = 1 if principal.role is Role.MEMBER else int(body.get("count") or 1)
-    return Stage(topic["stage"]), {"supporters": topic["supporters"] + count}, {"count": count}
+    """附议: once per person — a member counts one; staff record the supporters they gathered,
+    once per staff account. Again is no error and changes nothing."""
+    if principal.role is Role.MEMBER:
+        supporter, count = f"member:{principal.member_id}", 1
+    else:
+        supporter, count = principal.sub, int(body.get("count") or 1)
+    if not await storage.add_support(uow.conn, topic["id"], supporter=supporter, count=count):
+        return Stage(topic["stage"]), {}, None
+    return Stage(topic["stage"]), {}, {"count": count}
 
 
 async def raise_(uow, principal, topic, body):
@@ -246,13 +266,6 @@ def _publish_approved(uow, topic, track: Track) -> None:
     uow.publish(events.TopicApproved(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
                                      track=track.value, urgency=rules.urgency(track)),
                 subject=topic["id"], org_unit=topic["org_unit"])
-
-
-async def _known_departments(uow, department_ids: list[str]) -> None:
-    known = await session_storage.known_departments(uow.conn, department_ids)
-    unknown = [d for d in department_ids if d not in known]
-    if unknown:
-        raise Unprocessable(f"unknown department(s): {', '.join(unknown)}")
 
 
 def _required(body: dict, name: str) -> str:

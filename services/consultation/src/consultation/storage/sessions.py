@@ -78,14 +78,6 @@ async def default_invitees(conn, org_unit: str, level: str, pattern: str) -> lis
         "SELECT id FROM members WHERE status = 'active' AND org_unit = $1 ORDER BY id", org_unit)]
 
 
-async def known_members(conn, ids: list[str]) -> set[str]:
-    return {r["id"] for r in await conn.fetch("SELECT id FROM members WHERE id = ANY($1::text[])", ids)}
-
-
-async def known_departments(conn, ids: list[str]) -> set[str]:
-    return {r["id"] for r in await conn.fetch("SELECT id FROM departments WHERE id = ANY($1::text[])", ids)}
-
-
 async def venue(conn, venue_id: str):
     return await conn.fetchrow("SELECT id, kind, name, org_unit, active FROM venues WHERE id = $1", venue_id)
 

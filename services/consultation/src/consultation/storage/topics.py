@@ -10,9 +10,10 @@ from liaison_shared.db import fetch_page
 
 COLUMNS = """
     t.id::text AS id, t.org_unit, t.level, t.title, t.description, t.source_kind, t.track, t.stage,
-    t.department_ids, t.supporters, t.plan, t.due, t.created_by, t.created_at, t.updated_at, t.closed_at,
+    t.department_ids, t.plan, t.due, t.created_by, t.created_at, t.updated_at, t.closed_at,
     coalesce((SELECT sum(s.people) FROM topic_sources s WHERE s.topic_id = t.id), 0)::int AS people_concerned,
     (SELECT count(*) FROM topic_sources s WHERE s.topic_id = t.id AND s.kind = 'public')::int AS linked_opinions,
+    coalesce((SELECT sum(p.count) FROM topic_supports p WHERE p.topic_id = t.id), 0)::int AS supporters,
     coalesce((SELECT jsonb_agg(jsonb_build_object('kind', s.kind, 'ref', s.ref, 'org_unit', s.org_unit,
                                                   'people', s.people, 'added_at', s.added_at) ORDER BY s.added_at)
               FROM topic_sources s WHERE s.topic_id = t.id), '[]') AS sources
@@ -28,11 +29,10 @@ def as_uuid(value: str):
 
 async def insert(conn, values: dict[str, Any]) -> None:
     await conn.execute(
-        "INSERT INTO topics (id, org_unit, level, title, description, source_kind, department_ids, supporters,"
-        " created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO topics (id, org_unit, level, title, description, source_kind, department_ids, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         values["id"], values["org_unit"], values["level"], values["title"], values.get("description") or "",
-        values["source_kind"], values.get("department_ids") or [], values.get("supporters") or 0,
-        values["created_by"],
+        values["source_kind"], values.get("department_ids") or [], values["created_by"],
     )
 
 
@@ -44,6 +44,13 @@ async def add_source(conn, topic_id, *, kind: str, ref: str, org_unit: str, peop
         str(topic_id), kind, ref, org_unit, people, by,
     )
     return bool(added)
+
+
+async def add_support(conn, topic_id: str, *, supporter: str, count: int) -> bool:
+    """False when this supporter was already counted: a person supports a topic once."""
+    return bool(await conn.fetchval(
+        "INSERT INTO topic_supports (topic_id, supporter, count) VALUES ($1::uuid, $2, $3)"
+        " ON CONFLICT DO NOTHING RETURNING true", topic_id, supporter, count))
 
 
 async def topic(conn, topic_id: str, *, for_update: bool = False):
@@ -123,6 +130,11 @@ async def forms_of(conn, level: str) -> list[str]:
 
 async def department_units(conn, department_ids: list[str]) -> dict[str, str]:
     rows = await conn.fetch("SELECT id, org_unit FROM departments WHERE id = ANY($1::text[])", department_ids)
+    return {r["id"]: r["org_unit"] for r in rows}
+
+
+async def member_units(conn, member_ids: list[str]) -> dict[str, str]:
+    rows = await conn.fetch("SELECT id, org_unit FROM members WHERE id = ANY($1::text[])", member_ids)
     return {r["id"]: r["org_unit"] for r in rows}
 
 
