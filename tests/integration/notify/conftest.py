@@ -11,6 +11,7 @@ from liaison_shared.testing import eventually, running, smtp_sink, token_for
 
 CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG = (
     "640200000000", "640221000000", "640221100000", "640221101000", "640221100201")
+RECEIVERS = "127.0.0.2"
 
 
 @contextlib.asynccontextmanager
@@ -34,8 +35,11 @@ async def stack(platform, service_specs, db_pool):
                                                "delivery_max_attempts": 3})
         tag = uuid.uuid4().hex[:6]
         feedback_port, members_port = free_port(), free_port()
+        # webhook receivers of these tests listen on 127.0.0.2, a loopback address the operator
+        # allows; every other internal address stays refused
         notify_settings = settings.model_copy(update={"feedback_url": f"http://127.0.0.1:{feedback_port}",
-                                                      "members_url": f"http://127.0.0.1:{members_port}"})
+                                                      "members_url": f"http://127.0.0.1:{members_port}",
+                                                      "webhook_allowlist": [RECEIVERS]})
         async with running(service_specs["members"], settings) as members, \
                 running(service_specs["feedback"], settings) as feedback, \
                 served(feedback.app, feedback_port), served(members.app, members_port), \

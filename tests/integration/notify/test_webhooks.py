@@ -1,6 +1,7 @@
 """Webhooks: signed CloudEvents to other government systems, retried, failed, redriven."""
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -11,7 +12,7 @@ import uvicorn
 from liaison_shared.devstack import free_port
 from liaison_shared.testing import eventually, token_for
 
-from .conftest import CITY, DONGFENG, HUANGQUQIAO, submit
+from .conftest import CITY, DONGFENG, HUANGQUQIAO, RECEIVERS, submit
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +21,7 @@ class Receiver:
     """An ASGI app that records what it gets and answers what it is told."""
 
     def __init__(self):
-        self.received, self.status = [], 200
+        self.received, self.status, self.headers, self.body = [], 200, [], b""
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -33,21 +34,37 @@ class Receiver:
                 break
         self.received.append({"headers": {k.decode(): v.decode() for k, v in scope["headers"]}, "body": body,
                               "status": self.status})
-        await send({"type": "http.response.start", "status": self.status, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+@contextlib.asynccontextmanager
+async def receiving(host: str):
+    app = Receiver()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started)
+    app.port, app.url = port, f"http://{host}:{port}/events"
+    try:
+        yield app
+    finally:
+        server.should_exit = True
+        await task
 
 
 @pytest_asyncio.fixture(scope="module")
 async def receiver():
-    app = Receiver()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started)
-    app.url = f"http://127.0.0.1:{port}/events"
-    yield app
-    server.should_exit = True
-    await task
+    """A receiver on the loopback address the operator allowed (``webhook_allowlist``)."""
+    async with receiving(RECEIVERS) as app:
+        yield app
+
+
+@pytest_asyncio.fixture(scope="module")
+async def intruded():
+    """Something on 127.0.0.1 that no webhook may reach: a database, a broker, another service."""
+    async with receiving("127.0.0.1") as app:
+        yield app
 
 
 async def subscribe(stack, platform, receiver, types):
@@ -101,3 +118,126 @@ async def test_a_failing_receiver_is_retried_then_failed_and_a_redrive_delivers(
     assert len(delivered) == 1
     sibling = token_for(platform, "staff", "640221100202")
     assert (await stack["notify"].post(f"/api/v1/deliveries/{row['id']}/redrive", headers=sibling)).status_code == 404
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:5432/", "http://[::1]:8003/api/v1/opinions", "http://169.254.169.254/latest/meta-data/",
+    "http://0x7f000001:8004/", "http://localhost:9092/", "http://2130706433/", "http://0177.0.0.1/",
+    "http://[::ffff:127.0.0.1]/", "http://10.0.0.7/", "http://192.168.1.1/", "http://172.16.0.1/",
+    "http://100.64.0.1/", "http://0.0.0.0:8004/", "http://224.0.0.1/", "http://[fe80::1]/", "http://[fd00::2]/",
+    "http://240.0.0.1/", "http://127.0.0.3:8004/",
+])
+async def test_a_subscription_to_an_internal_address_is_refused_and_nothing_is_written(stack, platform, db_pool, url):
+    admin = token_for(platform, "admin", CITY)
+    before = await db_pool.fetchval("SELECT count(*) FROM notify.subscriptions")
+    refused = await stack["notify"].post("/api/v1/subscriptions", headers=admin, json={
+        "name": "扫描器", "url": url, "event_types": ["*"], "org_unit": HUANGQUQIAO})
+    assert refused.status_code == 422, refused.text
+    assert await db_pool.fetchval("SELECT count(*) FROM notify.subscriptions") == before
+
+
+async def test_a_host_resolving_to_loopback_at_send_time_is_refused(stack, platform, receiver, intruded, db_pool):
+    """DNS rebinding: the name pointed elsewhere when the subscription was made; at sending it
+    answers 127.0.0.1, which is checked again and never connected to."""
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    await db_pool.execute("UPDATE notify.subscriptions SET url = $1 WHERE id = $2::uuid",
+                          f"http://localhost:{intruded.port}/events", subscription["id"])
+    try:
+        case = await submit(stack)
+        row = await eventually(lambda: _outcome(db_pool, subscription, case), timeout=60)
+        assert row["status"] == "failed" and row["last_error"] == "address not allowed"
+        assert intruded.received == []
+    finally:
+        await _unsubscribe(stack, platform, subscription)
+
+
+async def test_a_redirect_is_not_followed(stack, platform, receiver, intruded, db_pool):
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    receiver.status, receiver.headers = 307, [(b"location", intruded.url.encode())]
+    try:
+        case = await submit(stack)
+        row = await eventually(lambda: _outcome(db_pool, subscription, case), timeout=60)
+        assert row["status"] == "failed" and row["last_error"] == "HTTP 307"
+        assert intruded.received == []
+    finally:
+        receiver.status, receiver.headers = 200, []
+        await _unsubscribe(stack, platform, subscription)
+
+
+async def test_the_delivery_log_tells_nothing_the_receiver_said(stack, platform, receiver, db_pool):
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    receiver.status, receiver.body = 500, b"PostgreSQL 18.1 on x86_64: FATAL password authentication failed"
+    try:
+        case = await submit(stack)
+        row = await eventually(lambda: _outcome(db_pool, subscription, case), timeout=60)
+        assert row["last_error"] == "HTTP 500"
+    finally:
+        receiver.status, receiver.body = 200, b""
+        await _unsubscribe(stack, platform, subscription)
+
+
+async def test_a_receiver_that_is_not_http_is_not_quoted_in_the_delivery_log(stack, platform, receiver, db_pool):
+    """What a port scanner would read: the banner of whatever answered."""
+
+    async def banner(reader, writer):
+        await reader.read(100)
+        writer.write(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\nProtocol mismatch.\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(banner, RECEIVERS, 0)
+    port = server.sockets[0].getsockname()[1]
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    await db_pool.execute("UPDATE notify.subscriptions SET url = $1 WHERE id = $2::uuid",
+                          f"http://{RECEIVERS}:{port}/", subscription["id"])
+    try:
+        case = await submit(stack)
+        row = await eventually(lambda: _outcome(db_pool, subscription, case), timeout=60)
+        assert row["status"] == "failed" and "SSH" not in row["last_error"]
+        town = token_for(platform, "staff", HUANGQUQIAO)
+        log = (await stack["notify"].get("/api/v1/deliveries?channel=webhook&limit=500", headers=town)).text
+        assert "SSH" not in log and "OpenSSH" not in log
+    finally:
+        server.close()
+        await _unsubscribe(stack, platform, subscription)
+
+
+async def test_the_signing_secret_is_not_kept_in_clear(stack, platform, receiver, db_pool):
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    stored = await db_pool.fetchrow("SELECT * FROM notify.subscriptions WHERE id = $1::uuid", subscription["id"])
+    secret = subscription["secret"]
+    assert not [c for c, v in stored.items() if secret in (v.decode("latin-1") if isinstance(v, bytes) else str(v))]
+    await _unsubscribe(stack, platform, subscription)
+
+
+async def test_a_secret_kept_in_clear_before_the_upgrade_is_sealed_at_start_and_still_signs(
+        stack, platform, receiver, db_pool):
+    from notify.webhooks import seal_clear_secrets
+
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    await db_pool.execute("UPDATE notify.subscriptions SET secret = 'an-old-secret-in-clear', secret_sealed = NULL"
+                          " WHERE id = $1::uuid", subscription["id"])
+    await seal_clear_secrets(stack["notify"].app.state.runtime)
+    assert await db_pool.fetchval("SELECT count(*) FROM notify.subscriptions WHERE secret IS NOT NULL") == 0
+    case = await submit(stack)
+    delivery = await eventually(lambda: db_pool.fetchval(
+        "SELECT id::text FROM notify.notifications WHERE recipient_id = $1 AND body LIKE '%' || $2 || '%'",
+        subscription["id"], case["id"]), timeout=30)
+    got = await eventually(lambda: [r for r in receiver.received
+                                    if r["headers"]["x-liaison-delivery"] == delivery], timeout=30)
+    timestamp = got[0]["headers"]["x-liaison-timestamp"]
+    expected = hmac.new(b"an-old-secret-in-clear", timestamp.encode() + b"." + got[0]["body"], hashlib.sha256)
+    assert got[0]["headers"]["x-liaison-signature"] == f"sha256={expected.hexdigest()}"
+    await _unsubscribe(stack, platform, subscription)
+
+
+async def _outcome(db_pool, subscription, case):
+    """The webhook delivery of this case once it has its final word (retries exhausted or none needed)."""
+    return await db_pool.fetchrow(
+        "SELECT status, last_error FROM notify.notifications WHERE channel = 'webhook' AND recipient_id = $1"
+        " AND body LIKE '%' || $2 || '%' AND status = 'failed'", subscription["id"], case["id"])
+
+
+async def _unsubscribe(stack, platform, subscription):
+    await stack["notify"].delete(f"/api/v1/subscriptions/{subscription['id']}",
+                                 headers=token_for(platform, "admin", CITY))

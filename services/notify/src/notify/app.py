@@ -11,6 +11,7 @@ from liaison_shared.service import ServiceSpec
 
 import notify
 
+from . import webhooks
 from .api import inbox, subscriptions
 from .handlers import reminders
 from .handlers.notifications import notify as notify_of
@@ -40,5 +41,5 @@ def spec() -> ServiceSpec:
         publishes=[NotificationSent, NotificationFailed],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
-        background_jobs=[run_delivery_worker, reminders.run_reminders, run_digests],
+        background_jobs=[webhooks.seal_clear_secrets, run_delivery_worker, reminders.run_reminders, run_digests],
     )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 from liaison_shared.auth import Principal, Role, require_roles
 from liaison_shared.contracts.common import OrgCode
-from liaison_shared.errors import NotFound
+from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.service import runtime_of
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from .. import webhooks
 from ..storage import notifications as storage
 
 router = APIRouter()
@@ -22,7 +24,8 @@ class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., min_length=1, max_length=100, examples=["市12345热线平台"])
-    url: HttpUrl
+    url: HttpUrl = Field(..., description="https, at a public address (an address the operator allows in "
+                                          "WEBHOOK_ALLOWLIST may be http and internal). Redirects are not followed.")
     event_types: list[str] = Field(..., min_length=1, max_length=50,
                                    examples=[["cppcc.feedback.opinion.submitted", "cppcc.feedback.opinion.replied"]],
                                    description="Types without their version, or '*' for every event.")
@@ -48,10 +51,17 @@ class SubscriptionCreated(SubscriptionOut):
 async def subscribe(request: Request, body: SubscriptionIn, principal: Principal = Depends(managers)) -> SubscriptionCreated:
     if not (principal.role is Role.ADMIN or principal.covers(body.org_unit)):
         raise NotFound(f"no org unit {body.org_unit} in your scope")
-    secret = secrets.token_urlsafe(32)
-    async with runtime_of(request).uow() as uow:
-        row = await storage.insert_subscription(uow.conn, {**body.model_dump(mode="json"), "secret": secret},
-                                                principal.sub)
+    runtime = runtime_of(request)
+    values = body.model_dump(mode="json")
+    try:
+        await webhooks.checked_addresses(values["url"], runtime.settings)
+    except (webhooks.RefusedDestination, webhooks.Unresolved) as refused:
+        raise Unprocessable(f"url: {refused}", code="webhook_url_refused") from None
+    secret, subscription_id = secrets.token_urlsafe(32), uuid.uuid4()
+    async with runtime.uow() as uow:
+        row = await storage.insert_subscription(
+            uow.conn, subscription_id, values, webhooks.seal_secret(runtime.settings, subscription_id, secret),
+            principal.sub)
     storage.SUBSCRIPTIONS.invalidate()  # again once committed: nobody cached the old list
     return SubscriptionCreated(**dict(row), secret=secret)
 

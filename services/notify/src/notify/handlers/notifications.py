@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
-import hmac
 import json
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
@@ -27,10 +24,13 @@ from liaison_shared.chinatime import CHINA
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope, Event
+from liaison_shared.servicetoken import ServiceToken, TokenRefused
 
+from .. import webhooks
 from ..domain.rules import DEFAULT_LOCALE, Rule, is_urgent, quiet_until, recipients, render
 from ..sms import gateway_for
 from ..storage import notifications as storage
+from ..webhooks import DeliveryRefused
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,7 @@ def _unversioned(type_name: str) -> str:
     return type_name.rsplit(".", 1)[0]
 
 
-async def _address(conn, kind: str, recipient_id: str, settings=None, org_unit: str | None = None,
-                   channel: str = "email") -> str | None:
+async def _address(conn, kind: str, recipient_id: str, settings=None, channel: str = "email") -> str | None:
     """E-mail and SMS go to the duty contact of a department or an org unit (projected from
     members' events), or to a member's own address, which members gives notify for the message."""
     field = "duty_phone" if channel == "sms" else "duty_email"
@@ -50,26 +49,36 @@ async def _address(conn, kind: str, recipient_id: str, settings=None, org_unit: 
         row = await storage.org_unit(conn, recipient_id)
     elif kind == "member" and settings is not None:
         contact = await _service_get(settings, settings.members_url or settings.base_url_of("members"),
-                                     f"/api/v1/internal/members/{recipient_id}/contact", org_unit)
+                                     f"/api/v1/internal/members/{recipient_id}/contact")
         return contact.get("phone" if channel == "sms" else "email") if contact else None
     else:
         return None
     return row[field] if row else None
 
 
-async def _service_get(settings, base: str, path: str, org_unit: str | None) -> dict | None:
+async def _service_get(settings, base: str, path: str) -> dict | None:
     """GET another service's internal route as the notify service; None for a 404."""
-    from liaison_shared.auth import issue_dev_token
-
-    token = (settings.notify_service_token.get_secret_value() if settings.notify_service_token else
-             issue_dev_token(settings, role="service", org=org_unit or "640200000000",
-                             sub=settings.notify_service_subject, ttl_s=300))
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+    source = service_token(settings)
+    async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+        response = await client.get(f"{base}{path}", headers={"Authorization": f"Bearer {await source.get()}"})
+    if response.status_code == 401:
+        source.forget()  # expired or revoked early: the next delivery asks the issuer again
     if response.status_code == 404:
         return None
     response.raise_for_status()
     return response.json()
+
+
+_TOKENS: dict[tuple, ServiceToken] = {}
+
+
+def service_token(settings) -> ServiceToken:
+    """One token source per configuration (one per process in production): its token is cached."""
+    key = (settings.auth_token_url, settings.service_client_id, settings.service_client_secret,
+           settings.notify_service_token)
+    if key not in _TOKENS:
+        _TOKENS[key] = ServiceToken(settings)
+    return _TOKENS[key]
 
 
 async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
@@ -95,7 +104,7 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
         address = None
         if delivery.channel in ("email", "sms") and delivery.recipient_kind != "submitter":
             address = await _address(uow.conn, delivery.recipient_kind, delivery.recipient_id,
-                                     uow.settings, envelope.orgunit, delivery.channel)
+                                     uow.settings, delivery.channel)
             if not address:
                 continue  # nobody to write to: the inbox item still reaches them
         created = storage.insert_later(uow, {
@@ -209,7 +218,7 @@ async def _deliver(runtime, settings, mailer: Mailer, limit: int) -> int:
         for row in due:
             try:
                 if row["channel"] == "webhook":
-                    await _post(row)
+                    await webhooks.post(settings, row)
                 elif row["channel"] == "sms" and row["recipient_kind"] == "submitter":
                     await _text_submitter(uow.conn, settings, row)
                 elif row["channel"] == "sms":
@@ -217,19 +226,20 @@ async def _deliver(runtime, settings, mailer: Mailer, limit: int) -> int:
                                                                  idempotency_key=row["id"])
                 else:
                     await mailer.send(row)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused) as error:
-                attempts = row["attempts"] + 1
-                if attempts >= settings.delivery_max_attempts or isinstance(error, NobodyToReach):
-                    await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts,
-                                       last_error=str(error)[:500])
+            except (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused,
+                    webhooks.RefusedDestination, TokenRefused) as error:
+                attempts, said = row["attempts"] + 1, describe(error)
+                final = isinstance(error, NobodyToReach | webhooks.RefusedDestination)
+                if attempts >= settings.delivery_max_attempts or final:
+                    await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts, last_error=said)
                     uow.publish(NotificationFailed(
                         notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
                         event_id=row["event_id"], recipient_kind=row["recipient_kind"],
-                        recipient_id=row["recipient_id"], channel=row["channel"], error=str(error)[:500]),
+                        recipient_id=row["recipient_id"], channel=row["channel"], error=said),
                         subject=row["id"], org_unit=row["org_unit"])
                 else:
                     backoff = timedelta(seconds=min(settings.delivery_backoff_s * 2 ** (attempts - 1), 3600))
-                    await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=str(error)[:500],
+                    await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=said,
                                        next_attempt=datetime.now(UTC) + backoff)
                 continue
             sent.append(row["id"])
@@ -295,43 +305,42 @@ async def _send(settings, row) -> None:
         await mailer.close()
 
 
-class DeliveryRefused(Exception):
-    """The receiver answered, but not with a 2xx."""
-
-
 class NobodyToReach(DeliveryRefused):
     """The citizen's contact is gone (erased) or was never given: nothing is sent, ever."""
+
+
+def describe(error: BaseException) -> str:
+    """What the delivery log and NotificationFailed say of a failure: our own words only. A
+    receiver's text (an HTTP body, an SMTP reply naming a mailbox, a banner of whatever listens
+    on a port) is never repeated to the caller, who might be scanning with our help."""
+    if isinstance(error, DeliveryRefused | webhooks.RefusedDestination):
+        return str(error)  # written here, from a status code or a fixed reason
+    if isinstance(error, webhooks.Unresolved):
+        return "host does not resolve"
+    if isinstance(error, TokenRefused):
+        return "no service token"
+    if isinstance(error, httpx.HTTPStatusError):
+        return f"HTTP {error.response.status_code} from a platform service"
+    if isinstance(error, httpx.TimeoutException | TimeoutError | aiosmtplib.SMTPTimeoutError):
+        return "timeout"
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return f"SMTP {error.code}"
+    if isinstance(error, httpx.ConnectError | ConnectionRefusedError | aiosmtplib.SMTPConnectError):
+        return "connection refused"
+    if isinstance(error, httpx.HTTPError | aiosmtplib.SMTPException):
+        return "not a valid answer"
+    return "network error"
 
 
 async def _text_submitter(conn, settings, row) -> None:
     """Ask feedback for the phone and tracking code of this one message, then send the SMS."""
     contact = await _service_get(settings, settings.feedback_url or settings.base_url_of("feedback"),
-                                 f"/api/v1/internal/submitters/{row['recipient_id']}", row["org_unit"])
+                                 f"/api/v1/internal/submitters/{row['recipient_id']}")
     if contact is None:
         raise NobodyToReach("no contact for this case (erased, or no consent)")
     link = f"{settings.public_base_url}/api/v1/track/{contact['tracking_code']}"
     await gateway_for(settings.sms_gateway).send(conn, phone=contact["phone"], text=row["body"].replace("{link}", link),
                                                  idempotency_key=row["id"])
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>`` of HMAC-SHA256 over ``timestamp.body``: the receiver checks both."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
-async def _post(row) -> None:
-    body = row["body"].encode()
-    timestamp = str(int(time.time()))
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(row["url"], content=body, headers={
-            "content-type": "application/cloudevents+json; charset=utf-8",
-            "x-liaison-timestamp": timestamp,
-            "x-liaison-signature": signature(row["secret"], timestamp, body),
-            "x-liaison-delivery": row["id"],  # the same on every retry: receivers may dedupe on it
-        })
-    if not 200 <= response.status_code < 300:
-        raise DeliveryRefused(f"HTTP {response.status_code}")
 
 
 async def run_delivery_worker(runtime) -> None:

@@ -107,7 +107,7 @@ def insert_later(uow, values: dict[str, Any]) -> str:
 async def due(conn, limit: int):
     """Pending e-mail and webhook deliveries whose time has come (other replicas skip them)."""
     return await conn.fetch(
-        f"SELECT {COLUMNS}, s.url, s.secret FROM notifications n"
+        f"SELECT {COLUMNS}, s.url, s.secret_sealed FROM notifications n"
         " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
         " WHERE n.status = 'pending' AND NOT n.in_digest AND n.channel IN ('email', 'webhook', 'sms')"
         " AND n.next_attempt <= now()"
@@ -120,14 +120,25 @@ async def matching_subscriptions(conn, event_type: str, org_unit: str):
         " AND (event_types @> ARRAY[$1]::text[] OR event_types @> ARRAY['*']::text[])", event_type))
 
 
-async def insert_subscription(conn, values: dict[str, Any], by: str):
+async def insert_subscription(conn, subscription_id: uuid.UUID, values: dict[str, Any], secret_sealed: bytes,
+                              by: str):
     SUBSCRIPTIONS.invalidate()
     return await conn.fetchrow(
-        "INSERT INTO subscriptions (id, name, url, secret, event_types, org_unit, created_by)"
+        "INSERT INTO subscriptions (id, name, url, secret_sealed, event_types, org_unit, created_by)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " RETURNING id::text AS id, name, url, event_types, org_unit, active, created_at",
-        uuid.uuid4(), values["name"], values["url"], values["secret"], values["event_types"],
+        subscription_id, values["name"], values["url"], secret_sealed, values["event_types"],
         values["org_unit"], by)
+
+
+async def clear_secrets(conn):
+    """Subscriptions whose signing secret is still kept in clear (written before secrets were sealed)."""
+    return await conn.fetch("SELECT id, secret FROM subscriptions WHERE secret IS NOT NULL FOR UPDATE")
+
+
+async def seal_secret(conn, subscription_id: uuid.UUID, sealed: bytes) -> None:
+    await conn.execute("UPDATE subscriptions SET secret_sealed = $2, secret = NULL WHERE id = $1",
+                       subscription_id, sealed)
 
 
 async def subscriptions(conn, pattern: str):

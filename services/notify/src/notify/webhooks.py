@@ -1,0 +1,167 @@
+"""Webhooks: where a delivery may go, how it is signed and sent, and its sealed secret.
+
+A subscriber names a URL, and the platform must not become its way into the platform's own
+network (SSRF). Every address the host resolves to must be a public one — when the
+subscription is made, and again at each sending, since a name can point elsewhere in between
+(DNS rebinding) — unless the operator allows it (``WEBHOOK_ALLOWLIST``: a host name, an
+address or a CIDR range). The request goes to the very address that was checked, redirects
+are not followed, and only ``https`` is allowed outside development mode (or to an allowed
+host). What a receiver answers is never repeated to the caller: the delivery log says
+"HTTP 500", never the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import socket
+import time
+import uuid
+
+import httpx
+from liaison_shared import crypto
+from liaison_shared.settings import Settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not reachable from outside
+
+
+class RefusedDestination(ValueError):
+    """The URL may not receive webhooks; the message is safe to show (it names no answer)."""
+
+
+class Unresolved(OSError):
+    """The host has no address now (perhaps only for now: a delivery retries)."""
+
+
+def _is_public(address: Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is None and address in NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and not _is_public(embedded):
+            return False
+    return not (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
+                or address.is_reserved or address.is_unspecified or address in SHARED_SPACE
+                or not address.is_global)
+
+
+class Allowlist:
+    """``WEBHOOK_ALLOWLIST`` read once: host names, and addresses or networks."""
+
+    def __init__(self, entries: list[str]) -> None:
+        self.names: set[str] = set()
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in entries:
+            try:
+                self.networks.append(ipaddress.ip_network(entry.strip().strip("[]"), strict=False))
+            except ValueError:
+                self.names.add(_name(entry))
+
+    def names_host(self, host: str) -> bool:
+        return _name(host) in self.names
+
+    def holds(self, address: Address) -> bool:
+        return any(address in network for network in self.networks)
+
+
+def _name(host: str) -> str:
+    return host.strip().lower().rstrip(".")
+
+
+async def resolve(host: str, port: int) -> list[Address]:
+    """Every address of ``host`` (a name, or an address in any form the resolver reads:
+    ``0x7f000001``, ``2130706433``, ``0177.0.0.1``)."""
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise Unresolved("host does not resolve") from None
+    addresses = []
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise Unresolved("host does not resolve")
+    return addresses
+
+
+async def checked_addresses(url: str, settings: Settings) -> list[Address]:
+    """The addresses a delivery to ``url`` may connect to, all of them checked; else refused."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise RefusedDestination("not a valid URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise RefusedDestination("only http and https URLs with a host")
+    if parsed.userinfo:
+        raise RefusedDestination("credentials in the URL are not allowed")
+    allowed = Allowlist(settings.webhook_allowlist)
+    named = allowed.names_host(parsed.host)
+    addresses = await resolve(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    if not named and not all(_is_public(a) or allowed.holds(a) for a in addresses):
+        raise RefusedDestination("address not allowed")
+    if parsed.scheme != "https" and not (settings.dev_mode or named or all(allowed.holds(a) for a in addresses)):
+        raise RefusedDestination("https is required")
+    return addresses
+
+
+# --- The signing secret, sealed at rest with the master key -----------------------------------
+
+def seal_secret(settings: Settings, subscription_id: uuid.UUID, secret: str) -> bytes:
+    """AES-GCM under the master key, bound to the subscription (a sealed secret copied to
+    another row does not open there)."""
+    master = crypto.master_key_from(settings.data_master_key.get_secret_value())
+    return crypto.seal(master, subscription_id, "webhook_secret", secret)
+
+
+def open_secret(settings: Settings, subscription_id: str, sealed: bytes) -> str:
+    master = crypto.master_key_from(settings.data_master_key.get_secret_value())
+    return crypto.open_(master, uuid.UUID(subscription_id), "webhook_secret", sealed)
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+class DeliveryRefused(Exception):
+    """The receiver answered, but not with a 2xx (the message holds the status only)."""
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>`` of HMAC-SHA256 over ``timestamp.body``: the receiver checks both."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+async def post(settings: Settings, row) -> None:
+    """One signed delivery, to an address checked just now."""
+    url = httpx.URL(row["url"])
+    address = (await checked_addresses(row["url"], settings))[0]
+    secret = open_secret(settings, row["recipient_id"], row["secret_sealed"])
+    body = row["body"].encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "host": url.netloc.decode("ascii"),
+        "content-type": "application/cloudevents+json; charset=utf-8",
+        "x-liaison-timestamp": timestamp,
+        "x-liaison-signature": signature(secret, timestamp, body),
+        "x-liaison-delivery": row["id"],  # the same on every retry: receivers may dedupe on it
+    }
+    # connect to the checked address; TLS still names (and verifies) the host of the URL
+    extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False, trust_env=False) as client:
+        response = await client.post(url.copy_with(host=str(address)), content=body, headers=headers,
+                                     extensions=extensions)
+    if not 200 <= response.status_code < 300:
+        raise DeliveryRefused(f"HTTP {response.status_code}")
+
+
+async def seal_clear_secrets(runtime) -> None:
+    """Once at start: seal the secrets of subscriptions made before secrets were sealed."""
+    from .storage import notifications as storage
+
+    async with runtime.uow() as uow:
+        for row in await storage.clear_secrets(uow.conn):
+            await storage.seal_secret(uow.conn, row["id"], seal_secret(runtime.settings, row["id"], row["secret"]))
