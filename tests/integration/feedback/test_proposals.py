@@ -5,17 +5,19 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import pytest_asyncio
 from feedback.domain.deadlines import today_in_china
 from liaison_shared.testing import collect, header, token_for
 
 from .conftest import PINGLUO, act, submit
+from .test_security_proposals import seat
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def people(world, platform):
-    lead, partner = str(uuid.uuid4()), str(uuid.uuid4())
+@pytest_asyncio.fixture(scope="module")
+async def people(world, platform, db_pool):
+    lead, partner = await seat(platform, db_pool, PINGLUO), await seat(platform, db_pool, PINGLUO)
     return {
         "lead": token_for(platform, "member", PINGLUO, member_id=lead), "lead_id": lead,
         "partner": token_for(platform, "member", PINGLUO, member_id=partner), "partner_id": partner,

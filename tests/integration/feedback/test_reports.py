@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 async def test_a_report_climbs_is_adopted_and_instructed_and_the_cases_hear_of_it(world, platform):
     api, town = world["api"], world["town_staff"]
     cases = [await submit(api) for _ in range(2)]
-    author = str(uuid.uuid4())
+    author = world["member_id"]
     created = await api.post("/api/v1/reports", headers=town, json={
         "kind": "public_opinion_report", "title": "关于农田灌溉渠清淤的社情民意",
         "case_ids": [c["id"] for c in cases], "member_ids": [author]})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
@@ -12,14 +12,16 @@ from liaison_shared.errors import NotFound
 from liaison_shared.orgunits import sql_subtree_pattern
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..domain import proposal as rules
 from ..handlers import proposals as handlers
 from ..storage import proposals as storage
 
 router = APIRouter()
 staff = require_roles(Role.STAFF, Role.ADMIN)
 overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
+Id = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class ProposalIn(BaseModel):
@@ -30,9 +32,10 @@ class ProposalIn(BaseModel):
     title: str = Field(..., min_length=1, max_length=200)
     body: str = Field(..., min_length=1, max_length=50_000)
     kind: Literal["member", "joint", "sector", "special_committee", "party_group"]
-    proposer_member_id: str | None = Field(None, description="Staff drafting for a member name it.")
+    proposer_member_id: Id | None = Field(None, description="Staff drafting for a member name it.")
     proposer_name: str | None = Field(None, max_length=100, description="A sector, special committee or party group.")
-    co_signers: list[str] = Field(default_factory=list, max_length=50, description="联名: members who co-sign.")
+    co_signers: list[Id] = Field(default_factory=list, max_length=50,
+                                 description="联名: members of the same committee who co-sign.")
 
 
 class ProposalAction(BaseModel):
@@ -42,10 +45,10 @@ class ProposalAction(BaseModel):
                     "reply", "evaluate", "mark_key", "progress", "close"]
     reason: str | None = Field(None, max_length=2000)
     turn_into: Literal["members_letter", "opinion"] | None = None
-    into: str | None = None
-    lead_department: str | None = None
-    co_departments: list[str] | None = Field(None, max_length=10)
-    months: int | None = None
+    into: Id | None = None
+    lead_department: Id | None = Field(None, description="A department under the proposal's committee.")
+    co_departments: list[Id] | None = Field(None, max_length=10)
+    months: int | None = Field(None, ge=1, le=rules.MAX_MONTHS)
     text: str | None = Field(None, max_length=20_000)
     reply_class: Literal["A", "B", "C", "D"] | None = None
     evaluation: Literal["satisfied", "basically_satisfied", "unsatisfied"] | None = None
@@ -105,13 +108,22 @@ class ProposalOut(BaseModel):
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filing_opens: date
-    filing_closes: date
+    filing_opens: date = Field(..., ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    filing_closes: date = Field(..., ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                                description="On or after filing_opens.")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> SessionIn:
+        if self.filing_closes < self.filing_opens:
+            raise ValueError("filing_closes is on or after filing_opens")
+        return self
 
 
-class SessionOut(SessionIn):
+class SessionOut(BaseModel):
     committee: str
     year: int
+    filing_opens: date
+    filing_closes: date
     last_number: int
 
 
@@ -198,7 +210,7 @@ async def get_proposal(request: Request, proposal_id: str, principal: Principal 
     pool = runtime_of(request).pool
     row = await storage.proposal(pool, proposal_id)
     units = await storage.units(pool, proposal_id) if row else []
-    if row is None or not handlers.can_read(principal, row, {u["department_id"] for u in units}):
+    if row is None or not handlers.can_read(principal, row, handlers.handling_departments(units)):
         raise NotFound(f"no proposal {proposal_id}")
     return await _detail(request, row)
 

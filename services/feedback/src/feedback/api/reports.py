@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, require_roles
@@ -20,6 +20,7 @@ router = APIRouter()
 staff = require_roles(Role.STAFF, Role.ADMIN)
 readers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
 Kind = Literal["public_opinion_report", "special_report"]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class ReportIn(BaseModel):
@@ -29,16 +30,21 @@ class ReportIn(BaseModel):
     title: str = Field(..., min_length=1, max_length=200)
     body: str = Field("", max_length=50_000)
     org_unit: OrgCode | None = Field(None, description="The composing unit; the caller's by default.")
-    case_ids: list[str] = Field(default_factory=list, max_length=200)
-    member_ids: list[str] = Field(default_factory=list, max_length=50, description="Authors among the members.")
+    case_ids: list[Id] = Field(default_factory=list, max_length=200)
+    member_ids: list[Id] = Field(default_factory=list, max_length=50,
+                                 description="Authors: active members of the composing unit's committee or below.")
 
 
 class ReportPatch(BaseModel):
+    """Only the fields sent change. None here means "not sent": a field is never nulled, so an
+    explicit null fails its type (422) and the schema says so."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str | None = Field(None, min_length=1, max_length=200)
-    body: str | None = Field(None, max_length=50_000)
-    member_ids: list[str] | None = Field(None, max_length=50)
+    title: str = Field(None, min_length=1, max_length=200)
+    body: str = Field(None, max_length=50_000)
+    member_ids: list[Id] = Field(None, max_length=50,
+                                 description="Authors: active members of the composing unit's committee or below.")
 
 
 class ReportAction(BaseModel):

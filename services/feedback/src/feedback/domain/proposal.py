@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from liaison_shared import orgunits
 from liaison_shared.errors import Conflict, Forbidden
 
 STATES = {
@@ -39,6 +40,12 @@ REPLY_CLASSES = {
     "D": "因条件限制或其他原因目前无法解决，已说明原因",
 }
 DEFAULT_MONTHS, MAX_MONTHS = 3, 6
+
+
+def committee_of(org_unit: str) -> str:
+    """The city or county committee (政协) a unit belongs to: itself, or the nearest above it."""
+    return next(u for u in [org_unit, *orgunits.ancestors_of(org_unit)]
+                if orgunits.level_of(u) in (orgunits.Level.CITY, orgunits.Level.COUNTY))
 
 
 def check(action: str, status: str, actor: str) -> None:

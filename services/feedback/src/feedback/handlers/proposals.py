@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from liaison_shared import orgunits
@@ -27,6 +28,33 @@ def proposer_ids(row) -> list[str]:
     return [s["member_id"] for s in row["signers"] if s["confirmed"]]
 
 
+def handling_departments(units) -> set[str]:
+    """The departments handling a proposal now: the latest round's, less those that returned it
+    (a department's access ends with its assignment)."""
+    latest = max((u["round"] for u in units), default=0)
+    return {u["department_id"] for u in units if u["round"] == latest and u["state"] != "returned"}
+
+
+def may_manage(principal: Principal, committee: str) -> bool:
+    """Staff of the committee (or above it) and admins run its proposals."""
+    return principal.role is Role.ADMIN or (principal.role is Role.STAFF and principal.covers(committee))
+
+
+async def sits_on(conn, member_id: str, committee: str) -> bool:
+    """A member acts in the committee it sits on, as the registry says, whatever its token's org."""
+    return (await storage.sitting_members(conn, [member_id])).get(member_id) == committee
+
+
+async def require_members(conn, member_ids: list[str], fits: Callable[[str], bool], where: str) -> None:
+    """Every member named is active in the registry and sits on a committee that ``fits``; else 422
+    naming those who do not. Signatures and credit go to real members in scope only."""
+    named = list(dict.fromkeys(member_ids))
+    seats = await storage.sitting_members(conn, named)
+    strangers = [m for m in named if m not in seats or not fits(seats[m])]
+    if strangers:
+        raise Unprocessable(f"not active members {where}: {', '.join(strangers)}")
+
+
 def can_read(principal: Principal, row, departments: set[str]) -> bool:
     if principal.role is Role.ADMIN:
         return True
@@ -39,21 +67,26 @@ def can_read(principal: Principal, row, departments: set[str]) -> bool:
 
 async def draft(uow: UnitOfWork, principal: Principal, data: dict, *, source: dict | None = None,
                 proposal_id=None, converted: bool = False) -> dict:
-    """A new draft. ``converted``: staff converting a case they handle draft it for the committee
-    above them, which their own scope does not cover."""
+    """A new draft. Its signers sit on its committee; a member drafts only in its own.
+
+    ``converted``: staff converting a case they handle draft it for the committee above them,
+    which their own scope does not cover; when the member who took the case in does not sit on
+    that committee, the proposals committee (提案委员会) proposes it instead."""
     committee = data["committee"]
-    if orgunits.level_of(committee).value not in ("city", "county"):
+    if rules.committee_of(committee) != committee:
         raise Unprocessable("proposals belong to a city or county committee")
     kind = data["kind"]
     lead = data.get("proposer_member_id")
     if principal.role is Role.MEMBER:
+        if not await sits_on(uow.conn, principal.member_id, committee):
+            raise NotFound(f"no committee {committee} in your scope")
         lead = principal.member_id
         if kind not in ("member", "joint"):
             raise Forbidden("a member drafts its own or a joint proposal")
-    elif not converted and (principal.role not in (Role.STAFF, Role.ADMIN) or not (
-        principal.role is Role.ADMIN or principal.covers(committee)
-    )):
+    elif not converted and not may_manage(principal, committee):
         raise NotFound(f"no committee {committee} in your scope")
+    if converted and lead and not await sits_on(uow.conn, lead, committee):
+        kind, lead, data = "special_committee", None, {**data, "kind": "special_committee", "proposer_name": "提案委员会"}
     if kind in ("member", "joint") and not lead:
         raise Unprocessable("a member's proposal names proposer_member_id")
     if kind in ("sector", "special_committee", "party_group") and not data.get("proposer_name"):
@@ -61,6 +94,8 @@ async def draft(uow: UnitOfWork, principal: Principal, data: dict, *, source: di
     co = [m for m in data.get("co_signers", []) if m != lead]
     if kind == "joint" and not co:
         raise Unprocessable("a joint proposal (联名) has co-signers")
+    await require_members(uow.conn, [*([lead] if lead else []), *co], lambda seat: seat == committee,
+                          f"of committee {committee}")
     proposal_id = await storage.insert(uow.conn, {**data, "proposer_member_id": lead, "source": source,
                                                   "created_by": principal.sub, "id": proposal_id}, co)
     await storage.record(uow.conn, proposal_id, principal, "draft", None, "draft", {"source": source})
@@ -68,9 +103,9 @@ async def draft(uow: UnitOfWork, principal: Principal, data: dict, *, source: di
 
 
 async def put_session(uow: UnitOfWork, principal: Principal, committee: str, year: int, opens, closes) -> dict:
-    if principal.role not in (Role.STAFF, Role.ADMIN) or not (principal.role is Role.ADMIN or principal.covers(committee)):
+    if not may_manage(principal, committee):
         raise NotFound(f"no committee {committee} in your scope")
-    if orgunits.level_of(committee).value not in ("city", "county"):
+    if rules.committee_of(committee) != committee:
         raise Unprocessable("sessions belong to a city or county committee")
     return dict(await storage.put_session(uow.conn, committee, year, opens, closes))
 
@@ -80,7 +115,7 @@ def _actor(principal: Principal, row, active: set[str]) -> str:
         return "member"
     if principal.role is Role.DEPARTMENT and principal.dept in active:
         return "department"
-    if principal.role in (Role.STAFF, Role.ADMIN) and (principal.role is Role.ADMIN or principal.covers(row["committee"])):
+    if may_manage(principal, row["committee"]):
         return "staff"
     if principal.role is Role.LEADER and principal.covers(row["committee"]):
         return "leader"
@@ -100,6 +135,8 @@ async def act(uow: UnitOfWork, settings: Settings, principal: Principal, proposa
     }:
         raise Conflict("this unit has no open assignment on the proposal", code="illegal_transition")
     actor = _actor(principal, row, active)
+    if actor == "member" and not await sits_on(uow.conn, principal.member_id, row["committee"]):
+        raise NotFound(f"no proposal {proposal_id}")  # it moved to another committee, or left
     action = body["action"]
     rules.check(action, row["status"], actor)
     status, detail = await ACTIONS[action](uow, settings, principal, row, body, current, round_)
@@ -182,10 +219,14 @@ async def _merge(uow, settings, principal, row, body, current, round_):
 
 async def _assign(uow, settings, principal, row, body, current, round_):
     lead = body.get("lead_department")
-    co = [d for d in body.get("co_departments") or [] if d != lead]
-    for department in [lead, *co]:
-        if not department or not await opinion_storage.department_exists(uow.conn, department):
-            raise Unprocessable(f"unknown department {department}")
+    if not lead:
+        raise Unprocessable("assign names lead_department")
+    co = [d for d in dict.fromkeys(body.get("co_departments") or []) if d != lead]
+    # departments of the committee's own area only: a county's proposal is not another county's work
+    within = await storage.departments_within(uow.conn, [lead, *co], orgunits.sql_subtree_pattern(row["committee"]))
+    strangers = [d for d in [lead, *co] if d not in within]
+    if strangers:
+        raise Unprocessable(f"no active department under committee {row['committee']}: {', '.join(strangers)}")
     today = today_in_china()
     deadline = rules.add_months(today, rules.DEFAULT_MONTHS)
     await storage.insert_units(uow.conn, row["id"], lead, co, round_ + 1)

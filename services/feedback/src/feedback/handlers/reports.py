@@ -17,6 +17,7 @@ from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..storage import opinions as opinion_storage
 from ..storage import reports as storage
 from .actions import who
+from .proposals import require_members
 
 TRANSITIONS = {"submit": {"draft"}, "adopt": {"submitted"}, "reject": {"submitted"}, "instruct": {"adopted"}}
 
@@ -41,6 +42,7 @@ async def compose(uow: UnitOfWork, principal: Principal, data: dict, *, report_i
         if case is None or not (principal.role is Role.ADMIN or principal.covers(case["handling_unit"])
                                 or principal.covers(case["org_unit"])):
             raise Unprocessable(f"no case {case_id} in your scope")
+    await _require_authors(uow, org_unit, data.get("member_ids") or [])
     created = await storage.insert(uow.conn, {**data, "org_unit": org_unit, "id": report_id or uuid.uuid4()},
                                    principal.sub)
     return dict(created)
@@ -51,6 +53,8 @@ async def edit(uow: UnitOfWork, principal: Principal, report_id: str, changes: d
     if report["status"] != "draft":
         raise Conflict(f"a {report['status']} report is no longer edited", code="illegal_transition")
     columns = {k: v for k, v in changes.items() if k in {"title", "body", "member_ids"}}
+    if "member_ids" in columns:
+        await _require_authors(uow, report["org_unit"], columns["member_ids"])
     if columns:
         await storage.update(uow.conn, report_id, columns)
     return dict(await storage.report(uow.conn, report_id))
@@ -104,6 +108,13 @@ async def _back_to_cases(uow, principal, report, action: str, detail: dict) -> N
         if case is not None:
             await opinion_storage.record(uow.conn, str(case_id), **who(principal), action=action,
                                          from_status=case["status"], to_status=case["status"], detail=detail)
+
+
+async def _require_authors(uow: UnitOfWork, org_unit: str, member_ids: list[str]) -> None:
+    """Authors are credited when a report is adopted: real, active members serving the composing
+    unit — on a committee above it, at it or under it, never a sibling's."""
+    await require_members(uow.conn, member_ids, lambda seat: orgunits.is_within(seat, org_unit)
+                          or orgunits.is_within(org_unit, seat), f"serving org unit {org_unit}")
 
 
 def _require(principal: Principal, roles: set[Role], unit: str | None) -> None:

@@ -102,6 +102,20 @@ async def take_number(conn, committee: str, year: int) -> int:
         " RETURNING last_number", committee, year)
 
 
+async def sitting_members(conn, member_ids: list[str]) -> dict[str, str]:
+    """The committee each of ``member_ids`` sits on, for those active in the registry projection."""
+    rows = await conn.fetch("SELECT id, org_unit FROM members WHERE id = ANY($1::text[]) AND status = 'active'",
+                            list(member_ids))
+    return {r["id"]: r["org_unit"] for r in rows}
+
+
+async def departments_within(conn, department_ids: list[str], pattern: str) -> set[str]:
+    """Those of ``department_ids`` that are active and registered under the unit of ``pattern``."""
+    rows = await conn.fetch("SELECT id FROM departments WHERE id = ANY($1::text[]) AND active AND org_unit LIKE $2",
+                            list(department_ids), pattern)
+    return {r["id"] for r in rows}
+
+
 async def units(conn, proposal_id: str):
     return await conn.fetch(
         "SELECT department_id, lead, state, assigned_at, return_reason, opinion, round FROM proposal_units"
@@ -142,7 +156,9 @@ async def proposals_page(conn, *, pattern: str | None, member_id: str | None, de
           AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM proposal_signers s
                                            WHERE s.proposal_id = p.id AND s.member_id = $2))
           AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM proposal_units u
-                                           WHERE u.proposal_id = p.id AND u.department_id = $3))
+                                           WHERE u.proposal_id = p.id AND u.department_id = $3
+                                             AND u.state <> 'returned' AND u.round = (
+                                                 SELECT max(round) FROM proposal_units WHERE proposal_id = p.id)))
           AND ($4::text IS NULL OR p.status = $4) AND ($5::int IS NULL OR p.year = $5)
         ORDER BY p.year DESC, p.number NULLS LAST, p.created_at
         """,
