@@ -10,6 +10,7 @@ import random
 from datetime import date, datetime, time, timedelta
 
 import asyncpg
+from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.chinatime import CHINA
 from liaison_shared.db import UnitOfWork
@@ -181,8 +182,9 @@ async def _load(uow: UnitOfWork, rng: random.Random) -> dict[str, int]:
     start = date.today().replace(day=15)
     for month in range(12):
         day = (start.replace(day=1) + timedelta(days=32 * month)).replace(day=15)
-        for i, room in enumerate(rooms.values()):
-            member_id = members[(month * 31 + i * 17) % len(members)][0]
+        for i, (town, room) in enumerate(rooms.items()):
+            near = [m for m, committee in members if orgunits.is_within(town, committee)]
+            member_id = near[(month * 31 + i * 17) % len(near)]
             try:
                 await venues.schedule_reception_day(uow, ADMIN, {
                     "member_id": member_id, "venue_id": room,

@@ -81,8 +81,9 @@ async def add_bridge(uow: UnitOfWork, principal: Principal, sector_id: str, data
     require_manager(principal, sector["org_unit"])
     if data["kind"] == "department":
         department = await registry_storage.department(uow.conn, data.get("department_id") or "")
-        if department is None:
-            raise Unprocessable("a department bridge names a registered department_id")
+        if department is None or not _of_committee(department["org_unit"], sector["org_unit"]):
+            raise Unprocessable("a department bridge names a registered department of the sector's "
+                                "committee, or of a level above it")
         data = {**data, "name": data.get("name") or department["name"]}
     row = await storage.insert_bridge(uow.conn, sector_id, data)
     if row is None:
@@ -148,6 +149,11 @@ async def assign_member(
             subject=member_id, org_unit=contact_point,
         )
     return dict(row)
+
+
+def _of_committee(org_unit: str, committee: str) -> bool:
+    """Within the committee's subtree, or a unit above it (a city department for a county sector)."""
+    return orgunits.is_within(org_unit, committee) or org_unit in orgunits.ancestors_of(committee)
 
 
 def visible(principal: Principal, org_unit: str) -> bool:

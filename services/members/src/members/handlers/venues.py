@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.contracts.members import ReceptionDayScheduled, VenueChanged
 from liaison_shared.db import UnitOfWork
@@ -10,6 +11,7 @@ from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..storage import people as people_storage
 from ..storage import registry as registry_storage
 from ..storage import venues as storage
+from .people import can_see_member
 from .registry import require_manager
 
 
@@ -24,10 +26,12 @@ async def register_venue(uow: UnitOfWork, principal: Principal, data: dict) -> d
     require_manager(principal, data["org_unit"])
     if await registry_storage.org_unit(uow.conn, data["org_unit"]) is None:
         raise Unprocessable(f"org unit {data['org_unit']} is not registered")
-    if data["kind"] == "sector_studio":
-        sector = await people_storage.sector(uow.conn, data.get("sector_id") or "")
-        if sector is None:
-            raise Unprocessable("a sector studio names its sector_id")
+    if data["kind"] == "sector_studio" and not data.get("sector_id"):
+        raise Unprocessable("a sector studio names its sector_id")
+    if data.get("sector_id"):
+        sector = await people_storage.sector(uow.conn, data["sector_id"])
+        if sector is None or not orgunits.is_within(data["org_unit"], sector["org_unit"]):
+            raise Unprocessable(f"sector {data['sector_id']} is not a sector of the venue's committee")
     row = await storage.insert_venue(uow.conn, data)
     if row is None:
         raise Conflict(f"{data['name']} already exists at {data['org_unit']}", code="duplicate")
@@ -58,10 +62,16 @@ async def schedule_reception_day(uow: UnitOfWork, principal: Principal, data: di
     if principal.role is Role.MEMBER:
         if principal.member_id != member["id"]:
             raise Forbidden("a member schedules only its own reception days")
+        if not orgunits.is_within(venue["org_unit"], member["org_unit"]):
+            raise Forbidden("a member receives the public at venues of its own committee")
     elif principal.role not in (Role.STAFF, Role.ADMIN):
         raise Forbidden("only staff or the member schedule reception days")
     else:
         require_manager(principal, venue["org_unit"])
+        if not can_see_member(principal, member):
+            raise Forbidden(f"member {member['id']} is neither of this committee nor of its contact points")
+    if not orgunits.is_within(venue["org_unit"], member["org_unit"]):
+        raise Unprocessable("a member receives the public at venues of its own committee")
     if member["status"] != "active":
         raise Conflict("a member whose term ended holds no reception day")
     if await storage.overlapping_reception(uow.conn, member["id"], data["starts_at"], data["ends_at"]):
