@@ -76,7 +76,12 @@ async def test_a_session_opinion_naming_a_sibling_countys_department_is_not_assi
             content="议事会上提出：村口灌溉渠需要清淤", category="水利", disposition="assigned",
             department_ids=[department], deadline="2099-06-30", member_id=str(uuid.uuid4())),
             subject=opinion_id, org_unit=DONGFENG)
-    for opinion_id in (ours, foreign):
+    past = str(uuid.uuid4())  # a refused action (a deadline gone by) leaves the case for triage too
+    await _send(platform, OpinionRaised(
+        opinion_id=past, session_id=session, topic_id=str(uuid.uuid4()), org_unit=DONGFENG, content="路灯不亮",
+        disposition="assigned", department_ids=[world["departments"]["平罗县水务局"]], deadline="2020-01-01"),
+        subject=past, org_unit=DONGFENG)
+    for opinion_id in (ours, foreign, past):
         await eventually(lambda opinion_id=opinion_id: db_pool.fetchval(
             "SELECT count(*) FROM feedback.case_history WHERE opinion_id = $1::uuid AND action <> 'submit'",
             opinion_id), timeout=30)
@@ -89,6 +94,7 @@ async def test_a_session_opinion_naming_a_sibling_countys_department_is_not_assi
     history = await db_pool.fetch("SELECT actor_role, action FROM feedback.case_history"
                                   " WHERE opinion_id = ANY($1::uuid[])", [ours, foreign])
     assert "staff" not in {h["actor_role"] for h in history}  # the session acted as itself
+    assert await db_pool.fetchval("SELECT status FROM feedback.opinions WHERE id = $1::uuid", past) == "received"
     seen = await world["api"].get("/api/v1/opinions?limit=500",
                                   headers=token_for(platform, "department", HUINONG,
                                                     dept=world["departments"]["惠农区水务局"]))

@@ -89,8 +89,8 @@ async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: Cons
     })
     refused = await access.departments_out_of_reach(uow.conn, event.department_ids, event.org_unit)
     if refused:
-        await _left_for_triage(uow, str(case_id), envelope, event.org_unit, refused,
-                               {"source": event.source.model_dump()})
+        await _left_for_triage(uow, str(case_id), envelope, event.org_unit,
+                               {"source": event.source.model_dump(), "refused_department_ids": refused})
         return
     deadline = date.fromisoformat(event.deadline) if event.deadline else None
     if deadline is None:
@@ -129,27 +129,29 @@ async def take_session_opinion(uow: UnitOfWork, envelope: Envelope, event: Opini
     session = Principal(sub=f"consultation:{event.session_id}", role=Role.SERVICE, org=event.org_unit)
     if event.disposition == "assigned":
         refused = await access.departments_out_of_reach(uow.conn, event.department_ids, event.org_unit)
-        if refused or not event.department_ids:
-            await _left_for_triage(uow, event.opinion_id, envelope, event.org_unit, refused,
-                                   {"session_id": event.session_id})
+        if refused:
+            await _left_for_triage(uow, event.opinion_id, envelope, event.org_unit,
+                                   {"session_id": event.session_id, "refused_department_ids": refused})
             return
+    published = len(uow.pending_events)
     try:
         async with uow.conn.transaction():  # a savepoint: a refused action leaves the case itself
             await actions.act_for_session(uow, settings, session, event.opinion_id,
                                           {k: v for k, v in body.items() if v is not None})
-    except ApiError as refusal:  # e.g. a deadline already past: staff decide
-        await storage.record(uow.conn, event.opinion_id, actor_sub=session.sub, actor_role="consultation",
-                             actor_org=event.org_unit, action="left_for_triage", from_status="received",
-                             to_status="received", detail={"refused": event.disposition, "reason": refusal.message})
+    except ApiError as refusal:  # e.g. a deadline already past, no catalogue rule: staff decide
+        if len(uow.pending_events) != published:
+            raise  # the savepoint cannot take back an event: fail the message as a whole
+        await _left_for_triage(uow, event.opinion_id, envelope, event.org_unit,
+                               {"session_id": event.session_id, "refused": event.disposition,
+                                "reason": refusal.message})
 
 
-async def _left_for_triage(uow: UnitOfWork, case_id: str, envelope: Envelope, org_unit: str,
-                           refused: list[str], detail: dict) -> None:
-    """A consumed assignment that named departments out of the case's reach: the case waits at its
-    unit, unassigned, and its history says which departments were refused."""
+async def _left_for_triage(uow: UnitOfWork, case_id: str, envelope: Envelope, org_unit: str, detail: dict) -> None:
+    """A consumed command that did not pass (departments out of the case's reach, a refused
+    action): the case waits at its unit for staff, and its history says what was refused."""
     await storage.record(uow.conn, case_id, actor_sub=envelope.source, actor_role="consultation",
-                         actor_org=org_unit, action="left_for_triage", from_status=None, to_status="received",
-                         detail={**detail, "refused_department_ids": refused})
+                         actor_org=org_unit, action="left_for_triage", from_status="received",
+                         to_status="received", detail=detail)
 
 
 async def keep_topic(uow: UnitOfWork, envelope: Envelope, event: TopicProposed | TopicApproved | TopicClosed) -> None:
