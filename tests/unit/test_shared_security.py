@@ -5,6 +5,7 @@ codes, and no start with development secrets outside development mode."""
 import base64
 import hashlib
 import hmac
+import io
 import logging
 import time
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ import httpx
 import jwt
 import pytest
 from fastapi import Depends, FastAPI
-from liaison_shared import audit
+from liaison_shared import audit, logs
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.http import install_error_handlers
 from liaison_shared.orgunits import is_valid_code
@@ -111,6 +112,27 @@ async def test_an_unexpected_database_error_is_logged_by_class_sqlstate_and_cons
     logged = caplog.text + "".join(logging.Formatter().format(r) for r in caplog.records)
     assert "RaiseError" in logged and "P0001" in logged and "members_email_not_null" in logged
     assert PHONE not in logged and "Failing row" not in logged and "马兰花" not in logged
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_service_log_never_holds_a_database_errors_row(fmt):
+    stream = io.StringIO()
+    log = logging.getLogger(f"test.shared_security.{fmt}")
+    log.addHandler(logs.handler("feedback", fmt, stream))
+    log.propagate = False
+    error = _postgres_error(asyncpg.exceptions.NotNullViolationError, "23502")
+    try:
+        log.error("dead-lettered %s: %s", "cppcc.feedback.opinion.submitted", error)
+        log.warning(error)
+        try:
+            raise RuntimeError("handling failed") from error
+        except RuntimeError:
+            log.exception("handler failed")
+    finally:
+        log.handlers.clear()
+    written = stream.getvalue()
+    assert "NotNullViolationError" in written and "23502" in written and "members_email_not_null" in written
+    assert PHONE not in written and "马兰花" not in written and "Failing row" not in written
 
 
 # --- finding 12: the rate limit counts the real client ------------------------------------

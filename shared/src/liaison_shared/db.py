@@ -101,7 +101,7 @@ def outbox_channel(schema: str) -> str:
     return f"outbox_{schema}"
 
 
-_PARAMETER = re.compile(r"\$(\d+)")
+_PARAMETER = re.compile(r"\$([0-9]+)")
 
 
 class UnitOfWork:

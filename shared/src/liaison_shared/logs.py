@@ -81,11 +81,30 @@ class _ContextFilter(logging.Filter):
         record.service = self.service
         record.trace_id = tracing.trace_id_of(tracing.current_traceparent.get())
         record.event_id = tracing.current_event_id.get()
+        # ``log.warning("… %s", error)`` anywhere: the error by class, never its text
+        if isinstance(record.msg, BaseException) and _carries_data_in_chain(record.msg):
+            record.msg = describe(record.msg, stack=False)
+        if isinstance(record.args, tuple) and any(_withheld(a) for a in record.args):
+            record.args = tuple(describe(a, stack=False) if _withheld(a) else a for a in record.args)
         return True
 
 
+def _withheld(arg) -> bool:
+    return isinstance(arg, BaseException) and _carries_data_in_chain(arg)
+
+
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    root = logging.getLogger()
+    root.handlers[:] = [handler(service, fmt)]
+    root.setLevel(level.upper())
+    # aiokafka logs every reconnect attempt at ERROR; an outage is reported by metrics.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+def handler(service: str, fmt: str = "json", stream=None) -> logging.Handler:
+    """The service's log handler: context fields, and errors that carry data by class only."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(_ContextFilter(service))
     if fmt == "json":
         handler.setFormatter(
@@ -99,9 +118,4 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
         handler.setFormatter(
             _TextFormatter("%(asctime)s %(levelname)s [%(service)s] %(name)s: %(message)s")
         )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # aiokafka logs every reconnect attempt at ERROR; an outage is reported by metrics.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    return handler
