@@ -232,7 +232,9 @@ async def test_inconsistent_dates_are_422(world, db_pool):
     base = {"topic_id": tid, "title": "积水议事", "form": "议事厅"}
     before = await snapshot(db_pool)
     for times in ({"starts_at": hours_from_now(-1), "ends_at": hours_from_now(-2)},
-                  {"starts_at": "9999-12-31T23:59:59-08:00"}, {"starts_at": "0001-01-01T00:00:00+08:00"}):
+                  {"starts_at": "9999-12-31T23:59:59-08:00"}, {"starts_at": "0001-01-01T00:00:00+08:00"},
+                  # a time without its zone is no moment: 09:00 where?
+                  {"starts_at": "2026-12-01T09:00:00", "ends_at": "2026-12-01T11:00:00+08:00"}):
         response = await api.post("/api/v1/sessions", headers=staff, json={**base, **times})
         assert response.status_code == 422, (times, response.text)
     assert await snapshot(db_pool) == before

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from liaison_shared.contracts.common import OrgCode
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 SourceKind = Literal["public", "department", "village_committee", "member", "sector", "party_committee"]
 TrackName = Literal["standard", "small_matter", "urgent"]
@@ -26,7 +26,7 @@ def _plausible(value: date) -> date:
 
 
 Day = Annotated[date, AfterValidator(_plausible)]
-Moment = Annotated[datetime, AfterValidator(_plausible)]
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]  # with its offset: 09:00 where?
 
 
 class Strict(BaseModel):
