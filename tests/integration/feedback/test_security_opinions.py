@@ -299,3 +299,12 @@ async def test_assignment_to_a_sibling_countys_department_is_refused(world, db_p
     assert rule.status_code == 422
     city = token_for(platform, "staff", CITY)  # the city may send any of its departments
     assert (await act(api, city, case["id"], action="assign", department_ids=[foreign])).status_code == 200
+
+
+async def test_text_the_database_cannot_hold_is_a_4xx_not_a_500(world):
+    answer = await world["api"].post("/api/v1/opinions", json={
+        "content": "村口\x00灌溉渠", "org_unit": DONGFENG, "channel": "online"})
+    assert answer.status_code == 422, answer.text
+    assert (await world["api"].get("/api/v1/track/AB%00CD")).status_code in (404, 422)
+    rated = await world["api"].post("/api/v1/track/AB%00CD/rating", json={"rating": "satisfied"})
+    assert rated.status_code in (404, 422)
