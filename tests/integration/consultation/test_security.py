@@ -151,7 +151,7 @@ async def test_outcomes_are_converted_for_departments_and_members_of_the_line(wo
     assert await snapshot(db_pool) == before
 
 
-async def test_a_converted_opinion_never_joins_a_topic_of_another_unit(world, db_pool, platform):
+async def test_a_converted_opinion_never_joins_a_topic_of_another_unit(world, db_pool, platform, caplog):
     from liaison_shared.contracts.feedback import OutcomeConverted, OutcomeRef
     from liaison_shared.events import Envelope
     from liaison_shared.testing import produce_raw
@@ -162,7 +162,7 @@ async def test_a_converted_opinion_never_joins_a_topic_of_another_unit(world, db
     records, ids = [], []
     for case, unit in ((foreign_case, HUINONG), (foreign_case, CHENGGUAN), (own_case, DONGFENG)):
         event = OutcomeConverted(source=OutcomeRef(kind="opinion", id=case), target=OutcomeRef(kind="topic", id=tid),
-                                 org_unit=unit, title="集市垃圾", people_count=7)
+                                 org_unit=unit, title="张三家门口集市垃圾", people_count=7)
         # one key: the same partition, so the foreign ones are handled before the own one
         envelope = Envelope.wrap(event, subject=tid, org_unit=unit)
         records.append((tid.encode(), envelope.value(), envelope.headers()))
@@ -181,6 +181,8 @@ async def test_a_converted_opinion_never_joins_a_topic_of_another_unit(world, db
     # skipped, not failed: each was handled once (in the inbox), none is retried or dead-lettered
     handled = await db_pool.fetchval("SELECT count(*) FROM consultation.inbox WHERE event_id = ANY($1::text[])", ids)
     assert handled == 3
+    skipped = [r.getMessage() for r in caplog.records if "not linked" in r.getMessage()]
+    assert len(skipped) == 2 and not any("张三" in line or foreign_case in line for line in skipped), skipped
 
 
 async def test_support_counts_once_per_person(world, db_pool):
@@ -294,3 +296,13 @@ async def test_principals_outside_see_and_change_nothing_by_id(world, db_pool):
         response = await api.request(method, path, headers=world["uninvited_member"], json=body)
         assert response.status_code in (403, 404), (method, path, response.status_code, response.text)
     assert await snapshot(db_pool) == before
+    # every route with an id is in the matrix above: a new one fails here until it is added
+    templates = {sid: "{session_id}", tid: "{topic_id}", oid: "{outcome_id}"}
+    covered = set()
+    for method, path, _ in topic_routes + session_routes:
+        for value, name in templates.items():
+            path = path.replace(value, name)
+        covered.add((method, path))
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    with_an_id = {(method, path) for path, operations in paths.items() if "{" in path for method in operations}
+    assert len(with_an_id) == 9 and with_an_id <= covered, with_an_id - covered
