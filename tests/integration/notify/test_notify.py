@@ -340,3 +340,39 @@ async def test_an_overdue_notice_reaches_the_department_duty_phone_by_sms(stack,
         "SELECT m.phone, m.body FROM notify.sms_messages m JOIN notify.notifications n ON n.id::text = m.idempotency_key"
         " WHERE n.event_id = $1", envelope.id), timeout=30)
     assert len(sms) == 1 and sms[0]["phone"] == "0952-6012345" and "2026-11-20" in sms[0]["body"]
+
+
+async def test_erasing_a_submitter_leaves_no_copy_of_the_phone_or_tracking_link_in_notify(stack, platform, db_pool):
+    """PIPL art. 47: after DELETE /opinions/{id}/submitter (feedback publishes SubmitterErased),
+    no row of any notify table holds the phone number or the tracking code."""
+    api, phone = stack["feedback"], "13900002222"
+    town = token_for(platform, "staff", HUANGQUQIAO)
+    department = token_for(platform, "department", PINGLUO, dept=stack["water"])
+    case = (await api.post("/api/v1/opinions", json={
+        "content": "村口灌溉渠堵塞", "org_unit": DONGFENG, "channel": "online", "consent": True,
+        "submitter_name": "马兰花", "submitter_phone": phone})).json()
+    await api.post(f"/api/v1/opinions/{case['id']}/actions", headers=town,
+                   json={"action": "assign", "department_ids": [stack["water"]]})
+    await api.post(f"/api/v1/opinions/{case['id']}/actions", headers=department,
+                   json={"action": "reply", "text": "已疏通"})
+    await eventually(lambda: _holding(db_pool, phone), timeout=30)  # the SMS went out, with both
+
+    assert (await api.delete(f"/api/v1/opinions/{case['id']}/submitter", headers=town)).status_code == 204
+
+    async def nothing_left():
+        return not await _holding(db_pool, phone, case["tracking_code"])
+
+    await eventually(nothing_left, timeout=30)
+
+
+async def _holding(db_pool, *needles) -> list[str]:
+    """The notify tables with a row whose text holds any of ``needles``."""
+    tables = await db_pool.fetch("SELECT table_name FROM information_schema.tables"
+                                 " WHERE table_schema = 'notify' AND table_type = 'BASE TABLE'")
+    found = []
+    for (table,) in tables:
+        for needle in needles:
+            if await db_pool.fetchval(f'SELECT count(*) FROM notify."{table}" t WHERE t::text LIKE $1',
+                                      f"%{needle}%"):
+                found.append(table)
+    return found

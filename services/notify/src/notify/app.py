@@ -13,7 +13,7 @@ import notify
 
 from . import webhooks
 from .api import inbox, subscriptions
-from .handlers import reminders
+from .handlers import erasure, reminders
 from .handlers.notifications import notify as notify_of
 from .handlers.notifications import run_delivery_worker, run_digests
 
@@ -30,6 +30,8 @@ def spec() -> ServiceSpec:
     for model in (feedback.OpinionAssigned, feedback.ProposalAssigned):
         consumer.on(model)(reminders.track_assigned)
     consumer.on(feedback.OpinionDeadlineExtended)(reminders.track_extended)
+    # erasure converges on any replay: applied again after a restore, it deletes again
+    consumer.on(feedback.SubmitterErased, rebuildable=True)(erasure.forget_submitter)
     for model in (feedback.OpinionReplied, feedback.OpinionClosed, feedback.ProposalReplied):
         consumer.on(model)(reminders.track_answered)
     return ServiceSpec(

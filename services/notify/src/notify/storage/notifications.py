@@ -173,6 +173,19 @@ async def mark_sent(conn, notification_ids: list[str]) -> None:
                            " last_error = NULL WHERE id = ANY($1::uuid[])", notification_ids)
 
 
+async def cancel_to_submitter(conn, opinion_id: str) -> None:
+    await conn.execute(
+        "UPDATE notifications SET status = 'failed', last_error = 'contact erased', next_attempt = now()"
+        " WHERE recipient_kind = 'submitter' AND recipient_id = $1 AND status = 'pending'", opinion_id)
+
+
+async def forget_messages_to_submitter(conn, opinion_id: str) -> None:
+    """What the SMS gateway adapter recorded of the messages to a case's submitter."""
+    await conn.execute(
+        "DELETE FROM sms_messages WHERE idempotency_key IN (SELECT id::text FROM notifications"
+        " WHERE recipient_kind = 'submitter' AND recipient_id = $1)", opinion_id)
+
+
 async def mark(conn, notification_id: str, **changes) -> None:
     await db.update(conn, "notifications", {"id": uuid.UUID(notification_id)}, changes)
 
