@@ -8,7 +8,14 @@ rating credits only the member who took the rated opinion in.
 import uuid
 
 import pytest
-from liaison_shared.contracts.feedback import OpinionRated, OpinionSubmitted
+from liaison_shared.contracts.feedback import (
+    OpinionRated,
+    OpinionSubmitted,
+    OutcomeConverted,
+    OutcomeRef,
+    ProposalAccepted,
+    ReportAdopted,
+)
 from liaison_shared.events import Envelope
 from liaison_shared.testing import eventually, produce_raw, token_for
 
@@ -157,3 +164,41 @@ async def test_a_satisfied_rating_credits_only_the_member_who_took_the_opinion_i
     assert await eventually(lambda: credits_of(me), timeout=30) == [taken_in]
     assert await credits_of(claimant) == []  # every rating before the last was handled, and none credited
     assert (await _score(members_api, pingluo["staff"], claimant))["breakdown"]["satisfied_ratings"] == 0
+
+
+async def test_credits_go_only_to_members_of_the_committee_and_of_the_opinion_behind_them(
+    members_api, pingluo, platform, db_pool
+):
+    me = await _new_member(members_api, pingluo, "杨春华")
+    other = await _new_member(members_api, pingluo, "黄立新")
+    mine, theirs = str(uuid.uuid4()), str(uuid.uuid4())
+    await _publish(platform, _submitted(mine, me), _submitted(theirs, other), key=mine)
+
+    def converted(opinion_id: str) -> OutcomeConverted:
+        return OutcomeConverted(source=OutcomeRef(kind="opinion", id=opinion_id),
+                                target=OutcomeRef(kind="proposal", id=f"p-{opinion_id}"),
+                                org_unit=VILLAGE, member_ids=[me])
+
+    # on each topic a wrong credit, then a right one behind it on the same key
+    pairs = [
+        (ProposalAccepted(proposal_id=f"b-{me}", number="2026-0001", org_unit=HUINONG, proposer_member_ids=[me]),
+         ProposalAccepted(proposal_id=f"a-{me}", number="2026-0002", org_unit=PINGLUO, proposer_member_ids=[me])),
+        (ReportAdopted(report_id=f"b-{me}", kind="public_opinion_report", org_unit=HUINONG, adopted_by="city",
+                       case_ids=[], member_ids=[me]),
+         ReportAdopted(report_id=f"a-{me}", kind="public_opinion_report", org_unit=PINGLUO, adopted_by="city",
+                       case_ids=[], member_ids=[me])),
+        (converted(theirs), converted(mine)),
+    ]
+    for wrong, right in pairs:
+        envelopes = [Envelope.wrap(e, subject=me, org_unit=e.org_unit, key=me) for e in (wrong, right)]
+        await produce_raw(platform, envelopes[0].topic,
+                          [(me.encode(), e.value(), e.headers()) for e in envelopes])
+
+    async def credited():
+        rows = await db_pool.fetch("SELECT kind, source_id FROM members.credits WHERE member_id = $1::uuid", me)
+        found = {(r["kind"], r["source_id"]) for r in rows}
+        return found if len(found) >= 3 else None
+
+    await eventually(credited, timeout=30)
+    assert await credited() == {("proposal_accepted", f"a-{me}"), ("report_adopted", f"a-{me}"),
+                                ("outcome_converted", f"proposal:p-{mine}")}

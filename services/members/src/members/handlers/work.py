@@ -168,37 +168,46 @@ async def project_opinion(uow: UnitOfWork, envelope: Envelope, event: OpinionSub
 
 
 async def credit_satisfied_rating(uow: UnitOfWork, envelope: Envelope, event: OpinionRated) -> None:
-    if event.rating != "satisfied" or not event.member_id:
-        return
-    # Only the member who took the opinion in, and only for an opinion of its own committee.
-    opinion = (await storage.opinions(uow.conn, [event.opinion_id])).get(event.opinion_id)
-    member = await people_storage.member(uow.conn, event.member_id)
-    if (opinion is None or opinion["member_id"] != event.member_id or member is None
-            or not orgunits.is_within(opinion["org_unit"], member["org_unit"])):
-        log.info("a satisfied rating not credited: the member did not take the opinion in",
-                 extra={"opinion_id": event.opinion_id})
-        return
-    await storage.add_credit(uow.conn, event.member_id, "satisfied_rating", event.opinion_id, envelope.time)
+    if event.rating == "satisfied" and event.member_id:
+        await _credit(uow, event.member_id, "satisfied_rating", event.opinion_id, envelope,
+                      opinion_id=event.opinion_id)
 
 
 async def credit_accepted_proposal(uow: UnitOfWork, envelope: Envelope, event: ProposalAccepted) -> None:
     for member_id in event.proposer_member_ids:
-        await storage.add_credit(uow.conn, member_id, "proposal_accepted", event.proposal_id, envelope.time)
+        await _credit(uow, member_id, "proposal_accepted", event.proposal_id, envelope, where=event.org_unit)
 
 
 async def credit_converted_outcome(uow: UnitOfWork, envelope: Envelope, event: OutcomeConverted) -> None:
+    opinion_id = event.source.id if event.source.kind == "opinion" else None
     for member_id in event.member_ids:
-        await storage.add_credit(
-            uow.conn, member_id, "outcome_converted", f"{event.target.kind}:{event.target.id}", envelope.time
-        )
+        await _credit(uow, member_id, "outcome_converted", f"{event.target.kind}:{event.target.id}", envelope,
+                      where=event.org_unit, opinion_id=opinion_id)
 
 
 async def credit_adopted_report(uow: UnitOfWork, envelope: Envelope, event: ReportAdopted) -> None:
     for member_id in event.member_ids:
-        await storage.add_credit(uow.conn, member_id, "report_adopted", event.report_id, envelope.time)
+        await _credit(uow, member_id, "report_adopted", event.report_id, envelope, where=event.org_unit)
 
 
 async def credit_instruction(uow: UnitOfWork, envelope: Envelope, event: ReportInstructed) -> None:
     for member_id in event.member_ids:
         # one credit per instruction event: a report may be instructed more than once
-        await storage.add_credit(uow.conn, member_id, "instruction", envelope.id, envelope.time)
+        await _credit(uow, member_id, "instruction", envelope.id, envelope, where=event.org_unit)
+
+
+async def _credit(uow: UnitOfWork, member_id: str, kind: str, source_id: str, envelope: Envelope, *,
+                  where: str | None = None, opinion_id: str | None = None) -> None:
+    """The one door of credits from other services: to a member of the committee where the work
+    was done or, for work on an opinion, only to the member who took that opinion in — where it
+    arose, since an escalated case's events name the unit it went up to."""
+    member = await people_storage.member(uow.conn, member_id)
+    if opinion_id is not None:
+        opinion = (await storage.opinions(uow.conn, [opinion_id])).get(opinion_id)
+        taken_in = opinion is not None and opinion["member_id"] == member_id
+        where = opinion["org_unit"] if taken_in else None
+    if member is None or where is None or not orgunits.is_within(where, member["org_unit"]):
+        log.info("not credited: not a member of that committee, or not who took the opinion in",
+                 extra={"credit": kind, "event_id": envelope.id})
+        return
+    await storage.add_credit(uow.conn, member_id, kind, source_id, envelope.time)
