@@ -166,6 +166,7 @@ async def test_behind_a_trusted_proxy_clients_are_counted_apart_and_cannot_forge
     assert await _statuses(app, "10.1.2.3", ["198.51.100.1", "9.9.9.9, 198.51.100.1",
                                              "8.8.8.8, 198.51.100.1, 192.0.2.1"]) == [200, 200, 429]
     assert await _statuses(app, "10.1.2.3", ["198.51.100.2", "198.51.100.3"]) == [200, 200]
+    assert await _statuses(app, "::ffff:10.9.9.9", ["198.51.100.4", "198.51.100.4", "198.51.100.4"]) == [200, 200, 429]
 
 
 def test_uvicorn_does_not_rewrite_the_peer_from_forwarded_headers():

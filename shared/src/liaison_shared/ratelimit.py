@@ -48,6 +48,8 @@ class RateLimit:
             ip = ipaddress.ip_address(address.strip())
         except ValueError:
             return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # a dual-stack listener reports ::ffff:10.0.0.7
         return any(ip in network for network in self.trusted)
 
     def client_of(self, peer: str | None, forwarded_for: str | None) -> str:
