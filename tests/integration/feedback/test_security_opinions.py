@@ -308,3 +308,14 @@ async def test_text_the_database_cannot_hold_is_a_4xx_not_a_500(world):
     assert (await world["api"].get("/api/v1/track/AB%00CD")).status_code in (404, 422)
     rated = await world["api"].post("/api/v1/track/AB%00CD/rating", json={"rating": "satisfied"})
     assert rated.status_code in (404, 422)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd"])
+def test_the_one_export_cell_function_quotes_every_formula_trigger(text):
+    from feedback.api.stats import csv_text, xlsx_bytes
+
+    [row] = list(csv.reader(io.StringIO(csv_text([[text, "村口灌溉渠"]]), newline="")))
+    assert row == ["'" + text, "村口灌溉渠"]
+    [cell, plain] = next(load_workbook(io.BytesIO(xlsx_bytes("t", [[text, "村口灌溉渠"]]))).active.iter_rows())
+    # (XML reads a carriage return back as a line feed)
+    assert (cell.data_type, cell.value, plain.value) == ("s", text.replace("\r", "\n"), "村口灌溉渠")
