@@ -137,6 +137,11 @@ class EmbeddedPostgres:
     def url(self, database: str = "liaison") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}?sslmode=disable"
 
+    @property
+    def location(self) -> Path:
+        """Where the server's files are: the data directory asked for, or its home in ``RUNTIME``."""
+        return self._home
+
     def _bin(self, name: str) -> str:
         if self._bin_dir is None:
             _quiet_platformdirs()

@@ -70,7 +70,10 @@ class Launcher:
                 log_path=self.home / "logs" / "postgres.log",
             ).start()
             env["DATABASE_URL"] = self.postgres.url()
-            self.echo(f"postgresql  127.0.0.1:{self.postgres.port} (embedded, data in {self.home / 'pgdata'})")
+            where = self.home / "pgdata"
+            if self.postgres.location != where:  # under root, out of the database user's reach
+                where = f"{self.postgres.location}, linked from {where}"
+            self.echo(f"postgresql  127.0.0.1:{self.postgres.port} (embedded, data in {where})")
         self.env = env
         settings = self.settings.model_copy(update={
             "kafka_bootstrap_servers": env.get("KAFKA_BOOTSTRAP_SERVERS", self.settings.kafka_bootstrap_servers),
