@@ -1,0 +1,1 @@
+"""What the class-level security tests share: the whole platform as real processes on the demo data."""
