@@ -233,13 +233,12 @@ async def test_a_case_taken_in_by_a_city_member_converts_into_a_proposal_of_the_
 
 async def test_a_report_names_only_cases_on_its_units_line(world, platform, db_pool):
     api = world["api"]
-    elsewhere = await submit(api, org_unit=CHENGGUAN)  # 城关镇: the sibling town
-    title = f"黄渠桥镇社情民意 {uuid.uuid4().hex[:6]}"
+    case = await submit(api)  # 东风村, under 黄渠桥镇 and not under its sibling 城关镇
+    title = f"城关镇社情民意 {uuid.uuid4().hex[:6]}"
     response = await api.post("/api/v1/reports", headers=world["county_staff"], json={
-        "kind": "public_opinion_report", "title": title, "org_unit": HUANGQUQIAO, "case_ids": [elsewhere["id"]]})
+        "kind": "public_opinion_report", "title": title, "org_unit": CHENGGUAN, "case_ids": [case["id"]]})
     assert response.status_code == 422, response.text
     assert await db_pool.fetchval("SELECT count(*) FROM feedback.reports WHERE title = $1", title) == 0
-    at_home = await submit(api)  # 东风村, under 黄渠桥镇
     accepted = await api.post("/api/v1/reports", headers=world["county_staff"], json={
-        "kind": "public_opinion_report", "title": title, "org_unit": HUANGQUQIAO, "case_ids": [at_home["id"]]})
+        "kind": "public_opinion_report", "title": title, "org_unit": HUANGQUQIAO, "case_ids": [case["id"]]})
     assert accepted.status_code == 201, accepted.text
