@@ -87,6 +87,9 @@ async def test_a_sector_bridges_to_departments_of_its_own_committee(members_api,
     bridge = await members_api.post(f"/api/v1/sectors/{sector_id}/bridges", headers=pingluo["staff"], json={
         "kind": "department", "name": "惠农区水务局", "department_id": huinong["department"]["id"]})
     assert bridge.status_code == 422, bridge.text
+    industry = await members_api.post(f"/api/v1/sectors/{sector_id}/bridges", headers=pingluo["staff"], json={
+        "kind": "industry", "name": "枸杞种植", "department_id": huinong["department"]["id"]})
+    assert industry.status_code == 422, industry.text
     bridges = await members_api.get(f"/api/v1/sectors/{sector_id}/bridges")
     assert huinong["department"]["id"] not in {b["department_id"] for b in bridges.json()}
 

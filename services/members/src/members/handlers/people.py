@@ -79,10 +79,12 @@ async def add_bridge(uow: UnitOfWork, principal: Principal, sector_id: str, data
     if sector is None:
         raise NotFound(f"no sector {sector_id}")
     require_manager(principal, sector["org_unit"])
-    if data["kind"] == "department":
-        department = await registry_storage.department(uow.conn, data.get("department_id") or "")
+    if data["kind"] == "department" and not data.get("department_id"):
+        raise Unprocessable("a department bridge names a registered department_id")
+    if data.get("department_id"):
+        department = await registry_storage.department(uow.conn, data["department_id"])
         if department is None or not _of_committee(department["org_unit"], sector["org_unit"]):
-            raise Unprocessable("a department bridge names a registered department of the sector's "
+            raise Unprocessable("department_id names no registered department of the sector's "
                                 "committee, or of a level above it")
         data = {**data, "name": data.get("name") or department["name"]}
     row = await storage.insert_bridge(uow.conn, sector_id, data)
