@@ -68,6 +68,8 @@ class ServiceSpec:
     # Shared migration sets the service also needs (e.g. "registry" for the projection).
     shared_migrations: Sequence[str] = ()
     demo_data: Callable[[asyncpg.Pool, Settings], Awaitable[str]] | None = None
+    # This service's own checks of its settings at start; each raises UnsafeSettings.
+    start_checks: Sequence[Callable[[Settings], None]] = ()
 
     def migration_dirs(self):
         return db.migration_dirs(self.package, self.shared_migrations)
@@ -191,6 +193,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         refuse_development_secrets(settings)  # at the start, not at build: the OpenAPI and gates build apps too
+        for check in spec.start_checks:
+            check(settings)
         runtime.pool = await db.create_pool(settings, spec.name)
         runtime.relay = OutboxRelay(
             runtime.pool, settings, service=spec.name, after_publish=after_publish
@@ -365,6 +369,8 @@ def serve(spec_factory: Callable[[], ServiceSpec]) -> None:
     configure_logging(spec.name, settings.log_level, settings.log_format)
     try:
         refuse_development_secrets(settings)  # before uvicorn, for one line and exit status 2
+        for check in spec.start_checks:
+            check(settings)
     except UnsafeSettings as refused:
         print(f"{spec.name}: {refused}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None

@@ -7,7 +7,8 @@ from liaison_shared.contracts import consultation, feedback, members  # noqa: F4
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.events import registry
 from liaison_shared.inbox import EventConsumer
-from liaison_shared.service import ServiceSpec
+from liaison_shared.service import ServiceSpec, UnsafeSettings
+from liaison_shared.servicetoken import NoServiceToken, check_configured
 
 import notify
 
@@ -20,6 +21,15 @@ from .handlers.notifications import run_delivery_worker, run_digests
 # Every event of the other services: rules (data) decide who hears of which, and webhook
 # subscriptions may ask for any of them.
 NOTIFIED = [model for model in registry.known() if model.event_type.service in ("members", "feedback", "consultation")]
+
+
+def can_reach_peers(settings) -> None:
+    """Notify fetches contacts from feedback and members with a token of its own: without a
+    way to one, it would start only to fail every SMS and private e-mail."""
+    try:
+        check_configured(settings)
+    except NoServiceToken as missing:
+        raise UnsafeSettings(f"refusing to start: {missing}") from None
 
 
 def spec() -> ServiceSpec:
@@ -43,5 +53,6 @@ def spec() -> ServiceSpec:
         publishes=[NotificationSent, NotificationFailed],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
+        start_checks=[can_reach_peers],
         background_jobs=[webhooks.seal_clear_secrets, run_delivery_worker, reminders.run_reminders, run_digests],
     )
