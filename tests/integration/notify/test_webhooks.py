@@ -241,3 +241,19 @@ async def _outcome(db_pool, subscription, case):
 async def _unsubscribe(stack, platform, subscription):
     await stack["notify"].delete(f"/api/v1/subscriptions/{subscription['id']}",
                                  headers=token_for(platform, "admin", CITY))
+
+
+async def test_a_host_not_yet_in_dns_may_subscribe_and_is_checked_at_each_sending(stack, platform, db_pool):
+    admin = token_for(platform, "admin", CITY)
+    created = await stack["notify"].post("/api/v1/subscriptions", headers=admin, json={
+        "name": "12345热线(新)", "url": "https://hooks.liaison-test.invalid/events",
+        "event_types": ["cppcc.feedback.opinion.submitted"], "org_unit": HUANGQUQIAO})
+    assert created.status_code == 201, created.text
+    try:
+        case = await submit(stack)
+        row = await eventually(lambda: db_pool.fetchrow(
+            "SELECT status, last_error FROM notify.notifications WHERE channel = 'webhook' AND recipient_id = $1"
+            " AND body LIKE '%' || $2 || '%' AND attempts > 0", created.json()["id"], case["id"]), timeout=30)
+        assert row["last_error"] == "host does not resolve"
+    finally:
+        await _unsubscribe(stack, platform, created.json())

@@ -27,6 +27,7 @@ from liaison_shared.settings import Settings
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not reachable from outside
+RESOLVE_TIMEOUT_S = 5.0
 
 
 class RefusedDestination(ValueError):
@@ -76,8 +77,9 @@ async def resolve(host: str, port: int) -> list[Address]:
     """Every address of ``host`` (a name, or an address in any form the resolver reads:
     ``0x7f000001``, ``2130706433``, ``0177.0.0.1``)."""
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        found = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT_S)
+    except (socket.gaierror, UnicodeError, TimeoutError):
         raise Unresolved("host does not resolve") from None
     addresses = []
     for *_, sockaddr in found:

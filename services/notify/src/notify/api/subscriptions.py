@@ -55,8 +55,10 @@ async def subscribe(request: Request, body: SubscriptionIn, principal: Principal
     values = body.model_dump(mode="json")
     try:
         await webhooks.checked_addresses(values["url"], runtime.settings)
-    except (webhooks.RefusedDestination, webhooks.Unresolved) as refused:
+    except webhooks.RefusedDestination as refused:
         raise Unprocessable(f"url: {refused}", code="webhook_url_refused") from None
+    except webhooks.Unresolved:
+        pass  # not in DNS yet: no address to refuse now, and each sending checks again
     secret, subscription_id = secrets.token_urlsafe(32), uuid.uuid4()
     async with runtime.uow() as uow:
         row = await storage.insert_subscription(
