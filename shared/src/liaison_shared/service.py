@@ -178,6 +178,14 @@ def refuse_development_secrets(settings: Settings) -> None:
                              + " — set them, or DEV_MODE=true on a development machine")
 
 
+def check_start(spec: ServiceSpec, settings: Settings) -> None:
+    """The one door of every start (``liaison serve``, the tests' ``running``): the shared checks,
+    then the service's own; each refuses with ``UnsafeSettings``."""
+    refuse_development_secrets(settings)
+    for check in spec.start_checks:
+        check(settings)
+
+
 def create_app(
     spec: ServiceSpec,
     settings: Settings | None = None,
@@ -192,9 +200,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        refuse_development_secrets(settings)  # at the start, not at build: the OpenAPI and gates build apps too
-        for check in spec.start_checks:
-            check(settings)
+        check_start(spec, settings)  # at the start, not at build: the OpenAPI and gates build apps too
         runtime.pool = await db.create_pool(settings, spec.name)
         runtime.relay = OutboxRelay(
             runtime.pool, settings, service=spec.name, after_publish=after_publish
@@ -368,9 +374,7 @@ def serve(spec_factory: Callable[[], ServiceSpec]) -> None:
     spec = spec_factory()
     configure_logging(spec.name, settings.log_level, settings.log_format)
     try:
-        refuse_development_secrets(settings)  # before uvicorn, for one line and exit status 2
-        for check in spec.start_checks:
-            check(settings)
+        check_start(spec, settings)  # before uvicorn, for one line and exit status 2
     except UnsafeSettings as refused:
         print(f"{spec.name}: {refused}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
