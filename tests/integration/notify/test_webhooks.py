@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import uuid
 
 import pytest
 import pytest_asyncio
@@ -257,3 +258,23 @@ async def test_a_host_not_yet_in_dns_may_subscribe_and_is_checked_at_each_sendin
         assert row["last_error"] == "host does not resolve"
     finally:
         await _unsubscribe(stack, platform, created.json())
+
+
+async def test_errors_kept_before_the_upgrade_lose_the_receivers_words(db_pool):
+    from importlib.resources import files
+
+    migration = files("notify").joinpath("migrations/20261203081000_delivery_errors_in_own_words.sql").read_text()
+    up = migration.split("-- migrate:down")[0]
+    ids = []
+    for said in ["illegal status line: bytearray(b'SSH-2.0-OpenSSH_9.6p1')", "HTTP 503",
+                 "(550, '5.1.1 <zhang@example.cn>: Recipient address rejected')"]:
+        ids.append(await db_pool.fetchval(
+            "INSERT INTO notify.notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,"
+            " recipient_id, channel, subject, body, status, last_error) VALUES (gen_random_uuid(), 'test', $1,"
+            " 'test.v1', $2, 'subscription', 'x', 'webhook', 's', 'b', 'failed', $3) RETURNING id",
+            str(uuid.uuid4()), DONGFENG, said))
+    async with db_pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL search_path = notify")
+        await conn.execute(up)
+    kept = await db_pool.fetch("SELECT last_error FROM notify.notifications WHERE id = ANY($1)", ids)
+    assert sorted(r["last_error"] for r in kept) == sorted(["HTTP 503", "delivery failed", "delivery failed"])
