@@ -58,7 +58,8 @@ async def log_activity(uow: UnitOfWork, principal: Principal, data: dict) -> dic
     for opinion_id in opinion_ids:
         opinion = known.get(opinion_id)
         if opinion is None or not _taken_in_by(principal, opinion, member_ids):
-            raise Unprocessable(f"opinion {opinion_id} is not one this activity's members took in")
+            raise Unprocessable(f"opinion {opinion_id} is not known here (yet), or was not taken in "
+                                "by a member of this activity")
     data = {**data, "member_ids": member_ids, "opinion_ids": opinion_ids, "logged_by": principal.sub}
     activity_id = await storage.insert_activity(uow.conn, data)
     row = await storage.activity(uow.conn, activity_id)
