@@ -107,7 +107,7 @@ def insert_later(uow, values: dict[str, Any]) -> str:
 async def due(conn, limit: int):
     """Pending e-mail and webhook deliveries whose time has come (other replicas skip them)."""
     return await conn.fetch(
-        f"SELECT {COLUMNS}, s.url, s.secret_sealed FROM notifications n"
+        f"SELECT {COLUMNS}, s.url, s.secret_sealed, s.secret FROM notifications n"
         " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
         " WHERE n.status = 'pending' AND NOT n.in_digest AND n.channel IN ('email', 'webhook', 'sms')"
         " AND n.next_attempt <= now()"
