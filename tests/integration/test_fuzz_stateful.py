@@ -1,0 +1,101 @@
+"""Stateful fuzzing: schemathesis' state machine over each service's OpenAPI, served by a real
+process on the demo data, as staff of the city, as a member and as a department.
+
+The links between operations are inferred by schemathesis from the schemas (a list or a create
+answers ids that the item routes take), so the sequences reach real objects — the demo's and
+those the run creates — not only random ids that answer 404. Whatever the sequence: no answer is
+a 5xx and every answer matches the schema. Bounded (scenarios × steps) to stay within a minute
+per service and principal; the generation is derandomized, so a failure repeats.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import pytest_asyncio
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import rule
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
+
+from .security_support.stack import CITY, SERVICES, demo_stack
+
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# Scenarios per run: city staff reach the most, so they get the most; member and department
+# runs meet more refusals. About a minute and a half for the twelve runs on two cores.
+SCENARIOS = {"staff of the city": 80, "member": 40, "department": 40}
+
+
+def bounds(principal: str) -> settings:
+    return settings(max_examples=SCENARIOS[principal], stateful_step_count=12, deadline=None, derandomize=True,
+                    database=None, phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
+
+
+PRINCIPALS = tuple(SCENARIOS)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def fuzz_stack(platform, tmp_path_factory):
+    async with demo_stack(platform, tmp_path_factory.mktemp("fuzz-stateful")) as stack:
+        yield stack
+
+
+def headers_of(stack, principal: str) -> dict[str, str]:
+    ids = stack.ids
+    return {
+        "staff of the city": lambda: stack.token("staff", CITY),
+        "member": lambda: stack.token("member", CITY, member_id=ids["member_city"]),
+        "department": lambda: stack.token("department", CITY, dept=ids["dept_city"]),
+    }[principal]()
+
+
+def state_machine(url: str, headers: dict[str, str]):
+    """schemathesis' state machine over the linked operations, plus a rule per operation that any
+    step may take — so operations no link reaches (an inbox, a calendar) are fuzzed in the same runs."""
+    schema = schemathesis.openapi.from_url(f"{url}/openapi.json").include(path_regex="^/api/v1/")
+
+    class Machine(schema.as_state_machine()):
+        steps = 0
+        statuses: dict[str, int] = {}
+
+        def get_call_kwargs(self, case):
+            return {"headers": headers, "timeout": 30}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            type(self).steps += 1
+            key = f"{case.operation.label} {response.status_code}"
+            type(self).statuses[key] = type(self).statuses.get(key, 0) + 1
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    def any_call(operation):
+        @rule(case=operation.as_strategy())
+        def call(self, case):
+            kwargs = self.get_call_kwargs(case)
+            self.validate_response(case.call(**kwargs), case, **kwargs)
+        return call
+
+    for index, result in enumerate(schema.get_all_operations()):
+        setattr(Machine, f"ANY_{index}", any_call(result.ok()))
+    return Machine
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("name", SERVICES)
+def test_no_sequence_of_calls_brings_a_5xx_or_an_answer_off_the_schema(fuzz_stack, name, principal):
+    machine = state_machine(fuzz_stack.url(name), headers_of(fuzz_stack, principal))
+    started = time.monotonic()
+    machine.run(settings=bounds(principal))
+    # the run reached objects: some answers were successes, not only refusals of random ids
+    assert machine.steps >= 20, f"only {machine.steps} calls were made"
+    successes = sum(n for key, n in machine.statuses.items() if key.endswith((" 200", " 201", " 204")))
+    assert successes, f"no call succeeded: {machine.statuses}"
+    if principal == "staff of the city":  # the links led to real objects: item routes answered
+        on_items = [key for key, n in machine.statuses.items() if "{" in key and key.endswith((" 200", " 201"))]
+        assert on_items, f"no route with an id succeeded: {machine.statuses}"
+    assert time.monotonic() - started < 120, "the run is no longer bounded to a couple of minutes"
