@@ -105,7 +105,7 @@ async def test_an_opinion_another_member_took_in_is_not_mine_to_name(members_api
         response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [mine]))
         return response if response.status_code == 201 else None
 
-    await eventually(mine_is_known, timeout=30)  # ``theirs`` came before it: it is known too
+    await eventually(mine_is_known, timeout=60)  # ``theirs`` came before it: it is known too
     response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [theirs]))
     assert response.status_code == 422, response.text
 
@@ -120,7 +120,7 @@ async def test_one_opinion_counts_once_however_many_activities_name_it(members_a
         response = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [opinion]))
         return response if response.status_code == 201 else None
 
-    await eventually(logged, timeout=30)
+    await eventually(logged, timeout=60)
     again = await members_api.post("/api/v1/activities", headers=token, json=_visit([me], [opinion, opinion]))
     assert again.status_code == 201, again.text
     breakdown = (await _score(members_api, pingluo["staff"], me))["breakdown"]
@@ -161,7 +161,7 @@ async def test_a_satisfied_rating_credits_only_the_member_who_took_the_opinion_i
                                    " AND kind = 'satisfied_rating'", member_id)
         return [r["source_id"] for r in rows]
 
-    assert await eventually(lambda: credits_of(me), timeout=30) == [taken_in]
+    assert await eventually(lambda: credits_of(me), timeout=60) == [taken_in]
     assert await credits_of(claimant) == []  # every rating before the last was handled, and none credited
     assert (await _score(members_api, pingluo["staff"], claimant))["breakdown"]["satisfied_ratings"] == 0
 
@@ -199,6 +199,6 @@ async def test_credits_go_only_to_members_of_the_committee_and_of_the_opinion_be
         found = {(r["kind"], r["source_id"]) for r in rows}
         return found if len(found) >= 3 else None
 
-    await eventually(credited, timeout=30)
+    await eventually(credited, timeout=60)
     assert await credited() == {("proposal_accepted", f"a-{me}"), ("report_adopted", f"a-{me}"),
                                 ("outcome_converted", f"proposal:p-{mine}")}
