@@ -51,7 +51,8 @@ def _is_public(address: Address) -> bool:
 
 
 class Allowlist:
-    """``WEBHOOK_ALLOWLIST`` read once: host names, and addresses or networks."""
+    """``WEBHOOK_ALLOWLIST`` parsed: host names (matched against the URL), and addresses or networks
+    (matched against every resolved address)."""
 
     def __init__(self, entries: list[str]) -> None:
         self.names: set[str] = set()
