@@ -29,7 +29,7 @@ _HEADERS: dict[str, Any] = {
         "ce_type": {"type": "string", "examples": ["cppcc.feedback.opinion.submitted.v1"]},
         "ce_time": {"type": "string", "format": "date-time"},
         "ce_subject": {"type": "string", "description": "The aggregate's id."},
-        "ce_orgunit": {"type": "string", "pattern": r"^\d{12}$"},
+        "ce_orgunit": {"type": "string", "pattern": "^[0-9]{12}$"},
         "ce_level": {"type": "string", "enum": ["city", "county", "town", "village"]},
         "content-type": {"type": "string", "const": "application/json"},
         "traceparent": {"type": "string", "description": "W3C trace context."},

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
-from . import db, metrics, tracing
+from . import db, logs, metrics, tracing
 from .db import UnitOfWork
 from .events import Envelope, Event, EventType, InvalidEnvelope, UnknownEventType, dlq_topic
 from .kafka import consumer_group
@@ -134,7 +133,7 @@ async def _raw_body(message) -> bytes:
 
 def _unversioned(type_name: str) -> str:
     head, _, tail = type_name.rpartition(".")
-    return head if tail.startswith("v") and tail[1:].isdigit() else type_name
+    return head if tail.startswith("v") and tail[1:].isascii() and tail[1:].isdigit() else type_name
 
 
 class InboxRunner:
@@ -302,8 +301,9 @@ class InboxRunner:
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, attempts: int) -> None:
         headers = list(record.headers or ())
         headers += [
-            ("dlq_error", f"{type(error).__name__}: {error}"[:2000].encode()),
-            ("dlq_error_trace", "".join(traceback.format_exception(error))[-4000:].encode()),
+            # by class, SQLSTATE and constraint: a database error's text holds the failing row
+            ("dlq_error", logs.describe(error, stack=False)[:2000].encode()),
+            ("dlq_error_trace", logs.describe(error)[-4000:].encode()),
             ("dlq_original_topic", record.topic.encode()),
             ("dlq_original_partition", str(record.partition).encode()),
             ("dlq_original_offset", str(record.offset).encode()),

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from . import db, orgunits
+from . import db, logs, orgunits
 from .events import Envelope
+from .exports import inert_row
 from .kafka import consumer_group, drain, new_producer, partitions_of
 from .service import ServiceSpec
 from .settings import Settings
@@ -168,7 +169,7 @@ async def redrive(spec: ServiceSpec, settings: Settings, *, dry_run: bool = Fals
                 except Exception as error:  # still broken: back in the queue for the next fix
                     report.failed.append(f"{record.topic}/{record.partition}@{record.offset}: {error}")
                     headers = [(k, v) for k, v in record.headers if k != "dlq_error"]
-                    headers.append(("dlq_error", f"{type(error).__name__}: {error}"[:2000].encode()))
+                    headers.append(("dlq_error", logs.describe(error, stack=False)[:2000].encode()))
                     await producer.send_and_wait(record.topic, record.value, key=record.key, headers=headers)
                     outcome = "failed_again"
             report.outcomes[outcome] += 1
@@ -261,7 +262,7 @@ async def export(settings: Settings, org_unit: str, out_dir: Path, *, dry_run: b
                     writer.writerow(kept)
                     async with conn.transaction(readonly=True):
                         async for row in conn.cursor(query, pattern):
-                            writer.writerow(["" if v is None else v for v in row.values()])
+                            writer.writerow(inert_row(row.values()))
                             rows += 1
                 counts[name] = rows
         finally:

@@ -92,6 +92,12 @@ def is_within(code: str, ancestor: str) -> bool:
     return code.startswith(prefix_of(ancestor))
 
 
+def on_the_line(unit: str, of: str) -> bool:
+    """``unit`` is ``of``, above it or below it — the county's bureaux for a village case, the
+    town's offices for a town case — never a sibling's."""
+    return is_within(unit, of) or is_within(of, unit)
+
+
 def sql_subtree_pattern(code: str) -> str:
     """A LIKE pattern matching the unit and every unit under it."""
     return prefix_of(code) + "%"

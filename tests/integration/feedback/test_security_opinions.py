@@ -312,7 +312,8 @@ async def test_text_the_database_cannot_hold_is_a_4xx_not_a_500(world):
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd"])
 def test_the_one_export_cell_function_quotes_every_formula_trigger(text):
-    from feedback.api.stats import csv_text, xlsx_bytes
+    from feedback.api.stats import xlsx_bytes
+    from liaison_shared.exports import csv_text
 
     [row] = list(csv.reader(io.StringIO(csv_text([[text, "村口灌溉渠"]]), newline="")))
     assert row == ["'" + text, "村口灌溉渠"]

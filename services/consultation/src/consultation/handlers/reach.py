@@ -15,10 +15,7 @@ from liaison_shared.errors import Unprocessable
 from ..storage import sessions as session_storage
 from ..storage import topics as topic_storage
 
-
-def on_the_line(unit: str, of: str) -> bool:
-    """True when ``unit`` is ``of``, above it or below it."""
-    return orgunits.is_within(unit, of) or orgunits.is_within(of, unit)
+on_the_line = orgunits.on_the_line
 
 
 async def departments(conn, department_ids: list[str] | None, org_unit: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import Literal
@@ -14,6 +13,7 @@ from liaison_shared.auth import Principal, Role, require_roles
 from liaison_shared.chinatime import day_range
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import NotFound
+from liaison_shared.exports import csv_text
 from liaison_shared.service import runtime_of
 from pydantic import BaseModel
 
@@ -133,22 +133,7 @@ async def export(
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-# --- every exported cell is inert (OWASP CSV injection) ---------------------------------------------------
-# Cells hold what citizens typed: a spreadsheet must show it, never run it.
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text: one that a spreadsheet would read as a formula (or
-    a DDE command) is prefixed with a single quote, as OWASP advises."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def csv_text(rows: list[list[str]]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerows([[inert(cell) for cell in row] for row in rows])
-    return out.getvalue()
+# --- every exported cell is inert: CSV through liaison_shared.exports, XLSX as string cells --------------
 
 
 def xlsx_bytes(title: str, rows: list[list[str]]) -> bytes:

@@ -54,10 +54,7 @@ def may_see_tracking_code(principal: Principal, case) -> bool:
     return handles(principal, case)
 
 
-def on_the_line(unit: str, case_unit: str) -> bool:
-    """A unit above, at or below the case's unit: the county's bureaux for a village case, the
-    town's offices for a town case — not a sibling's."""
-    return orgunits.is_within(unit, case_unit) or orgunits.is_within(case_unit, unit)
+on_the_line = orgunits.on_the_line
 
 
 async def departments_out_of_reach(conn, department_ids: list[str], case_unit: str,

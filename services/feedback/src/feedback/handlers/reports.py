@@ -43,7 +43,7 @@ async def compose(uow: UnitOfWork, principal: Principal, data: dict, *, report_i
                                 or principal.covers(case["org_unit"])):
             raise Unprocessable(f"no case {case_id} in your scope")
         # adoption and instructions are written into the source cases: the unit's own cases only
-        if not (_on_the_line(case["org_unit"], org_unit) or _on_the_line(case["handling_unit"], org_unit)):
+        if not (orgunits.on_the_line(case["org_unit"], org_unit) or orgunits.on_the_line(case["handling_unit"], org_unit)):
             raise Unprocessable(f"case {case_id} is not a case of org unit {org_unit}")
     await _require_authors(uow, org_unit, data.get("member_ids") or [])
     created = await storage.insert(uow.conn, {**data, "org_unit": org_unit, "id": report_id or uuid.uuid4()},
@@ -116,13 +116,8 @@ async def _back_to_cases(uow, principal, report, action: str, detail: dict) -> N
 async def _require_authors(uow: UnitOfWork, org_unit: str, member_ids: list[str]) -> None:
     """Authors are credited when a report is adopted: real, active members serving the composing
     unit — on a committee above it, at it or under it, never a sibling's."""
-    await require_members(uow.conn, member_ids, lambda seat: _on_the_line(seat, org_unit),
+    await require_members(uow.conn, member_ids, lambda seat: orgunits.on_the_line(seat, org_unit),
                           f"serving org unit {org_unit}")
-
-
-def _on_the_line(unit: str, org_unit: str) -> bool:
-    """``unit`` is ``org_unit``, above it or under it — not a sibling's."""
-    return orgunits.is_within(unit, org_unit) or orgunits.is_within(org_unit, unit)
 
 
 def _require(principal: Principal, roles: set[Role], unit: str | None) -> None:
