@@ -210,7 +210,7 @@ async def county_a_objects(stack, http: httpx.AsyncClient) -> dict:
 
     async def approved_topic(title: str) -> str:
         topic = (await ok(await http.post(f"{consultation}/api/v1/topics", headers=staff, json={
-            "title": title, "org_unit": VILLAGE_A, "source_kind": "public", "people_concerned": 5,
+            "title": title, "org_unit": VILLAGE_A, "source_kind": "public",
             "department_ids": [ids["dept_a"]]})))["id"]
         actions = f"{consultation}/api/v1/topics/{topic}/actions"
         await ok(await http.post(actions, headers=staff, json={"action": "select", "track": "standard"}), 200)

@@ -103,7 +103,7 @@ async def demo_stack(platform: Settings, log_dir: Path, **env: str):
     """Broker, database, the four services as processes with the demo data loaded and projected."""
     broker = EmbeddedBroker(free_port(), log_path=log_dir / "broker.out").start()
     services: dict[str, ServiceProcess] = {}
-    pool = None
+    pool = settings = None
     try:
         with smtp_sink() as (mailbox, smtp_port):
             settings = platform.model_copy(update={
@@ -142,3 +142,17 @@ async def demo_stack(platform: Settings, log_dir: Path, **env: str):
         if pool is not None:
             await pool.close()
         broker.stop()
+        await _drop(platform, settings.database_url if settings else None)
+
+
+async def _drop(platform: Settings, url: str | None) -> None:
+    """The stack's database goes with it (best effort: on a server of someone else's we may not)."""
+    if url is None:
+        return
+    name = urlsplit(url).path.lstrip("/")
+    with contextlib.suppress(Exception):
+        conn = await asyncpg.connect(platform.asyncpg_dsn())
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
