@@ -262,6 +262,8 @@ class OutcomeConverted(Event):
     member_ids: list[str] = Field(default_factory=list, description="Members credited with it.")
     title: str = Field("", max_length=200, description="Staff's one-line title of what it became.")
     people_count: int = Field(1, ge=1, description="People behind the source (merged cases add up).")
+    converted_by_unit: OrgCode | None = Field(
+        None, description="The unit that converted it: a topic enters this unit's pool (when absent, the case's).")
 
 
 ReportKind = Literal["public_opinion_report", "special_report"]
