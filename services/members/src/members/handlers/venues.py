@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
+from liaison_shared.chinatime import CHINA, today_in_china
 from liaison_shared.contracts.members import ReceptionDayScheduled, VenueChanged
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -53,6 +54,9 @@ async def change_venue(uow: UnitOfWork, principal: Principal, venue_id: str, cha
 
 
 async def schedule_reception_day(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
+    # The one door of every reception day (API, demo data): none is announced for a day gone by.
+    if data["starts_at"].astimezone(CHINA).date() < today_in_china():
+        raise Unprocessable(f"a reception day is not scheduled in the past (before {today_in_china()}, China time)")
     member = await people_storage.member(uow.conn, data["member_id"], for_update=True)
     venue = await storage.venue(uow.conn, data["venue_id"])
     if member is None:
