@@ -21,6 +21,7 @@ PUBLIC = [
     ("GET", r"/api/v1/track/[^/]+"),
     ("POST", r"/api/v1/track/[^/]+/rating"),
     ("GET", r"/api/v1/members/[^/]+/card"),
+    ("GET", r"/api/v1/contact-points/[^/]+/members"),
     ("GET", r"/api/v1/reception-days"),
     ("GET", r"/api/v1/(org-units|sectors|venues)(/.*)?"),
 ]
@@ -49,6 +50,7 @@ def test_the_public_routes_are_exactly_the_contracts():
         "feedback GET /api/v1/track/{code}",
         "feedback POST /api/v1/opinions",
         "feedback POST /api/v1/track/{code}/rating",
+        "members GET /api/v1/contact-points/{code}/members",
         "members GET /api/v1/members/{member_id}/card",
         "members GET /api/v1/org-units",
         "members GET /api/v1/org-units/{code}",

@@ -27,6 +27,7 @@ from ..schemas.people import (
     MemberPatch,
     PlanItemIn,
     PlanItemOut,
+    PublicMember,
     SectorCategory,
     SectorIn,
     SectorOut,
@@ -283,6 +284,17 @@ async def list_contact_points(
         limit=page.limit, offset=page.offset,
     )
     return Page(items=[ContactPointOut(**dict(r)) for r in rows], total=total)
+
+
+@router.get("/contact-points/{code}/members", response_model=Page[PublicMember], tags=["contact points"],
+            summary="Who serves a contact point: its members' public card fields (public)")
+async def contact_point_members(request: Request, code: OrgCode,
+                                page: PageParams = Depends(page_params)) -> Page[PublicMember]:
+    pool = runtime_of(request).pool
+    if not await storage.is_contact_point(pool, code):
+        raise NotFound(f"no contact point {code}")
+    rows, total = await storage.contact_point_members(pool, code, limit=page.limit, offset=page.offset)
+    return Page(items=[PublicMember(**{k: r[k] for k in PublicMember.model_fields}) for r in rows], total=total)
 
 
 @router.get("/contact-points/gaps", response_model=GapsOut, tags=["contact points"],

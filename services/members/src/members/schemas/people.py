@@ -136,6 +136,18 @@ class CardVenue(BaseModel):
     address: str | None
 
 
+class PublicMember(BaseModel):
+    """A member as anyone may see it in a list: the fields of its public card, nothing else."""
+
+    id: str
+    name: str
+    sector: str
+    sector_category: SectorCategory
+    committee: str = Field(..., examples=["平罗县政协"])
+    photo_url: str | None
+    public_contact: str | None
+
+
 class MemberCard(BaseModel):
     """亮身份 — what anyone may see of a member."""
 

@@ -248,3 +248,26 @@ async def contact_points_page(conn, *, pattern: str, unassigned: bool, limit: in
         """,
         pattern, unassigned, limit=limit, offset=offset,
     )
+
+
+async def contact_point_members(conn, code: str, *, limit: int, offset: int):
+    """Active members assigned to a contact point, with what their public card shows."""
+    return await fetch_page(
+        conn,
+        """
+        SELECT m.id::text AS id, m.name, s.name AS sector, s.category AS sector_category,
+               c.name || '政协' AS committee, m.photo_url, m.public_contact
+        FROM member_assignments a
+        JOIN members m ON m.id = a.member_id AND m.status = 'active'
+        JOIN sectors s ON s.id = m.sector_id
+        JOIN org_units c ON c.code = m.org_unit
+        WHERE a.contact_point = $1
+        ORDER BY m.org_unit, s.name, m.name, m.id
+        """,
+        code, limit=limit, offset=offset,
+    )
+
+
+async def is_contact_point(conn, code: str) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT true FROM org_units WHERE code = $1 AND kind = 'contact_point' AND active", code))
