@@ -133,9 +133,66 @@ class TopicOut(BaseModel):
     closed_at: datetime | None
 
 
+class TopicSessionRef(BaseModel):
+    id: str
+    title: str
+    form: str
+    starts_at: datetime
+    status: Literal["scheduled", "concluded", "cancelled"]
+
+
+class TopicOutcomeRef(BaseModel):
+    id: str
+    session_id: str | None
+    kind: Literal["consensus", "suggestion"]
+    status: Literal["drafted", "converted", "evaluated"]
+    target_kind: str | None = Field(description="What it was converted into.")
+    target_id: str | None
+    result: str | None = Field(description="How it was evaluated.")
+
+
 class TopicDetail(TopicOut):
     history: list[HistoryOut]
     research: list[ResearchOut]
+    sessions: list[TopicSessionRef]
+    outcomes: list[TopicOutcomeRef]
+
+
+class LineageOpinion(BaseModel):
+    id: str = Field(description="The case's id in feedback.")
+    org_unit: str = Field(description="Where the opinion arose.")
+    people: int = Field(description="People behind it (cases merged into it add up).")
+    added_at: datetime
+
+
+class LineageMove(BaseModel):
+    at: datetime
+    action: Literal["raise", "hand_down"]
+    from_unit: str
+    to_unit: str
+
+
+class LineageOutcome(TopicOutcomeRef):
+    instructed: bool = Field(description="A leader's 批示 is recorded on it (a party report).")
+    instructed_by: str | None
+    evaluated_at: datetime | None
+
+
+class TopicLineage(BaseModel):
+    """Where a topic came from and what became of it — no personal data."""
+
+    id: str
+    org_unit: str
+    level: LevelName
+    title: str
+    stage: StageName
+    track: TrackName
+    opinions: list[LineageOpinion] = Field(description="Every opinion converted into it or linked to it.")
+    people: int = Field(description="People behind those opinions.")
+    other_sources: list[SourceOut] = Field(description="Sources other than the public's.")
+    moves: list[LineageMove] = Field(description="Raised to a unit above, handed down to one below.")
+    sessions: list[TopicSessionRef]
+    outcomes: list[LineageOutcome]
 
 
 class ResearchIn(Strict):

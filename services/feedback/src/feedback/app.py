@@ -17,7 +17,7 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import catalogue, internal, opinions, proposals, reports, stats
+from .api import catalogue, internal, lineage, opinions, proposals, reports, stats
 from .handlers.consumed import (
     keep_topic,
     keep_venue,
@@ -26,6 +26,7 @@ from .handlers.consumed import (
 )
 from .handlers.deadlines import run_scheduler
 from .handlers.figures import run_rates
+from .handlers.lineage import keep_lineage_projection
 from .handlers.retention import run_retention
 
 
@@ -37,13 +38,14 @@ def spec() -> ServiceSpec:
     for topic_event in (TopicProposed, TopicApproved, TopicClosed):
         consumer.on(topic_event, rebuildable=True)(keep_topic)
     consumer.on(VenueChanged, rebuildable=True)(keep_venue)
+    keep_lineage_projection(consumer)
     return ServiceSpec(
         name="feedback",
         package="feedback",
         title="feedback",
         description=feedback.__doc__ or "",
         routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router,
-                 internal.router],
+                 internal.router, lineage.router],
         publishes=[
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
             events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,

@@ -9,6 +9,7 @@ from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
 from ..domain import selection
+from ..handlers import lineage
 from ..handlers import sessions as session_handlers
 from ..handlers import topics as handlers
 from ..schemas import (
@@ -20,6 +21,7 @@ from ..schemas import (
     TopicAction,
     TopicDetail,
     TopicIn,
+    TopicLineage,
     TopicOut,
     TopicPatch,
     TrackName,
@@ -31,6 +33,7 @@ from ..storage import topics as storage
 
 router = APIRouter()
 admins = require_roles(Role.ADMIN)
+overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
 
 
 async def scored(conn, rows) -> list[TopicOut]:
@@ -53,7 +56,10 @@ async def detail(conn, row) -> TopicDetail:
     base = (await scored(conn, [row]))[0]
     history = [dict(h) for h in await storage.history(conn, row["id"])]
     research = [dict(r) for r in await session_storage.research_of(conn, row["id"])]
-    return TopicDetail(**base.model_dump(), history=history, research=research)
+    sessions, outcomes = await lineage.sessions_and_outcomes(conn, row["id"])
+    return TopicDetail(**base.model_dump(), history=history, research=research,
+                       sessions=[lineage.session_ref(s) for s in sessions],
+                       outcomes=[lineage.outcome_ref(o) for o in outcomes])
 
 
 @router.get("/topics", response_model=Page[TopicOut], tags=["topics"],
@@ -85,6 +91,12 @@ async def get_topic(request: Request, topic_id: str, principal: Principal = Depe
     if row is None or not handlers.can_read(principal, row):
         raise NotFound(f"no topic {topic_id}")
     return await detail(pool, row)
+
+
+@router.get("/topics/{topic_id}/lineage", response_model=TopicLineage, tags=["topics"],
+            summary="Every opinion that fed the topic and the people behind them, its moves, sessions and outcomes")
+async def topic_lineage(request: Request, topic_id: str, principal: Principal = Depends(overseers)) -> TopicLineage:
+    return TopicLineage(**await lineage.topic_lineage(runtime_of(request).pool, principal, topic_id))
 
 
 @router.patch("/topics/{topic_id}", response_model=TopicDetail, tags=["topics"],

@@ -27,8 +27,10 @@ async def apply_venue(uow: UnitOfWork, envelope: Envelope, event: VenueChanged) 
 
 
 async def take_converted_opinion(uow: UnitOfWork, envelope: Envelope, event: OutcomeConverted) -> None:
-    """An opinion staff converted into a topic (群众意见转议题) enters the pool, or joins a topic."""
+    """An opinion staff converted into a topic (群众意见转议题) enters the pool of the unit that
+    converted it (a county's conversion is the county's topic), or joins a topic."""
     if event.target.kind != "topic" or event.source.kind != "opinion":
         return
     await topics.from_opinion(uow, topic_id=event.target.id, opinion_id=event.source.id, org_unit=event.org_unit,
-                              title=event.title, people=event.people_count, by=envelope.source)
+                              pool_unit=event.converted_by_unit or event.org_unit, title=event.title,
+                              people=event.people_count, by=envelope.source)

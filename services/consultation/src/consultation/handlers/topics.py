@@ -35,7 +35,8 @@ def who(principal: Principal) -> dict:
     return {"actor_sub": principal.sub, "actor_role": principal.role.value, "actor_org": principal.org}
 
 
-def can_read(principal: Principal, topic) -> bool:
+def in_scope(principal: Principal, topic) -> bool:
+    """Whose topic it is to work on: the subtree of the unit whose pool holds it now."""
     if principal.role is Role.ADMIN:
         return True
     if principal.role is Role.DEPARTMENT:
@@ -43,16 +44,25 @@ def can_read(principal: Principal, topic) -> bool:
     return principal.covers(topic["org_unit"])
 
 
+def can_read(principal: Principal, topic) -> bool:
+    """Those in scope, and staff and leaders of a unit that raised it on (they follow what they
+    handed up, though the unit above now decides)."""
+    if in_scope(principal, topic):
+        return True
+    return principal.role in (Role.STAFF, Role.LEADER) and any(principal.covers(u) for u in topic["raised_from"])
+
+
 def actor_of(principal: Principal, topic) -> str:
-    """The caller's part in this topic — or 404 when it is not theirs to see."""
-    if not can_read(principal, topic):
+    """The caller's part in this topic — or 404 when it is not theirs to work on."""
+    if not in_scope(principal, topic):
         raise NotFound(f"no topic {topic['id']}")
     return ROLE_ACTORS[principal.role]
 
 
 async def topic_for(uow: UnitOfWork, principal: Principal, topic_id: str):
+    """The topic locked for a change, or 404: reading it (a unit that raised it) is not enough."""
     topic = await storage.topic(uow.conn, topic_id, for_update=True)
-    if topic is None or not can_read(principal, topic):
+    if topic is None or not in_scope(principal, topic):
         raise NotFound(f"no topic {topic_id}")
     return topic
 
@@ -88,10 +98,15 @@ async def propose(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
     return dict(await storage.topic(uow.conn, str(topic_id)))
 
 
-async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_unit: str, title: str,
-                       people: int, by: str) -> None:
-    """A converted opinion: a new topic in its unit's pool, or one more source of a topic
-    already there — its people raise the topic's "people concerned"."""
+async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_unit: str, pool_unit: str,
+                       title: str, people: int, by: str) -> None:
+    """A converted opinion: a new topic in the pool of the unit that converted it (``pool_unit``:
+    the case's unit or one above it), or one more source of a topic already there — its people
+    raise the topic's "people concerned". The source keeps the case's own unit."""
+    if not orgunits.is_within(org_unit, pool_unit):
+        log.warning("converting unit %s is not above the case's unit %s: the topic goes to the case's unit",
+                    pool_unit, org_unit)
+        pool_unit = org_unit
     topic = await storage.topic(uow.conn, topic_id, for_update=True)
     if topic is not None and not orgunits.is_within(org_unit, topic["org_unit"]):
         # a case joins only a topic of its own unit or one above it; staff of one county cannot
@@ -101,15 +116,15 @@ async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_u
         return
     if topic is None:
         await storage.insert(uow.conn, {
-            "id": uuid.UUID(topic_id), "org_unit": org_unit, "level": orgunits.level_of(org_unit).value,
+            "id": uuid.UUID(topic_id), "org_unit": pool_unit, "level": orgunits.level_of(pool_unit).value,
             "title": title or "群众意见", "source_kind": "public", "created_by": by,
         })
         await storage.record(uow.conn, topic_id, principal_cols={"actor_sub": by, "actor_role": "feedback",
-                                                                 "actor_org": org_unit},
-                             action="propose", from_stage=None, to_stage="proposed", org_unit=org_unit,
+                                                                 "actor_org": pool_unit},
+                             action="propose", from_stage=None, to_stage="proposed", org_unit=pool_unit,
                              detail={"opinion_id": opinion_id})
-        uow.publish(events.TopicProposed(topic_id=topic_id, org_unit=org_unit, title=title or "群众意见",
-                                         source_kind="public"), subject=topic_id, org_unit=org_unit)
+        uow.publish(events.TopicProposed(topic_id=topic_id, org_unit=pool_unit, title=title or "群众意见",
+                                         source_kind="public"), subject=topic_id, org_unit=pool_unit)
         topic = await storage.topic(uow.conn, topic_id)
     if await storage.add_source(uow.conn, topic_id, kind="public", ref=opinion_id, org_unit=org_unit,
                                 people=people, by=by):

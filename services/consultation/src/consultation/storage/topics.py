@@ -16,7 +16,9 @@ COLUMNS = """
     coalesce((SELECT sum(p.count) FROM topic_supports p WHERE p.topic_id = t.id), 0)::int AS supporters,
     coalesce((SELECT jsonb_agg(jsonb_build_object('kind', s.kind, 'ref', s.ref, 'org_unit', s.org_unit,
                                                   'people', s.people, 'added_at', s.added_at) ORDER BY s.added_at)
-              FROM topic_sources s WHERE s.topic_id = t.id), '[]') AS sources
+              FROM topic_sources s WHERE s.topic_id = t.id), '[]') AS sources,
+    coalesce((SELECT array_agg(DISTINCT h.detail->'raised'->>'from') FROM topic_history h
+              WHERE h.topic_id = t.id AND h.action = 'raise'), '{}') AS raised_from
 """
 
 

@@ -1,0 +1,175 @@
+"""Queries of the lineage (溯源): the projection of consultation's topics, sessions and outcomes,
+and the ways between cases, topics, outcomes, proposals and reports."""
+
+from __future__ import annotations
+
+import uuid
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# --- the projection (from consultation's events) -------------------------------------------------
+
+
+async def keep_topic(conn, topic_id: str, *, org_unit: str | None, title: str, stage: str, track: str | None,
+                     at) -> None:
+    """The topic's newest stage wins; a session's event (no title, no unit of its own) fills only
+    what is missing. Converges whatever the order of the events."""
+    await conn.execute(
+        """
+        INSERT INTO lineage_topics (id, org_unit, title, stage, track, source_time)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (id) DO UPDATE SET
+            org_unit = CASE WHEN lineage_topics.source_time <= excluded.source_time
+                            THEN excluded.org_unit ELSE lineage_topics.org_unit END,
+            stage = CASE WHEN lineage_topics.source_time <= excluded.source_time
+                         THEN excluded.stage ELSE lineage_topics.stage END,
+            title = CASE WHEN excluded.title <> '' AND (lineage_topics.title = ''
+                              OR lineage_topics.source_time <= excluded.source_time)
+                         THEN excluded.title ELSE lineage_topics.title END,
+            track = coalesce(CASE WHEN lineage_topics.source_time <= excluded.source_time
+                                  THEN excluded.track END, lineage_topics.track, excluded.track),
+            source_time = greatest(lineage_topics.source_time, excluded.source_time)
+        """,
+        topic_id, org_unit, title, stage, track, at,
+    )
+
+
+async def keep_session(conn, values: dict, at) -> None:
+    await conn.execute(
+        """
+        INSERT INTO lineage_sessions (id, topic_id, org_unit, title, form, starts_at, status, source_time)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (id) DO UPDATE SET
+            title = excluded.title,
+            form = coalesce(excluded.form, lineage_sessions.form),
+            starts_at = coalesce(excluded.starts_at, lineage_sessions.starts_at),
+            status = excluded.status, source_time = excluded.source_time
+        WHERE lineage_sessions.source_time <= excluded.source_time
+        """,
+        values["id"], values["topic_id"], values["org_unit"], values["title"], values.get("form"),
+        values.get("starts_at"), values["status"], at,
+    )
+
+
+async def keep_conversion(conn, outcome_id: str, *, topic_id: str | None, org_unit: str, title: str,
+                          target_kind: str, target_id: str, at) -> None:
+    await conn.execute(
+        """
+        INSERT INTO lineage_outcomes (id, topic_id, org_unit, title, target_kind, target_id, converted_at, source_time)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+        ON CONFLICT (id) DO UPDATE SET
+            topic_id = coalesce(excluded.topic_id, lineage_outcomes.topic_id), title = excluded.title,
+            target_kind = excluded.target_kind, target_id = excluded.target_id,
+            converted_at = excluded.converted_at,
+            source_time = greatest(lineage_outcomes.source_time, excluded.source_time)
+        """,
+        outcome_id, topic_id, org_unit, title, target_kind, target_id, at,
+    )
+
+
+async def keep_evaluation(conn, outcome_id: str, *, topic_id: str, org_unit: str, result: str,
+                          satisfaction_rate: float | None, at) -> None:
+    """An outcome evaluated again as it goes on: the newest evaluation stands."""
+    await conn.execute(
+        """
+        INSERT INTO lineage_outcomes (id, topic_id, org_unit, result, satisfaction_rate, evaluated_at, source_time)
+        VALUES ($1, $2, $3, $4, $5, $6, $6)
+        ON CONFLICT (id) DO UPDATE SET
+            topic_id = coalesce(lineage_outcomes.topic_id, excluded.topic_id),
+            result = excluded.result, satisfaction_rate = excluded.satisfaction_rate,
+            evaluated_at = excluded.evaluated_at,
+            source_time = greatest(lineage_outcomes.source_time, excluded.source_time)
+        WHERE lineage_outcomes.evaluated_at IS NULL OR lineage_outcomes.evaluated_at <= excluded.evaluated_at
+        """,
+        outcome_id, topic_id, org_unit, result, satisfaction_rate, at,
+    )
+
+
+# --- reading the chain ---------------------------------------------------------------------------
+
+
+async def topic(conn, topic_id: str):
+    return await conn.fetchrow("SELECT id, org_unit, title, stage, track FROM lineage_topics WHERE id = $1",
+                               topic_id)
+
+
+async def sessions_of(conn, topic_id: str):
+    return await conn.fetch("SELECT id, title, form, starts_at, status FROM lineage_sessions WHERE topic_id = $1"
+                            " ORDER BY starts_at, id", topic_id)
+
+
+async def outcomes_of(conn, topic_id: str):
+    return await conn.fetch(
+        "SELECT id, topic_id, title, target_kind, target_id, converted_at, result, satisfaction_rate, evaluated_at"
+        " FROM lineage_outcomes WHERE topic_id = $1 ORDER BY converted_at NULLS LAST, id", topic_id)
+
+
+async def outcome(conn, outcome_id: str):
+    return await conn.fetchrow(
+        "SELECT id, topic_id, title, target_kind, target_id, converted_at, result, satisfaction_rate, evaluated_at"
+        " FROM lineage_outcomes WHERE id = $1", outcome_id)
+
+
+async def merged_into(conn, opinion_id: str):
+    """The cases merged into this one, with the people behind each."""
+    return await conn.fetch(
+        "SELECT id::text AS id, org_unit, people_count FROM opinions WHERE merged_into = $1::uuid ORDER BY created_at",
+        opinion_id)
+
+
+async def converted_into(conn, target_id: str):
+    """The cases converted into (or linked with) this topic, proposal or report."""
+    return await conn.fetch(
+        "SELECT id::text AS id, org_unit, people_count, converted_to->>'kind' AS kind FROM opinions"
+        " WHERE converted_to->>'id' = $1 ORDER BY created_at", target_id)
+
+
+async def opinion_brief(conn, opinion_id: str):
+    key = _uuid(opinion_id)
+    if key is None:
+        return None
+    return await conn.fetchrow(
+        "SELECT id::text AS id, org_unit, handling_unit, status, channel, category, people_count,"
+        " merged_into::text AS merged_into, converted_to, deadline, created_at FROM opinions WHERE id = $1", key)
+
+
+async def proposals(conn, ids: list[str], source_id: str | None = None):
+    """Proposals by id, and those drafted from ``source_id`` (a case or an outcome)."""
+    keys = [k for k in (_uuid(i) for i in ids) if k is not None]
+    return await conn.fetch(
+        "SELECT id::text AS id, committee, number, title, status, source, reply_class, replied_at, evaluation,"
+        " merged_into::text AS merged_into FROM proposals"
+        " WHERE id = ANY($1::uuid[]) OR ($2::text IS NOT NULL AND source->>'id' = $2) ORDER BY created_at",
+        keys, source_id)
+
+
+async def proposals_merged_into(conn, proposal_id: str):
+    return await conn.fetch("SELECT id::text AS id, number, source FROM proposals WHERE merged_into = $1::uuid",
+                            proposal_id)
+
+
+async def reports(conn, ids: list[str], case_id: str | None = None):
+    """Reports by id, and those composed from ``case_id``."""
+    keys = [k for k in (_uuid(i) for i in ids) if k is not None]
+    return await conn.fetch(
+        """
+        SELECT r.id::text AS id, r.kind, r.title, r.status, r.org_unit, r.submitted_to, r.adopted_by,
+               coalesce((SELECT jsonb_agg(jsonb_build_object('text', i.text, 'leader_org', i.leader_org, 'at', i.at)
+                                          ORDER BY i.at)
+                         FROM report_instructions i WHERE i.report_id = r.id), '[]') AS instructions
+        FROM reports r
+        WHERE r.id = ANY($1::uuid[]) OR ($2::uuid IS NOT NULL AND $2::uuid = ANY(r.case_ids))
+        ORDER BY r.created_at
+        """, keys, _uuid(case_id) if case_id else None)
+
+
+async def cases(conn, ids: list[str]):
+    keys = [k for k in (_uuid(i) for i in ids) if k is not None]
+    return await conn.fetch(
+        "SELECT id::text AS id, status, deadline, rating FROM opinions WHERE id = ANY($1::uuid[])", keys)
