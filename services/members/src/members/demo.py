@@ -2,17 +2,22 @@
 
 Loaded through the same handlers as the API (so every event goes out through the outbox)
 in one transaction, once: a second run finds the city and leaves everything as it is.
+
+It is laid out for the story a newcomer walks: every member assigned to a village receives
+the public there (at the village's 党群服务中心, the venue of its contact point), and the
+departments have fixed ids (``department_id``) so feedback's demo can name them in its
+dispatch catalogue without waiting for the registry to reach it.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+import uuid
+from datetime import datetime, time, timedelta
 
 import asyncpg
-from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
-from liaison_shared.chinatime import CHINA
+from liaison_shared.chinatime import CHINA, today_in_china
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict
 from liaison_shared.settings import Settings
@@ -27,7 +32,26 @@ COUNTIES = {
     "640205000000": ("惠农区", {"640205001000": "南街街道", "640205100000": "红果子镇", "640205101000": "尾闸镇"}),
     "640221000000": ("平罗县", {"640221100000": "黄渠桥镇", "640221101000": "城关镇", "640221102000": "宝丰镇"}),
 }
-VILLAGE_NAMES = ["东风村", "新民村", "光明村", "永丰村", "团结村", "幸福社区"]
+# Three villages (communities, in a street) per town: codes town[:9] + 201, 202, 203.
+VILLAGES = {
+    "640202001000": ["长胜社区", "新华社区", "胜利社区"],
+    "640202002000": ["朝阳社区", "游艺社区", "康乐社区"],
+    "640202100000": ["星海村", "龙泉村", "潮湖村"],
+    "640205001000": ["南街社区", "北苑社区", "钢电社区"],
+    "640205100000": ["红果子村", "马家湾村", "五一村"],
+    "640205101000": ["尾闸村", "东永固村", "西永固村"],
+    "640221100000": ["东风村", "侯家梁村", "西河村"],
+    "640221101000": ["城关村", "星火村", "南关村"],
+    "640221102000": ["宝丰村", "永胜村", "渠中村"],
+}
+# Fixed ids of the demo's departments: uuid5 of the unit and the department's short name.
+# feedback's demo (feedback/demo.py) derives the same ids for its dispatch catalogue.
+DEMO_NAMESPACE = uuid.UUID("6f1c2a52-4d0e-5b8a-9c31-640200000000")
+
+
+def department_id(org_unit: str, short_name: str) -> str:
+    """水务局 of 平罗县 → department_id("640221000000", "水务局"); a town's 人民政府 likewise."""
+    return str(uuid.uuid5(DEMO_NAMESPACE, f"department:{org_unit}:{short_name}"))
 
 SECTORS = [("中国共产党", "cpc")] + [
     (n, "parties_groups") for n in (
@@ -92,16 +116,18 @@ async def _load(uow: UnitOfWork, rng: random.Random) -> dict[str, int]:
     await unit(CITY, "石嘴山市")
     villages: dict[str, list[str]] = {}
     towns: dict[str, str] = {}
+    village_names: dict[str, str] = {}
     for county, (county_name, county_towns) in COUNTIES.items():
         await unit(county, county_name)
         for town, town_name in county_towns.items():
             await unit(town, town_name)
             towns[town] = town_name
             villages[town] = []
-            for i, village_name in enumerate(rng.sample(VILLAGE_NAMES, 3)):
+            for i, village_name in enumerate(VILLAGES[town]):
                 code = town[:9] + f"{201 + i:03d}"
                 await unit(code, village_name)
                 villages[town].append(code)
+                village_names[code] = village_name
 
     # departments of every level, with duty contacts
     for code, prefix, names in [(CITY, "石嘴山市", DEPARTMENTS)] + [
@@ -110,12 +136,14 @@ async def _load(uow: UnitOfWork, rng: random.Random) -> dict[str, int]:
         for name in names:
             contact += 1
             await registry.register_department(uow, ADMIN, {
-                "name": prefix + name, "org_unit": code, "duty_contact": _contact(contact, code)})
+                "id": department_id(code, name), "name": prefix + name, "org_unit": code,
+                "duty_contact": _contact(contact, code)})
             counts["departments"] += 1
     for town, name in towns.items():
         contact += 1
         await registry.register_department(uow, ADMIN, {
-            "name": f"{name}人民政府", "org_unit": town, "duty_contact": _contact(contact, town)})
+            "id": department_id(town, "人民政府"), "name": f"{name}人民政府", "org_unit": town,
+            "duty_contact": _contact(contact, town)})
         counts["departments"] += 1
 
     # sectors and special committees; members of the city and county committees
@@ -137,7 +165,7 @@ async def _load(uow: UnitOfWork, rng: random.Random) -> dict[str, int]:
             "sector_id": sector_ids[CITY][linked[0]]})
 
     all_villages = [v for vs in villages.values() for v in vs]
-    members: list[tuple[str, str]] = []  # (id, committee)
+    serving: dict[str, list[str]] = {v: [] for v in all_villages}  # contact point → member ids
     for committee, size in [(CITY, 150)] + [(c, 50) for c in COUNTIES]:
         names = list(sector_ids[committee])
         for _ in range(size):
@@ -152,42 +180,51 @@ async def _load(uow: UnitOfWork, rng: random.Random) -> dict[str, int]:
                 "region": region, "term": "第十一届" if committee == CITY else "第十届",
                 "public_contact": "委员工作室热线 0952-12345", "email": None, "phone": None,
             })
-            members.append((row["id"], committee))
             counts["members"] += 1
             if rng.random() < 0.9:  # 下沉; the rest show up in the gaps report
                 await people.assign_member(uow, ADMIN, row["id"], region, assigned=True)
+                serving[region].append(row["id"])
 
     # venues: a deliberation hall per county, a reception room per town, a contact point per
     # village, studios of five city sectors
-    rooms = {}
+    points: dict[str, str] = {}  # contact point → its venue
     for county, (county_name, _) in COUNTIES.items():
         await venues.register_venue(uow, ADMIN, {"kind": "deliberation_hall", "name": f"{county_name}协商议事厅",
                                                  "org_unit": county, "opening_hours": "工作日 9:00-17:00"})
         counts["venues"] += 1
     for town, name in towns.items():
-        row = await venues.register_venue(uow, ADMIN, {"kind": "reception_room", "name": f"{name}委员会客室",
-                                                       "org_unit": town, "opening_hours": "每月15日 9:00-12:00"})
-        rooms[town] = row["id"]
+        await venues.register_venue(uow, ADMIN, {"kind": "reception_room", "name": f"{name}委员会客室",
+                                                 "org_unit": town, "opening_hours": "工作日 9:00-17:00"})
         counts["venues"] += 1
         for village in villages[town]:
-            await venues.register_venue(uow, ADMIN, {"kind": "contact_point", "name": f"{village}政协委员联系点",
-                                                     "org_unit": village})
+            village_name = village_names[village]
+            office = "村委会院内" if village_name.endswith("村") else "居委会一楼"
+            row = await venues.register_venue(uow, ADMIN, {
+                "kind": "contact_point", "name": f"{village_name}党群服务中心", "org_unit": village,
+                "address": f"{name}{village_name}{office}",
+                "opening_hours": "每月15日 9:00-12:00（委员接待日）"})
+            points[village] = row["id"]
             counts["venues"] += 1
     for sector in ("经济界", "农业界", "教育界", "医药卫生界", "社会福利和社会保障界"):
         await venues.register_venue(uow, ADMIN, {"kind": "sector_studio", "name": f"{sector}委员工作室",
                                                  "org_unit": CITY, "sector_id": sector_ids[CITY][sector]})
         counts["venues"] += 1
 
-    # a year of reception days: on the 15th of every month, a member assigned near each room
-    start = date.today().replace(day=15)
+    # a year of reception days: on the 15th of every month, in every town, a member receives the
+    # public at the contact point it serves (the villages of the town take turns)
+    first = today_in_china()
+    first = first.replace(day=15) if first.day <= 15 else (first.replace(day=1) + timedelta(days=32)).replace(day=15)
     for month in range(12):
-        day = (start.replace(day=1) + timedelta(days=32 * month)).replace(day=15)
-        for i, (town, room) in enumerate(rooms.items()):
-            near = [m for m, committee in members if orgunits.is_within(town, committee)]
-            member_id = near[(month * 31 + i * 17) % len(near)]
+        day = (first.replace(day=1) + timedelta(days=31 * month)).replace(day=15)
+        for i, town in enumerate(towns):
+            turns = [villages[town][(month + k) % 3] for k in range(3)]
+            village = next((v for v in turns if serving[v]), None)
+            if village is None:
+                continue
+            member_id = serving[village][(month + i) % len(serving[village])]
             try:
                 await venues.schedule_reception_day(uow, ADMIN, {
-                    "member_id": member_id, "venue_id": room,
+                    "member_id": member_id, "venue_id": points[village],
                     "starts_at": datetime.combine(day, time(9), CHINA),
                     "ends_at": datetime.combine(day, time(12), CHINA), "capacity": 30,
                     "topic": "倾听群众呼声，收集社情民意"})
