@@ -18,6 +18,7 @@ from liaison_shared.service import ServiceSpec
 import feedback
 
 from .api import catalogue, internal, lineage, opinions, proposals, reports, stats
+from .demo import load_demo
 from .handlers.consumed import (
     keep_topic,
     keep_venue,
@@ -59,4 +60,5 @@ def spec() -> ServiceSpec:
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
         background_jobs=[run_scheduler, run_retention, run_rates],
+        demo_data=load_demo,
     )
