@@ -101,9 +101,10 @@ async def test_raise_from_town_to_county_and_hand_down(world):
     assert raised["org_unit"] == PINGLUO and raised["level"] == "county" and raised["stage"] == "proposed"
     assert raised["track"] == "standard" and raised["due"] == {}
     assert raised["history"][-1]["detail"]["raised"] == {"from": HUANGQUQIAO, "to": PINGLUO}
-    # the town no longer holds it; the county does
-    assert (await api.get(f"/api/v1/topics/{tid}", headers=town)).status_code == 404
+    # the county holds it now; the town that raised it still follows it, but decides nothing more
+    assert (await ok(await api.get(f"/api/v1/topics/{tid}", headers=town)))["org_unit"] == PINGLUO
     assert (await act(world, town, tid, action="select")).status_code == 404
+    assert (await api.patch(f"/api/v1/topics/{tid}", headers=town, json={"title": "x"})).status_code == 404
     assert tid in {t["id"] for t in (await ok(await api.get("/api/v1/topics", headers=county,
                                                             params={"level": "county", "limit": 500})))["items"]}
     assert (await act(world, county, tid, action="hand_down", to=CITY, reason="x")).status_code == 422

@@ -9,6 +9,8 @@ citizen's tracking page, with nothing personal or internal (no ids, no names, no
 
 from __future__ import annotations
 
+import json
+
 from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
     OutcomeEvaluated,
@@ -30,6 +32,11 @@ PUBLIC_STEPS = {"escalate": "escalated", "merge": "merged", "merged_in": "joined
                 "department_task": "assigned_as_task", "report_adopted": "report_adopted",
                 "instruction": "instructed"}
 MERGE_HOPS = 5  # a merged case answers with the chain of the case it joined (merges do not nest deeper)
+
+
+def _json(value):
+    """A jsonb value, whether the connection decodes jsonb (the services' pools) or not."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 # --- the projection ------------------------------------------------------------------------------
@@ -94,13 +101,13 @@ def _proposal(row) -> dict:
 def _report(row) -> dict:
     return {"id": row["id"], "kind": row["kind"], "title": row["title"], "status": row["status"],
             "org_unit": row["org_unit"], "submitted_to": row["submitted_to"], "adopted_by": row["adopted_by"],
-            "instructions": list(row["instructions"])}
+            "instructions": list(_json(row["instructions"]))}
 
 
 async def downstream(conn, converted_to: dict | None, case_id: str | None = None) -> dict:
     """What a conversion became: the topic with its sessions and outcomes, and what those became
     (proposals, reports, department tasks); also the proposals and reports drafted from the case."""
-    target = converted_to or {}
+    target = _json(converted_to) or {}
     kind, target_id = target.get("kind"), target.get("id")
     topic, sessions, outcomes = None, [], []
     proposal_ids, report_ids, task_ids = [], [], []
@@ -131,7 +138,7 @@ async def opinion_lineage(conn, opinion_id: str) -> dict | None:
     if case is None:
         return None
     steps = [{"at": h["at"], "action": h["action"], "actor_org": h["actor_org"], "from_status": h["from_status"],
-              "to_status": h["to_status"], "detail": h["detail"]}
+              "to_status": h["to_status"], "detail": _json(h["detail"])}
              for h in await opinion_storage.history(conn, opinion_id) if h["action"] in CHAIN_ACTIONS]
     merged_in = [dict(m) for m in await storage.merged_into(conn, opinion_id)]
     holder = case
@@ -140,8 +147,9 @@ async def opinion_lineage(conn, opinion_id: str) -> dict | None:
             break
         holder = await storage.opinion_brief(conn, holder["merged_into"]) or holder
     return {
-        "opinion": {k: case[k] for k in ("id", "org_unit", "handling_unit", "status", "channel", "category",
-                                         "people_count", "merged_into", "converted_to", "deadline", "created_at")},
+        "opinion": {**{k: case[k] for k in ("id", "org_unit", "handling_unit", "status", "channel", "category",
+                                            "people_count", "merged_into", "deadline", "created_at")},
+                    "converted_to": _json(case["converted_to"])},
         "steps": steps, "merged_in": merged_in,
         "answered_through": holder["id"] if holder["id"] != case["id"] else None,
         **await downstream(conn, holder["converted_to"], holder["id"]),
@@ -175,10 +183,10 @@ async def sources_of(conn, source: dict | None) -> dict:
 async def proposal_lineage(conn, proposal_row) -> dict:
     """A proposal back to the opinions that fed it (its own source and those of the proposals
     merged into it — 并案), with the people behind them; forward to its reply and evaluation."""
-    own = proposal_row["source"]
+    own = _json(proposal_row["source"])
     upstream = [await sources_of(conn, own)]
     merged = await storage.proposals_merged_into(conn, proposal_row["id"])
-    upstream += [await sources_of(conn, m["source"]) for m in merged]
+    upstream += [await sources_of(conn, _json(m["source"])) for m in merged]
     opinions = {o["id"]: o for part in upstream for o in part["opinions"]}
     proposal = _proposal((await storage.proposals(conn, [proposal_row["id"]]))[0])
     return {

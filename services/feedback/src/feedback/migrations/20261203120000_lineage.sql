@@ -9,7 +9,9 @@ CREATE TABLE lineage_topics (
     title       text        NOT NULL DEFAULT '',
     stage       text        NOT NULL,
     track       text,
-    source_time timestamptz NOT NULL
+    source_time timestamptz NOT NULL,   -- of the newest event: stage and unit
+    title_time  timestamptz,            -- of the newest event that named the title
+    track_time  timestamptz             -- of the newest event that named the track
 );
 
 CREATE TABLE lineage_sessions (

@@ -16,41 +16,48 @@ def _uuid(value: str) -> uuid.UUID | None:
 # --- the projection (from consultation's events) -------------------------------------------------
 
 
-async def keep_topic(conn, topic_id: str, *, org_unit: str | None, title: str, stage: str, track: str | None,
+async def keep_topic(conn, topic_id: str, *, org_unit: str, title: str, stage: str, track: str | None,
                      at) -> None:
-    """The topic's newest stage wins; a session's event (no title, no unit of its own) fills only
-    what is missing. Converges whatever the order of the events."""
+    """Each part follows the newest event that names it — stage and unit every event, the title
+    the topic's own events, the track those that set it — so the row converges whatever the
+    order the events are read in (a session's event may come before its topic's)."""
     await conn.execute(
         """
-        INSERT INTO lineage_topics (id, org_unit, title, stage, track, source_time)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO lineage_topics (id, org_unit, title, stage, track, source_time, title_time, track_time)
+        VALUES ($1, $2, $3, $4, $5, $6::timestamptz, CASE WHEN $3 <> '' THEN $6::timestamptz END,
+                CASE WHEN $5::text IS NOT NULL THEN $6::timestamptz END)
         ON CONFLICT (id) DO UPDATE SET
             org_unit = CASE WHEN lineage_topics.source_time <= excluded.source_time
                             THEN excluded.org_unit ELSE lineage_topics.org_unit END,
             stage = CASE WHEN lineage_topics.source_time <= excluded.source_time
                          THEN excluded.stage ELSE lineage_topics.stage END,
-            title = CASE WHEN excluded.title <> '' AND (lineage_topics.title = ''
-                              OR lineage_topics.source_time <= excluded.source_time)
+            source_time = greatest(lineage_topics.source_time, excluded.source_time),
+            title = CASE WHEN excluded.title_time IS NOT NULL AND (lineage_topics.title_time IS NULL
+                              OR lineage_topics.title_time <= excluded.title_time)
                          THEN excluded.title ELSE lineage_topics.title END,
-            track = coalesce(CASE WHEN lineage_topics.source_time <= excluded.source_time
-                                  THEN excluded.track END, lineage_topics.track, excluded.track),
-            source_time = greatest(lineage_topics.source_time, excluded.source_time)
+            title_time = greatest(lineage_topics.title_time, excluded.title_time),
+            track = CASE WHEN excluded.track_time IS NOT NULL AND (lineage_topics.track_time IS NULL
+                              OR lineage_topics.track_time <= excluded.track_time)
+                         THEN excluded.track ELSE lineage_topics.track END,
+            track_time = greatest(lineage_topics.track_time, excluded.track_time)
         """,
         topic_id, org_unit, title, stage, track, at,
     )
 
 
 async def keep_session(conn, values: dict, at) -> None:
+    """Scheduled, then concluded: the newest status stands; form and start come from the scheduling."""
     await conn.execute(
         """
         INSERT INTO lineage_sessions (id, topic_id, org_unit, title, form, starts_at, status, source_time)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT (id) DO UPDATE SET
             title = excluded.title,
-            form = coalesce(excluded.form, lineage_sessions.form),
-            starts_at = coalesce(excluded.starts_at, lineage_sessions.starts_at),
-            status = excluded.status, source_time = excluded.source_time
-        WHERE lineage_sessions.source_time <= excluded.source_time
+            form = coalesce(lineage_sessions.form, excluded.form),
+            starts_at = coalesce(lineage_sessions.starts_at, excluded.starts_at),
+            status = CASE WHEN lineage_sessions.source_time <= excluded.source_time
+                          THEN excluded.status ELSE lineage_sessions.status END,
+            source_time = greatest(lineage_sessions.source_time, excluded.source_time)
         """,
         values["id"], values["topic_id"], values["org_unit"], values["title"], values.get("form"),
         values.get("starts_at"), values["status"], at,
