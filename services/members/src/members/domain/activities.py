@@ -1,4 +1,4 @@
-"""履职活动 — the liaison activities a member can log (DOMAIN.md, "Liaison activities")."""
+"""履职活动 — the liaison activities a member can log (docs/domain.md, "The registry")."""
 
 from __future__ import annotations
 
