@@ -1,6 +1,8 @@
 """A converted opinion lands in the pool of the unit that converted it; a unit that raised a topic
 keeps reading it; a topic's lineage names every opinion that fed it, its sessions and outcomes."""
 
+# (named to run after test_process, whose world expects to be the first to put a member at 东风村)
+
 import json
 import uuid
 
