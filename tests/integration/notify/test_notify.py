@@ -1,5 +1,7 @@
 """Notifications: the right people hear of every step, on every channel, exactly once."""
 
+import json
+import re
 import uuid
 
 import pytest
@@ -41,20 +43,43 @@ async def test_a_new_opinion_reaches_the_contact_point_inbox_and_its_duty_mailbo
     assert len(sent) == 1
 
 
-async def test_an_assigned_department_hears_by_inbox_and_mail(stack, platform):
+async def test_an_assigned_department_hears_by_inbox_and_mail_and_opens_the_case_from_its_item(stack, platform):
+    from notify.domain.labels import when
+
     case = await submit(stack)
     town = token_for(platform, "staff", HUANGQUQIAO)  # the town above the village handles it too
     assigned = await stack["feedback"].post(f"/api/v1/opinions/{case['id']}/actions", headers=town,
                                             json={"action": "assign", "department_ids": [stack["water"]]})
     assert assigned.status_code == 200, assigned.text
     mail_to = f"water-{stack['tag']}@pingluo.example.cn"
+    deadline = when(assigned.json()["deadline"])  # in China's words: "12月17日", never "2026-12-17"
     mails = await eventually(lambda: [m for m in stack["mailbox"].messages
                                       if mail_to in m["to"] and m["subject"] == "意见交办通知"
-                                      and assigned.json()["deadline"] in m["body"]], timeout=30)
-    assert mails
+                                      and deadline in m["body"]], timeout=30)
+    assert "东风村" in mails[0]["body"] and assigned.json()["deadline"] not in mails[0]["body"]
     department = token_for(platform, "department", PINGLUO, dept=stack["water"])
     count = (await stack["notify"].get("/api/v1/inbox/unread-count", headers=department)).json()["unread"]
     assert count >= 1
+    items = await eventually(lambda: _about(stack, department, case["id"]), timeout=30)
+    [item] = [i for i in items if i["subject"] == "意见交办通知"]
+    assert item["about"] == {"kind": "opinion", "id": case["id"], "org_unit": DONGFENG}
+    assert item["link"] == {"service": "feedback", "api": f"/api/v1/opinions/{case['id']}", "page": None}
+    opened = await stack[item["link"]["service"]].get(item["link"]["api"], headers=department)
+    assert opened.status_code == 200 and opened.json()["id"] == case["id"]
+
+    # 退单: the town that handles it hears why, and opens the case from its item
+    returned = await stack["feedback"].post(f"/api/v1/opinions/{case['id']}/actions", headers=department,
+                                            json={"action": "return", "reason": "不属于本单位职责"})
+    assert returned.status_code == 200, returned.text
+    point = token_for(platform, "staff", DONGFENG)  # the case's handling unit
+    told = await eventually(lambda: _about(stack, point, case["id"], subject="意见退单"), timeout=30)
+    assert "不属于本单位职责" in told[0]["body"] and f"平罗县水务局({stack['tag']})" in told[0]["body"]
+    assert (await stack["feedback"].get(told[0]["link"]["api"], headers=point)).status_code == 200
+
+
+async def _about(stack, headers, thing_id, subject=None):
+    items = (await stack["notify"].get("/api/v1/inbox?limit=500", headers=headers)).json()["items"]
+    return [i for i in items if i["about"]["id"] == thing_id and (subject is None or i["subject"] == subject)]
 
 
 async def test_the_inbox_never_shows_another_users_items_and_read_state_is_per_person(stack, platform):
@@ -129,7 +154,9 @@ async def test_a_consenting_submitter_gets_one_sms_with_the_rating_link_and_an_e
     sent = await eventually(lambda: outcome(kept["id"]), timeout=30)
     assert sent["status"] == "sent"
     [message] = await db_pool.fetch("SELECT phone, body FROM notify.sms_messages WHERE idempotency_key = $1", sent["id"])
-    assert message["phone"] == "13900001111" and f"/api/v1/track/{kept['tracking_code']}" in message["body"]
+    # the page a person reads and rates on, not the JSON API
+    assert message["phone"] == "13900001111" and f"/t/{kept['tracking_code']}" in message["body"]
+    assert "/api/" not in message["body"]
     refused = await eventually(lambda: outcome(erased["id"]), timeout=30)
     assert refused["status"] == "failed" and "erased" in refused["last_error"]
     assert await db_pool.fetchval("SELECT count(*) FROM notify.sms_messages WHERE idempotency_key = $1",
@@ -264,26 +291,85 @@ def _example(model):
     return model(**{name: value(name, field.annotation) for name, field in model.model_fields.items()})
 
 
-async def test_every_default_rule_fires_for_its_event(stack, platform, db_pool):
-    from liaison_shared.events import Envelope, registry
+async def test_every_default_rule_fires_for_its_event_in_labels_and_china_time(stack, platform, db_pool):
+    """One event per rule (its condition met), each reaching the rule's recipient; and no
+    zh-CN text of any of them shows an enum value of the contract or an ISO date or instant."""
+    from liaison_shared.contracts.consultation import SessionScheduled
+    from liaison_shared.events import registry
 
-    rules = await db_pool.fetch("SELECT event_type, recipient, field, channels FROM notify.rules WHERE active"
-                                " AND recipient <> 'submitter'")
+    rules = await db_pool.fetch("SELECT event_type, recipient, field, channels, only_if FROM notify.rules"
+                                " WHERE active AND recipient <> 'submitter'")
     by_type = {m.event_type.unversioned: m for m in registry.known()}
-    produced = {}
-    for event_type in sorted({r["event_type"] for r in rules}):
-        event = _example(by_type[event_type])
-        envelope = Envelope.wrap(event, subject=f"rule-test-{uuid.uuid4().hex[:6]}", org_unit=DONGFENG)
-        await produce_raw(platform, envelope.topic, [(envelope.key.encode(), envelope.value(), envelope.headers())])
-        produced[event_type] = (envelope.id, event.model_dump(mode="json"))
+    produced = []
     for rule in rules:
-        event_id, data = produced[rule["event_type"]]
+        model = by_type[rule["event_type"]]
+        event = _example(model)
+        only_if = rule["only_if"] or {}
+        for path, allowed in (json.loads(only_if) if isinstance(only_if, str) else only_if).items():
+            head, _, tail = path.partition(".")
+            value = getattr(event, head)
+            event = event.model_copy(update={head: value.model_copy(update={tail: allowed[0]}) if tail else allowed[0]})
+        data = event.model_dump(mode="json")
+        if rule["field"] not in data:  # who took part in the topic: told by an earlier session
+            invited = _example(SessionScheduled).model_copy(update={"topic_id": data["topic_id"]})
+            await _produce(platform, invited)
+            data[rule["field"]] = (invited.member_ids if "member" in rule["field"] else invited.department_ids)
+            await eventually(lambda topic=data["topic_id"]: db_pool.fetchval(
+                "SELECT count(*) FROM notify.topic_people WHERE topic_id = $1", topic), timeout=30)
+        envelope = await _produce(platform, event)
+        produced.append((rule, envelope.id, data))
+    for rule, event_id, data in produced:
         wanted = data[rule["field"]]
         recipient = wanted[0] if isinstance(wanted, list) else wanted
         found = await eventually(lambda event_id=event_id, recipient=recipient: db_pool.fetchval(
             "SELECT count(*) FROM notify.notifications WHERE event_id = $1 AND recipient_id = $2 AND channel = 'inbox'",
             event_id, recipient), timeout=30)
         assert found == 1, rule
+    texts = await db_pool.fetch("SELECT event_id, event_type, subject, subject || ' ' || body AS text, about_kind,"
+                                " about_id, link_api"
+                                " FROM notify.notifications WHERE event_id = ANY($1::text[])",
+                                [event_id for _, event_id, _ in produced])
+    enum_values = _enum_values()
+    for row in texts:
+        words = set(re.findall(r"[A-Za-z_]+", row["text"]))
+        assert not words & enum_values, (row["event_type"], row["text"])
+        assert not re.search(r"\d{4}-\d{2}-\d{2}|\+00:00|UTC", row["text"]), (row["event_type"], row["text"])
+        assert row["about_kind"] and row["about_id"], row["event_type"]
+    # an opinion's conversion is 意见转化, not 成果转化 (what a consultation outcome's is)
+    sources = {event_id: (data.get("source") or {}).get("kind") for _, event_id, data in produced}
+    opinions = [r["subject"] for r in texts if ".feedback.outcome.converted" in r["event_type"]
+                and sources[r["event_id"]] == "opinion"]
+    assert opinions and set(opinions) == {"意见转化"}
+
+
+async def _produce(platform, event):
+    from liaison_shared.events import Envelope
+
+    envelope = Envelope.wrap(event, subject=f"rule-test-{uuid.uuid4().hex[:6]}", org_unit=DONGFENG)
+    await produce_raw(platform, envelope.topic, [(envelope.key.encode(), envelope.value(), envelope.headers())])
+    return envelope
+
+
+def _enum_values() -> set[str]:
+    """Every value of a Literal in the event contracts, of two letters or more (A–D are written 'A类')."""
+    import types
+    import typing
+
+    from liaison_shared.events import registry
+    from pydantic import BaseModel
+
+    def values(annotation):
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Literal:
+            return {a for a in args if isinstance(a, str)}
+        if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+            return set().union(*(values(a) for a in args))
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return set().union(*(values(f.annotation) for f in annotation.model_fields.values()))
+        return set()
+
+    found = set().union(*(values(f.annotation) for m in registry.known() for f in m.model_fields.values()))
+    return {v for v in found if len(v) > 1}
 
 
 async def test_a_member_invited_to_a_session_gets_an_email_at_its_private_address(stack, platform):
@@ -339,7 +425,7 @@ async def test_an_overdue_notice_reaches_the_department_duty_phone_by_sms(stack,
     sms = await eventually(lambda: db_pool.fetch(
         "SELECT m.phone, m.body FROM notify.sms_messages m JOIN notify.notifications n ON n.id::text = m.idempotency_key"
         " WHERE n.event_id = $1", envelope.id), timeout=30)
-    assert len(sms) == 1 and sms[0]["phone"] == "0952-6012345" and "2026-11-20" in sms[0]["body"]
+    assert len(sms) == 1 and sms[0]["phone"] == "0952-6012345" and "11月20日" in sms[0]["body"]
 
 
 async def test_erasing_a_submitter_leaves_no_copy_of_the_phone_or_tracking_link_in_notify(stack, platform, db_pool):

@@ -14,7 +14,7 @@ import notify
 
 from . import webhooks
 from .api import inbox, subscriptions
-from .handlers import erasure, reminders
+from .handlers import erasure, people, reminders
 from .handlers.notifications import notify as notify_of
 from .handlers.notifications import run_delivery_worker, run_digests
 
@@ -44,6 +44,9 @@ def spec() -> ServiceSpec:
     consumer.on(feedback.SubmitterErased, rebuildable=True)(erasure.forget_submitter)
     for model in (feedback.OpinionReplied, feedback.OpinionClosed, feedback.ProposalReplied):
         consumer.on(model)(reminders.track_answered)
+    for model in (consultation.SessionScheduled, consultation.SessionConcluded,
+                  consultation.ConsultationOutcomeConverted):
+        consumer.on(model, rebuildable=True)(people.took_part)
     return ServiceSpec(
         name="notify",
         package="notify",

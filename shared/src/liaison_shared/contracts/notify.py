@@ -19,7 +19,7 @@ class NotificationSent(Event):
     org_unit: OrgCode
     event_type_name: str = Field(..., description="The CloudEvents type that caused it.")
     event_id: str
-    recipient_kind: Literal["member", "org_staff", "department", "subscription", "submitter", "person"]
+    recipient_kind: Literal["member", "org_staff", "department", "subscription", "submitter", "person", "leader"]
     recipient_id: str
     channel: Literal["inbox", "email", "webhook", "sms"]
 
@@ -33,7 +33,7 @@ class NotificationFailed(Event):
     org_unit: OrgCode
     event_type_name: str
     event_id: str
-    recipient_kind: Literal["member", "org_staff", "department", "subscription", "submitter", "person"]
+    recipient_kind: Literal["member", "org_staff", "department", "subscription", "submitter", "person", "leader"]
     recipient_id: str
     channel: Literal["inbox", "email", "webhook", "sms"]
     error: str

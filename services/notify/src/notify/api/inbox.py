@@ -17,13 +17,42 @@ from ..storage import notifications as storage
 router = APIRouter()
 
 
+class About(BaseModel):
+    """What the item is about: open it with its link."""
+
+    kind: str | None = Field(None, examples=["opinion"], description="opinion, proposal, topic, session, outcome, "
+                             "report, member, department, …")
+    id: str | None = None
+    org_unit: str
+
+
+class Link(BaseModel):
+    """Where to open what an item is about."""
+
+    service: str | None = Field(None, examples=["feedback"], description="The service that answers the API path.")
+    api: str | None = Field(None, examples=["/api/v1/opinions/6f1c…"], description="API path of the thing.")
+    page: str | None = Field(None, description="The portal's page of the thing, once the portal exists.")
+
+
 class InboxItem(BaseModel):
     id: str
     event_type: str
-    subject: str
+    subject: str = Field(..., description="The message's subject line.")
     body: str
+    about: About
+    link: Link
     created_at: datetime
     read: bool
+
+
+def _opened(row) -> dict:
+    return {"about": About(kind=row["about_kind"], id=row["about_id"], org_unit=row["org_unit"]),
+            "link": Link(service=row["link_service"], api=row["link_api"], page=row["link_page"])}
+
+
+def _item(row) -> InboxItem:
+    return InboxItem(id=row["id"], event_type=row["event_type"], subject=row["subject"], body=row["body"],
+                     created_at=row["created_at"], read=row["read"], **_opened(row))
 
 
 class UnreadCount(BaseModel):
@@ -52,14 +81,18 @@ class DeliveryOut(BaseModel):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    about: About
+    link: Link
 
 
 def _addressing(principal: Principal) -> dict:
-    """What a caller's inbox holds: items to its member id, its department, or its unit's staff."""
+    """What a caller's inbox holds: items to its member id, its department, its unit's staff or
+    leaders, or to the person itself."""
     return {
         "member_id": principal.member_id if principal.role is Role.MEMBER else None,
         "dept": principal.dept if principal.role is Role.DEPARTMENT else None,
         "staff_unit": principal.org if principal.role in (Role.STAFF, Role.ADMIN) else None,
+        "leader_unit": principal.org if principal.role is Role.LEADER else None,
         "sub": principal.sub,
     }
 
@@ -69,7 +102,7 @@ async def inbox(request: Request, page: PageParams = Depends(page_params),
                 unread: bool = Query(False), principal: Principal = Depends(current_principal)) -> Page[InboxItem]:
     rows, total = await storage.inbox_page(runtime_of(request).pool, **_addressing(principal), unread=unread,
                                            limit=page.limit, offset=page.offset)
-    return Page(items=[InboxItem(**{k: r[k] for k in InboxItem.model_fields}) for r in rows], total=total)
+    return Page(items=[_item(r) for r in rows], total=total)
 
 
 def _recipient(principal: Principal) -> tuple[str, str]:
@@ -78,6 +111,8 @@ def _recipient(principal: Principal) -> tuple[str, str]:
         return "member", principal.member_id or ""
     if principal.role is Role.DEPARTMENT:
         return "department", principal.dept or ""
+    if principal.role is Role.LEADER:
+        return "leader", principal.org
     return "org_staff", principal.org
 
 
@@ -119,4 +154,5 @@ async def deliveries(request: Request, page: PageParams = Depends(page_params), 
                      principal: Principal = Depends(require_roles(Role.STAFF, Role.ADMIN))) -> Page[DeliveryOut]:
     rows, total = await storage.deliveries_page(runtime_of(request).pool, pattern=principal.subtree_pattern,
                                                 status=status, channel=channel, limit=page.limit, offset=page.offset)
-    return Page(items=[DeliveryOut(**{k: r[k] for k in DeliveryOut.model_fields}) for r in rows], total=total)
+    return Page(items=[DeliveryOut(**{k: r[k] for k in DeliveryOut.model_fields if k not in ("about", "link")},
+                                   **_opened(r)) for r in rows], total=total)

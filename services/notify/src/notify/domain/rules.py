@@ -10,10 +10,20 @@ DEFAULT_LOCALE = "zh-CN"
 
 @dataclass(frozen=True)
 class Rule:
-    recipient: str        # member | org_staff | department | supervisor_staff
+    recipient: str        # member | org_staff | department | supervisor_staff | leader | submitter
     field: str            # the event field holding the recipient id(s)
     channels: tuple[str, ...]
     template: str
+    only_if: dict | None = None  # {"source.kind": ["opinion"]}: a dotted path and the values it may have
+
+    def applies(self, data: dict) -> bool:
+        for path, allowed in (self.only_if or {}).items():
+            value = data
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value not in allowed:
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,8 @@ def recipients(rules: list[Rule], data: dict) -> list[Delivery]:
     for rule in rules:
         if rule.recipient == "submitter" and not data.get("contact_consented"):
             continue  # no consent, no phone: the citizen follows the case by tracking code
+        if not rule.applies(data):
+            continue
         value = data.get(rule.field)
         ids = value if isinstance(value, list) else [value]
         for recipient_id in ids:

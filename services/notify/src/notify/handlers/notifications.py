@@ -27,6 +27,8 @@ from liaison_shared.events import Envelope, Event
 from liaison_shared.servicetoken import ServiceToken, TokenRefused
 
 from .. import webhooks
+from ..domain import labels
+from ..domain.about import about
 from ..domain.rules import DEFAULT_LOCALE, Rule, is_urgent, quiet_until, recipients, render
 from ..sms import gateway_for
 from ..storage import notifications as storage
@@ -84,22 +86,30 @@ def service_token(settings) -> ServiceToken:
 async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
     data = event.model_dump(mode="json")
     await _webhooks(uow, envelope, data)
-    rules = [Rule(r["recipient"], r["field"], tuple(r["channels"]), r["template"])
-             for r in await storage.rules_for(uow.conn, _unversioned(envelope.type))]
+    event_type = _unversioned(envelope.type)
+    rules = [Rule(r["recipient"], r["field"], tuple(r["channels"]), r["template"], _only_if(r["only_if"]))
+             for r in await storage.rules_for(uow.conn, event_type)]
     if not rules:
         return
-    urgent = is_urgent(_unversioned(envelope.type), data)
+    data = {**data, **await _people(uow.conn, data)}
+    urgent = is_urgent(event_type, data)
+    thing = about(event_type, data, envelope.orgunit, envelope.subject)
+    context = {**data, **await _context(uow.conn, data, envelope), "about_kind": thing.kind, "about_id": thing.id,
+               "about_title": thing.title}
+    enums = labels.enum_fields(type(event))
     seen: set[tuple] = set()
     for delivery in recipients(rules, data):
         if (delivery.recipient_kind, delivery.recipient_id, delivery.channel) in seen:
             continue  # two rules reaching one recipient on one channel: one notification
         seen.add((delivery.recipient_kind, delivery.recipient_id, delivery.channel))
-        # {link} is filled at sending, when feedback gives the tracking code for that one message
-        fields = {**data, **await _context(uow.conn, data, envelope), "link": "{link}"}
         prefs = await storage.preferences(uow.conn, delivery.recipient_kind, delivery.recipient_id)
-        text = await storage.template(uow.conn, delivery.template, prefs["locale"] if prefs else DEFAULT_LOCALE)
+        locale = prefs["locale"] if prefs else DEFAULT_LOCALE
+        text = await storage.template(uow.conn, delivery.template, locale)
         if text is None:
             raise ValueError(f"no template {delivery.template}")
+        # the citizen's {link} is filled at sending, when feedback gives the tracking code for that one message
+        link = "{link}" if delivery.recipient_kind == "submitter" else thing.api or "—"
+        fields = {**labels.present(context, locale, enums=enums), "link": link}
         timing = _timing(prefs, delivery.channel, urgent)
         address = None
         if delivery.channel in ("email", "sms") and delivery.recipient_kind != "submitter":
@@ -113,6 +123,7 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
             "recipient_id": delivery.recipient_id, "channel": delivery.channel, "address": address,
             "subject": render(text["subject"], fields), "body": render(text["body"], fields),
             "status": "sent" if delivery.channel == "inbox" else "pending", "urgent": urgent, **timing,
+            "about_kind": thing.kind, "about_id": thing.id, "link_service": thing.service, "link_api": thing.api,
         })
         if delivery.channel == "inbox":
             uow.publish(NotificationSent(
@@ -120,6 +131,19 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
                 event_id=envelope.id, recipient_kind=delivery.recipient_kind,
                 recipient_id=delivery.recipient_id, channel="inbox"),
                 subject=created, org_unit=envelope.orgunit)
+
+
+def _only_if(value) -> dict | None:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def _people(conn, data: dict) -> dict:
+    """Who took part in the event's topic, for rules that tell them (``topic_member_ids``)."""
+    if not data.get("topic_id"):
+        return {}
+    row = await storage.topic_people(conn, data["topic_id"])
+    return {"topic_member_ids": list(row["member_ids"]), "topic_department_ids": list(row["department_ids"])} \
+        if row else {}
 
 
 def _timing(prefs, channel: str, urgent: bool) -> dict:
@@ -188,7 +212,8 @@ async def _webhooks(uow: UnitOfWork, envelope: Envelope, data: dict) -> None:
 
 
 async def _context(conn, data: dict, envelope: Envelope) -> dict:
-    """Names for the template: of the event's unit and of a unit it escalated to."""
+    """Names for the template: of the event's unit, of a unit it escalated to, of a department,
+    and the kinds a conversion went from and to."""
     extra = {"org_unit_name": envelope.orgunit}
     unit = await storage.org_unit(conn, envelope.orgunit)
     if unit:
@@ -196,8 +221,13 @@ async def _context(conn, data: dict, envelope: Envelope) -> dict:
     if data.get("to_unit"):
         target = await storage.org_unit(conn, data["to_unit"])
         extra["to_unit_name"] = target["name"] if target else data["to_unit"]
-    if isinstance(data.get("target"), dict):
-        extra["target_kind"] = data["target"].get("kind")
+    department_id = data.get("department_id") or data.get("lead_department_id")
+    if department_id:
+        department = await storage.department(conn, department_id)
+        extra["department_name"] = department["name"] if department else "承办单位"
+    for end in ("source", "target"):
+        if isinstance(data.get(end), dict):
+            extra[f"{end}_kind"] = data[end].get("kind")
     return extra
 
 
@@ -338,9 +368,16 @@ async def _text_submitter(conn, settings, row) -> None:
                                  f"/api/v1/internal/submitters/{row['recipient_id']}")
     if contact is None:
         raise NobodyToReach("no contact for this case (erased, or no consent)")
-    link = f"{settings.public_base_url}/api/v1/track/{contact['tracking_code']}"
+    link = tracking_link(settings, contact["tracking_code"])
     await gateway_for(settings.sms_gateway).send(conn, phone=contact["phone"], text=row["body"].replace("{link}", link),
                                                  idempotency_key=row["id"])
+
+
+def tracking_link(settings, code: str) -> str:
+    """The page a person reads and rates the case on (feedback serves it; the portal's later),
+    under the public base URL, which follows FEEDBACK_PORT unless set."""
+    base = getattr(settings, "public_base_url", None) or settings.base_url_of("feedback")
+    return f"{base.rstrip('/')}/t/{code}"
 
 
 async def run_delivery_worker(runtime) -> None:

@@ -15,6 +15,8 @@ from liaison_shared.contracts import feedback as events
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
 
+from ..domain import labels
+from ..domain.about import About
 from ..domain.rules import DEFAULT_LOCALE, render
 from ..storage import notifications as storage
 from .notifications import _address
@@ -65,8 +67,9 @@ async def send_reminders(uow: UnitOfWork, today: date, days_before: list[int]) -
         if not due:
             continue
         offset = due[0]  # the nearest reminder point reached; earlier ones are moot
-        fields = {"kind": row["kind"], "kind_name": KIND_NAMES[row["kind"]], "deadline": row["deadline"].isoformat(),
-                  "days": left}
+        fields = labels.present({"kind": row["kind"], "kind_name": KIND_NAMES[row["kind"]],
+                                 "deadline": row["deadline"].isoformat(), "days": left})
+        thing = About(row["kind"], row["source_id"], row["org_unit"])
         for department in row["department_ids"]:
             for channel in ("inbox", "email"):
                 address = await _address(uow.conn, "department", department) if channel == "email" else None
@@ -77,7 +80,8 @@ async def send_reminders(uow: UnitOfWork, today: date, days_before: list[int]) -
                     "event_type": f"cppcc.notify.reminder.{row['kind']}", "org_unit": row["org_unit"],
                     "recipient_kind": "department", "recipient_id": department, "channel": channel,
                     "address": address, "subject": render(text["subject"], fields), "body": render(text["body"], fields),
-                    "status": "sent" if channel == "inbox" else "pending",
+                    "status": "sent" if channel == "inbox" else "pending", "about_kind": thing.kind,
+                    "about_id": thing.id, "link_service": thing.service, "link_api": thing.api,
                 })
                 sent += created is not None
     return sent

@@ -11,7 +11,8 @@ from liaison_shared.db import fetch_page
 
 COLUMNS = """
     n.id::text AS id, n.event_type, n.event_id, n.org_unit, n.recipient_kind, n.recipient_id, n.channel,
-    n.address, n.subject, n.body, n.status, n.attempts, n.last_error, n.created_at, n.sent_at
+    n.address, n.subject, n.body, n.status, n.attempts, n.last_error, n.created_at, n.sent_at,
+    n.about_kind, n.about_id, n.link_service, n.link_api, n.link_page
 """
 
 
@@ -23,7 +24,7 @@ projections.on_change(lambda kind, key: REGISTRY.invalidate((kind, key)))
 
 async def rules_for(conn, event_type: str):
     return await RULES.get(event_type, lambda: conn.fetch(
-        "SELECT recipient, field, channels, template FROM rules WHERE event_type = $1 AND active ORDER BY id",
+        "SELECT recipient, field, channels, template, only_if FROM rules WHERE event_type = $1 AND active ORDER BY id",
         event_type))
 
 
@@ -62,6 +63,21 @@ async def digest_batches(conn):
         " GROUP BY n.recipient_kind, n.recipient_id, n.address, n.org_unit")
 
 
+async def topic_people(conn, topic_id: str):
+    return await conn.fetchrow("SELECT member_ids, department_ids FROM topic_people WHERE topic_id = $1", topic_id)
+
+
+async def add_topic_people(conn, topic_id: str, member_ids: list[str], department_ids: list[str]) -> None:
+    """Who took part in a topic: the union of everyone its events named."""
+    await conn.execute(
+        """
+        INSERT INTO topic_people (topic_id, member_ids, department_ids) VALUES ($1, $2, $3)
+        ON CONFLICT (topic_id) DO UPDATE SET
+            member_ids = ARRAY(SELECT DISTINCT unnest(topic_people.member_ids || excluded.member_ids)),
+            department_ids = ARRAY(SELECT DISTINCT unnest(topic_people.department_ids || excluded.department_ids))
+        """, topic_id, member_ids, department_ids)
+
+
 async def org_unit(conn, code: str):
     return await REGISTRY.get(("org_unit", code), lambda: conn.fetchrow(
         "SELECT name, duty_email, duty_phone FROM org_units WHERE code = $1", code), keep_none=False)
@@ -75,9 +91,9 @@ async def department(conn, department_id: str):
 INSERT = """
     INSERT INTO notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,
                                recipient_id, channel, address, subject, body, status, sent_at, urgent,
-                               in_digest, next_attempt)
+                               in_digest, next_attempt, about_kind, about_id, link_service, link_api)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $12 = 'sent' THEN now() END,
-            $13, $14, coalesce($15, now()))
+            $13, $14, coalesce($15, now()), $16, $17, $18, $19)
     ON CONFLICT (event_source, event_id, recipient_kind, recipient_id, channel) DO NOTHING
 """
 
@@ -87,7 +103,8 @@ def _row(notification_id, values: dict[str, Any]) -> tuple:
         notification_id, values["event_source"], values["event_id"], values["event_type"], values["org_unit"],
         values["recipient_kind"], values["recipient_id"], values["channel"], values.get("address"),
         values["subject"], values["body"], values["status"], values.get("urgent", False),
-        values.get("in_digest", False), values.get("next_attempt"),
+        values.get("in_digest", False), values.get("next_attempt"), values.get("about_kind"),
+        values.get("about_id"), values.get("link_service"), values.get("link_api"),
     )
 
 
@@ -195,36 +212,38 @@ INBOX_WHERE = """
         (n.recipient_kind = 'member' AND n.recipient_id = $1)
      OR (n.recipient_kind = 'department' AND n.recipient_id = $2)
      OR (n.recipient_kind = 'org_staff' AND n.recipient_id = $3)
-     OR (n.recipient_kind = 'person' AND n.recipient_id = $4))
+     OR (n.recipient_kind = 'person' AND n.recipient_id = $4)
+     OR (n.recipient_kind = 'leader' AND n.recipient_id = $5))
 """
 
 
-async def inbox_page(conn, *, member_id, dept, staff_unit, sub: str, unread: bool, limit: int, offset: int):
+async def inbox_page(conn, *, member_id, dept, staff_unit, leader_unit, sub: str, unread: bool, limit: int,
+                     offset: int):
     return await fetch_page(
         conn,
         f"""
         SELECT {COLUMNS}, EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4) AS read
         FROM notifications n WHERE {INBOX_WHERE}
-          AND (NOT $5 OR NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4))
+          AND (NOT $6 OR NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4))
         ORDER BY n.created_at DESC
         """,
-        member_id or "", dept or "", staff_unit or "", sub, unread, limit=limit, offset=offset)
+        member_id or "", dept or "", staff_unit or "", sub, leader_unit or "", unread, limit=limit, offset=offset)
 
 
-async def unread_count(conn, *, member_id, dept, staff_unit, sub: str) -> int:
+async def unread_count(conn, *, member_id, dept, staff_unit, leader_unit, sub: str) -> int:
     return await conn.fetchval(
         f"SELECT count(*) FROM notifications n WHERE {INBOX_WHERE}"
         " AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4)",
-        member_id or "", dept or "", staff_unit or "", sub)
+        member_id or "", dept or "", staff_unit or "", sub, leader_unit or "")
 
 
-async def mark_read(conn, notification_id: str, *, member_id, dept, staff_unit, sub: str) -> bool:
+async def mark_read(conn, notification_id: str, *, member_id, dept, staff_unit, leader_unit, sub: str) -> bool:
     try:
         key = uuid.UUID(notification_id)
     except ValueError:
         return False
-    mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $5 AND {INBOX_WHERE}",
-                               member_id or "", dept or "", staff_unit or "", sub, key)
+    mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $6 AND {INBOX_WHERE}",
+                               member_id or "", dept or "", staff_unit or "", sub, leader_unit or "", key)
     if not mine:
         return False
     await conn.execute("INSERT INTO inbox_reads (notification_id, sub) VALUES ($1, $2) ON CONFLICT DO NOTHING",
