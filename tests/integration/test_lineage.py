@@ -118,7 +118,7 @@ async def lineage_when(world, path: str, ready) -> dict:
 async def test_the_lineage_of_an_opinion_names_every_step_and_the_proposal_points_back(world, db_pool):
     s = await story(world)
     chain = await lineage_when(world, f"/api/v1/opinions/{s['first']}/lineage", lambda c: (
-        c["proposals"] and c["reports"] and len(c["outcomes"]) == 2
+        c["proposals"] and c["reports"] and len(c["outcomes"]) == 2 and c["topic"]["stage"] == "concluded"
         and all(o["result"] or o["target_kind"] != "proposal" for o in c["outcomes"])
         and c["sessions"] and c["sessions"][0]["status"] == "concluded"))
     assert chain["opinion"]["people_count"] == 2
@@ -128,7 +128,7 @@ async def test_the_lineage_of_an_opinion_names_every_step_and_the_proposal_point
         (DONGFENG, HUANGQUQIAO), (HUANGQUQIAO, PINGLUO)]
     assert chain["merged_in"] == [{"id": s["second"], "org_unit": DONGFENG, "people_count": 1}]
     assert chain["topic"]["id"] == s["topic_id"] and chain["topic"]["title"] == "东风村灌溉渠清淤"
-    assert chain["topic"]["stage"] in ("selected", "consulting")  # as consultation announced it
+    assert chain["topic"]["stage"] == "concluded" and chain["topic"]["track"] == "small_matter"
     assert [x["id"] for x in chain["sessions"]] == [s["session_id"]]
     outcomes = {o["id"]: o for o in chain["outcomes"]}
     assert (outcomes[s["proposal_outcome"]]["target_kind"], outcomes[s["proposal_outcome"]]["result"]) == (
@@ -164,7 +164,7 @@ async def test_the_lineage_of_an_opinion_names_every_step_and_the_proposal_point
         await conn.execute("SET LOCAL search_path TO feedback, public")
         public = await public_chain(conn, s["first"])
     assert [step["step"] for step in public["steps"]] == ["joined_by", "escalated", "escalated", "converted"]
-    assert public["converted_into"] == "topic" and public["topic"]["stage"] in ("selected", "consulting")
+    assert public["converted_into"] == "topic" and public["topic"]["stage"] == "concluded"
     assert sorted((o["converted_into"], o["result"]) for o in public["outcomes"]) == [
         ("proposal", "adopted"), ("public_opinion_report", None)]
     assert public["proposals"] == [{"number": None, "status": "draft", "reply_class": None, "evaluation": None}]

@@ -27,7 +27,8 @@ def spec() -> ServiceSpec:
         description=consultation.__doc__ or "",
         routers=[topics.router, sessions.router, outcomes.router],
         publishes=[
-            events.TopicProposed, events.TopicApproved, events.TopicClosed, events.SessionScheduled,
+            events.TopicProposed, events.TopicStageChanged, events.TopicApproved, events.TopicClosed,
+            events.SessionScheduled,
             events.SessionConcluded, events.OpinionRaised, events.ConsultationOutcomeConverted,
             events.OutcomeEvaluated,
         ],

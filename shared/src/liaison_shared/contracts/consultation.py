@@ -48,6 +48,22 @@ class TopicProposed(Event):
     urgency: Urgency = URGENCY_FIELD
 
 
+class TopicStageChanged(Event):
+    """议题进展 — a topic moved on its way: selected, plan submitted, approved, consulting, concluded,
+    closed, declined, or back in a pool (raised, handed down). Published at every change of stage."""
+
+    event_type = EventType("consultation", "topic", "stage_changed", 1)
+
+    topic_id: str
+    org_unit: OrgCode
+    title: str
+    stage: Literal["proposed", "selected", "plan_submitted", "approved", "consulting", "concluded", "closed",
+                   "declined"]
+    from_stage: str | None = None
+    track: Track = Field("standard", description="standard, small_matter (小事简议), urgent (急事快议)")
+    urgency: Urgency = URGENCY_FIELD
+
+
 class TopicApproved(Event):
     """The party committee approved a topic's consultation plan."""
 

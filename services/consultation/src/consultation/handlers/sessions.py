@@ -19,7 +19,7 @@ from ..storage import outcomes as outcome_storage
 from ..storage import sessions as storage
 from ..storage import topics as topic_storage
 from . import reach
-from .topics import actor_of, concluded_due, topic_for, who
+from .topics import actor_of, concluded_due, publish_stage, topic_for, who
 
 
 def can_read(principal: Principal, session) -> bool:
@@ -79,6 +79,7 @@ async def schedule(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
                                     "created_by": principal.sub})
     if stage is not Stage.CONSULTING:
         await topic_storage.update(uow.conn, topic["id"], {"stage": Stage.CONSULTING.value})
+        publish_stage(uow, topic, Stage.CONSULTING)
     await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="schedule_session",
                                from_stage=stage.value, to_stage=Stage.CONSULTING.value, org_unit=topic["org_unit"],
                                detail={"session_id": str(session_id), "form": data["form"],
@@ -137,6 +138,7 @@ async def _conclude(uow, principal, session, topic, body) -> None:
         # 小事简议: one sitting concludes it
         await topic_storage.update(uow.conn, topic["id"], {"stage": Stage.CONCLUDED.value,
                                                            "due": await concluded_due(uow, topic)})
+        publish_stage(uow, topic, Stage.CONCLUDED)
         await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="conclude",
                                    from_stage=stage.value, to_stage=Stage.CONCLUDED.value,
                                    org_unit=topic["org_unit"], detail={"session_id": session["id"],

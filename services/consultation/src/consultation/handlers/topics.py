@@ -161,6 +161,7 @@ async def act(uow: UnitOfWork, principal: Principal, topic_id: str, body: dict) 
         return dict(topic)
     if new_stage is not stage:
         changes["stage"] = new_stage.value
+        publish_stage(uow, topic, new_stage, org_unit=changes.get("org_unit"), track=changes.get("track"))
     if changes:
         await storage.update(uow.conn, topic_id, changes)
     await storage.record(uow.conn, topic_id, principal_cols=who(principal), action=action, from_stage=stage.value,
@@ -275,6 +276,14 @@ async def concluded_due(uow, topic) -> dict:
     track = Track(topic["track"])
     return {**topic["due"], **rules.due(track, await storage.step_days(uow.conn, track.value), today_in_china(),
                                         ["conversion"])}
+
+
+def publish_stage(uow, topic, stage: Stage, *, org_unit: str | None = None, track: str | None = None) -> None:
+    """Every change of a topic's stage is announced: feedback's lineage of an opinion follows it."""
+    unit, track = org_unit or topic["org_unit"], track or topic["track"]
+    uow.publish(events.TopicStageChanged(topic_id=topic["id"], org_unit=unit, title=topic["title"], stage=stage.value,
+                                         from_stage=topic["stage"], track=track, urgency=rules.urgency(track)),
+                subject=topic["id"], org_unit=unit)
 
 
 def _publish_approved(uow, topic, track: Track) -> None:

@@ -19,6 +19,7 @@ from liaison_shared.contracts.consultation import (
     TopicApproved,
     TopicClosed,
     TopicProposed,
+    TopicStageChanged,
 )
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
@@ -43,8 +44,10 @@ def _json(value):
 
 
 async def keep_topic(uow: UnitOfWork, envelope: Envelope,
-                     event: TopicProposed | TopicApproved | TopicClosed) -> None:
-    if isinstance(event, TopicProposed):
+                     event: TopicProposed | TopicStageChanged | TopicApproved | TopicClosed) -> None:
+    if isinstance(event, TopicStageChanged):
+        stage, track = event.stage, event.track
+    elif isinstance(event, TopicProposed):
         stage, track = "proposed", "standard"
     elif isinstance(event, TopicApproved):
         # 小事简议 is announced at its selection: it needs no approval
@@ -81,7 +84,7 @@ async def keep_outcome_evaluation(uow: UnitOfWork, envelope: Envelope, event: Ou
 
 def keep_lineage_projection(consumer) -> None:
     """Subscribe feedback's consumer to the consultation events the lineage is built from."""
-    for model in (TopicProposed, TopicApproved, TopicClosed):
+    for model in (TopicProposed, TopicStageChanged, TopicApproved, TopicClosed):
         consumer.on(model, rebuildable=True)(keep_topic)
     for model in (SessionScheduled, SessionConcluded):
         consumer.on(model, rebuildable=True)(keep_session)
