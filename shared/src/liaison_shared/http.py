@@ -24,6 +24,23 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 
 
+def _where_json_breaks(error: RequestValidationError) -> str:
+    """"body: JSON decode error: Expecting ',' delimiter at line 3, column 7" — where, never what
+    (the text around it may be someone's words)."""
+    first = error.errors()[0]
+    loc, reason = first.get("loc", ()), (first.get("ctx") or {}).get("error")
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    message = "body: JSON decode error" + (f": {reason}" if reason else "")
+    document = error.body if isinstance(error.body, str | bytes) else None
+    if position is None or document is None:
+        return message
+    before = document[:position]
+    newline = b"\n" if isinstance(before, bytes) else "\n"
+    line = before.count(newline) + 1
+    column = position - (before.rfind(newline) + 1) + 1
+    return f"{message} at line {line}, column {column}"
+
+
 def error_body(code: str, message: str, **extra) -> dict:
     return {"error": {"code": code, "message": message, **extra}}
 
@@ -78,6 +95,8 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"] if p != "body") or "request"
+        if first.get("type") == "json_invalid":
+            return JSONResponse(error_body("invalid", _where_json_breaks(error), details=details), 422)
         return JSONResponse(
             error_body("invalid", f"{where}: {first['msg']}", details=details), 422
         )

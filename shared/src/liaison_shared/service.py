@@ -58,6 +58,8 @@ class ServiceSpec:
     title: str
     description: str
     routers: Sequence[APIRouter] = ()
+    # Pages for people (HTML, outside /api/v1): feedback's tracking page /t/{code}.
+    pages: Sequence[APIRouter] = ()
     publishes: Sequence[type[Event]] = ()
     consumer: EventConsumer | None = None
     background_jobs: Sequence[BackgroundJob] = ()
@@ -240,6 +242,8 @@ def create_app(
     install_error_handlers(app)
     for router in [*spec.routers, audit_routes.router]:
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
+    for router in spec.pages:
+        app.include_router(router)
     _add_operational_routes(app, runtime)
     if settings.cors_origins:  # without browser origins to allow, the middleware only costs time
         app.add_middleware(

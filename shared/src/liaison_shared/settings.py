@@ -153,8 +153,9 @@ class Settings(BaseSettings):
     )
     feedback_url: str | None = Field(None, description="Where notify reaches feedback; default from FEEDBACK_PORT.")
     members_url: str | None = Field(None, description="Where notify reaches members; default from MEMBERS_PORT.")
-    public_base_url: str = Field(
-        "http://127.0.0.1:8003", description="Base of the tracking links sent to citizens.",
+    public_base_url: str | None = Field(
+        None, description="Base of the tracking links sent to citizens (they open feedback's page /t/{code}); "
+        "default: http://HTTP_HOST:FEEDBACK_PORT.",
     )
     sms_gateway: Literal["development"] = Field(
         "development", description="The SMS adapter; the development one records messages in the database.",
@@ -201,6 +202,10 @@ class Settings(BaseSettings):
 
     def port_of(self, service: ServiceName) -> int:
         return int(getattr(self, f"{service}_port"))
+
+    def public_base(self) -> str:
+        """Where citizens reach feedback's tracking page: PUBLIC_BASE_URL, else feedback's own address."""
+        return (self.public_base_url or self.base_url_of("feedback")).rstrip("/")
 
     def base_url_of(self, service: ServiceName) -> str:
         return f"http://{self.http_host}:{self.port_of(service)}"

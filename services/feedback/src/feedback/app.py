@@ -17,8 +17,9 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import catalogue, internal, lineage, opinions, proposals, reports, stats
+from .api import catalogue, internal, lineage, opinions, page, proposals, reports, stats
 from .demo import load_demo
+from .handlers import conversions
 from .handlers.consumed import (
     keep_topic,
     keep_venue,
@@ -39,6 +40,7 @@ def spec() -> ServiceSpec:
     for topic_event in (TopicProposed, TopicApproved, TopicClosed):
         consumer.on(topic_event, rebuildable=True)(keep_topic)
     consumer.on(VenueChanged, rebuildable=True)(keep_venue)
+    conversions.listen(consumer)
     keep_lineage_projection(consumer)
     return ServiceSpec(
         name="feedback",
@@ -47,9 +49,10 @@ def spec() -> ServiceSpec:
         description=feedback.__doc__ or "",
         routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router,
                  internal.router, lineage.router],
+        pages=[page.router],
         publishes=[
             events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
-            events.OpinionEscalated, events.OpinionReturned, events.OpinionDeadlineExtended,
+            events.OpinionEscalated, events.OpinionRecalled, events.OpinionReturned, events.OpinionDeadlineExtended,
             events.OpinionReplied, events.OpinionRated, events.OpinionSupervised,
             events.OpinionMerged, events.OpinionClosed, events.OpinionOverdue, events.SubmitterErased,
             events.OutcomeConverted,

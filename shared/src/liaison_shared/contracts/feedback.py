@@ -20,6 +20,13 @@ OutcomeKind = Literal[
 ]
 
 
+class OutcomeRef(Payload):
+    """What something is or became: its kind and id."""
+
+    kind: OutcomeKind
+    id: str
+
+
 Urgency = Literal["normal", "urgent"]
 Channel = Literal["online", "reception_day", "visit", "contact_point", "hotline", "consultation"]
 
@@ -76,6 +83,19 @@ class OpinionEscalated(Event):
     reason: str
 
 
+class OpinionRecalled(Event):
+    """召回 — staff pulled an assignment back from its departments (their access ends with it);
+    the case waits for triage at its handling unit again."""
+
+    event_type = EventType("feedback", "opinion", "recalled", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    handling_unit: OrgCode
+    department_ids: list[str] = Field(..., description="The departments whose assignment ended.")
+    reason: str
+
+
 class OpinionReturned(Event):
     """退单 — a department returned a wrong assignment."""
 
@@ -110,6 +130,16 @@ class OpinionReplied(Event):
     on_time: bool
     subject_id: str | None = None
     contact_consented: bool = False
+    source: OutcomeRef | None = Field(
+        None, description="Set when the answer came from what the case became (a proposal's reply or "
+        "evaluation, a report's adoption or 批示, a consultation outcome's evaluation, its topic closing); "
+        "department_ids is then empty.")
+    result: str | None = Field(
+        None, description="With source: the result, e.g. the reply class A–D, an evaluation, adopted_by, "
+        "instructed, an outcome's result (adopted, implemented…), or the topic's final stage.",
+        examples=["A", "adopted", "implemented"])
+    via_opinion_id: str | None = Field(
+        None, description="Set for a merged case: the case it joined, whose answer this is.")
 
 
 class OpinionOverdue(Event):
@@ -244,11 +274,6 @@ class ProposalAccepted(Event):
     number: str = Field(..., examples=["2026-0001"])
     org_unit: OrgCode
     proposer_member_ids: list[str] = Field(default_factory=list)
-
-
-class OutcomeRef(Payload):
-    kind: OutcomeKind
-    id: str
 
 
 class OutcomeConverted(Event):

@@ -9,6 +9,7 @@ from liaison_shared.auth import Principal, Role, current_principal, require_role
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.orgunits import Level, level_of
+from liaison_shared.paging import Page
 from liaison_shared.service import runtime_of
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,10 +55,12 @@ class CalendarDay(BaseModel):
     note: str | None = Field(None, max_length=100, examples=["国庆节调休上班"])
 
 
-@router.get("/dispatch-rules", response_model=list[DispatchRuleOut], tags=["dispatch catalogue"])
-async def list_rules(request: Request, principal: Principal = Depends(staff)) -> list[DispatchRuleOut]:
+@router.get("/dispatch-rules", response_model=Page[DispatchRuleOut], tags=["dispatch catalogue"],
+            summary="The rules of the caller's subtree, as every list answers: {items, total}")
+async def list_rules(request: Request, principal: Principal = Depends(staff)) -> Page[DispatchRuleOut]:
     rows = await storage.dispatch_rules(runtime_of(request).pool, principal.subtree_pattern)
-    return [DispatchRuleOut(**{**dict(r), "co_departments": list(r["co_departments"])}) for r in rows]
+    items = [DispatchRuleOut(**{**dict(r), "co_departments": list(r["co_departments"])}) for r in rows]
+    return Page(items=items, total=len(items))
 
 
 @router.post("/dispatch-rules", response_model=DispatchRuleOut, status_code=201, tags=["dispatch catalogue"],

@@ -9,7 +9,7 @@ from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.ratelimit import public_limit
 from liaison_shared.service import runtime_of
 
-from ..domain.opinion import Status, mask_name, mask_phone
+from ..domain.opinion import Status, deadline_in_force, mask_name, mask_phone
 from ..handlers import access, actions, intake, retention
 from ..schemas.opinions import (
     ActionIn,
@@ -46,7 +46,14 @@ async def _opinion_out(request: Request, row, *, in_clear: bool, tracking_code: 
         name, phone = mask_name(name), mask_phone(phone)
     values = {k: row[k] for k in OpinionOut.model_fields if k in row.keys()}
     values["tracking_code"] = row["tracking_code"] if tracking_code else None
+    values["deadline_reason"] = _deadline_reason(row)
     return model(**values, submitter_name=name, submitter_phone=phone, **extra)
+
+
+def _deadline_reason(row) -> str | None:
+    if row["deadline"] is not None:
+        return None
+    return deadline_in_force(Status(row["status"]), row["converted_to"], [])[1]
 
 
 @router.post("/opinions", response_model=OpinionCreated, status_code=201, tags=["opinions"],
@@ -117,10 +124,29 @@ async def erase_submitter(request: Request, opinion_id: str, principal: Principa
 @router.get("/track/{code}", response_model=TrackOut, tags=["tracking"],
             summary="Status and answers of a case by its tracking code (public)")
 async def track(request: Request, code: str) -> TrackOut:
-    pool = runtime_of(request).pool
-    row = await storage.opinion_by_code(pool, code)
+    row = await storage.opinion_by_code(runtime_of(request).pool, code)
     if row is None:
         raise NotFound("no case with this tracking code")
+    return await tracked(runtime_of(request).pool, row)
+
+
+async def tracked(pool, row) -> TrackOut:
+    """The public view of a case: its answers — a merged case shows those of the case it joined —,
+    what it became, the deadline in force; nothing personal, nothing internal."""
+    answered_by = row
+    if row["merged_into"]:
+        answered_by = await storage.opinion(pool, await storage.merged_into_chain(pool, row["id"]))
+    answers = await public_answers(pool, answered_by)
+    can_rate = row["status"] in ("answered", "replied") or (
+        row["status"] == "merged" and bool(answers) and row["rating"] is None)
+    converted = answered_by["converted_to"]
+    return TrackOut(tracking_code=row["tracking_code"], status=row["status"], created_at=row["created_at"],
+                    deadline=answered_by["deadline"], deadline_reason=_deadline_reason(answered_by),
+                    converted_to=converted["kind"] if converted else None, merged=row["merged_into"] is not None,
+                    answers=answers, rating=row["rating"], can_rate=can_rate)
+
+
+async def public_answers(pool, row) -> list[PublicAnswer]:
     answers = []
     if row["answer"]:
         answers.append(PublicAnswer(kind="on_the_spot", text=row["answer"], at=None))
@@ -128,9 +154,9 @@ async def track(request: Request, code: str) -> TrackOut:
         PublicAnswer(kind="department", text=a["reply"], at=a["replied_at"])
         for a in await storage.assignments(pool, row["id"]) if a["reply"]
     ]
-    return TrackOut(tracking_code=row["tracking_code"], status=row["status"], created_at=row["created_at"],
-                    deadline=row["deadline"], answers=answers, rating=row["rating"],
-                    can_rate=row["status"] in ("answered", "replied"))
+    answers += [PublicAnswer(kind="conversion", text=a["text"], at=a["at"])
+                for a in await storage.conversion_answers(pool, row["id"])]
+    return answers
 
 
 @router.post("/track/{code}/rating", response_model=TrackOut, tags=["tracking"],

@@ -7,6 +7,7 @@ allowed in and who may take it; anything else is refused with a clear reason (40
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 from liaison_shared.errors import Conflict, Forbidden
@@ -14,12 +15,14 @@ from liaison_shared.errors import Conflict, Forbidden
 
 class Status(str, Enum):
     RECEIVED = "received"        # 已受理: waiting for triage at its handling unit
+    ESCALATED = "escalated"      # 已上报: handed up, waiting for triage at the unit above
     ANSWERED = "answered"        # 当场答复: answered on the spot
     ASSIGNED = "assigned"        # 交办: with one or more departments, a deadline running
-    REPLIED = "replied"          # 已答复: every department answered
+    REPLIED = "replied"          # 已答复: every department answered, or what it became answered it
     RATED = "rated"              # 已评价: the submitter was satisfied (or basically)
     SUPERVISED = "supervised"    # 督办: unsatisfied after a reopening
-    CONVERTED = "converted"      # 已转化: became a proposal, report, speech or topic
+    CONVERTED = "converted"      # 已转化: became a proposal, report, speech or topic; open toward the
+                                 # citizen until that is answered (then replied) or closed
     MERGED = "merged"            # 已合并: folded into another case
     CLOSED = "closed"            # 已办结
 
@@ -32,7 +35,8 @@ class Actor(str, Enum):
 
 Rating = str  # satisfied | basically_satisfied | unsatisfied
 
-OPEN = {Status.RECEIVED, Status.ASSIGNED, Status.ANSWERED, Status.REPLIED, Status.SUPERVISED}
+OPEN = {Status.RECEIVED, Status.ESCALATED, Status.ASSIGNED, Status.ANSWERED, Status.REPLIED, Status.SUPERVISED}
+TRIAGE = {Status.RECEIVED, Status.ESCALATED}  # waiting for staff of the handling unit
 
 
 @dataclass(frozen=True)
@@ -47,17 +51,18 @@ def _rule(states, actors) -> Rule:
 
 S, D = Actor.STAFF, Actor.DEPARTMENT
 RULES: dict[str, Rule] = {
-    "answer_on_spot": _rule({Status.RECEIVED}, {S}),
-    "assign": _rule({Status.RECEIVED}, {S}),
-    "escalate": _rule({Status.RECEIVED}, {S}),
-    "convert": _rule({Status.RECEIVED, Status.ANSWERED, Status.REPLIED, Status.RATED}, {S}),
-    "merge": _rule({Status.RECEIVED}, {S}),
+    "answer_on_spot": _rule(TRIAGE, {S}),
+    "assign": _rule(TRIAGE, {S}),
+    "recall": _rule({Status.ASSIGNED}, {S}),
+    "escalate": _rule(TRIAGE, {S}),
+    "convert": _rule({*TRIAGE, Status.ANSWERED, Status.REPLIED, Status.RATED}, {S}),
+    "merge": _rule(TRIAGE, {S}),
     "return": _rule({Status.ASSIGNED}, {D}),
     "extend": _rule({Status.ASSIGNED}, {S, D}),
     "reply": _rule({Status.ASSIGNED}, {D}),
     "rate": _rule({Status.ANSWERED, Status.REPLIED}, {S, Actor.PUBLIC}),
     "supervise": _rule({Status.ASSIGNED, Status.SUPERVISED, Status.REPLIED}, {S}),
-    "close": _rule({Status.RECEIVED, Status.ANSWERED, Status.REPLIED, Status.RATED,
+    "close": _rule({*TRIAGE, Status.ANSWERED, Status.REPLIED, Status.RATED,
                     Status.SUPERVISED, Status.CONVERTED}, {S}),
 }
 
@@ -91,6 +96,30 @@ def after_department_change(active: int, replied: int) -> Status:
     if active == 0:
         return Status.REPLIED if replied else Status.RECEIVED
     return Status.ASSIGNED
+
+
+CONVERTED_INTO = {
+    "proposal": "a proposal", "topic": "a consultation topic", "public_opinion_report": "a public-opinion report",
+    "special_report": "a special report", "plenary_speech": "a plenary speech",
+}
+
+
+def deadline_in_force(status: Status, converted_to: dict | None, active_deadlines: list[date]
+                      ) -> tuple[date | None, str | None]:
+    """The reply deadline that runs now — the latest of the open assignments — or none, and why.
+    Returns, recalls, escalations and conversions end the deadline that ran before them."""
+    if status in (Status.ASSIGNED, Status.SUPERVISED) and active_deadlines:
+        return max(active_deadlines), None
+    if converted_to and status is Status.CONVERTED:
+        return None, f"converted into {CONVERTED_INTO.get(converted_to.get('kind'), converted_to.get('kind'))}:" \
+                     " answered when that is"
+    reasons = {
+        Status.RECEIVED: "waiting for triage at its handling unit",
+        Status.ESCALATED: "handed up: waiting for triage at the unit above",
+        Status.SUPERVISED: "under supervision (督办)",
+        Status.MERGED: "merged into another case: its deadline runs there",
+    }
+    return None, reasons.get(status, "answered: no reply deadline runs")
 
 
 def mask_name(name: str | None) -> str | None:

@@ -18,7 +18,7 @@ from ..domain.deadlines import add_working_days, today_in_china
 from ..domain.opinion import Actor, Status
 from ..schemas.opinions import ActionIn
 from ..storage import opinions as storage
-from . import access
+from . import access, conversions
 
 CONVERSION_TARGETS = {"proposal", "public_opinion_report", "special_report", "plenary_speech", "topic"}
 SUPERVISION_FORMS = {"督办", "专题视察", "电视问政", "专项评议", "协商监督建议书"}
@@ -97,9 +97,22 @@ async def _apply(uow, settings, principal, actor, case, body, current, round_) -
     await storage.update_opinion(uow.conn, opinion_id, {"status": new_status.value} | (
         {"closed_at": _now()} if new_status is Status.CLOSED else {}
     ))
+    await settle_deadline(uow.conn, opinion_id)
     await storage.record(uow.conn, opinion_id, **who(principal), action=action,
                          from_status=case["status"], to_status=new_status.value, detail=detail)
     return dict(await storage.opinion(uow.conn, opinion_id))
+
+
+async def settle_deadline(conn, opinion_id: str) -> None:
+    """Every change of a case leaves the deadline in force on it (or none): a return, a recall, an
+    escalation or a conversion ends the one that ran before."""
+    case = await storage.opinion(conn, opinion_id)
+    round_ = await storage.current_round(conn, opinion_id)
+    active = [a["deadline"] for a in await storage.assignments(conn, opinion_id)
+              if a["round"] == round_ and a["state"] == "active"]
+    deadline, _ = rules.deadline_in_force(Status(case["status"]), case["converted_to"], active)
+    if deadline != case["deadline"]:
+        await storage.update_opinion(conn, opinion_id, {"deadline": deadline})
 
 
 def _now() -> datetime:
@@ -120,6 +133,7 @@ async def answer_on_spot(uow, settings, principal, case, body, current, round_):
     uow.publish(events.OpinionAnswered(opinion_id=case["id"], org_unit=case["org_unit"],
                                        subject_id=_subject(case)),
                 subject=case["id"], org_unit=case["org_unit"])
+    await conversions.tell_merged(uow, case)
     return Status.ANSWERED, {"text": text}
 
 
@@ -154,16 +168,35 @@ async def assign(uow, settings, principal, case, body, current, round_):
     return Status.ASSIGNED, detail
 
 
-async def escalate(uow, settings, principal, case, body, current, round_):
+async def recall(uow, settings, principal, case, body, current, round_):
+    """召回: staff pull the assignment back (a wrong department, a case to escalate); the
+    departments are told, and their access to the submitter ends with the assignment."""
     reason = required_text(body, "reason")
-    parent = orgunits.parent_of(case["handling_unit"])
-    if parent is None:
-        raise Conflict("the city is the top level: there is nowhere to escalate to", code="illegal_transition")
-    await storage.update_opinion(uow.conn, case["id"], {"handling_unit": parent})
-    uow.publish(events.OpinionEscalated(opinion_id=case["id"], org_unit=case["org_unit"],
-                                        from_unit=case["handling_unit"], to_unit=parent, reason=reason),
+    active = [a["department_id"] for a in current if a["state"] == "active"]
+    for department_id in active:
+        await storage.set_assignment(uow.conn, case["id"], department_id, round_, state="recalled",
+                                     return_reason=reason)
+    uow.publish(events.OpinionRecalled(opinion_id=case["id"], org_unit=case["org_unit"],
+                                       handling_unit=case["handling_unit"], department_ids=active, reason=reason),
                 subject=case["id"], org_unit=case["org_unit"])
-    return Status.RECEIVED, {"from": case["handling_unit"], "to": parent, "reason": reason}
+    return Status.RECEIVED, {"department_ids": active, "reason": reason}
+
+
+async def escalate(uow, settings, principal, case, body, current, round_):
+    """上报: to the parent, or in one step to any unit above the handling unit (``to_unit``)."""
+    reason = required_text(body, "reason")
+    above = orgunits.ancestors_of(case["handling_unit"])
+    if not above:
+        raise Conflict("the city is the top level: there is nowhere to escalate to", code="illegal_transition")
+    to_unit = body.get("to_unit") or above[0]
+    if to_unit not in above:
+        raise Unprocessable(f"to_unit is a unit above the handling unit {case['handling_unit']}: "
+                            f"one of {', '.join(above)}")
+    await storage.update_opinion(uow.conn, case["id"], {"handling_unit": to_unit})
+    uow.publish(events.OpinionEscalated(opinion_id=case["id"], org_unit=case["org_unit"],
+                                        from_unit=case["handling_unit"], to_unit=to_unit, reason=reason),
+                subject=case["id"], org_unit=case["org_unit"])
+    return Status.ESCALATED, {"from": case["handling_unit"], "to": to_unit, "reason": reason}
 
 
 async def convert(uow, settings, principal, case, body, current, round_):
@@ -189,19 +222,24 @@ async def convert(uow, settings, principal, case, body, current, round_):
         from . import reports
 
         await reports.compose(uow, principal, {
-            "kind": target, "title": case["content"][:60], "body": case["content"],
+            "kind": target, "title": short_title(case["content"]), "body": case["content"],
             "org_unit": case["handling_unit"], "case_ids": [case["id"]],
             "member_ids": [case["member_id"]] if case["member_id"] else [],
         }, report_id=uuid.UUID(target_id))
+    if target == "plenary_speech":
+        # a 大会发言 draft of the committee above the case, with this case as its source
+        await storage.insert_plenary_speech(uow.conn, {
+            "id": uuid.UUID(target_id), "org_unit": _committee_of(case["handling_unit"]),
+            "title": short_title(case["content"]), "body": case["content"], "source_kind": "opinion",
+            "source_id": case["id"], "member_id": case["member_id"], "created_by": principal.sub})
     if target == "proposal":
         # a draft filed with the nearest committee, the source linked; the member who took the
         # opinion in is its proposer, else the committee's proposals committee (提案委员会)
         from . import proposals
 
-        committee = next(u for u in [case["handling_unit"], *orgunits.ancestors_of(case["handling_unit"])]
-                         if orgunits.level_of(u).value in ("city", "county"))
+        committee = _committee_of(case["handling_unit"])
         await proposals.draft(uow, principal, {
-            "committee": committee, "year": today_in_china().year, "title": case["content"][:60],
+            "committee": committee, "year": today_in_china().year, "title": short_title(case["content"]),
             "body": case["content"], "kind": "member" if case["member_id"] else "special_committee",
             "proposer_member_id": case["member_id"], "proposer_name": None if case["member_id"] else "提案委员会",
         }, source={"kind": "opinion", "id": case["id"]}, proposal_id=uuid.UUID(target_id), converted=True)
@@ -213,6 +251,20 @@ async def convert(uow, settings, principal, case, body, current, round_):
         people_count=case["people_count"]),
         subject=case["id"], org_unit=case["org_unit"])
     return Status.CONVERTED, {"target": {"kind": target, "id": target_id}}
+
+
+def _committee_of(unit: str) -> str:
+    """The nearest committee (a county's or the city's) at or above a unit."""
+    return next(u for u in [unit, *orgunits.ancestors_of(unit)] if orgunits.level_of(u).value in ("city", "county"))
+
+
+def short_title(text: str, limit: int = 40) -> str:
+    """A title from a text: its first sentence, at most ``limit`` characters (…when cut)."""
+    first = text.strip()
+    for stop in "。！？!?\n；;":
+        first = first.split(stop, 1)[0]
+    first = first.strip() or text.strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 async def merge(uow, settings, principal, case, body, current, round_):
@@ -293,6 +345,7 @@ async def reply(uow, settings, principal, case, body, current, round_):
             opinion_id=case["id"], org_unit=case["org_unit"], department_ids=[a["department_id"] for a in replied],
             on_time=on_time, subject_id=_subject(case), contact_consented=case["subject_id"] is not None),
             subject=case["id"], org_unit=case["org_unit"])
+        await conversions.tell_merged(uow, case)
     return status, {"department_id": principal.dept, "text": text}
 
 
@@ -305,13 +358,37 @@ async def rate_by_code(uow: UnitOfWork, settings: Settings, code: str, rating: s
     case = await storage.opinion_by_code(uow.conn, code, for_update=True)
     if case is None:
         raise NotFound("no case with this tracking code")
+    if case["status"] == Status.MERGED.value:
+        return await _rate_merged(uow, case, rating, comment)
     rules.check("rate", Status(case["status"]), Actor.PUBLIC)
     round_ = await storage.current_round(uow.conn, case["id"])
     current = [a for a in await storage.assignments(uow.conn, case["id"]) if a["round"] == round_]
     status, detail = await apply_rating(uow, settings, case, rating, comment, round_, current)
     await storage.update_opinion(uow.conn, case["id"], {"status": status.value})
+    await settle_deadline(uow.conn, case["id"])
     await storage.record(uow.conn, case["id"], actor_sub="public", actor_role="public", actor_org=None,
                          action="rate", from_status=case["status"], to_status=status.value, detail=detail)
+    return dict(await storage.opinion(uow.conn, case["id"]))
+
+
+async def _rate_merged(uow: UnitOfWork, case, rating: str, comment: str | None) -> dict:
+    """合并: the citizen of a merged case rates the answer of the case it joined, once; not satisfied
+    puts it under supervision (督办) — the case it joined is handled by then."""
+    joined = await storage.opinion(uow.conn, await storage.merged_into_chain(uow.conn, case["id"]))
+    answered = joined["answer"] or any(a["reply"] for a in await storage.assignments(uow.conn, joined["id"])) \
+        or await storage.conversion_answers(uow.conn, joined["id"])
+    if not answered or case["rating"] is not None:
+        raise Conflict("the case this one was merged into has no answer to rate yet" if not answered
+                       else "this answer was rated already", code="illegal_transition")
+    status = rules.after_rating(rating, True, False)
+    await storage.update_opinion(uow.conn, case["id"], {"rating": rating, "rating_comment": comment or None,
+                                                        "status": status.value})
+    uow.publish(events.OpinionRated(opinion_id=case["id"], org_unit=case["org_unit"], rating=rating,
+                                    member_id=case["member_id"], supervised=status is Status.SUPERVISED),
+                subject=case["id"], org_unit=case["org_unit"])
+    await storage.record(uow.conn, case["id"], actor_sub="public", actor_role="public", actor_org=None,
+                         action="rate", from_status=case["status"], to_status=status.value,
+                         detail={"rating": rating, "comment": comment, "answer_of": joined["id"]})
     return dict(await storage.opinion(uow.conn, case["id"]))
 
 
@@ -319,7 +396,11 @@ async def apply_rating(uow, settings, case, rating, comment, round_, current):
     if rating not in ("satisfied", "basically_satisfied", "unsatisfied"):
         raise Unprocessable("rating is satisfied, basically_satisfied or unsatisfied")
     had_departments = bool(current)
-    status = rules.after_rating(rating, case["reopened"], had_departments)
+    reopened_before = case["reopened"]
+    if case["converted_to"] is not None:
+        # what it became answered it: not satisfied is for supervision (督办), not for its old departments
+        had_departments, reopened_before = False, True
+    status = rules.after_rating(rating, reopened_before, had_departments)
     changes = {"rating": rating, "rating_comment": (comment or None)}
     if status is Status.ASSIGNED:  # reopened once: back to the same departments, a new deadline
         deadline = (await default_deadline(uow.conn, settings, case["urgency"])).due
@@ -357,7 +438,7 @@ async def close(uow, settings, principal, case, body, current, round_):
 
 
 ACTIONS = {
-    "answer_on_spot": answer_on_spot, "assign": assign, "escalate": escalate, "convert": convert,
+    "answer_on_spot": answer_on_spot, "assign": assign, "recall": recall, "escalate": escalate, "convert": convert,
     "merge": merge, "return": return_, "extend": extend, "reply": reply, "rate": rate,
     "supervise": supervise, "close": close,
 }

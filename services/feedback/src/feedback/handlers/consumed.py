@@ -32,7 +32,7 @@ from ..storage import opinions as storage
 from ..storage import proposals as proposal_storage
 from ..storage import reports as report_storage
 from . import access, actions, intake, reports
-from .actions import default_deadline
+from .actions import default_deadline, short_title
 from .intake import new_tracking_code
 
 
@@ -62,11 +62,14 @@ async def draft_proposal(uow: UnitOfWork, envelope: Envelope, event: Consultatio
     committee = next(u for u in [event.org_unit, *orgunits.ancestors_of(event.org_unit)]
                      if orgunits.level_of(u).value in ("city", "county"))
     lead = event.member_ids[0] if event.member_ids else None
+    # a short title (the first sentence), the outcome's whole text as the body; the proposer named
+    proposer_name = await proposal_storage.member_name(uow.conn, lead) if lead else "提案委员会"
     proposal_id = await proposal_storage.insert(uow.conn, {
         "id": uuid.UUID(event.target.id), "committee": committee, "year": today_in_china().year,
-        "title": event.title or "协商成果转提案", "body": event.title or "", "kind": "joint" if len(event.member_ids) > 1
+        "title": short_title(event.title) if event.title.strip() else "协商成果转提案",
+        "body": event.title or "", "kind": "joint" if len(event.member_ids) > 1
         else "member" if lead else "special_committee", "proposer_member_id": lead,
-        "proposer_name": None if lead else "提案委员会", "source": event.source.model_dump(),
+        "proposer_name": proposer_name, "source": event.source.model_dump(),
         "created_by": envelope.source,
     }, event.member_ids[1:])
     await uow.conn.execute(

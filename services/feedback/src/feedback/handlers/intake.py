@@ -66,7 +66,12 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
         ),
         subject=str(opinion_id), org_unit=data["org_unit"],
     )
-    return {"id": str(opinion_id), "tracking_code": code, "status": "received"}
+    given = bool(data.get("submitter_name") or data.get("submitter_phone"))
+    note = None
+    if given and subject_id is None:
+        note = "name and phone were not kept: no consent was given"
+    return {"id": str(opinion_id), "tracking_code": code, "status": "received",
+            "personal_data_kept": subject_id is not None, "personal_data_note": note}
 
 
 async def _credited(conn, data: dict, *, strict: bool) -> dict:

@@ -16,6 +16,7 @@ from ..domain import proposal as rules
 from ..domain.deadlines import today_in_china
 from ..storage import opinions as opinion_storage
 from ..storage import proposals as storage
+from . import conversions
 from .actions import required_text, working_days_after
 from .intake import new_tracking_code
 
@@ -283,11 +284,15 @@ async def _reply(uow, settings, principal, row, body, current, round_):
     text = required_text(body, "text")
     now = datetime.now(UTC)
     await storage.set_unit(uow.conn, row["id"], principal.dept, round_, state="replied")
+    for unit in current:  # 协办: their part ends with the lead unit's reply
+        if not unit["lead"] and unit["state"] == "active":
+            await storage.set_unit(uow.conn, row["id"], unit["department_id"], round_, state="done")
     await storage.update(uow.conn, row["id"], {"reply_class": reply_class, "reply_text": text, "replied_at": now})
     uow.publish(events.ProposalReplied(**_ids(row), number=row["number"], reply_class=reply_class,
                                        on_time=today_in_china() <= row["deadline"],
                                        proposer_member_ids=proposer_ids(row), department_id=principal.dept),
                 subject=row["id"], org_unit=row["committee"])
+    await conversions.proposal_replied(uow, row, reply_class, text)
     return "replied", {"reply_class": reply_class}
 
 
@@ -308,6 +313,7 @@ async def _evaluate(uow, settings, principal, row, body, current, round_):
     uow.publish(events.ProposalEvaluated(**_ids(row), number=row["number"], evaluation=evaluation,
                                          rehandling=status == "assigned", supervised=status == "supervised"),
                 subject=row["id"], org_unit=row["committee"])
+    await conversions.proposal_evaluated(uow, row, evaluation)
     return status, {"evaluation": evaluation}
 
 

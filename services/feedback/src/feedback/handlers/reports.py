@@ -16,6 +16,7 @@ from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 from ..storage import opinions as opinion_storage
 from ..storage import reports as storage
+from . import conversions
 from .actions import who
 from .proposals import require_members
 
@@ -90,6 +91,7 @@ async def act(uow: UnitOfWork, principal: Principal, report_id: str, body: dict)
                                              adopted_by=level, **ids),
                         subject=report["id"], org_unit=report["org_unit"])
             await _back_to_cases(uow, principal, report, "report_adopted", {"report": report["id"], "by": level})
+            await conversions.report_adopted(uow, report, level)
         else:
             await storage.update(uow.conn, report_id, {"status": "not_adopted"})
     elif action == "instruct":
@@ -102,6 +104,7 @@ async def act(uow: UnitOfWork, principal: Principal, report_id: str, body: dict)
         uow.publish(events.ReportInstructed(org_unit=report["org_unit"], leader_org=principal.org, **ids),
                     subject=report["id"], org_unit=report["org_unit"])
         await _back_to_cases(uow, principal, report, "instruction", {"report": report["id"], "text": text})
+        await conversions.report_instructed(uow, report)
     return dict(await storage.report(uow.conn, report_id))
 
 

@@ -15,7 +15,7 @@ Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description="YYYY-MM-DD, 
 
 Channel = Literal["online", "reception_day", "visit", "contact_point", "hotline", "consultation"]
 RatingValue = Literal["satisfied", "basically_satisfied", "unsatisfied"]
-Action = Literal["answer_on_spot", "assign", "escalate", "convert", "merge", "return", "extend",
+Action = Literal["answer_on_spot", "assign", "recall", "escalate", "convert", "merge", "return", "extend",
                  "reply", "rate", "supervise", "close"]
 
 
@@ -32,14 +32,27 @@ class OpinionIn(BaseModel):
     submitter_name: str | None = Field(None, max_length=50)
     submitter_phone: str | None = Field(None, pattern=r"^[0-9+\-() ]{5,30}$")
     consent: bool = Field(False, description="Without it no personal data is kept.")
+    notify_by_sms: bool = Field(False, description="Ask for an SMS when the case is answered: needs consent "
+                                                   "and a phone (else 422).")
     member_id: str | None = Field(None, max_length=64)
     venue_id: str | None = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def _sms_needs_consent(self):
+        if self.notify_by_sms and not self.consent:
+            raise ValueError("notify_by_sms needs consent: without it no phone is kept to send the SMS to")
+        if self.notify_by_sms and not self.submitter_phone:
+            raise ValueError("notify_by_sms needs submitter_phone")
+        return self
 
 
 class OpinionCreated(BaseModel):
     id: str
     tracking_code: str
     status: str
+    personal_data_kept: bool = Field(..., description="Whether the name and phone given were kept.")
+    personal_data_note: str | None = Field(None, description="Why not, when some were given and not kept.",
+                                           examples=["name and phone were not kept: no consent was given"])
 
 
 class ActionIn(BaseModel):
@@ -52,6 +65,8 @@ class ActionIn(BaseModel):
     department_ids: list[str] | None = Field(None, max_length=20)
     deadline: Day | None = None
     reason: str | None = Field(None, max_length=2000)
+    to_unit: OrgCode | None = Field(None, description="escalate: any unit above the handling unit (default: "
+                                                      "its parent), in one step.")
     target: str | None = None
     topic_id: str | None = Field(None, max_length=64, description="convert to topic: link to a topic in the pool.")
     title: str | None = Field(None, max_length=200, description="convert: a one-line title of what it becomes.")
@@ -86,6 +101,12 @@ class HistoryOut(BaseModel):
     detail: dict
 
 
+class ConvertedTo(BaseModel):
+    kind: str = Field(..., examples=["proposal", "topic", "public_opinion_report", "special_report",
+                                     "plenary_speech"])
+    id: str
+
+
 class OpinionOut(BaseModel):
     id: str
     tracking_code: str | None = Field(None, description="Only to staff handling the case (a caller who lost it);"
@@ -103,7 +124,10 @@ class OpinionOut(BaseModel):
     people_count: int
     merged_into: str | None
     reopened: bool
-    deadline: date | None
+    deadline: date | None = Field(None, description="The reply deadline in force, or none (see deadline_reason).")
+    deadline_reason: str | None = Field(None, description="Why no deadline runs, when none does.",
+                                        examples=["converted into a proposal: answered when that is"])
+    converted_to: ConvertedTo | None = Field(None, description="What the case became, when converted.")
     answer: str | None
     rating: str | None
     submitter_name: str | None = Field(None, description="Masked (张*) unless you handle the case.")
@@ -118,7 +142,8 @@ class OpinionDetail(OpinionOut):
 
 
 class PublicAnswer(BaseModel):
-    kind: Literal["on_the_spot", "department"]
+    kind: Literal["on_the_spot", "department", "conversion"] = Field(
+        ..., description="conversion: from what the case became (a proposal's reply, a report's adoption…).")
     text: str
     at: datetime | None
 
@@ -130,6 +155,9 @@ class TrackOut(BaseModel):
     status: str
     created_at: datetime
     deadline: date | None
+    deadline_reason: str | None = None
+    converted_to: str | None = Field(None, description="The kind of what the case became, when converted.")
+    merged: bool = Field(False, description="Merged into another case: the answers are that case's.")
     answers: list[PublicAnswer]
     rating: str | None
     can_rate: bool

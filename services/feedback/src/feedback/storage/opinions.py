@@ -312,3 +312,88 @@ async def matching_rule(conn, category: str | None, units_nearest_first: list[st
         """,
         category, units_nearest_first,
     )
+
+
+# --- what a case became, and the answers that come back from it ---------------------------------
+
+
+async def insert_plenary_speech(conn, values: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO plenary_speeches (id, org_unit, title, body, source_kind, source_id, member_id, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        values["id"], values["org_unit"], values["title"], values["body"], values["source_kind"],
+        values["source_id"], values.get("member_id"), values["created_by"],
+    )
+
+
+async def plenary_speech(conn, speech_id: str):
+    key = _uuid(speech_id)
+    return key and await conn.fetchrow(
+        "SELECT id::text AS id, org_unit, title, body, status, source_kind, source_id, member_id, created_at"
+        " FROM plenary_speeches WHERE id = $1", key)
+
+
+async def cases_converted_into(conn, kind: str, target_id: str):
+    """The cases converted into this proposal, report, speech or topic (locked: an answer is written)."""
+    return await conn.fetch(
+        f"SELECT {OPINION_COLUMNS} FROM opinions o"
+        " WHERE o.converted_to->>'kind' = $1 AND o.converted_to->>'id' = $2 ORDER BY o.created_at FOR UPDATE OF o",
+        kind, target_id,
+    )
+
+
+async def insert_conversion_answer(conn, opinion_id: str, source_kind: str, source_id: str, result: str,
+                                   text: str) -> bool:
+    """False when this answer was recorded before (a redelivered event)."""
+    return bool(await conn.fetchval(
+        "INSERT INTO conversion_answers (opinion_id, source_kind, source_id, result, text)"
+        " VALUES ($1::uuid, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+        opinion_id, source_kind, source_id, result, text,
+    ))
+
+
+async def conversion_answers(conn, opinion_id: str):
+    return await conn.fetch(
+        "SELECT source_kind, source_id, result, text, at FROM conversion_answers WHERE opinion_id = $1::uuid"
+        " ORDER BY id", opinion_id,
+    )
+
+
+async def merged_into_chain(conn, opinion_id: str) -> str:
+    """The case at the end of a chain of merges (the case itself when it was not merged)."""
+    return await conn.fetchval(
+        """
+        WITH RECURSIVE up(id, merged_into, depth) AS (
+            SELECT id, merged_into, 0 FROM opinions WHERE id = $1::uuid
+            UNION ALL
+            SELECT o.id, o.merged_into, up.depth + 1 FROM opinions o JOIN up ON o.id = up.merged_into
+            WHERE up.depth < 20
+        )
+        SELECT id::text FROM up ORDER BY depth DESC LIMIT 1
+        """, opinion_id,
+    )
+
+
+async def merged_cases(conn, opinion_id: str):
+    """Every case merged into this one, directly or through another merged case."""
+    return await conn.fetch(
+        f"""
+        WITH RECURSIVE down(id, depth) AS (
+            SELECT id, 0 FROM opinions WHERE merged_into = $1::uuid
+            UNION ALL
+            SELECT o.id, down.depth + 1 FROM opinions o JOIN down ON o.merged_into = down.id WHERE down.depth < 20
+        )
+        SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.id IN (SELECT id FROM down)
+        """, opinion_id,
+    )
+
+
+async def keep_outcome_topic(conn, outcome_id: str, topic_id: str) -> None:
+    await conn.execute(
+        "INSERT INTO outcome_topics (outcome_id, topic_id) VALUES ($1, $2) ON CONFLICT (outcome_id)"
+        " DO UPDATE SET topic_id = excluded.topic_id", outcome_id, topic_id,
+    )
+
+
+async def topic_of_outcome(conn, outcome_id: str) -> str | None:
+    return await conn.fetchval("SELECT topic_id FROM outcome_topics WHERE outcome_id = $1", outcome_id)

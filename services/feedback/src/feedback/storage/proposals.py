@@ -184,3 +184,8 @@ async def figures(conn, *, pattern: str, year: int | None, group_sql: str):
         WHERE p.committee LIKE $1 AND ($2::int IS NULL OR p.year = $2) AND p.merged_into IS NULL
         GROUP BY 1 ORDER BY 1
         """, pattern, year)
+
+
+async def member_name(conn, member_id: str) -> str | None:
+    """A member's name as the registry gives it (a member is a public figure: the proposer named)."""
+    return await conn.fetchval("SELECT name FROM members WHERE id = $1", member_id)

@@ -16,7 +16,7 @@ GROUP_KEYS = {
 CASE_FIGURES = """
     count(*) AS cases,
     sum(o.people_count) AS people,
-    count(*) FILTER (WHERE o.status NOT IN ('received', 'assigned')) AS responded,
+    count(*) FILTER (WHERE o.status NOT IN ('received', 'escalated', 'assigned')) AS responded,
     count(*) FILTER (WHERE o.status IN ('rated', 'closed', 'converted', 'answered', 'replied')
                      AND coalesce(o.rating, '') <> 'unsatisfied') AS resolved,
     count(*) FILTER (WHERE o.rating IN ('satisfied', 'basically_satisfied')) AS satisfied,
