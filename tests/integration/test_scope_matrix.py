@@ -51,6 +51,8 @@ OPEN_READS = {
     ("GET", "/api/v1/special-committees/{committee_id}/plan-items"): (
         IN_COUNTY, "a committee's work plan is open to the people of its unit"),
     ("GET", "/api/v1/members/{member_id}/card"): (ANYONE, "a member's public card (no private contact)"),
+    ("GET", "/api/v1/contact-points/{code}/members"): (ANYONE, "who serves a contact point: public cards, "
+                                                       "for citizens"),
     ("GET", "/api/v1/venues/{venue_id}"): (ANYONE, "venues are public places, listed for citizens"),
     ("GET", "/api/v1/calendar/{year}"): (ANYONE, "the working-day calendar is the same for everyone"),
     ("GET", "/api/v1/topics/{topic_id}"): ({COUNTY_MEMBER}, "the topic pool of a unit is open to its members, "
@@ -257,6 +259,13 @@ async def county_a_objects(stack, http: httpx.AsyncClient) -> dict:
     o["notification"] = await eventually(lambda: stack.pool.fetchval(
         "SELECT id::text FROM notify.notifications WHERE recipient_id = $1 ORDER BY id LIMIT 1", ids["dept_a"]),
         timeout=60)
+    o["topic_b"] = (await ok(await http.post(f"{consultation}/api/v1/topics", headers=stack.token("staff", COUNTY_B),
+                                             json={"title": "惠农区的议题", "org_unit": COUNTY_B})))["id"]
+    for key in ("fresh_opinion", "opinion_to_convert"):
+        o[key] = (await ok(await http.post(f"{feedback}/api/v1/opinions", json={
+            "content": "矩阵：排水沟堵了", "org_unit": VILLAGE_A, "channel": "online"})))["id"]
+    o["fresh_topic"] = (await ok(await http.post(f"{consultation}/api/v1/topics", headers=staff, json={
+        "title": "矩阵新议题", "org_unit": VILLAGE_A})))["id"]
     return o
 
 
@@ -275,7 +284,8 @@ def intruders(stack) -> dict[str, dict]:
 
 @pytest_asyncio.fixture(scope="module")
 async def matrix_stack(platform, tmp_path_factory):
-    async with demo_stack(platform, tmp_path_factory.mktemp("scope-matrix")) as stack:
+    # a delivery that fails is failed at once, not retried while the matrix compares the tables
+    async with demo_stack(platform, tmp_path_factory.mktemp("scope-matrix"), DELIVERY_MAX_ATTEMPTS="1") as stack:
         async with httpx.AsyncClient(timeout=30) as http:
             stack.objects = await county_a_objects(stack, http)
         yield stack
@@ -365,3 +375,69 @@ def test_the_matrix_covers_every_route_with_an_id(platform):
     stale = [route for route in listed if route not in existing]
     assert not stale, f"listed but no longer routes: {stale}"
     assert len(existing) > 40
+
+
+def foreign_references(o: dict) -> list[tuple[str, str, str, str, object]]:
+    """(who, service, METHOD, path, body): county A's own people, on county A's objects or creating
+    new ones, naming the sibling county's department, member, venue, topic or committee."""
+    soon = (date.today() + timedelta(days=30)).isoformat()
+    return [
+        ("staff", "feedback", "POST", f"/api/v1/opinions/{o['fresh_opinion']}/actions",
+         {"action": "assign", "department_ids": [o["dept_b"]]}),
+        ("staff", "feedback", "POST", "/api/v1/dispatch-rules",
+         {"category": "跨区类", "org_unit": COUNTY_A, "lead_department": o["dept_b"]}),
+        ("staff", "members", "POST", "/api/v1/reception-days",
+         {"member_id": o["member"], "venue_id": o["venue_b"], "starts_at": _future(9), "ends_at": _future(9, 11)}),
+        ("staff", "members", "POST", "/api/v1/activities",
+         {"type": "visit", "title": "跨区走访", "org_unit": COUNTY_A, "occurred_on": date.today().isoformat(),
+          "member_ids": [o["member_b"]]}),
+        ("staff", "consultation", "POST", "/api/v1/sessions",
+         {"topic_id": o["topic"], "title": "跨区协商", "form": "议事厅", "starts_at": _future(6),
+          "member_ids": [o["member_b"]], "department_ids": [o["dept_b"]]}),
+        ("staff", "consultation", "PATCH", f"/api/v1/topics/{o['fresh_topic']}", {"department_ids": [o["dept_b"]]}),
+        ("staff", "consultation", "POST", f"/api/v1/outcomes/{o['outcome']}/actions",
+         {"action": "convert", "target": "department_task", "department_ids": [o["dept_b"]], "deadline": soon,
+          "text": "x"}),
+        ("member", "feedback", "POST", "/api/v1/proposals",
+         {"committee": COUNTY_B, "year": YEAR, "title": "跨区提案", "body": "x", "kind": "member",
+          "proposer_member_id": o["member_a"], "co_signers": [o["member_b"]]}),
+        ("member", "members", "POST", "/api/v1/activities",
+         {"type": "visit", "title": "替人记功", "org_unit": COUNTY_A, "occurred_on": date.today().isoformat(),
+          "member_ids": [o["member_a"], o["member_a2"]], "people_reached": 50}),
+    ]
+
+
+async def test_county_a_cannot_reach_into_the_sibling_county_through_what_it_sends(matrix_stack):
+    """The other axis of scope: a request on one's own objects that names another unit's department,
+    member, venue, topic or committee is refused (4xx), and nothing changes, anywhere."""
+    stack, o = matrix_stack, matrix_stack.objects
+    principals = {"staff": stack.token("staff", COUNTY_A),
+                  "member": stack.token("member", COUNTY_A, member_id=o["member_a"])}
+    failures = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        after = await settled(stack.pool)
+        for who, service, method, path, body in foreign_references(o):
+            before = after
+            response = await http.request(method, stack.url(service) + path, headers=principals[who], json=body)
+            after = await settled(stack.pool)
+            label = f"{method} {path} as county A's {who} with {body!r}"
+            if not 400 <= response.status_code < 500:
+                failures.append(f"{label}: answered {response.status_code} {response.text[:160]}")
+            if changed(before, after):
+                failures.append(f"{label}: changed {changed(before, after)}")
+        # finding 8: converting one's own case into the sibling's topic adds nothing to that topic
+        # (whether the case itself converts is feedback's to say)
+        def topic_b():
+            return stack.pool.fetchval(
+                "SELECT md5(coalesce((SELECT t::text FROM consultation.topics t WHERE id::text = $1), '')"
+                " || coalesce((SELECT string_agg(s::text, '' ORDER BY s::text) FROM consultation.topic_sources s"
+                " WHERE topic_id::text = $1), ''))", o["topic_b"])
+
+        before = await topic_b()
+        await http.post(f"{stack.url('feedback')}/api/v1/opinions/{o['opinion_to_convert']}/actions",
+                        headers=principals["staff"], json={"action": "convert", "target": "topic",
+                                                           "topic_id": o["topic_b"], "title": "并入惠农区议题"})
+        await settled(stack.pool)
+        if await topic_b() != before:
+            failures.append("converting county A's case into county B's topic changed county B's topic")
+    assert not failures, "reached into the sibling county:\n" + "\n".join(failures)

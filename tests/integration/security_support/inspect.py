@@ -33,15 +33,27 @@ def changed(before: dict, after: dict) -> list[str]:
     return sorted(table for table in before.keys() | after.keys() if before.get(table) != after.get(table))
 
 
+async def busy(pool: asyncpg.Pool) -> int:
+    """Work still to do in the background: outbox rows not yet sent, notifications not yet delivered
+    (or given up on)."""
+    found = 0
+    for name in await tables(pool):
+        if name.endswith('."outbox"'):
+            found += await pool.fetchval(f"SELECT count(*) FROM {name} WHERE published_at IS NULL")
+        if name == '"notify"."notifications"':
+            found += await pool.fetchval(f"SELECT count(*) FROM {name} WHERE status = 'pending'")
+    return found
+
+
 async def settled(pool: asyncpg.Pool, schemas: list[str] | None = None, *, timeout: float = 90) -> dict[str, str]:
-    """The checksums once two readings a second and a half apart agree: the outbox sent, the events
-    consumed, the notifications delivered, the audit rows sealed."""
+    """The checksums once nothing is left to send or deliver and two readings a second and a half
+    apart agree: the events consumed, the audit rows sealed."""
     last = await snapshot(pool, schemas)
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(1.5)
         now = await snapshot(pool, schemas)
-        if now == last:
+        if now == last and not await busy(pool):
             return now
         last = now
     still = changed(last, await snapshot(pool, schemas))
