@@ -1,8 +1,8 @@
 """Every non-public route of every service answers 401 without a token — so a new route cannot slip.
 
-Walks each service's OpenAPI document; the public routes are exactly those CONTRACT.md names:
-opinion intake, tracking and rating by code, member cards, reception days, and reads of org
-units, sectors, venues and their sub-paths (plus the operational endpoints).
+Walks each service's OpenAPI document; the public routes are exactly those docs/api.md names:
+opinion intake, tracking and rating by code, member cards and the members of a contact point,
+reception days, and reads of org units, sectors, venues and their sub-paths (plus the operational endpoints).
 """
 
 import re
