@@ -12,7 +12,7 @@ import typer
 
 from .settings import get_settings
 
-app = typer.Typer(help="Operate cppcc-liaison: run and serve, init (topics and migrations), replay, dead letters, backlog and lag, export, audit, dev tokens.",
+app = typer.Typer(help="Operate cppcc-liaison: run and serve, init (topics and migrations), replay, dead letters, backlog and lag, export, audit, dev tokens, dev mail and SMS.",
                   no_args_is_help=True, add_completion=False)
 
 
@@ -307,6 +307,61 @@ def export(
             raise typer.Exit(2) from None
     for name, rows in counts.items():
         typer.echo(f"{name:<28} {rows:>8} rows" + ("" if dry_run else f"  {out / (name + '.csv')}"))
+
+
+@app.command()
+def mail(
+    message: str = typer.Argument(None, help="Show this message (its id, or its number in the list)."),
+    sms: bool = typer.Option(False, "--sms", help="The development SMS gateway's messages instead."),
+    home: Path = typer.Option(None, help="LIAISON_HOME of `make run` (default: $LIAISON_HOME or .run)."),
+    limit: int = typer.Option(50, help="List at most the newest this many."),
+) -> None:
+    """What `make run` sent: e-mail kept by its development mail sink, or SMS recorded by the
+    development gateway — listed (time in China, to, subject), or one shown in full."""
+    from .chinatime import CHINA
+
+    if sms:
+        rows = asyncio.run(_sms_messages(limit))
+        chosen = [r for i, r in enumerate(rows, 1) if message in (None, str(i), r["idempotency_key"])]
+        if message is not None and not chosen:
+            typer.echo(f"no SMS {message}", err=True)
+            raise typer.Exit(1)
+        for i, row in enumerate(chosen, 1):
+            when = row["sent_at"].astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+            if message is None:
+                typer.echo(f"{i:>3}  {when}  {row['phone']:<15} {row['body'][:60]}  {row['idempotency_key']}")
+            else:
+                typer.echo(f"Id:   {row['idempotency_key']}\nTo:   {row['phone']}\nTime: {when}\n\n{row['body']}")
+        return
+    from . import devmail
+
+    directory = Path(home or os.environ.get("LIAISON_HOME") or get_settings().liaison_home) / "mail"
+    messages = devmail.kept(directory)[-limit:]
+    if message is None:
+        for i, kept in enumerate(messages, 1):
+            when = kept.received.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+            typer.echo(f"{i:>3}  {when}  {kept.to:<40} {kept.subject}  {kept.id}")
+        typer.echo(f"{len(messages)} message(s) in {directory}", err=True)
+        return
+    chosen = [k for i, k in enumerate(messages, 1) if message in (str(i), k.id)]
+    if not chosen:
+        typer.echo(f"no message {message} in {directory}", err=True)
+        raise typer.Exit(1)
+    kept = chosen[0]
+    typer.echo(f"Id:      {kept.id}\nTo:      {kept.to}\nSubject: {kept.subject}\n"
+               f"Time:    {kept.received.astimezone(CHINA):%Y-%m-%d %H:%M:%S}\n\n{kept.body}")
+
+
+async def _sms_messages(limit: int):
+    from . import db
+
+    conn = await db.connect(get_settings(), "notify")
+    try:
+        rows = await conn.fetch("SELECT idempotency_key, phone, body, sent_at FROM sms_messages"
+                                " ORDER BY sent_at DESC LIMIT $1", limit)
+    finally:
+        await conn.close()
+    return list(reversed(rows))
 
 
 @app.command()

@@ -1,12 +1,14 @@
 """Bring the whole platform up on one machine: what ``make run`` (and the e2e tests) do.
 
-Order: broker and PostgreSQL (embedded unless given), migrations, topics, the four
-services as processes, readiness, demo data, URLs. Stopping goes the other way.
+Order: broker and PostgreSQL (embedded unless given), a development mail sink (unless
+SMTP_HOST is given), migrations, topics, the four services as processes, readiness, demo
+data, URLs. Stopping goes the other way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from . import db, registry
+from . import db, devmail, registry
 from .devstack import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -50,6 +52,8 @@ class Launcher:
         self.postgres: EmbeddedPostgres | None = None
         self.services: dict[str, subprocess.Popen] = {}
         self.env: dict[str, str] = {}
+        self.mail: contextlib.ExitStack | None = None
+        self.mailbox: devmail.Mailbox | None = None
 
     # --- start ---------------------------------------------------------------------------
 
@@ -74,6 +78,8 @@ class Launcher:
             if self.postgres.location != where:  # under root, out of the database user's reach
                 where = f"{self.postgres.location}, linked from {where}"
             self.echo(f"postgresql  127.0.0.1:{self.postgres.port} (embedded, data in {where})")
+        if "SMTP_HOST" not in env:
+            self._start_mail_sink(env)
         self.env = env
         settings = self.settings.model_copy(update={
             "kafka_bootstrap_servers": env.get("KAFKA_BOOTSTRAP_SERVERS", self.settings.kafka_bootstrap_servers),
@@ -101,6 +107,16 @@ class Launcher:
         for name in specs:
             base = settings.base_url_of(name)
             self.echo(f"  {name:<13} {base}/api/v1  (docs {base}/docs, events {base}/asyncapi.json)")
+
+    def _start_mail_sink(self, env: dict[str, str]) -> None:
+        """E-mail goes to a sink that keeps it under LIAISON_HOME/mail (DEV_MAIL_PORT, else a free
+        port): without it every delivery would fail on port 25."""
+        self.mail = contextlib.ExitStack()
+        port = int(env["DEV_MAIL_PORT"]) if env.get("DEV_MAIL_PORT") else None
+        self.mailbox, port = self.mail.enter_context(devmail.smtp_sink(self.home / "mail", port))
+        env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false"})
+        self.echo(f"mail        127.0.0.1:{port} (development sink, kept in {self.home / 'mail'}; "
+                  "read with `liaison mail`, SMS with `liaison mail --sms`)")
 
     def wait_ready(self, settings: Settings, names: list[str], timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -134,6 +150,8 @@ class Launcher:
             self.broker.stop()
         if self.postgres is not None:
             self.postgres.stop()
+        if self.mail is not None:
+            self.mail.close()
 
     def run_forever(self) -> int:
         stopping = False

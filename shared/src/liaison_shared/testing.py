@@ -27,6 +27,7 @@ import pytest_asyncio
 
 from . import db, registry
 from .auth import issue_dev_token
+from .devmail import Mailbox, smtp_sink  # noqa: F401 — the tests' SMTP sink, kept in one place
 from .devstack import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -335,33 +336,3 @@ class ThreadedTcpProxy:
         self._call(self.proxy.stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
-
-
-class Mailbox:
-    """An SMTP sink's handler (aiosmtpd): every message with its recipients, subject, Message-ID."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
-        from email import message_from_bytes
-        from email.header import decode_header, make_header
-
-        message = message_from_bytes(envelope.content)
-        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
-                              "id": message["Message-ID"], "body": message.get_payload(decode=True).decode()})
-        return "250 OK"
-
-
-@contextlib.contextmanager
-def smtp_sink():
-    """An SMTP server on a free port of 127.0.0.1, in its own thread: ``(mailbox, port)``."""
-    from aiosmtpd.controller import Controller
-
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
