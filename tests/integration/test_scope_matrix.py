@@ -57,6 +57,7 @@ OPEN_READS = {
     ("GET", "/api/v1/calendar/{year}"): (ANYONE, "the working-day calendar is the same for everyone"),
     ("GET", "/api/v1/topics/{topic_id}"): ({COUNTY_MEMBER}, "the topic pool of a unit is open to its members, "
                                            "who support topics and study them"),
+    ("GET", "/api/v1/topics/{topic_id}/lineage"): ({COUNTY_MEMBER}, "a topic's lineage is read as the topic"),
     ("GET", "/api/v1/outcomes/{outcome_id}"): ({COUNTY_MEMBER}, "a unit's consultation outcomes are open to its "
                                                "members"),
 }
