@@ -4,7 +4,8 @@ asks here, so a new route cannot grow its own idea of it.
 - reading a case: staff and leaders of the unit where it arises or is handled; a department
   it was ever assigned to (it keeps reading what it answered);
 - the submitter in clear (个人信息): staff handling the case, and a department only while its
-  assignment is open — returning it (退单), replying or a new round ends the access;
+  assignment is open — returning it (退单), replying, staff recalling it (召回) or a new round
+  ends the access;
 - the tracking code: the citizen's key to the public routes (tracking, rating). Staff handling
   the case keep it for a citizen who calls having lost it; a department never sees it, or it
   could rate its own reply;
