@@ -56,7 +56,7 @@ async def test_escalation_goes_to_a_chosen_unit_above_in_one_step_and_the_state_
     assert assigned.status_code == 200 and assigned.json()["status"] == "assigned"
     # an assigned case is recalled before it climbs
     blocked = await act(api, county, case["id"], action="escalate", reason="需市级协调")
-    assert blocked.status_code == 409 and "assigned" in blocked.json()["error"]["message"]
+    assert blocked.status_code == 409 and "recall the assignment first" in blocked.json()["error"]["message"]
     await act(api, county, case["id"], action="recall", reason="报市级协调")
     default = (await act(api, county, case["id"], action="escalate", reason="需市级协调")).json()
     assert default["status"] == "escalated" and default["handling_unit"] == "640200000000"

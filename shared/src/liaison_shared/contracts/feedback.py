@@ -72,7 +72,7 @@ class OpinionAssigned(Event):
 
 
 class OpinionEscalated(Event):
-    """上报 — handed up to the parent level."""
+    """上报 — handed up to a unit above: the parent, or any ancestor chosen in one step."""
 
     event_type = EventType("feedback", "opinion", "escalated", 1)
 

@@ -67,6 +67,10 @@ RULES: dict[str, Rule] = {
 }
 
 ACTIONS = tuple(RULES)
+HINTS = {
+    ("escalate", Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
+    ("convert", Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
+}
 
 
 def check(action: str, status: Status, actor: Actor) -> None:
@@ -76,8 +80,9 @@ def check(action: str, status: Status, actor: Actor) -> None:
         raise Forbidden(f"{actor.value} may not {action.replace('_', ' ')} a case")
     if status not in rule.states:
         allowed = ", ".join(sorted(s.value for s in rule.states))
+        hint = HINTS.get((action, status), "")
         raise Conflict(
-            f"cannot {action.replace('_', ' ')} a case that is {status.value}; allowed when: {allowed}",
+            f"cannot {action.replace('_', ' ')} a case that is {status.value}; allowed when: {allowed}{hint}",
             code="illegal_transition",
         )
 
