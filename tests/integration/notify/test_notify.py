@@ -462,3 +462,37 @@ async def _holding(db_pool, *needles) -> list[str]:
                                       f"%{needle}%"):
                 found.append(table)
     return found
+
+
+async def test_a_submitted_plan_reaches_the_leaders_of_its_unit_who_open_the_topic_from_the_item(stack, platform):
+    from liaison_shared.contracts.consultation import TopicStageChanged
+
+    topic_id = str(uuid.uuid4())
+    await _produce(platform, TopicStageChanged(topic_id=topic_id, org_unit=PINGLUO, title="村口灌溉渠改造",
+                                               stage="plan_submitted", from_stage="selected"))
+    leader = token_for(platform, "leader", PINGLUO)
+    items = await eventually(lambda: _about(stack, leader, topic_id), timeout=30)
+    assert items[0]["subject"] == "协商方案待审定" and "村口灌溉渠改造" in items[0]["body"]
+    assert items[0]["link"] == {"service": "consultation", "api": f"/api/v1/topics/{topic_id}", "page": None}
+    # the unit's staff and the leaders of another unit are not asked to approve it
+    for other in (token_for(platform, "staff", PINGLUO), token_for(platform, "leader", HUANGQUQIAO)):
+        assert not await _about(stack, other, topic_id)
+
+
+async def test_the_citizen_of_a_converted_case_hears_of_the_result_of_what_it_became(stack, platform, db_pool):
+    from liaison_shared.contracts.feedback import OpinionReplied, OutcomeRef
+
+    case = (await stack["feedback"].post("/api/v1/opinions", json={
+        "content": "村口灌溉渠堵塞", "org_unit": DONGFENG, "channel": "reception_day", "consent": True,
+        "submitter_name": "马兰花", "submitter_phone": "13900004444"})).json()
+    # what feedback publishes once the proposal the case became is answered (class A)
+    answer = OpinionReplied(opinion_id=case["id"], org_unit=DONGFENG, department_ids=[], on_time=True,
+                            contact_consented=True, source=OutcomeRef(kind="proposal", id=str(uuid.uuid4())),
+                            result="A")
+    envelope = await _produce(platform, answer)
+    sms = await eventually(lambda: db_pool.fetch(
+        "SELECT m.body FROM notify.sms_messages m JOIN notify.notifications n ON n.id::text = m.idempotency_key"
+        " WHERE n.event_id = $1", envelope.id), timeout=30)
+    assert len(sms) == 1
+    assert "转为提案办理" in sms[0]["body"] and "A类" in sms[0]["body"]
+    assert sms[0]["body"].endswith(f"/t/{case['tracking_code']}")

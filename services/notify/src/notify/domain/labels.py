@@ -56,7 +56,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "declined": ("未采用", "declined"), "active": ("在办", "active"), "ended": ("已结束", "ended"),
     "adopted": ("已采纳", "adopted"), "implementing": ("正在落实", "being implemented"),
     "implemented": ("已落实", "implemented"), "not_adopted": ("未采纳", "not adopted"),
-    "instructed": ("领导已批示", "instructed by a leader"), "recalled": ("已撤回", "recalled"),
+    "instructed": ("领导已批示", "instructed by a leader"), "proposed": ("已进入议题库", "in the topic pool"),
+    "selected": ("已选定", "selected"), "plan_submitted": ("协商方案已报送审定", "plan submitted"),
+    "approved": ("协商方案已获批准", "plan approved"), "consulting": ("协商议事中", "in consultation"),
+    "concluded": ("协商已结束", "concluded"), "recalled": ("已撤回", "recalled"),
     "returned": ("已退回", "returned"), "rated": ("已评价", "rated"), "supervised": ("督办中", "supervised"),
     # who puts a topic in the pool
     "public": ("群众", "the public"), "department": ("部门", "a department"),

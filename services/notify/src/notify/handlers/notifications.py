@@ -376,8 +376,7 @@ async def _text_submitter(conn, settings, row) -> None:
 def tracking_link(settings, code: str) -> str:
     """The page a person reads and rates the case on (feedback serves it; the portal's later),
     under the public base URL, which follows FEEDBACK_PORT unless set."""
-    base = getattr(settings, "public_base_url", None) or settings.base_url_of("feedback")
-    return f"{base.rstrip('/')}/t/{code}"
+    return f"{settings.public_base()}/t/{code}"
 
 
 async def run_delivery_worker(runtime) -> None:
