@@ -103,8 +103,15 @@ async def story(world) -> dict:
                             json={"action": "evaluate", "result": "adopted"}))
     reported = await ok(await api.post(f"/api/v1/outcomes/{report_outcome}/actions", headers=county,
                                        json={"action": "convert", "target": "public_opinion_report"}))
+    party = (await ok(await api.post("/api/v1/outcomes", headers=county, json={
+        "topic_id": topic_id, "session_id": session["id"], "kind": "consensus", "text": "报县委县政府统筹渠系改造"}),
+        201))["id"]
+    await ok(await api.post(f"/api/v1/outcomes/{party}/actions", headers=county,
+                            json={"action": "convert", "target": "party_report"}))
+    await ok(await api.post(f"/api/v1/outcomes/{party}/actions", headers=world["county_leader"],
+                            json={"action": "instruct", "text": "请县水务局牵头，汛前完成"}))
     return {"first": first, "second": second, "topic_id": topic_id, "session_id": session["id"],
-            "proposal_outcome": proposal_outcome, "report_outcome": report_outcome,
+            "proposal_outcome": proposal_outcome, "report_outcome": report_outcome, "party_outcome": party,
             "proposal_id": converted["target_id"], "report_id": reported["target_id"]}
 
 
@@ -118,7 +125,8 @@ async def lineage_when(world, path: str, ready) -> dict:
 async def test_the_lineage_of_an_opinion_names_every_step_and_the_proposal_points_back(world, db_pool):
     s = await story(world)
     chain = await lineage_when(world, f"/api/v1/opinions/{s['first']}/lineage", lambda c: (
-        c["proposals"] and c["reports"] and len(c["outcomes"]) == 2 and c["topic"]["stage"] == "concluded"
+        c["proposals"] and c["reports"] and len(c["outcomes"]) == 3 and c["topic"]["stage"] == "concluded"
+        and any(o["instructed_at"] for o in c["outcomes"])
         and all(o["result"] or o["target_kind"] != "proposal" for o in c["outcomes"])
         and c["sessions"] and c["sessions"][0]["status"] == "concluded"))
     assert chain["opinion"]["people_count"] == 2
@@ -134,6 +142,8 @@ async def test_the_lineage_of_an_opinion_names_every_step_and_the_proposal_point
     assert (outcomes[s["proposal_outcome"]]["target_kind"], outcomes[s["proposal_outcome"]]["result"]) == (
         "proposal", "adopted")
     assert outcomes[s["report_outcome"]]["target_kind"] == "public_opinion_report"
+    assert (outcomes[s["party_outcome"]]["target_kind"], outcomes[s["party_outcome"]]["instructed_by"]) == (
+        "party_report", PINGLUO)
     assert [p["id"] for p in chain["proposals"]] == [s["proposal_id"]]
     assert chain["proposals"][0]["status"] == "draft" and chain["proposals"][0]["committee"] == PINGLUO
     assert [r["id"] for r in chain["reports"]] == [s["report_id"]]
@@ -165,19 +175,20 @@ async def test_the_lineage_of_an_opinion_names_every_step_and_the_proposal_point
         public = await public_chain(conn, s["first"])
     assert [step["step"] for step in public["steps"]] == ["joined_by", "escalated", "escalated", "converted"]
     assert public["converted_into"] == "topic" and public["topic"]["stage"] == "concluded"
-    assert sorted((o["converted_into"], o["result"]) for o in public["outcomes"]) == [
-        ("proposal", "adopted"), ("public_opinion_report", None)]
+    assert sorted((o["converted_into"], o["result"], o["instructed"]) for o in public["outcomes"]) == [
+        ("party_report", None, True), ("proposal", "adopted", False), ("public_opinion_report", None, False)]
     assert public["proposals"] == [{"number": None, "status": "draft", "reply_class": None, "evaluation": None}]
     text = json.dumps(public, ensure_ascii=False)
     for internal in (s["first"], s["second"], s["topic_id"], s["proposal_id"], s["report_id"], PINGLUO, DONGFENG,
-                     CONTENT, "村里无力清淤", "东风村灌溉渠清淤", "staff"):
+                     CONTENT, "村里无力清淤", "东风村灌溉渠清淤", "请县水务局牵头", "staff"):
         assert internal not in text, internal
 
 
 async def test_replay_rebuilds_the_lineage_projection_identically(world, db_pool, service_specs):
     s = await story(world)
     await lineage_when(world, f"/api/v1/opinions/{s['first']}/lineage",
-                       lambda c: len(c["outcomes"]) == 2 and any(o["result"] for o in c["outcomes"]))
+                       lambda c: len(c["outcomes"]) == 3 and any(o["result"] for o in c["outcomes"])
+                       and any(o["instructed_at"] for o in c["outcomes"]))
 
     async def snapshot():
         return {t: [dict(r) for r in await db_pool.fetch(f"SELECT * FROM feedback.{t} ORDER BY id")]

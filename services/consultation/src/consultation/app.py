@@ -30,7 +30,7 @@ def spec() -> ServiceSpec:
             events.TopicProposed, events.TopicStageChanged, events.TopicApproved, events.TopicClosed,
             events.SessionScheduled,
             events.SessionConcluded, events.OpinionRaised, events.ConsultationOutcomeConverted,
-            events.OutcomeEvaluated,
+            events.OutcomeEvaluated, events.OutcomeInstructed,
         ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],

@@ -142,6 +142,17 @@ class OutcomeEvaluated(Event):
     satisfaction_rate: float | None = Field(None, description="Satisfied or basically satisfied, 0..1.")
 
 
+class OutcomeInstructed(Event):
+    """批示 — a leader gave an instruction on an outcome reported to the party committee and government."""
+
+    event_type = EventType("consultation", "outcome", "instructed", 1)
+
+    outcome_id: str
+    topic_id: str
+    org_unit: OrgCode
+    leader_org: OrgCode
+
+
 class TopicClosed(Event):
     """A topic closed with every outcome evaluated (or declined from the pool)."""
 

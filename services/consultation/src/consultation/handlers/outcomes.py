@@ -66,6 +66,9 @@ async def act(uow: UnitOfWork, principal: Principal, outcome_id: str, body: dict
             raise Unprocessable("text is required")
         await storage.update(uow.conn, outcome_id, {"instruction": text, "instructed_by": principal.org,
                                                     "instructed_at": datetime.now(UTC)})
+        uow.publish(events.OutcomeInstructed(outcome_id=outcome["id"], topic_id=outcome["topic_id"],
+                                             org_unit=outcome["org_unit"], leader_org=principal.org),
+                    subject=outcome["id"], org_unit=outcome["org_unit"])
     elif action == "evaluate":
         await _evaluate(uow, outcome, body)
     await topic_storage.record(uow.conn, outcome["topic_id"], principal_cols=who(principal),

@@ -58,6 +58,8 @@ class LineageOutcome(BaseModel):
     result: str | None = Field(description="Evaluated as: adopted, implementing, implemented, not_adopted.")
     satisfaction_rate: float | None
     evaluated_at: datetime | None
+    instructed_by: str | None = Field(description="批示 on a party report: the leader's unit.")
+    instructed_at: datetime | None
 
 
 class LineageProposal(BaseModel):

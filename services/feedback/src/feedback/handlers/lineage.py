@@ -14,6 +14,7 @@ import json
 from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
     OutcomeEvaluated,
+    OutcomeInstructed,
     SessionConcluded,
     SessionScheduled,
     TopicApproved,
@@ -82,6 +83,11 @@ async def keep_outcome_evaluation(uow: UnitOfWork, envelope: Envelope, event: Ou
                                   result=event.result, satisfaction_rate=event.satisfaction_rate, at=envelope.time)
 
 
+async def keep_outcome_instruction(uow: UnitOfWork, envelope: Envelope, event: OutcomeInstructed) -> None:
+    await storage.keep_instruction(uow.conn, event.outcome_id, topic_id=event.topic_id, org_unit=event.org_unit,
+                                   leader_org=event.leader_org, at=envelope.time)
+
+
 def keep_lineage_projection(consumer) -> None:
     """Subscribe feedback's consumer to the consultation events the lineage is built from."""
     for model in (TopicProposed, TopicStageChanged, TopicApproved, TopicClosed):
@@ -90,6 +96,7 @@ def keep_lineage_projection(consumer) -> None:
         consumer.on(model, rebuildable=True)(keep_session)
     consumer.on(ConsultationOutcomeConverted, rebuildable=True)(keep_outcome_conversion)
     consumer.on(OutcomeEvaluated, rebuildable=True)(keep_outcome_evaluation)
+    consumer.on(OutcomeInstructed, rebuildable=True)(keep_outcome_instruction)
 
 
 # --- reading the chain ---------------------------------------------------------------------------
@@ -212,7 +219,8 @@ async def public_chain(conn, opinion_id: str) -> dict:
         "merged": chain["answered_through"] is not None,
         "topic": {"stage": chain["topic"]["stage"]} if chain["topic"] else None,
         "sessions": [{"status": s["status"], "starts_at": s["starts_at"]} for s in chain["sessions"]],
-        "outcomes": [{"converted_into": o["target_kind"], "result": o["result"]} for o in chain["outcomes"]],
+        "outcomes": [{"converted_into": o["target_kind"], "result": o["result"],
+                      "instructed": o["instructed_at"] is not None} for o in chain["outcomes"]],
         "proposals": [{"number": p["number"], "status": p["status"], "reply_class": p["reply_class"],
                        "evaluation": p["evaluation"]} for p in chain["proposals"]],
         "reports": [{"kind": r["kind"], "status": r["status"], "adopted_by": r["adopted_by"],

@@ -37,6 +37,8 @@ CREATE TABLE lineage_outcomes (
     result            text,
     satisfaction_rate double precision,
     evaluated_at      timestamptz,
+    instructed_by     text,                 -- 批示: the leader's unit (a party report)
+    instructed_at     timestamptz,
     source_time       timestamptz NOT NULL
 );
 CREATE INDEX lineage_outcomes_topic ON lineage_outcomes (topic_id);

@@ -98,6 +98,22 @@ async def keep_evaluation(conn, outcome_id: str, *, topic_id: str, org_unit: str
     )
 
 
+async def keep_instruction(conn, outcome_id: str, *, topic_id: str, org_unit: str, leader_org: str, at) -> None:
+    """批示 on a party report: the newest stands."""
+    await conn.execute(
+        """
+        INSERT INTO lineage_outcomes (id, topic_id, org_unit, instructed_by, instructed_at, source_time)
+        VALUES ($1, $2, $3, $4, $5, $5)
+        ON CONFLICT (id) DO UPDATE SET
+            topic_id = coalesce(lineage_outcomes.topic_id, excluded.topic_id),
+            instructed_by = excluded.instructed_by, instructed_at = excluded.instructed_at,
+            source_time = greatest(lineage_outcomes.source_time, excluded.source_time)
+        WHERE lineage_outcomes.instructed_at IS NULL OR lineage_outcomes.instructed_at <= excluded.instructed_at
+        """,
+        outcome_id, topic_id, org_unit, leader_org, at,
+    )
+
+
 # --- reading the chain ---------------------------------------------------------------------------
 
 
@@ -113,13 +129,15 @@ async def sessions_of(conn, topic_id: str):
 
 async def outcomes_of(conn, topic_id: str):
     return await conn.fetch(
-        "SELECT id, topic_id, title, target_kind, target_id, converted_at, result, satisfaction_rate, evaluated_at"
+        "SELECT id, topic_id, title, target_kind, target_id, converted_at, result, satisfaction_rate, evaluated_at,"
+        " instructed_by, instructed_at"
         " FROM lineage_outcomes WHERE topic_id = $1 ORDER BY converted_at NULLS LAST, id", topic_id)
 
 
 async def outcome(conn, outcome_id: str):
     return await conn.fetchrow(
-        "SELECT id, topic_id, title, target_kind, target_id, converted_at, result, satisfaction_rate, evaluated_at"
+        "SELECT id, topic_id, title, target_kind, target_id, converted_at, result, satisfaction_rate, evaluated_at,"
+        " instructed_by, instructed_at"
         " FROM lineage_outcomes WHERE id = $1", outcome_id)
 
 
