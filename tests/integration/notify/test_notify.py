@@ -193,6 +193,9 @@ async def test_departments_are_reminded_before_a_deadline_once_per_reminder_poin
         await remind(today)
         await remind(today)  # again: nothing more
         assert [r["channel"] for r in await reminders_of()] == ["email", "inbox"]
+        body = await db_pool.fetchval("SELECT body FROM notify.notifications WHERE event_id LIKE $1 || '%'"
+                                      " AND channel = 'inbox'", case["id"])
+        assert "群众意见" in body and not re.search(r"\d{4}-\d{2}-\d{2}", body), body
         await remind(today + timedelta(days=2))  # one day left: the second reminder point
         assert len(await reminders_of()) == 4
         department = token_for(platform, "department", PINGLUO, dept=stack["water"])
@@ -250,7 +253,8 @@ async def test_english_quiet_hours_and_a_daily_digest_are_each_recipients_choice
         assert await send_digests(Runtime) >= 1
         mail_to = f"water-{stack['tag']}@pingluo.example.cn"
         digest = [m for m in stack["mailbox"].messages if mail_to in m["to"] and m["subject"].startswith("Daily digest")]
-        assert digest and "Opinion assigned" in digest[-1]["body"]
+        # each item says which: its subject and its text
+        assert digest and "Opinion assigned：An opinion from 东风村" in digest[-1]["body"]
         assert (await db_pool.fetchval("SELECT status FROM notify.notifications WHERE id = $1::uuid",
                                        to_department["id"])) == "sent"
     finally:

@@ -58,7 +58,7 @@ async def digest_batches(conn):
     """Pending digest e-mail, grouped per recipient and address."""
     return await conn.fetch(
         "SELECT n.recipient_kind, n.recipient_id, n.address, n.org_unit,"
-        " array_agg(n.id::text ORDER BY n.created_at) AS ids, array_agg(n.subject ORDER BY n.created_at) AS subjects"
+        " array_agg(n.id::text ORDER BY n.created_at) AS ids, array_agg(n.subject || '：' || n.body ORDER BY n.created_at) AS subjects"
         " FROM notifications n WHERE n.status = 'pending' AND n.in_digest"
         " GROUP BY n.recipient_kind, n.recipient_id, n.address, n.org_unit")
 
