@@ -8,6 +8,7 @@ Idempotent: a rule or a window that exists already, demo's or entered by staff, 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 
@@ -96,6 +97,23 @@ async def load_demo(pool: asyncpg.Pool, settings: Settings) -> str:
                 # the whole year: a newcomer files the story's proposal on whatever day it is
                 await proposal_storage.put_session(conn, committee, year, date(year, 1, 1), date(year, 12, 31))
                 windows += 1
-    if not (rules or windows):
-        return "already loaded"
-    return f"{rules} dispatch rules, {windows} proposal filing windows"
+    summary = f"{rules} dispatch rules, {windows} proposal filing windows" if rules or windows else "already loaded"
+    if not await _registry_arrived(pool):
+        summary += " (the registry has not reached feedback yet: the catalogue's departments are unknown here)"
+    return summary
+
+
+async def _registry_arrived(pool: asyncpg.Pool, timeout_s: float = 30) -> bool:
+    """`make run` says ready once a villager's opinion can be taken in and routed: the demo's
+    villages and the catalogue's departments have reached feedback's registry projection."""
+    departments = sorted({d for r in dispatch_rules() for d in (r["lead_department"], *r["co_departments"])})
+    villages = [town[:9] + f"{201 + i:03d}" for towns in COUNTY_TOWNS.values() for town in towns for i in range(3)]
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        async with pool.acquire() as conn:
+            known = await opinion_storage.department_units(conn, departments)
+            arrived = len(known) == len(departments) and all(
+                [await opinion_storage.org_unit_exists(conn, v) for v in villages])
+        if arrived or asyncio.get_running_loop().time() > deadline:
+            return arrived
+        await asyncio.sleep(0.2)
