@@ -46,7 +46,8 @@ class VenueOut(BaseModel):
 class ReceptionDayIn(Strict):
     member_id: str = Field(..., max_length=64)
     venue_id: str = Field(..., max_length=64)
-    starts_at: datetime = Field(..., description="With a UTC offset; within 2000–2100.")
+    starts_at: datetime = Field(..., description="With a UTC offset; not before today (China time), "
+                                                     "before 2101.")
     ends_at: datetime = Field(..., description="After ``starts_at``, at most 24 hours later.")
     capacity: int = Field(20, ge=1, le=10_000)
     topic: str | None = Field(None, max_length=200)
