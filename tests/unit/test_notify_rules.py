@@ -51,7 +51,8 @@ def test_every_enum_value_of_every_contract_has_a_chinese_and_an_english_label()
             return set().union(*(values(f.annotation) for f in annotation.model_fields.values()))
         return set()
 
-    wanted = set().union(*(values(f.annotation) for m in registry.known() for f in m.model_fields.values()))
+    rendered = [m for m in registry.known() if m.event_type.service in ("members", "feedback", "consultation")]
+    wanted = set().union(*(values(f.annotation) for m in rendered for f in m.model_fields.values()))
     assert wanted - set(LABELS) == set()
     assert all(zh and en and not zh.isascii() for zh, en in LABELS.values())
 

@@ -372,7 +372,8 @@ def _enum_values() -> set[str]:
             return set().union(*(values(f.annotation) for f in annotation.model_fields.values()))
         return set()
 
-    found = set().union(*(values(f.annotation) for m in registry.known() for f in m.model_fields.values()))
+    rendered = [m for m in registry.known() if m.event_type.service in ("members", "feedback", "consultation")]
+    found = set().union(*(values(f.annotation) for m in rendered for f in m.model_fields.values()))
     return {v for v in found if len(v) > 1}
 
 
