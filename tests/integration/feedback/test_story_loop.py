@@ -8,6 +8,7 @@ import pytest
 from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
     OutcomeEvaluated,
+    OutcomeInstructed,
     TopicClosed,
 )
 from liaison_shared.contracts.feedback import OutcomeRef
@@ -125,10 +126,14 @@ async def test_a_topic_outcome_evaluated_answers_the_case_and_the_cases_merged_i
     await _publish(platform, "cppcc.consultation.topic", TopicClosed(
         topic_id=topic_id, org_unit=HUANGQUQIAO, title="灌溉渠", final_stage="closed", outcomes=1), topic_id)
 
-    async def closed_too():
-        return len((await api.get(f"/api/v1/track/{case['tracking_code']}")).json()["answers"]) == 2
+    await _publish(platform, "cppcc.consultation.outcome", OutcomeInstructed(
+        outcome_id=outcome_id, topic_id=topic_id, org_unit=DONGFENG, leader_org=PINGLUO), outcome_id)
 
-    await eventually(closed_too, timeout=30)
+    async def closed_and_instructed_too():
+        texts = [a["text"] for a in (await api.get(f"/api/v1/track/{case['tracking_code']}")).json()["answers"]]
+        return len(texts) == 3 and any("批示" in t for t in texts) and any("办结" in t for t in texts)
+
+    await eventually(closed_and_instructed_too, timeout=30)
 
 
 async def test_a_proposal_drafted_from_the_topics_outcome_answers_the_topics_cases(world, platform, db_pool):

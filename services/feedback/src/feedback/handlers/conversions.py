@@ -2,7 +2,7 @@
 
 A converted case stays open toward its citizen until what it became is answered or concluded:
 a proposal's reply (class A–D) and evaluation, a report's adoption and 批示, a consultation
-outcome's evaluation, the closing of its topic. Each becomes an answer of the case — shown on the
+outcome's evaluation and 批示, the closing of its topic. Each becomes an answer of the case — shown on the
 tracking page, rateable by the citizen — and ``opinion.replied`` with ``source`` and ``result``
 tells notify (an SMS when the citizen consented). Cases merged into an answered case get its
 answer too (``via_opinion_id``). Consultation's results arrive as its events; feedback's own
@@ -15,6 +15,7 @@ from liaison_shared.contracts import feedback as events
 from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
     OutcomeEvaluated,
+    OutcomeInstructed,
     TopicClosed,
 )
 from liaison_shared.db import UnitOfWork
@@ -66,7 +67,7 @@ async def report_instructed(uow: UnitOfWork, report) -> None:
 
 
 async def keep_outcome_topic(uow: UnitOfWork, envelope: Envelope,
-                             event: ConsultationOutcomeConverted | OutcomeEvaluated) -> None:
+                             event: ConsultationOutcomeConverted | OutcomeEvaluated | OutcomeInstructed) -> None:
     """Which topic an outcome belongs to: a proposal drafted from it answers that topic's cases."""
     outcome_id = event.source.id if isinstance(event, ConsultationOutcomeConverted) else event.outcome_id
     if event.topic_id:
@@ -76,6 +77,12 @@ async def keep_outcome_topic(uow: UnitOfWork, envelope: Envelope,
 async def outcome_evaluated(uow: UnitOfWork, envelope: Envelope, event: OutcomeEvaluated) -> None:
     text = f"您的意见已列入协商议题，协商成果{OUTCOME_RESULTS[event.result]}。"
     await answer(uow, [("topic", event.topic_id)], ("consultation_outcome", event.outcome_id), event.result, text)
+
+
+async def outcome_instructed(uow: UnitOfWork, envelope: Envelope, event: OutcomeInstructed) -> None:
+    # a party report's 批示: the citizen learns that there is one, not its words (consultation keeps them)
+    text = "您的意见所在议题的协商成果已报党委政府，并获领导批示。"
+    await answer(uow, [("topic", event.topic_id)], ("consultation_outcome", event.outcome_id), "instructed", text)
 
 
 async def topic_closed(uow: UnitOfWork, envelope: Envelope, event: TopicClosed) -> None:
@@ -136,4 +143,6 @@ def listen(consumer) -> None:
     consumer.on(ConsultationOutcomeConverted, rebuildable=True)(keep_outcome_topic)
     consumer.on(OutcomeEvaluated, rebuildable=True)(keep_outcome_topic)
     consumer.on(OutcomeEvaluated)(outcome_evaluated)
+    consumer.on(OutcomeInstructed, rebuildable=True)(keep_outcome_topic)
+    consumer.on(OutcomeInstructed)(outcome_instructed)
     consumer.on(TopicClosed)(topic_closed)
