@@ -248,7 +248,9 @@ async def convert(uow, settings, principal, case, body, current, round_):
         source=events.OutcomeRef(kind="opinion", id=case["id"]),
         target=events.OutcomeRef(kind=target, id=target_id), org_unit=case["org_unit"],
         member_ids=[case["member_id"]] if case["member_id"] else [], title=title,
-        people_count=case["people_count"]),
+        people_count=case["people_count"],
+        # the topic belongs to the unit that converts it (a county's conversion is the county's topic)
+        converted_by_unit=principal.org if principal.role is Role.STAFF else case["handling_unit"]),
         subject=case["id"], org_unit=case["org_unit"])
     return Status.CONVERTED, {"target": {"kind": target, "id": target_id}}
 
