@@ -1,4 +1,4 @@
-# The contract's commands (../shared/CONTRACT.md). `.venv/` holds the virtual environment.
+# The commands of docs/api.md (make run, make test, make bench, make token). `.venv/` holds the virtual environment.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -24,6 +24,14 @@ run: install
 
 test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The integration suite on Apache Kafka 4 (KRaft, started from Maven Central's jars, cached in
+# ~/.cache/cppcc-liaison): needs Java 17, and Maven for the first fetch. KAFKA_NODES=3 for three.
+.PHONY: test-kafka
+KAFKA_NODES ?= 1
+test-kafka: install
+	@KAFKA_IDEMPOTENCE=true $(BIN)/python -m liaison_shared.apache_kafka run --nodes $(KAFKA_NODES) -- \
+		$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 # The end-to-end benchmark on its own embedded stack (about three minutes): results in
 # bench/results/ as JSON and PNG. BENCH_ARGS="--rates 500,600 --stage-seconds 30" to vary.

@@ -12,6 +12,9 @@ are free ones on 127.0.0.1 and the data lives in a temporary directory.
 the values of ``.env.example`` — its ``# ha:`` lines for three nodes. Only what must differ
 on one machine is replaced: node id, listeners, quorum addresses and the data directory.
 
+Nodes die with the thread that started them (Linux's parent-death signal): start a cluster
+from a thread that lives as long as it, not from ``asyncio.to_thread``.
+
     python -m liaison_shared.apache_kafka run [--nodes 3] -- pytest tests/integration
     python -m liaison_shared.apache_kafka serve [--nodes 3]
     python -m liaison_shared.apache_kafka fetch
