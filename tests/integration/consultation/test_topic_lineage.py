@@ -55,6 +55,10 @@ async def test_staff_who_raised_a_topic_to_the_city_still_see_it(world):
     assert raised["org_unit"] == CITY
     seen = await ok(await api.get(f"/api/v1/topics/{tid}", headers=county))
     assert seen["org_unit"] == CITY and seen["history"][-1]["action"] == "raise"
+    listed = await ok(await api.get("/api/v1/topics", headers=county, params={"level": "city", "limit": 500}))
+    assert tid in {t["id"] for t in listed["items"]}
+    assert tid not in {t["id"] for t in (await ok(await api.get(
+        "/api/v1/topics", headers=world["huinong_staff"], params={"limit": 500})))["items"]}
     assert (await ok(await api.get(f"/api/v1/topics/{tid}/lineage", headers=county)))["moves"][0] \
         ["to_unit"] == CITY
     # reading is all: the city decides

@@ -71,6 +71,7 @@ async def list_topics(request: Request, page: PageParams = Depends(page_params),
     rows, total = await storage.topics_page(
         pool, pattern="%" if principal.role is Role.ADMIN else principal.subtree_pattern, stage=stage,
         track=track, level=level, department=principal.dept if principal.role is Role.DEPARTMENT else None,
+        raised_from=principal.subtree_pattern if principal.role in (Role.STAFF, Role.LEADER) else None,
         limit=page.limit, offset=page.offset)
     return Page(items=await scored(pool, rows), total=total)
 

@@ -85,15 +85,18 @@ async def history(conn, topic_id: str):
 
 
 async def topics_page(conn, *, pattern: str, stage: str | None, track: str | None, level: str | None,
-                      department: str | None, limit: int, offset: int):
-    # department: a department sees the topics it is named competent for, wherever they are
+                      department: str | None, raised_from: str | None, limit: int, offset: int):
+    # department: a department sees the topics it is named competent for, wherever they are;
+    # raised_from: staff and leaders also see the topics their units raised to a unit above
     return await fetch_page(
         conn,
-        f"SELECT {COLUMNS} FROM topics t WHERE (t.org_unit LIKE $1 OR $5::text = ANY(t.department_ids))"
+        f"SELECT {COLUMNS} FROM topics t WHERE (t.org_unit LIKE $1 OR $5::text = ANY(t.department_ids)"
+        "   OR ($6::text IS NOT NULL AND EXISTS (SELECT 1 FROM topic_history h WHERE h.topic_id = t.id"
+        "        AND h.action = 'raise' AND h.detail->'raised'->>'from' LIKE $6)))"
         " AND ($2::text IS NULL OR t.stage = $2) AND ($3::text IS NULL OR t.track = $3)"
         " AND ($4::text IS NULL OR t.level = $4)"
         " ORDER BY t.updated_at DESC",
-        pattern if department is None else "", stage, track, level, department,
+        pattern if department is None else "", stage, track, level, department, raised_from,
         limit=limit, offset=offset,
     )
 
