@@ -43,11 +43,12 @@ def only_java(tmp_path: Path) -> str:
 
 
 def test_without_java_it_fails_in_one_line_naming_what_to_install(tmp_path):
-    done = launcher("run", "--", "true", path=str(tmp_path))
+    done = launcher("run", "--", "true", path=str(tmp_path), TMPDIR=str(tmp_path))
     assert done.returncode == 2
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert "Java 17" in done.stderr and "install" in done.stderr
+    assert not list(tmp_path.glob("liaison-kafka-*")), "a data directory left behind"
 
 
 @pytest.mark.skipif(JAVA is None, reason="needs java to get as far as fetching")

@@ -249,7 +249,7 @@ class ApacheKafka:
         self.size = nodes
         self.version = version or kafka_version()
         self._own_home = home is None
-        self.home = Path(home or tempfile.mkdtemp(prefix="liaison-kafka-"))
+        self.home = Path(home) if home else Path()  # a temporary directory once started
         self.values = env_example(ha=nodes == 3)
         self.cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         self.nodes: list[Node] = []
@@ -291,6 +291,8 @@ class ApacheKafka:
     def start(self, timeout: float = 120) -> ApacheKafka:
         self.java = require_java()
         self.libs = fetch(self.version)
+        if self._own_home:
+            self.home = Path(tempfile.mkdtemp(prefix="liaison-kafka-"))
         voters = [int(v.split("@")[0]) for v in self.values["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")]
         assert len(voters) == self.size, (voters, self.size)
         _, services = compose_kafka()
@@ -380,7 +382,7 @@ class ApacheKafka:
                 node.process.send_signal(signal.SIGTERM)
         for node in self.nodes:
             node.stop(timeout)
-        if self._own_home:
+        if self._own_home and self.home != Path():
             shutil.rmtree(self.home, ignore_errors=True)
 
     def __enter__(self) -> ApacheKafka:
