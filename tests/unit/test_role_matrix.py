@@ -8,7 +8,8 @@ from liaison_shared import registry
 from liaison_shared.gates import route_gates
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
-ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `/api/v1([^`]+)` \| ([^|]+) \| ([^|]+) \|$")
+# API routes are listed with their /api/v1 prefix; pages for people (feedback's /t/{code}) without.
+ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `(?:/api/v1)?(/[^`]+)` \| ([^|]+) \| ([^|]+) \|$")
 
 
 def documented() -> dict[str, set[tuple[str, str, str]]]:
