@@ -69,9 +69,10 @@ async def story(world) -> dict:
     a session agrees two outcomes: one a proposal (adopted), one a public-opinion report."""
     feedback, api = world["feedback"], world["consultation"]
     village, town, county = world["village_staff"], world["town_staff"], world["county_staff"]
-    first, second = [(await ok(await feedback.post("/api/v1/opinions", json={
-        "content": CONTENT, "org_unit": DONGFENG, "channel": "reception_day", "category": "农业水利"}), 201))["id"]
+    intakes = [await ok(await feedback.post("/api/v1/opinions", json={
+        "content": CONTENT, "org_unit": DONGFENG, "channel": "reception_day", "category": "农业水利"}), 201)
         for _ in range(2)]
+    first, second = (i["id"] for i in intakes)
     await ok(await feedback.post(f"/api/v1/opinions/{second}/actions", headers=village,
                                  json={"action": "merge", "into": first}))
     await ok(await feedback.post(f"/api/v1/opinions/{first}/actions", headers=village,
@@ -112,7 +113,7 @@ async def story(world) -> dict:
                             json={"action": "convert", "target": "party_report"}))
     await ok(await api.post(f"/api/v1/outcomes/{party}/actions", headers=world["county_leader"],
                             json={"action": "instruct", "text": "请县水务局牵头，汛前完成"}))
-    return {"first": first, "second": second, "topic_id": topic_id, "session_id": session["id"],
+    return {"first": first, "second": second, "code": intakes[0]["tracking_code"], "topic_id": topic_id, "session_id": session["id"],
             "proposal_outcome": proposal_outcome, "report_outcome": report_outcome, "party_outcome": party,
             "proposal_id": converted["target_id"], "report_id": reported["target_id"]}
 
@@ -178,6 +179,8 @@ async def test_the_lineage_of_an_opinion_names_every_step_and_the_proposal_point
     async with db_pool.acquire() as conn, conn.transaction():
         await conn.execute("SET LOCAL search_path TO feedback, public")
         public = await public_chain(conn, s["first"])
+    tracked = await ok(await world["feedback"].get(f"/api/v1/track/{s['code']}"))
+    assert tracked["chain"] == public  # the tracking answer carries the same chain
     assert [step["step"] for step in public["steps"]] == ["joined_by", "escalated", "escalated", "converted"]
     assert public["converted_into"] == "topic" and public["topic"]["stage"] == "concluded"
     assert sorted((o["converted_into"], o["result"], o["instructed"]) for o in public["outcomes"]) == [

@@ -10,7 +10,7 @@ from liaison_shared.ratelimit import public_limit
 from liaison_shared.service import runtime_of
 
 from ..domain.opinion import Status, deadline_in_force, mask_name, mask_phone
-from ..handlers import access, actions, intake, retention
+from ..handlers import access, actions, intake, lineage, retention
 from ..schemas.opinions import (
     ActionIn,
     AssignmentOut,
@@ -143,7 +143,8 @@ async def tracked(pool, row) -> TrackOut:
     return TrackOut(tracking_code=row["tracking_code"], status=row["status"], created_at=row["created_at"],
                     deadline=answered_by["deadline"], deadline_reason=_deadline_reason(answered_by),
                     converted_to=converted["kind"] if converted else None, merged=row["merged_into"] is not None,
-                    answers=answers, rating=row["rating"], can_rate=can_rate)
+                    answers=answers, rating=row["rating"], can_rate=can_rate,
+                    chain=await lineage.public_chain(pool, row["id"]))
 
 
 async def public_answers(pool, row) -> list[PublicAnswer]:

@@ -161,6 +161,9 @@ class TrackOut(BaseModel):
     answers: list[PublicAnswer]
     rating: str | None
     can_rate: bool
+    chain: dict = Field(default_factory=dict, description="What became of it (溯源), as GET /opinions/{id}/lineage "
+                        "shows it but with nothing personal or internal: steps with their times, the topic's stage, "
+                        "sessions, outcomes, proposals (number, reply class, evaluation), reports, department tasks.")
 
 
 class RatingIn(BaseModel):
