@@ -84,9 +84,12 @@ async def ensure_topics(
         await admin.close()
 
 
-def partitions_of(consumer: AIOKafkaConsumer, topics) -> list[TopicPartition]:
-    """Every partition of ``topics`` (after ``await consumer.topics()`` loaded the metadata)."""
-    return [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+async def partitions_of(consumer: AIOKafkaConsumer, topics) -> list[TopicPartition]:
+    """Every partition of ``topics``, from a metadata request of its own: a consumer that has not
+    subscribed knows no topic (the embedded broker answers a bootstrap request with all of them,
+    Apache Kafka with none — so ``consumer.partitions_for_topic`` alone sees nothing there)."""
+    cluster = await consumer._client.fetch_all_metadata()
+    return [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or [])]
 
 
 async def drain(consumer: AIOKafkaConsumer, partitions, *, stop_at: dict | None = None):

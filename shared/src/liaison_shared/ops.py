@@ -80,7 +80,7 @@ async def dead_letters(settings: Settings, *, service: str | None = None, limit:
     out: list[DeadLetter] = []
     try:
         topics = sorted(t for t in await consumer.topics() if t.endswith(DLQ_SUFFIX))
-        partitions = partitions_of(consumer, topics)
+        partitions = await partitions_of(consumer, topics)
         if not partitions:
             return out
         done: dict[str, dict] = {}
@@ -139,8 +139,7 @@ async def redrive(spec: ServiceSpec, settings: Settings, *, dry_run: bool = Fals
         await producer.start()
     pool = None if dry_run else await db.create_pool(settings, spec.name)
     try:
-        await consumer.topics()
-        partitions = partitions_of(consumer, topics)
+        partitions = await partitions_of(consumer, topics)
         if not partitions:
             return report
         consumer.assign(partitions)
@@ -205,11 +204,10 @@ async def consumer_lag(settings: Settings, specs: dict[str, ServiceSpec]) -> dic
     await consumer.start()
     out: dict[str, dict[str, int]] = {}
     try:
-        await consumer.topics()
         for name, spec in specs.items():
             if spec.consumer is None:
                 continue
-            partitions = partitions_of(consumer, spec.consumer.topics)
+            partitions = await partitions_of(consumer, spec.consumer.topics)
             committed = await committed_offsets(settings, consumer_group(name), partitions)
             ends = await consumer.end_offsets(partitions) if partitions else {}
             lag: dict[str, int] = {}

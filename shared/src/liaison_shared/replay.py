@@ -51,8 +51,7 @@ async def replay(spec: ServiceSpec, settings: Settings, topics: list[str], *, si
     await consumer.start()
     pool = None if dry_run else await db.create_pool(settings, spec.name)
     try:
-        await consumer.topics()  # loads the metadata of every topic, so their partitions are known
-        partitions = partitions_of(consumer, topics)
+        partitions = await partitions_of(consumer, topics)
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         starts = await _starts(consumer, partitions, since, from_offset)
