@@ -31,10 +31,10 @@ from pathlib import Path
 
 import httpx
 import psutil
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from liaison_shared import db, registry
 from liaison_shared.devstack import EmbeddedBroker, EmbeddedPostgres, free_port
-from liaison_shared.kafka import ensure_topics
+from liaison_shared.kafka import ensure_topics, partitions_of
 from liaison_shared.service import all_topics
 from liaison_shared.testing import ServiceProcess, make_settings, token_for
 
@@ -66,9 +66,7 @@ class Observer:
         self.consumer = AIOKafkaConsumer(**self.settings.kafka_client_options(), group_id=None,
                                          enable_auto_commit=False, fetch_max_wait_ms=50, fetch_min_bytes=16_384)
         await self.consumer.start()
-        await self.consumer.topics()
-        topics = ["cppcc.feedback.opinion", "cppcc.notify.notification"]
-        parts = [TopicPartition(t, p) for t in topics for p in sorted(self.consumer.partitions_for_topic(t) or [])]
+        parts = await partitions_of(self.consumer, ["cppcc.feedback.opinion", "cppcc.notify.notification"])
         self.consumer.assign(parts)
         await self.consumer.seek_to_end(*parts)
         self._task = asyncio.create_task(self._read())
@@ -139,7 +137,8 @@ async def run(stages, args) -> int:
     broker = EmbeddedBroker(free_port(), log_path=home / "broker.log").start()
     postgres = EmbeddedPostgres(home / "pgdata", free_port(), durable=False, log_path=home / "pg.log").start()
     settings = make_settings({"KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                              "DATABASE_URL": postgres.url("liaison_bench")}, kafka_topic_partitions=6)
+                              "DATABASE_URL": postgres.url("liaison_bench")}, kafka_topic_partitions=6,
+                             **broker.client_settings)
     specs = registry.specs()
     for name, spec in specs.items():
         db.migrate(settings, name, spec.migration_dirs())

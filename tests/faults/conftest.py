@@ -74,7 +74,8 @@ def stack(tmp_path_factory):
     pg_home = Path(tempfile.mkdtemp(prefix="liaison-faults-pg-"))
     postgres = EmbeddedPostgres(pg_home / "pgdata", free_port(), durable=False).start()
     settings = make_settings({"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{proxy.port}",
-                              "DATABASE_URL": postgres.url("liaison_faults")}, consumer_max_attempts=3)
+                              "DATABASE_URL": postgres.url("liaison_faults")}, consumer_max_attempts=3,
+                             **broker.client_settings)
     specs = registry.specs()
     for name, spec in specs.items():
         db.migrate(settings, name, spec.migration_dirs())

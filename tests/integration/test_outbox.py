@@ -69,7 +69,8 @@ async def test_requests_succeed_while_the_broker_is_unreachable_and_events_follo
     proxy = await TcpProxy(broker_port).start()
     # The broker advertises the proxy, so clients never bypass it after the first metadata.
     broker = EmbeddedBroker(broker_port, advertised_port=proxy.port, log_path=tmp_path / "b.log").start()
-    settings = platform.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{proxy.port}"})
+    settings = platform.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{proxy.port}",
+                                           **broker.client_settings})
     try:
         await ensure_topics(settings, probe().topics_to_create(), partitions=3)
         prefix = f"outage-{uuid.uuid4().hex[:6]}"

@@ -72,6 +72,10 @@ class EmbeddedBroker:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
+    # No InitProducerId on this broker: clients of it run without the idempotent producer, whatever
+    # KAFKA_IDEMPOTENCE the environment says (make test-kafka sets it for Apache Kafka).
+    client_settings = {"kafka_idempotence": False}
+
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.advertised_port}"

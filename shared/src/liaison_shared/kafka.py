@@ -7,6 +7,7 @@ new consumer group starts from the earliest offset so no projection misses histo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -88,7 +89,12 @@ async def partitions_of(consumer: AIOKafkaConsumer, topics) -> list[TopicPartiti
     """Every partition of ``topics``, from a metadata request of its own: a consumer that has not
     subscribed knows no topic (the embedded broker answers a bootstrap request with all of them,
     Apache Kafka with none — so ``consumer.partitions_for_topic`` alone sees nothing there)."""
-    cluster = await consumer._client.fetch_all_metadata()
+    topics = list(topics)
+    for _ in range(20):  # a topic created a moment ago has no leaders yet: wait a little for them
+        cluster = await consumer._client.fetch_all_metadata()
+        if all(cluster.partitions_for_topic(t) for t in topics):
+            break
+        await asyncio.sleep(0.25)
     return [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or [])]
 
 

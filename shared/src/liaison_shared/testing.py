@@ -36,7 +36,7 @@ from .devstack import (
     free_port,
     stop_process,
 )
-from .kafka import ensure_topics
+from .kafka import ensure_topics, partitions_of
 from .service import ServiceSpec, all_topics, create_app
 from .settings import Settings
 
@@ -207,17 +207,13 @@ async def collect(
     Partitions are assigned by hand rather than through a consumer group: joining a
     group costs the broker's initial rebalance delay, seconds per call.
     """
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(
         **settings.kafka_client_options(), enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()
-    partitions = consumer.partitions_for_topic(topic)
-    if partitions is None:
-        await consumer._client.force_metadata_update()
-        partitions = consumer.partitions_for_topic(topic) or set()
-    consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+    consumer.assign(await partitions_of(consumer, [topic]))
     await consumer.seek_to_beginning()
     found: list = []
     try:
@@ -268,7 +264,8 @@ class ServiceProcess:
             **development_env(settings), **os.environ, "DATABASE_URL": settings.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, f"{name.upper()}_PORT": str(self.port),
             "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING", "KAFKA_TOPIC_PARTITIONS": str(settings.kafka_topic_partitions),
-            "OUTBOX_POLL_INTERVAL_S": str(settings.outbox_poll_interval_s), **env,
+            "OUTBOX_POLL_INTERVAL_S": str(settings.outbox_poll_interval_s),
+            "KAFKA_IDEMPOTENCE": str(settings.kafka_idempotence).lower(), **env,
         }
         self.process: subprocess.Popen | None = None
 
