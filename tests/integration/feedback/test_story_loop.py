@@ -2,6 +2,7 @@
 the citizen (and every citizen whose case was merged into it) is told and may rate it."""
 
 import json
+import re
 import uuid
 
 import pytest
@@ -187,3 +188,22 @@ async def test_a_plenary_speech_conversion_creates_a_draft_with_its_source(world
     assert speech is not None and speech["status"] == "draft"
     assert (speech["source_kind"], speech["source_id"]) == ("opinion", case["id"])
     assert speech["org_unit"] == PINGLUO and speech["title"] == "建议加强农村饮水安全保障"
+
+
+async def test_the_citizens_page_shows_the_chain_in_words(world, platform):
+    """/t/{code} is the page a person reads: what became of the opinion (溯源) — escalated, converted
+    into a proposal, its number, reply class and evaluation — in words, with nothing internal."""
+    api, village = world["api"], token_for(platform, "staff", DONGFENG)
+    case = await submit(api, member_id=world["member_id"], content="村口灌溉渠堵塞。影响春灌，请尽快疏通")
+    escalated = await act(api, village, case["id"], action="escalate", reason="村里无力清淤", to_unit=PINGLUO)
+    assert escalated.status_code == 200, escalated.text
+    converted = (await act(api, world["county_staff"], case["id"], action="convert", target="proposal")).json()
+    proposal_id = converted["converted_to"]["id"]
+    await _proposal_through_to_evaluation(world, platform, proposal_id)
+    number = (await api.get(f"/api/v1/proposals/{proposal_id}", headers=world["county_staff"])).json()["number"]
+    page = (await api.get(f"/t/{case['tracking_code']}")).text
+    assert "办理经过" in page
+    for words in ("已报上级办理", "已转为提案", f"提案{number}", "A类", "提案者评价：满意"):
+        assert words in page, f"the page does not say {words!r}"
+    for internal in (case["id"], proposal_id, PINGLUO, "村里无力清淤", "escalated", "evaluated", "satisfied"):
+        assert internal not in re.sub(r"value='[^']*'", "", page), internal  # the form's values aside

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime
 from html import escape
 from urllib.parse import parse_qs
 
@@ -20,7 +21,9 @@ from liaison_shared.errors import ApiError
 from liaison_shared.ratelimit import public_limit
 from liaison_shared.service import runtime_of
 
+from ..domain.proposal import REPLY_CLASSES
 from ..handlers import actions
+from ..handlers.conversions import ADOPTED_BY, EVALUATIONS, KINDS, OUTCOME_RESULTS
 from ..schemas.opinions import TrackOut
 from ..storage import opinions as storage
 from .opinions import tracked
@@ -49,7 +52,61 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
 
 
 def _when(at) -> str:
+    if isinstance(at, str):  # the chain's times come as ISO text
+        at = datetime.fromisoformat(at)
     return at.astimezone(CHINA).strftime("%Y年%m月%d日 %H:%M") if at else ""
+
+
+# 办理经过: the public chain (TrackOut.chain) in words — never its values
+STEPS = {"escalated": "已报上级办理", "merged": "已与反映同一问题的意见合并", "joined_by": "反映同一问题的意见并入本件",
+         "converted": "已转为{became}", "assigned_as_task": "作为协商成果交办事项交有关部门办理",
+         "report_adopted": "编入的信息已被采用", "instructed": "已获领导批示"}
+TOPIC_STAGES = {"proposed": "已进入议题库", "selected": "已选定，准备协商", "plan_submitted": "协商方案报送审定中",
+                "approved": "协商方案已获批准", "consulting": "协商议事中", "concluded": "协商已结束",
+                "closed": "已协商办结", "declined": "未列入协商"}
+SESSIONS = {"scheduled": "已安排", "concluded": "已召开", "cancelled": "已取消"}
+PROPOSAL_STATUS = {"draft": "起草中", "filed": "已提交", "accepted": "已立案", "not_accepted": "未立案",
+                   "merged": "已并案办理", "assigned": "已交承办单位办理", "replied": "承办单位已答复",
+                   "evaluated": "已评价", "supervised": "督办中", "closed": "已办结"}
+REPORT_STATUS = {"draft": "编写中", "submitted": "已报送", "adopted": "已被采用", "rejected": "未被采用"}
+TASK_STATUS = {**STATUS_WORDS, "replied": "承办单位已答复"}
+
+
+def _chain(chain: dict) -> list[str]:
+    """The lines of 办理经过, oldest first; empty when nothing happened beyond the case itself."""
+    became = BECAME.get(chain.get("converted_into") or "", "其他形式")
+    lines = [f"<span class='at'>{escape(_when(step['at']))}</span> "
+             + escape(STEPS.get(step["step"], "办理环节更新").format(became=became))
+             for step in chain.get("steps") or []]
+    if chain.get("topic"):
+        lines.append(f"协商议题：{TOPIC_STAGES.get(chain['topic']['stage'] or '', '办理中')}")
+    for session in chain.get("sessions") or []:
+        when = _when(session["starts_at"]) if session.get("starts_at") else ""
+        lines.append(escape(f"协商会{('（' + when + '）') if when else ''}：{SESSIONS.get(session['status'], '')}"))
+    for outcome in chain.get("outcomes") or []:
+        words = [f"协商成果转为{KINDS.get(outcome['converted_into'] or '', '其他形式')}"]
+        if outcome.get("result"):
+            words.append(OUTCOME_RESULTS.get(outcome["result"], "已评价"))
+        if outcome.get("instructed"):
+            words.append("已获领导批示")
+        lines.append(escape("，".join(words)))
+    for proposal in chain.get("proposals") or []:
+        words = [f"提案{proposal.get('number') or ''}：{PROPOSAL_STATUS.get(proposal['status'], '办理中')}"]
+        if proposal.get("reply_class"):
+            words.append(f"答复为{proposal['reply_class']}类（{REPLY_CLASSES.get(proposal['reply_class'], '')}）")
+        if proposal.get("evaluation"):
+            words.append(f"提案者评价：{EVALUATIONS.get(proposal['evaluation'], '已评价').split('（')[0]}")
+        lines.append(escape("，".join(words)))
+    for report in chain.get("reports") or []:
+        words = [f"{KINDS.get(report['kind'], '信息')}：{REPORT_STATUS.get(report['status'], '办理中')}"]
+        if report.get("adopted_by"):
+            words.append(f"被{ADOPTED_BY.get(report['adopted_by'], '上级')}采用")
+        if report.get("instructed"):
+            words.append("已获领导批示")
+        lines.append(escape("，".join(words)))
+    for task in chain.get("department_tasks") or []:
+        lines.append(escape(f"部门交办事项：{TASK_STATUS.get(task['status'], '办理中')}"))
+    return lines
 
 
 def render(view: TrackOut, code: str, note: str | None = None) -> str:
@@ -60,6 +117,8 @@ def render(view: TrackOut, code: str, note: str | None = None) -> str:
         parts.append(f"<p>您的意见已转化为{e(BECAME.get(view.converted_to, view.converted_to))}办理，办理结果将在此公布。</p>")
     if view.merged:
         parts.append("<p>您的意见已与反映同一问题的意见合并办理，以下为合并办理的答复。</p>")
+    if lines := _chain(view.chain):
+        parts.append("<section><h2>办理经过</h2><ol>" + "".join(f"<li>{line}</li>" for line in lines) + "</ol></section>")
     if view.deadline:
         parts.append(f"<p>答复期限：{view.deadline.year}年{view.deadline.month}月{view.deadline.day}日</p>")
     for answer in view.answers:
