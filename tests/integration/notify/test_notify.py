@@ -225,7 +225,8 @@ async def test_english_quiet_hours_and_a_daily_digest_are_each_recipients_choice
     now = datetime.now(CHINA)
     quiet = {"quiet_from": (now - timedelta(hours=1)).strftime("%H:%M"),
              "quiet_to": (now + timedelta(hours=1)).strftime("%H:%M")}
-    assert (await stack["notify"].put("/api/v1/inbox/preferences", headers=point, json=quiet)).status_code == 200
+    answer = await stack["notify"].put("/api/v1/inbox/preferences", headers=point, json=quiet)
+    assert answer.status_code == 200, answer.text
     try:
         case = await submit(stack)
         town = token_for(platform, "staff", HUANGQUQIAO)
@@ -260,6 +261,26 @@ async def test_english_quiet_hours_and_a_daily_digest_are_each_recipients_choice
     finally:
         await stack["notify"].put("/api/v1/inbox/preferences", headers=department, json={})
         await stack["notify"].put("/api/v1/inbox/preferences", headers=point, json={})
+
+
+async def test_quiet_hours_are_wall_clock_times_in_china_without_an_offset(stack, platform):
+    """Quiet hours are read on China's wall clock: an offset would mean another clock, so it is a
+    422, and the answer is the HH:MM:SS the schema declares (found by the fuzzer: an offset was
+    dropped silently and the answer broke the declared format)."""
+    staff = token_for(platform, "staff", DONGFENG)
+    try:
+        for bad in ("06:05:37Z", "11:03:35-02:54", "25:00", "22:00:00.5", "22h"):
+            answer = await stack["notify"].put("/api/v1/inbox/preferences", headers=staff,
+                                               json={"quiet_from": bad, "quiet_to": "07:30"})
+            assert answer.status_code == 422, bad
+        saved = await stack["notify"].put("/api/v1/inbox/preferences", headers=staff,
+                                          json={"quiet_from": "22:00", "quiet_to": "07:30"})
+        assert saved.status_code == 200
+        assert (saved.json()["quiet_from"], saved.json()["quiet_to"]) == ("22:00:00", "07:30:00")
+        read = (await stack["notify"].get("/api/v1/inbox/preferences", headers=staff)).json()
+        assert read["quiet_from"] == "22:00:00"
+    finally:
+        await stack["notify"].put("/api/v1/inbox/preferences", headers=staff, json={})
 
 
 def _example(model):

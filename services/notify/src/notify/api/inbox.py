@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from liaison_shared.chinatime import ClockTime
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
 from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.paging import Page, PageParams, page_params
@@ -63,8 +64,8 @@ class Preferences(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     locale: Literal["zh-CN", "en"] = "zh-CN"
-    quiet_from: time | None = Field(None, description="China time; with quiet_to, e.g. 22:00 to 07:30.")
-    quiet_to: time | None = None
+    quiet_from: ClockTime | None = Field(None, description="China time; with quiet_to, e.g. 22:00 to 07:30.")
+    quiet_to: ClockTime | None = None
     digest: bool = Field(False, description="Non-urgent e-mail once a day (08:00) instead of at once.")
 
 
