@@ -18,6 +18,7 @@ import pytest
 import pytest_asyncio
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import Flaky
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 from schemathesis.checks import (
@@ -97,6 +98,7 @@ def state_machine(url: str, headers: dict[str, str]):
         steps = 0
         statuses: dict[str, int] = {}
         ids: dict[str, set] = {}
+        failures: list[str] = []
 
         def get_call_kwargs(self, case):
             return {"headers": headers, "timeout": 30}
@@ -108,7 +110,12 @@ def state_machine(url: str, headers: dict[str, str]):
             if 200 <= response.status_code < 300 and "json" in str(response.headers.get("content-type")):
                 with contextlib.suppress(ValueError):
                     harvest(type(self).ids, item_params, case.operation.path, response.json())
-            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+            try:
+                case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+            except Exception as failure:
+                # kept here too: hypothesis' replay of a failing sequence may not repeat it (below)
+                type(self).failures.append(f"{case.operation.label} -> {response.status_code}: {failure}")
+                raise
 
     def any_call(operation):
         @rule(case=operation.as_strategy(), data=st.data())
@@ -133,7 +140,14 @@ def state_machine(url: str, headers: dict[str, str]):
 def test_no_sequence_of_calls_brings_a_5xx_or_an_answer_off_the_schema(fuzz_stack, name, principal):
     machine = state_machine(fuzz_stack.url(name), headers_of(fuzz_stack, principal))
     started = time.monotonic()
-    machine.run(settings=bounds(principal))
+    try:
+        machine.run(settings=bounds(principal))
+    except Flaky:
+        # The live service's answers are the generator's input (links, known ids), so hypothesis
+        # may find that a sequence it replays draws differently — the server's state moved on,
+        # not a defect. Every failed check was recorded as it happened and is reported below.
+        pass
+    assert not machine.failures, "\n\n".join(machine.failures[:3])
     # the run reached objects: some answers were successes, not only refusals of random ids
     assert machine.steps >= 20, f"only {machine.steps} calls were made"
     successes = sum(n for key, n in machine.statuses.items() if key.endswith((" 200", " 201", " 204")))
