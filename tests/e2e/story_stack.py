@@ -60,7 +60,8 @@ async def demo_stack(platform: Settings, log_dir: Path):
             url = urlsplit(platform.database_url)
             settings = platform.model_copy(update={
                 "kafka_bootstrap_servers": broker.bootstrap_servers, "smtp_port": smtp_port,
-                "database_url": urlunsplit(url._replace(path=f"/liaison_story_{uuid.uuid4().hex[:8]}"))})
+                "database_url": urlunsplit(url._replace(path=f"/liaison_story_{uuid.uuid4().hex[:8]}")),
+                **broker.client_settings})
             specs = registry.specs()
             for name, spec in specs.items():
                 await asyncio.to_thread(db.migrate, settings, name, spec.migration_dirs())

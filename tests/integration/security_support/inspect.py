@@ -85,15 +85,14 @@ async def rows_holding(pool: asyncpg.Pool, needle: str) -> dict[str, int]:
 
 async def all_records(settings: Settings) -> list:
     """Every record of every topic on the broker, from the beginning to the end as of now."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
+    from liaison_shared.kafka import partitions_of
 
     consumer = AIOKafkaConsumer(**settings.kafka_client_options(), enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
     try:
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(topic, p) for topic in sorted(await consumer.topics())
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = await partitions_of(consumer, sorted(await consumer.topics()))
         assert partitions, "no topics on the broker"
         consumer.assign(partitions)
         await consumer.seek_to_beginning()

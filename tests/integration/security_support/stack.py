@@ -108,7 +108,8 @@ async def demo_stack(platform: Settings, log_dir: Path, **env: str):
         with smtp_sink() as (mailbox, smtp_port):
             settings = platform.model_copy(update={
                 "kafka_bootstrap_servers": broker.bootstrap_servers,
-                "database_url": _fresh_database(platform.database_url), "smtp_port": smtp_port})
+                "database_url": _fresh_database(platform.database_url), "smtp_port": smtp_port,
+                **broker.client_settings})
             for name, spec in registry.specs().items():
                 await asyncio.to_thread(db.migrate, settings, name, spec.migration_dirs())
             await ensure_topics(settings, all_topics(registry.specs().values()))
