@@ -201,14 +201,12 @@ async def _credit(uow: UnitOfWork, member_id: str, kind: str, source_id: str, en
                   where: str | None = None, opinion_id: str | None = None) -> None:
     """The one door of credits from other services: to a member of the committee where the work
     was done or, for work on an opinion, only to the member who took that opinion in — where it
-    arose, since an escalated case's events name the unit it went up to."""
+    arose, since an escalated case's events name the unit it went up to. That last condition is
+    kept with the credit and checked when scores are computed (storage.work_of_members): the
+    opinion's own event may arrive after the one crediting it, being on another topic."""
     member = await people_storage.member(uow.conn, member_id)
-    if opinion_id is not None:
-        opinion = (await storage.opinions(uow.conn, [opinion_id])).get(opinion_id)
-        taken_in = opinion is not None and opinion["member_id"] == member_id
-        where = opinion["org_unit"] if taken_in else None
-    if member is None or where is None or not orgunits.is_within(where, member["org_unit"]):
-        log.info("not credited: not a member of that committee, or not who took the opinion in",
+    if member is None or (opinion_id is None and (where is None or not orgunits.is_within(where, member["org_unit"]))):
+        log.info("not credited: not a member of that committee",
                  extra={"credit": kind, "event_id": envelope.id})
         return
-    await storage.add_credit(uow.conn, member_id, kind, source_id, envelope.time)
+    await storage.add_credit(uow.conn, member_id, kind, source_id, envelope.time, opinion_id=opinion_id)

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from liaison_shared import orgunits
 from liaison_shared.db import fetch_page
 
 from .people import _uuid_or_none
@@ -88,7 +89,8 @@ async def insert_rules(conn, org_unit: str, year: int, rules: dict, created_by: 
 async def work_of_members(conn, org_unit: str, year: int):
     """Per member of the committee: activity counts by type, opinions taken in, credits.
 
-    An opinion counts once for a member however many of its activities name it.
+    An opinion counts once for a member however many of its activities name it. A credit for work
+    on an opinion counts only if that member took the opinion in, within the committee.
     """
     return await conn.fetch(
         """
@@ -104,9 +106,12 @@ async def work_of_members(conn, org_unit: str, year: int):
             WHERE extract(year FROM a.occurred_on) = $2
             GROUP BY p.member_id
         ), creds AS (
-            SELECT member_id, kind, count(*) AS n FROM credits
-            WHERE extract(year FROM occurred_at AT TIME ZONE 'Asia/Shanghai') = $2
-            GROUP BY member_id, kind
+            SELECT c.member_id, c.kind, count(*) AS n FROM credits c
+            WHERE extract(year FROM c.occurred_at AT TIME ZONE 'Asia/Shanghai') = $2
+              AND (c.opinion_id IS NULL OR EXISTS (
+                   SELECT 1 FROM opinions o WHERE o.id = c.opinion_id AND o.member_id = c.member_id::text
+                                              AND o.org_unit LIKE $3))
+            GROUP BY c.member_id, c.kind
         )
         SELECT m.id::text AS member_id, m.sector_id::text AS sector_id,
                coalesce((SELECT jsonb_object_agg(type, n) FROM acts WHERE acts.member_id = m.id), '{}') AS activities,
@@ -115,7 +120,7 @@ async def work_of_members(conn, org_unit: str, year: int):
         FROM members m WHERE m.org_unit = $1
         ORDER BY m.id
         """,
-        org_unit, year,
+        org_unit, year, orgunits.sql_subtree_pattern(org_unit),
     )
 
 
@@ -139,13 +144,14 @@ async def opinions(conn, opinion_ids: list[str]) -> dict[str, Any]:
     return {r["id"]: r for r in rows}
 
 
-async def add_credit(conn, member_id: str, kind: str, source_id: str, occurred_at) -> None:
+async def add_credit(conn, member_id: str, kind: str, source_id: str, occurred_at,
+                     opinion_id: str | None = None) -> None:
     if _uuid_or_none(member_id) is None:
         return
     await conn.execute(
-        "INSERT INTO credits (member_id, kind, source_id, occurred_at) VALUES ($1::uuid, $2, $3, $4)"
+        "INSERT INTO credits (member_id, kind, source_id, occurred_at, opinion_id) VALUES ($1::uuid, $2, $3, $4, $5)"
         " ON CONFLICT DO NOTHING",
-        member_id, kind, source_id, occurred_at,
+        member_id, kind, source_id, occurred_at, opinion_id,
     )
 
 
