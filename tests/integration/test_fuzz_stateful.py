@@ -14,12 +14,13 @@ import contextlib
 import re
 import time
 
+import httpx
 import pytest
 import pytest_asyncio
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
-from hypothesis.errors import Flaky
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 from hypothesis.stateful import rule
 from schemathesis.checks import (
     content_type_conformance,
@@ -138,7 +139,15 @@ def state_machine(url: str, headers: dict[str, str]):
 @pytest.mark.parametrize("principal", PRINCIPALS)
 @pytest.mark.parametrize("name", SERVICES)
 def test_no_sequence_of_calls_brings_a_5xx_or_an_answer_off_the_schema(fuzz_stack, name, principal):
-    machine = state_machine(fuzz_stack.url(name), headers_of(fuzz_stack, principal))
+    headers = headers_of(fuzz_stack, principal)
+    if name == "notify" and principal == "staff of the city":
+        # notify's own objects (subscriptions) are made by its callers, not by the demo data, and the
+        # inbox may still be empty: one subscription so item routes have a real id to reach
+        made = httpx.post(f"{fuzz_stack.url(name)}/api/v1/subscriptions", headers=headers, timeout=30, json={
+            "name": "市12345热线平台", "url": "https://hotline.example.cn/hooks/cppcc",
+            "event_types": ["cppcc.feedback.opinion.submitted"], "org_unit": CITY})
+        assert made.status_code == 201, made.text
+    machine = state_machine(fuzz_stack.url(name), headers)
     started = time.monotonic()
     try:
         machine.run(settings=bounds(principal))
