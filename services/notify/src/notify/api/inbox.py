@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from liaison_shared.chinatime import ClockTime
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.chinatime import ClockTime
 from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
