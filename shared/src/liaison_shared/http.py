@@ -53,7 +53,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error answer (CONTRACT.md): a code, a message, sometimes details."""
+    """Every error answer (docs/api.md): a code, a message, sometimes details."""
 
     error: ErrorDetail
 

@@ -1,4 +1,4 @@
-"""Triage actions on a case (CONTRACT.md): each checks the state machine, changes the case,
+"""Triage actions on a case (docs/api.md): each checks the state machine, changes the case,
 records who did what and why in its history, and publishes what happened."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ Action = Literal["answer_on_spot", "assign", "recall", "escalate", "convert", "m
 
 
 class OpinionIn(BaseModel):
-    """The fixed intake shape of CONTRACT.md (external apps and hotlines post it)."""
+    """The fixed intake shape of docs/api.md (external apps and hotlines post it)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -56,7 +56,7 @@ class OpinionCreated(BaseModel):
 
 
 class ActionIn(BaseModel):
-    """``{"action": NAME, ...}`` with the fields of that action (CONTRACT.md)."""
+    """``{"action": NAME, ...}`` with the fields of that action (docs/api.md, Actions)."""
 
     model_config = ConfigDict(extra="forbid")
 
