@@ -1,7 +1,7 @@
 from typing import ClassVar
 
 import pytest
-from liaison_shared.contracts.members import OrgUnitChanged
+from liaison_shared.contracts.members import DutyContact, OrgUnitChanged
 from liaison_shared.events import (
     Envelope,
     Event,
@@ -51,6 +51,19 @@ def test_round_trip_through_kafka_shapes():
     assert back.time == envelope.time
     assert back.parse() == pingluo()
     assert "平罗县" in envelope.value().decode()  # UTF-8, not \u escapes
+
+
+def test_a_producer_cannot_add_a_field_the_schema_does_not_name():
+    with pytest.raises(ValidationError, match="fields not in the schema of OrgUnitChanged: nmae"):
+        OrgUnitChanged(code="640221000000", nmae="平罗县", name="平罗县", level="county", kind="committee")
+    with pytest.raises(ValidationError, match="fields not in the schema of DutyContact: wechat"):
+        DutyContact(email="a@b.cn", wechat="x")
+
+
+def test_a_reader_ignores_fields_it_does_not_know_at_any_depth():
+    data = {**pingluo().model_dump(mode="json"), "added_later": [1], "duty_contact": {"email": "a@b.cn", "im": "x"}}
+    parsed = registry.parse(OrgUnitChanged.event_type.name, data)
+    assert parsed == pingluo().model_copy(update={"duty_contact": DutyContact(email="a@b.cn")})
 
 
 def test_invalid_data_is_refused_before_publishing():

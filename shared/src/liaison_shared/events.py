@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 
 from . import orgunits, tracing
 
@@ -63,10 +63,31 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-class Payload(BaseModel):
-    """Base of event payloads and of the models nested in them."""
+# Validation context of a consumer reading an event (``registry.parse``).
+READING = "reading"
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Payload(BaseModel):
+    """Base of event payloads and of the models nested in them.
+
+    Strict for the producer, tolerant for the reader: building an event with a field the
+    schema does not name is an error (a typo must not leave the service), while a consumer
+    ignores fields it does not know yet — the producer may have gained an optional field
+    before this consumer was deployed, or a subscriber reads a newer version of the contract.
+    """
+
+    # hide_input_in_errors: a dead-lettered event is logged with its error, never its values
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_only_known_fields_unless_read(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and not (info.context or {}).get(READING):
+            known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+            unknown = sorted(str(name) for name in data if name not in known)
+            if unknown:
+                raise ValueError(f"fields not in the schema of {cls.__name__}: {', '.join(unknown)}")
+        return data
 
 
 class Event(Payload):
@@ -116,7 +137,8 @@ class EventRegistry:
             raise UnknownEventType(type_name) from None
 
     def parse(self, type_name: str, data: dict) -> Event:
-        """Validate ``data`` of ``type_name``, upcasting old versions first."""
+        """Validate ``data`` of ``type_name`` as a reader: upcasting old versions first, ignoring
+        fields this version does not know (added by a newer producer)."""
         seen = set()
         while type_name not in self._models and type_name in self._upcasters:
             if type_name in seen:
@@ -124,7 +146,7 @@ class EventRegistry:
             seen.add(type_name)
             type_name, upcast = self._upcasters[type_name]
             data = upcast(data)
-        return self.model_for(type_name).model_validate(data)
+        return self.model_for(type_name).model_validate(data, context={READING: True})
 
     def known(self) -> Iterable[type[Event]]:
         return self._models.values()
