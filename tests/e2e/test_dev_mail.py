@@ -71,7 +71,7 @@ def test_a_notification_email_lands_in_the_sink_and_liaison_mail_lists_and_shows
 
 
 def test_liaison_mail_sms_reads_what_the_development_gateway_recorded(stack):
-    from notify.sms import DevelopmentGateway
+    from notify.adapters.sms import DevelopmentGateway
 
     launcher, settings, home = stack
     key = str(uuid.uuid4())

@@ -49,7 +49,7 @@ def probe_spec(name: str = "probe") -> ServiceSpec:
     consumer = EventConsumer(name)
     consumer.on(ProbeHappened)(record_effect)
     return ServiceSpec(
-        name=name, package="liaison_shared", title=name, description="foundation probe",
+        name=name, package="liaison_shared", description="foundation probe",
         publishes=[ProbeHappened], consumer=consumer,
     )
 

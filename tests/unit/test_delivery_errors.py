@@ -3,8 +3,8 @@
 import aiosmtplib
 import httpx
 import pytest
-from notify.handlers.notifications import describe
-from notify.webhooks import DeliveryRefused, RefusedDestination
+from notify.adapters.webhooks import DeliveryRefused, RefusedDestination
+from notify.handlers.delivery import describe
 
 pytestmark = pytest.mark.unit
 

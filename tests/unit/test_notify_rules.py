@@ -88,7 +88,7 @@ def test_an_item_names_what_it_is_about_and_the_api_path_that_opens_it():
 
 def test_the_citizens_link_is_feedbacks_page_and_follows_its_port_unless_a_public_base_is_set():
     from liaison_shared.settings import Settings
-    from notify.handlers.notifications import tracking_link
+    from notify.handlers.delivery import tracking_link
 
     assert tracking_link(Settings(feedback_port=18003), "AB12CD34") == "http://127.0.0.1:18003/t/AB12CD34"
     assert tracking_link(Settings(feedback_port=18003, public_base_url="https://liaison.example.cn/"),

@@ -38,7 +38,7 @@ DEV = Settings(dev_mode=True)
 
 
 def spec() -> ServiceSpec:
-    return ServiceSpec(name="members", package="liaison_shared", title="probe", description="probe")
+    return ServiceSpec(name="members", package="liaison_shared", description="probe")
 
 
 # --- finding 4: the change hash is keyed --------------------------------------------------

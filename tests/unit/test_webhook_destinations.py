@@ -2,7 +2,7 @@
 
 import pytest
 from liaison_shared.settings import Settings
-from notify.webhooks import RefusedDestination, checked_addresses
+from notify.adapters.webhooks import RefusedDestination, checked_addresses
 
 pytestmark = pytest.mark.unit
 

@@ -47,6 +47,15 @@ class Principal:
         return orgunits.is_within(org_unit, self.org)
 
     @property
+    def actor(self) -> dict[str, str]:
+        """The actor columns of a history row: who did it, in which role, for which unit."""
+        return {"actor_sub": self.sub, "actor_role": self.role.value, "actor_org": self.org}
+
+    def may_manage(self, org_unit: str) -> bool:
+        """An admin anywhere; anyone else within the own subtree (the role decides what)."""
+        return self.role is Role.ADMIN or self.covers(org_unit)
+
+    @property
     def subtree_pattern(self) -> str:
         """For SQL: ``WHERE org_unit LIKE $n`` limits a query to the caller's subtree."""
         return orgunits.sql_subtree_pattern(self.org)

@@ -8,6 +8,7 @@ only if its state change committed.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -104,6 +106,31 @@ def outbox_channel(schema: str) -> str:
 _PARAMETER = re.compile(r"\$([0-9]+)")
 
 
+def as_uuid(value) -> uuid.UUID | None:
+    """An id from a path or an event as PostgreSQL's uuid, or None when it is not one (so a
+    lookup finds nothing, and the route answers 404, instead of the database raising)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# Set while a unit of work holds its transaction open, in that task (and what it awaits).
+_OPEN_TRANSACTION: contextvars.ContextVar[bool] = contextvars.ContextVar("open_transaction", default=False)
+
+
+class NetworkCallInTransaction(RuntimeError):
+    """A call to another system was made while a transaction was open: its row locks and its
+    connection would be held for as long as the other side takes, and a retry would repeat a
+    call that may already have been made. Claim and commit first, call, then record."""
+
+
+def outside_transaction(what: str) -> None:
+    """The guard every adapter that leaves the process (HTTP, SMTP, an SMS gateway) passes."""
+    if _OPEN_TRANSACTION.get():
+        raise NetworkCallInTransaction(f"{what} inside a database transaction")
+
+
 class UnitOfWork:
     """One transaction: state changes plus the events they cause, written to the outbox.
 
@@ -147,6 +174,7 @@ class UnitOfWork:
         except BaseException:
             await self._pool.release(self.conn)
             raise
+        self._open = _OPEN_TRANSACTION.set(True)
         return self
 
     async def write(self, sql: str, *args) -> None:
@@ -265,6 +293,7 @@ class UnitOfWork:
                     raise DatabaseUnavailable(str(error)) from error
                 raise
         finally:
+            _OPEN_TRANSACTION.reset(self._open)
             await self._pool.release(self.conn)
 
 

@@ -15,10 +15,6 @@ class ApiError(Exception):
             self.code = code
 
 
-class BadRequest(ApiError):
-    status, code = 400, "bad_request"
-
-
 class Unauthorized(ApiError):
     status, code = 401, "unauthorized"
 

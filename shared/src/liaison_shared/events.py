@@ -55,6 +55,13 @@ class EventType:
         return self.name
 
 
+def unversioned(type_name: str) -> str:
+    """``cppcc.feedback.opinion.submitted.v1`` → ``cppcc.feedback.opinion.submitted`` (a name
+    without a version is returned as it is)."""
+    head, _, tail = type_name.rpartition(".")
+    return head if tail.startswith("v") and tail[1:].isascii() and tail[1:].isdigit() else type_name
+
+
 def source_of(service: str) -> str:
     return f"/cppcc-liaison/{service}"
 

@@ -29,7 +29,15 @@ from pydantic import ValidationError
 
 from . import db, logs, metrics, tracing
 from .db import UnitOfWork
-from .events import Envelope, Event, EventType, InvalidEnvelope, UnknownEventType, dlq_topic
+from .events import (
+    Envelope,
+    Event,
+    EventType,
+    InvalidEnvelope,
+    UnknownEventType,
+    dlq_topic,
+    unversioned,
+)
 from .kafka import consumer_group
 from .settings import Settings
 
@@ -68,7 +76,7 @@ class EventConsumer:
         return decorate
 
     def handlers_of(self, type_name: str) -> list[Handler]:
-        entry = self.handlers.get(_unversioned(type_name))
+        entry = self.handlers.get(unversioned(type_name))
         return entry[1] if entry else []
 
     async def apply(self, pool: asyncpg.Pool, settings: Settings, envelope: Envelope, event: Event, *,
@@ -130,10 +138,6 @@ class EventConsumer:
 async def _raw_body(message) -> bytes:
     return message.body
 
-
-def _unversioned(type_name: str) -> str:
-    head, _, tail = type_name.rpartition(".")
-    return head if tail.startswith("v") and tail[1:].isascii() and tail[1:].isdigit() else type_name
 
 
 class InboxRunner:

@@ -34,15 +34,6 @@ def _header(record, name: str) -> str | None:
     return None
 
 
-async def _dlq_topics(settings: Settings) -> list[str]:
-    consumer = AIOKafkaConsumer(**settings.kafka_client_options(), group_id=None)
-    await consumer.start()
-    try:
-        return sorted(t for t in await consumer.topics() if t.endswith(DLQ_SUFFIX))
-    finally:
-        await consumer.stop()
-
-
 @dataclass
 class DeadLetter:
     topic: str

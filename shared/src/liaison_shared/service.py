@@ -55,7 +55,6 @@ EVENT_RETENTION = {"retention.ms": str(30 * 24 * 3600 * 1000)}
 class ServiceSpec:
     name: ServiceName
     package: str
-    title: str
     description: str
     routers: Sequence[APIRouter] = ()
     # Pages for people (HTML, outside /api/v1): feedback's tracking page /t/{code}.

@@ -165,6 +165,10 @@ class Settings(BaseSettings):
     )
     delivery_max_attempts: int = Field(6, ge=1, description="E-mail attempts before a delivery is failed.")
     delivery_poll_interval_s: float = Field(1.0, gt=0)
+    delivery_lease_s: float = Field(
+        120.0, ge=5, description="How long a worker's claim on a batch of deliveries lasts: a crashed worker's "
+        "claims come back after it; a live worker stops sending from a batch at half of it.",
+    )
     delivery_backoff_s: float = Field(
         2.0, gt=0, description="First retry delay of e-mail and webhooks; doubles, at most an hour."
     )

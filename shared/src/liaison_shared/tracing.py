@@ -33,11 +33,3 @@ def trace_id_of(traceparent: str | None) -> str | None:
     if not match or match.group(1) == "0" * 32:
         return None
     return match.group(1)
-
-
-def ensure_traceparent() -> str:
-    value = current_traceparent.get()
-    if value is None:
-        value = new_traceparent()
-        current_traceparent.set(value)
-    return value

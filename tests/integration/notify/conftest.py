@@ -73,3 +73,18 @@ async def submit(stack):
         "content": "村口灌溉渠堵塞", "org_unit": DONGFENG, "channel": "reception_day", "category": "水利"})
     assert response.status_code == 201
     return response.json()
+
+
+async def invited_member(stack, platform, *, name: str, sector: str, email: str, title: str, starts_at: str):
+    """A member of Pingluo with a private e-mail, and a session at Dongfeng that invites it."""
+    from liaison_shared.contracts.consultation import SessionScheduled
+    from liaison_shared.events import Envelope
+
+    admin = token_for(platform, "admin", CITY)
+    sector = (await stack["members"].post("/api/v1/sectors", headers=admin, json={
+        "org_unit": PINGLUO, "name": f"{sector}({stack['tag']})", "category": "professional"})).json()
+    member = (await stack["members"].post("/api/v1/members", headers=admin, json={
+        "name": name, "sector_id": sector["id"], "org_unit": PINGLUO, "email": email})).json()
+    event = SessionScheduled(session_id=str(uuid.uuid4()), topic_id=str(uuid.uuid4()), org_unit=DONGFENG,
+                             title=title, starts_at=starts_at, member_ids=[member["id"]])
+    return member, event, Envelope.wrap(event, subject=event.session_id, org_unit=DONGFENG)

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from liaison_shared.testing import eventually, produce_raw, token_for
 
-from .conftest import CITY, DONGFENG, HUANGQUQIAO, PINGLUO, submit
+from .conftest import CITY, DONGFENG, HUANGQUQIAO, PINGLUO, invited_member, submit
 
 pytestmark = pytest.mark.integration
 
@@ -213,7 +213,7 @@ async def test_english_quiet_hours_and_a_daily_digest_are_each_recipients_choice
     from datetime import datetime, timedelta
 
     from liaison_shared.chinatime import CHINA
-    from notify.handlers.notifications import send_digests
+    from notify.handlers.delivery import send_digests
 
     # the department reads English and wants one digest a day
     department = token_for(platform, "department", PINGLUO, dept=stack["water"])
@@ -399,19 +399,10 @@ def _enum_values() -> set[str]:
 
 
 async def test_a_member_invited_to_a_session_gets_an_email_at_its_private_address(stack, platform):
-    from liaison_shared.contracts.consultation import SessionScheduled
-    from liaison_shared.events import Envelope
-
+    member, _, envelope = await invited_member(stack, platform, name="张志强", sector="经济界",
+                                               email=f"zzq-{stack['tag']}@example.cn", title="村口灌溉渠改造议事会",
+                                               starts_at="2026-12-20T09:00:00+08:00")
     admin = token_for(platform, "admin", CITY)
-    sector = (await stack["members"].post("/api/v1/sectors", headers=admin, json={
-        "org_unit": PINGLUO, "name": f"经济界({stack['tag']})", "category": "professional"})).json()
-    member = (await stack["members"].post("/api/v1/members", headers=admin, json={
-        "name": "张志强", "sector_id": sector["id"], "org_unit": PINGLUO,
-        "email": f"zzq-{stack['tag']}@example.cn"})).json()
-    event = SessionScheduled(session_id=str(uuid.uuid4()), topic_id=str(uuid.uuid4()), org_unit=DONGFENG,
-                             title="村口灌溉渠改造议事会", starts_at="2026-12-20T09:00:00+08:00",
-                             member_ids=[member["id"]])
-    envelope = Envelope.wrap(event, subject=event.session_id, org_unit=DONGFENG)
     await produce_raw(platform, envelope.topic, [(envelope.key.encode(), envelope.value(), envelope.headers())])
     mails = await eventually(lambda: [m for m in stack["mailbox"].messages
                                       if f"zzq-{stack['tag']}@example.cn" in m["to"]], timeout=30)

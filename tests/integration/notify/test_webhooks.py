@@ -213,7 +213,7 @@ async def test_the_signing_secret_is_not_kept_in_clear(stack, platform, receiver
 
 async def test_a_secret_kept_in_clear_before_the_upgrade_is_sealed_at_start_and_still_signs(
         stack, platform, receiver, db_pool):
-    from notify.webhooks import seal_clear_secrets
+    from notify.handlers.delivery import seal_clear_secrets
 
     subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
     await db_pool.execute("UPDATE notify.subscriptions SET secret = 'an-old-secret-in-clear', secret_sealed = NULL"

@@ -23,7 +23,6 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="consultation",
         package="consultation",
-        title="consultation",
         description=consultation.__doc__ or "",
         routers=[topics.router, sessions.router, outcomes.router],
         publishes=[

@@ -45,7 +45,6 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="feedback",
         package="feedback",
-        title="feedback",
         description=feedback.__doc__ or "",
         routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router,
                  internal.router, lineage.router],

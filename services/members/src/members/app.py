@@ -32,7 +32,6 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="members",
         package="members",
-        title="members",
         description=members.__doc__ or "",
         routers=[registry.router, people.router, venues.router, work.router, imports.router,
                  internal.router],

@@ -12,11 +12,10 @@ from liaison_shared.servicetoken import NoServiceToken, check_configured
 
 import notify
 
-from . import webhooks
 from .api import inbox, subscriptions
 from .handlers import erasure, people, reminders
+from .handlers.delivery import run_delivery_worker, run_digests, seal_clear_secrets
 from .handlers.notifications import notify as notify_of
-from .handlers.notifications import run_delivery_worker, run_digests
 
 # Every event of the other services: rules (data) decide who hears of which, and webhook
 # subscriptions may ask for any of them.
@@ -50,12 +49,11 @@ def spec() -> ServiceSpec:
     return ServiceSpec(
         name="notify",
         package="notify",
-        title="notify",
         description=notify.__doc__ or "",
         routers=[inbox.router, subscriptions.router],
         publishes=[NotificationSent, NotificationFailed],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
         start_checks=[can_reach_peers],
-        background_jobs=[webhooks.seal_clear_secrets, run_delivery_worker, reminders.run_reminders, run_digests],
+        background_jobs=[seal_clear_secrets, run_delivery_worker, reminders.run_reminders, run_digests],
     )

@@ -20,7 +20,7 @@ from ..storage import outcomes as storage
 from ..storage import sessions as session_storage
 from ..storage import topics as topic_storage
 from . import reach
-from .topics import ROLE_ACTORS, actor_of, topic_for, who
+from .topics import ROLE_ACTORS, actor_of, topic_for
 
 
 def can_read(principal: Principal, outcome) -> bool:
@@ -46,7 +46,7 @@ async def record(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
             raise Conflict("the session has not concluded", code="illegal_transition")
     outcome_id = uuid.uuid4()
     await storage.insert(uow.conn, {**data, "id": outcome_id, "created_by": principal.sub})
-    await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="outcome",
+    await topic_storage.record(uow.conn, topic["id"], principal_cols=principal.actor, action="outcome",
                                from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
                                detail={"outcome_id": str(outcome_id), "kind": data["kind"]})
     return dict(await storage.outcome(uow.conn, str(outcome_id)))
@@ -71,7 +71,7 @@ async def act(uow: UnitOfWork, principal: Principal, outcome_id: str, body: dict
                     subject=outcome["id"], org_unit=outcome["org_unit"])
     elif action == "evaluate":
         await _evaluate(uow, outcome, body)
-    await topic_storage.record(uow.conn, outcome["topic_id"], principal_cols=who(principal),
+    await topic_storage.record(uow.conn, outcome["topic_id"], principal_cols=principal.actor,
                                action=f"outcome_{action}", from_stage=outcome["topic_stage"],
                                to_stage=outcome["topic_stage"], org_unit=outcome["org_unit"],
                                detail={"outcome_id": outcome_id})

@@ -19,7 +19,7 @@ from ..storage import outcomes as outcome_storage
 from ..storage import sessions as storage
 from ..storage import topics as topic_storage
 from . import reach
-from .topics import actor_of, concluded_due, publish_stage, topic_for, who
+from .topics import actor_of, concluded_due, publish_stage, topic_for
 
 
 def can_read(principal: Principal, session) -> bool:
@@ -48,7 +48,7 @@ async def record_research(uow: UnitOfWork, principal: Principal, topic_id: str, 
     research_id = uuid.uuid4()
     await storage.insert_research(uow.conn, {**data, "id": research_id, "topic_id": topic_id,
                                              "member_ids": member_ids, "created_by": principal.sub})
-    await topic_storage.record(uow.conn, topic_id, principal_cols=who(principal), action="research",
+    await topic_storage.record(uow.conn, topic_id, principal_cols=principal.actor, action="research",
                                from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
                                detail={"research_id": str(research_id), "kind": data["kind"]})
     return next(dict(r) for r in await storage.research_of(uow.conn, topic_id) if r["id"] == str(research_id))
@@ -80,7 +80,7 @@ async def schedule(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
     if stage is not Stage.CONSULTING:
         await topic_storage.update(uow.conn, topic["id"], {"stage": Stage.CONSULTING.value})
         publish_stage(uow, topic, Stage.CONSULTING)
-    await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="schedule_session",
+    await topic_storage.record(uow.conn, topic["id"], principal_cols=principal.actor, action="schedule_session",
                                from_stage=stage.value, to_stage=Stage.CONSULTING.value, org_unit=topic["org_unit"],
                                detail={"session_id": str(session_id), "form": data["form"],
                                        "invited_members": len(member_ids)})
@@ -139,7 +139,7 @@ async def _conclude(uow, principal, session, topic, body) -> None:
         await topic_storage.update(uow.conn, topic["id"], {"stage": Stage.CONCLUDED.value,
                                                            "due": await concluded_due(uow, topic)})
         publish_stage(uow, topic, Stage.CONCLUDED)
-        await topic_storage.record(uow.conn, topic["id"], principal_cols=who(principal), action="conclude",
+        await topic_storage.record(uow.conn, topic["id"], principal_cols=principal.actor, action="conclude",
                                    from_stage=stage.value, to_stage=Stage.CONCLUDED.value,
                                    org_unit=topic["org_unit"], detail={"session_id": session["id"],
                                                                        "in_one_sitting": True})

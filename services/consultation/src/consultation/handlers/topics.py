@@ -31,9 +31,6 @@ PROPOSERS = {Role.MEMBER: "member", Role.DEPARTMENT: "department", Role.LEADER: 
 SOURCE_KINDS = {"public", "department", "village_committee", "member", "sector", "party_committee"}
 
 
-def who(principal: Principal) -> dict:
-    return {"actor_sub": principal.sub, "actor_role": principal.role.value, "actor_org": principal.org}
-
 
 def in_scope(principal: Principal, topic) -> bool:
     """Whose topic it is to work on: the subtree of the unit whose pool holds it now."""
@@ -69,7 +66,7 @@ async def topic_for(uow: UnitOfWork, principal: Principal, topic_id: str):
 
 async def propose(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
     org_unit = data.get("org_unit") or principal.org
-    if not (principal.role is Role.ADMIN or principal.covers(org_unit)):
+    if not principal.may_manage(org_unit):
         raise NotFound(f"no org unit {org_unit} in your scope")
     if not await storage.org_unit_known(uow.conn, org_unit):
         raise Unprocessable(f"org unit {org_unit} is not known")
@@ -91,7 +88,7 @@ async def propose(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
     # the proposer is a source, not a count of people: people concerned come from linked opinions
     await storage.add_source(uow.conn, topic_id, kind=kind, ref=ref or data.get("source_ref") or principal.sub,
                              org_unit=source_unit, people=0, by=principal.sub)
-    await storage.record(uow.conn, str(topic_id), principal_cols=who(principal), action="propose", from_stage=None,
+    await storage.record(uow.conn, str(topic_id), principal_cols=principal.actor, action="propose", from_stage=None,
                          to_stage=Stage.PROPOSED.value, org_unit=org_unit, detail={"source_kind": kind})
     uow.publish(events.TopicProposed(topic_id=str(topic_id), org_unit=org_unit, title=data["title"],
                                      source_kind=kind), subject=str(topic_id), org_unit=org_unit)
@@ -145,7 +142,7 @@ async def edit(uow: UnitOfWork, principal: Principal, topic_id: str, changes: di
     columns = {k: v for k, v in changes.items() if k in {"title", "description", "department_ids"}}
     if columns:
         await storage.update(uow.conn, topic_id, columns)
-        await storage.record(uow.conn, topic_id, principal_cols=who(principal), action="edit",
+        await storage.record(uow.conn, topic_id, principal_cols=principal.actor, action="edit",
                              from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
                              detail={"fields": sorted(columns)})
     return dict(await storage.topic(uow.conn, topic_id))
@@ -164,7 +161,7 @@ async def act(uow: UnitOfWork, principal: Principal, topic_id: str, body: dict) 
         publish_stage(uow, topic, new_stage, org_unit=changes.get("org_unit"), track=changes.get("track"))
     if changes:
         await storage.update(uow.conn, topic_id, changes)
-    await storage.record(uow.conn, topic_id, principal_cols=who(principal), action=action, from_stage=stage.value,
+    await storage.record(uow.conn, topic_id, principal_cols=principal.actor, action=action, from_stage=stage.value,
                          to_stage=new_stage.value, org_unit=changes.get("org_unit", topic["org_unit"]), detail=detail)
     return dict(await storage.topic(uow.conn, topic_id))
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from liaison_shared import db
-from liaison_shared.db import fetch_page
-
-from .topics import as_uuid
+from liaison_shared.db import as_uuid, fetch_page
 
 COLUMNS = """
     o.id::text AS id, o.topic_id::text AS topic_id, o.session_id::text AS session_id, o.kind, o.text,

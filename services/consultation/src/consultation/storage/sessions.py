@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from liaison_shared import db
-from liaison_shared.db import fetch_page
-
-from .topics import as_uuid
+from liaison_shared.db import as_uuid, fetch_page
 
 COLUMNS = """
     s.id::text AS id, s.topic_id::text AS topic_id, s.org_unit, s.title, s.form, s.starts_at, s.ends_at,

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from liaison_shared import db
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
 COLUMNS = """
     t.id::text AS id, t.org_unit, t.level, t.title, t.description, t.source_kind, t.track, t.stage,
@@ -21,12 +21,6 @@ COLUMNS = """
               WHERE h.topic_id = t.id AND h.action = 'raise'), '{}') AS raised_from
 """
 
-
-def as_uuid(value: str):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 async def insert(conn, values: dict[str, Any]) -> None:

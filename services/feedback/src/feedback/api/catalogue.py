@@ -66,7 +66,7 @@ async def list_rules(request: Request, principal: Principal = Depends(staff)) ->
 @router.post("/dispatch-rules", response_model=DispatchRuleOut, status_code=201, tags=["dispatch catalogue"],
              summary="Add or replace the rule of a category at a unit")
 async def put_rule(request: Request, body: DispatchRuleIn, principal: Principal = Depends(staff)) -> DispatchRuleOut:
-    if not (principal.role is Role.ADMIN or principal.covers(body.org_unit)):
+    if not principal.may_manage(body.org_unit):
         raise NotFound(f"no org unit {body.org_unit} in your scope")
     async with runtime_of(request).uow() as uow:
         await access.require_reachable(uow.conn, [body.lead_department, *body.co_departments], body.org_unit,

@@ -190,7 +190,7 @@ async def proposal_stats(request: Request, committee: OrgCode | None = None,
                          group_by: Literal["committee", "sector", "unit", "year"] = "committee",
                          principal: Principal = Depends(overseers)) -> list[ProposalFigures]:
     unit = committee or principal.org
-    if not (principal.role is Role.ADMIN or principal.covers(unit)):
+    if not principal.may_manage(unit):
         raise NotFound(f"no committee {unit} in your scope")
     key = {"committee": "p.committee", "sector": "coalesce(m.sector_name, p.proposer_name, '')",
            "unit": "coalesce(u.department_id, '')", "year": "p.year::text"}[group_by]

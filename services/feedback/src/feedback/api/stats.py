@@ -52,7 +52,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 def _scope(principal: Principal, org_unit: str | None) -> str:
     unit = org_unit or principal.org
-    if not (principal.role is Role.ADMIN or principal.covers(unit)):
+    if not principal.may_manage(unit):
         raise NotFound(f"no org unit {unit} in your scope")
     return unit
 

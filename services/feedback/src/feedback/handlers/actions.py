@@ -98,7 +98,7 @@ async def _apply(uow, settings, principal, actor, case, body, current, round_) -
         {"closed_at": _now()} if new_status is Status.CLOSED else {}
     ))
     await settle_deadline(uow.conn, opinion_id)
-    await storage.record(uow.conn, opinion_id, **who(principal), action=action,
+    await storage.record(uow.conn, opinion_id, **principal.actor, action=action,
                          from_status=case["status"], to_status=new_status.value, detail=detail)
     return dict(await storage.opinion(uow.conn, opinion_id))
 
@@ -118,10 +118,6 @@ async def settle_deadline(conn, opinion_id: str) -> None:
 def _now() -> datetime:
     return datetime.now(UTC)
 
-
-def who(principal: Principal) -> dict:
-    """The actor columns of a history row."""
-    return {"actor_sub": principal.sub, "actor_role": principal.role.value, "actor_org": principal.org}
 
 
 # --- the actions ---------------------------------------------------------------------------------
@@ -214,7 +210,7 @@ async def convert(uow, settings, principal, case, body, current, round_):
         topic_unit = await storage.topic_unit(uow.conn, target_id)
         if topic_unit is None:
             raise Unprocessable(f"no topic {target_id} in the pool: link a known topic, or leave topic_id out")
-        if not (principal.role is Role.ADMIN or principal.covers(topic_unit)):
+        if not principal.may_manage(topic_unit):
             raise NotFound(f"no topic {target_id} in your scope")
     title = str(body.get("title") or "").strip()[:200] or f"群众意见：{case['category'] or '未分类'}"
     if target in ("public_opinion_report", "special_report"):
@@ -274,14 +270,14 @@ async def merge(uow, settings, principal, case, body, current, round_):
     if into_id == case["id"]:
         raise Unprocessable("a case cannot be merged into itself")
     into = await storage.opinion(uow.conn, into_id, for_update=True)
-    if into is None or not (principal.role is Role.ADMIN or principal.covers(into["handling_unit"])):
+    if into is None or not principal.may_manage(into["handling_unit"]):
         raise Unprocessable(f"no open case {into_id} in your scope to merge into")
     if into["status"] in (Status.MERGED.value, Status.CLOSED.value):
         raise Conflict(f"case {into_id} is {into['status']}", code="illegal_transition")
     people = into["people_count"] + case["people_count"]
     await storage.update_opinion(uow.conn, into_id, {"people_count": people})
     await storage.update_opinion(uow.conn, case["id"], {"merged_into": uuid.UUID(into_id)})
-    await storage.record(uow.conn, into_id, **who(principal), action="merged_in",
+    await storage.record(uow.conn, into_id, **principal.actor, action="merged_in",
                          from_status=into["status"], to_status=into["status"],
                          detail={"from": case["id"], "people_count": people})
     uow.publish(events.OpinionMerged(opinion_id=case["id"], into=into_id, org_unit=case["org_unit"],

@@ -22,7 +22,7 @@ from liaison_shared.contracts.consultation import (
     TopicProposed,
 )
 from liaison_shared.contracts.members import VenueChanged
-from liaison_shared.db import UnitOfWork
+from liaison_shared.db import UnitOfWork, as_uuid
 from liaison_shared.errors import ApiError
 from liaison_shared.events import Envelope
 from liaison_shared.settings import get_settings
@@ -45,7 +45,7 @@ async def take_consultation_outcome(uow: UnitOfWork, envelope: Envelope, event: 
         await track_department_task(uow, envelope, event)
     elif event.target.kind == "proposal":
         await draft_proposal(uow, envelope, event)
-    elif event.target.kind == "public_opinion_report" and _is_uuid(event.target.id):
+    elif event.target.kind == "public_opinion_report" and as_uuid(event.target.id) is not None:
         if await report_storage.report(uow.conn, event.target.id) is None:
             composer = Principal(sub=envelope.source, role=Role.STAFF, org=event.org_unit)
             await reports.compose(uow, composer, {
@@ -57,7 +57,7 @@ async def take_consultation_outcome(uow: UnitOfWork, envelope: Envelope, event: 
 async def draft_proposal(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
     """A consultation outcome to be carried as a proposal: a draft with the source linked, filed
     with the nearest committee, proposed by the members named or by the proposals committee."""
-    if not _is_uuid(event.target.id) or await proposal_storage.proposal(uow.conn, event.target.id) is not None:
+    if as_uuid(event.target.id) is None or await proposal_storage.proposal(uow.conn, event.target.id) is not None:
         return
     committee = next(u for u in [event.org_unit, *orgunits.ancestors_of(event.org_unit)]
                      if orgunits.level_of(u).value in ("city", "county"))
@@ -82,7 +82,7 @@ async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: Cons
     """A consultation outcome that became a department task is tracked as a case of channel
     ``consultation``, assigned to those departments with the agreed deadline, so it is replied
     to, chased when overdue and counted like every other case."""
-    case_id = uuid.UUID(event.target.id) if _is_uuid(event.target.id) else uuid.uuid4()
+    case_id = uuid.UUID(event.target.id) if as_uuid(event.target.id) is not None else uuid.uuid4()
     if await storage.opinion(uow.conn, str(case_id)) is not None:
         return
     await storage.insert_opinion(uow.conn, {
@@ -115,7 +115,7 @@ async def take_session_opinion(uow: UnitOfWork, envelope: Envelope, event: Opini
     """An opinion a resident raised in a consultation session becomes a case of channel
     ``consultation`` — then, as the session decided, answered on the spot, sent to
     departments with a deadline, or reported upward, under the same rules as any case."""
-    if not _is_uuid(event.opinion_id) or await storage.opinion(uow.conn, event.opinion_id) is not None:
+    if as_uuid(event.opinion_id) is None or await storage.opinion(uow.conn, event.opinion_id) is not None:
         return
     settings = uow.settings or get_settings()
     await intake.submit(uow, settings, {
@@ -171,10 +171,3 @@ async def _serving(conn, member_ids: list[str], org_unit: str) -> list[str]:
     units = {m: await storage.member_unit(conn, m) for m in dict.fromkeys(member_ids)}
     return [m for m, unit in units.items() if unit is not None and access.on_the_line(unit, org_unit)]
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

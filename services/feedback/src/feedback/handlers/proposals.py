@@ -36,7 +36,7 @@ def handling_departments(units) -> set[str]:
     return {u["department_id"] for u in units if u["round"] == latest and u["state"] != "returned"}
 
 
-def may_manage(principal: Principal, committee: str) -> bool:
+def manages_committee(principal: Principal, committee: str) -> bool:
     """Staff of the committee (or above it) and admins run its proposals."""
     return principal.role is Role.ADMIN or (principal.role is Role.STAFF and principal.covers(committee))
 
@@ -84,7 +84,7 @@ async def draft(uow: UnitOfWork, principal: Principal, data: dict, *, source: di
         lead = principal.member_id
         if kind not in ("member", "joint"):
             raise Forbidden("a member drafts its own or a joint proposal")
-    elif not converted and not may_manage(principal, committee):
+    elif not converted and not manages_committee(principal, committee):
         raise NotFound(f"no committee {committee} in your scope")
     if converted and lead and not await sits_on(uow.conn, lead, committee):
         kind, lead, data = "special_committee", None, {**data, "kind": "special_committee", "proposer_name": "提案委员会"}
@@ -104,7 +104,7 @@ async def draft(uow: UnitOfWork, principal: Principal, data: dict, *, source: di
 
 
 async def put_session(uow: UnitOfWork, principal: Principal, committee: str, year: int, opens, closes) -> dict:
-    if not may_manage(principal, committee):
+    if not manages_committee(principal, committee):
         raise NotFound(f"no committee {committee} in your scope")
     if rules.committee_of(committee) != committee:
         raise Unprocessable("sessions belong to a city or county committee")
@@ -116,7 +116,7 @@ def _actor(principal: Principal, row, active: set[str]) -> str:
         return "member"
     if principal.role is Role.DEPARTMENT and principal.dept in active:
         return "department"
-    if may_manage(principal, row["committee"]):
+    if manages_committee(principal, row["committee"]):
         return "staff"
     if principal.role is Role.LEADER and principal.covers(row["committee"]):
         return "leader"

@@ -17,7 +17,6 @@ from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..storage import opinions as opinion_storage
 from ..storage import reports as storage
 from . import conversions
-from .actions import who
 from .proposals import require_members
 
 TRANSITIONS = {"submit": {"draft"}, "adopt": {"submitted"}, "reject": {"submitted"}, "instruct": {"adopted"}}
@@ -36,11 +35,11 @@ def can_read(principal: Principal, report) -> bool:
 
 async def compose(uow: UnitOfWork, principal: Principal, data: dict, *, report_id: uuid.UUID | None = None) -> dict:
     org_unit = data.get("org_unit") or principal.org
-    if not (principal.role is Role.ADMIN or principal.covers(org_unit)):
+    if not principal.may_manage(org_unit):
         raise NotFound(f"no org unit {org_unit} in your scope")
     for case_id in data.get("case_ids", []):
         case = await opinion_storage.opinion(uow.conn, case_id)
-        if case is None or not (principal.role is Role.ADMIN or principal.covers(case["handling_unit"])
+        if case is None or not (principal.may_manage(case["handling_unit"])
                                 or principal.covers(case["org_unit"])):
             raise Unprocessable(f"no case {case_id} in your scope")
         # adoption and instructions are written into the source cases: the unit's own cases only
@@ -112,7 +111,7 @@ async def _back_to_cases(uow, principal, report, action: str, detail: dict) -> N
     for case_id in report["case_ids"]:
         case = await opinion_storage.opinion(uow.conn, str(case_id))
         if case is not None:
-            await opinion_storage.record(uow.conn, str(case_id), **who(principal), action=action,
+            await opinion_storage.record(uow.conn, str(case_id), **principal.actor, action=action,
                                          from_status=case["status"], to_status=case["status"], detail=detail)
 
 

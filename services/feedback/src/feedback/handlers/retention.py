@@ -17,7 +17,6 @@ from liaison_shared.errors import NotFound
 
 from ..storage import opinions as storage
 from . import access
-from .actions import who
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ async def erase_on_request(uow: UnitOfWork, principal: Principal, opinion_id: st
         return
     person = await storage.submitter(uow.conn, case["subject_id"])
     if person is not None and person["erased_at"] is None:
-        await erase(uow, case, actor=who(principal))
+        await erase(uow, case, actor=principal.actor)
 
 
 async def erase_expired(uow: UnitOfWork, now: datetime, retention_days: int, *, limit: int = 500) -> int:

@@ -3,15 +3,7 @@ and the ways between cases, topics, outcomes, proposals and reports."""
 
 from __future__ import annotations
 
-import uuid
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
+from liaison_shared.db import as_uuid
 
 # --- the projection (from consultation's events) -------------------------------------------------
 
@@ -156,7 +148,7 @@ async def converted_into(conn, target_id: str):
 
 
 async def opinion_brief(conn, opinion_id: str):
-    key = _uuid(opinion_id)
+    key = as_uuid(opinion_id)
     if key is None:
         return None
     return await conn.fetchrow(
@@ -166,7 +158,7 @@ async def opinion_brief(conn, opinion_id: str):
 
 async def proposals(conn, ids: list[str], source_id: str | None = None):
     """Proposals by id, and those drafted from ``source_id`` (a case or an outcome)."""
-    keys = [k for k in (_uuid(i) for i in ids) if k is not None]
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
     return await conn.fetch(
         "SELECT id::text AS id, committee, number, title, status, source, reply_class, replied_at, evaluation,"
         " merged_into::text AS merged_into FROM proposals"
@@ -181,7 +173,7 @@ async def proposals_merged_into(conn, proposal_id: str):
 
 async def reports(conn, ids: list[str], case_id: str | None = None):
     """Reports by id, and those composed from ``case_id``."""
-    keys = [k for k in (_uuid(i) for i in ids) if k is not None]
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
     return await conn.fetch(
         """
         SELECT r.id::text AS id, r.kind, r.title, r.status, r.org_unit, r.submitted_to, r.adopted_by,
@@ -191,10 +183,10 @@ async def reports(conn, ids: list[str], case_id: str | None = None):
         FROM reports r
         WHERE r.id = ANY($1::uuid[]) OR ($2::uuid IS NOT NULL AND $2::uuid = ANY(r.case_ids))
         ORDER BY r.created_at
-        """, keys, _uuid(case_id) if case_id else None)
+        """, keys, as_uuid(case_id) if case_id else None)
 
 
 async def cases(conn, ids: list[str]):
-    keys = [k for k in (_uuid(i) for i in ids) if k is not None]
+    keys = [k for k in (as_uuid(i) for i in ids) if k is not None]
     return await conn.fetch(
         "SELECT id::text AS id, status, deadline, rating FROM opinions WHERE id = ANY($1::uuid[])", keys)

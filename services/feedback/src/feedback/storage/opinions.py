@@ -8,7 +8,7 @@ from typing import Any
 
 from liaison_shared import db, projections
 from liaison_shared.cache import TtlCache
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
 OPINION_COLUMNS = """
     o.id::text AS id, o.tracking_code, o.content, o.category, o.channel, o.urgency, o.org_unit,
@@ -18,12 +18,6 @@ OPINION_COLUMNS = """
     o.closed_at
 """
 
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 async def insert_opinion(conn, values: dict[str, Any]) -> None:
@@ -41,7 +35,7 @@ async def insert_opinion(conn, values: dict[str, Any]) -> None:
 
 
 async def opinion(conn, opinion_id: str, *, for_update: bool = False):
-    key = _uuid(opinion_id)
+    key = as_uuid(opinion_id)
     if key is None:
         return None
     lock = " FOR UPDATE OF o" if for_update else ""
@@ -294,7 +288,7 @@ async def upsert_dispatch_rule(conn, values: dict[str, Any], by: str):
 
 
 async def delete_dispatch_rule(conn, rule_id: str, pattern: str) -> bool:
-    key = _uuid(rule_id)
+    key = as_uuid(rule_id)
     return key is not None and bool(await conn.fetchval(
         "DELETE FROM dispatch_rules WHERE id = $1 AND org_unit LIKE $2 RETURNING true", key, pattern
     ))
@@ -327,7 +321,7 @@ async def insert_plenary_speech(conn, values: dict[str, Any]) -> None:
 
 
 async def plenary_speech(conn, speech_id: str):
-    key = _uuid(speech_id)
+    key = as_uuid(speech_id)
     return key and await conn.fetchrow(
         "SELECT id::text AS id, org_unit, title, body, status, source_kind, source_id, member_id, created_at"
         " FROM plenary_speeches WHERE id = $1", key)

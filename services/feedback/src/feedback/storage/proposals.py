@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from liaison_shared import db
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
 COLUMNS = """
     p.id::text AS id, p.committee, p.year, p.number, p.title, p.body, p.kind, p.proposer_member_id,
@@ -18,15 +18,9 @@ COLUMNS = """
 """
 
 
-def _uuid(value: str):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
 
 async def proposal(conn, proposal_id: str, *, for_update: bool = False):
-    key = _uuid(proposal_id)
+    key = as_uuid(proposal_id)
     if key is None:
         return None
     lock = " FOR UPDATE OF p" if for_update else ""

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from liaison_shared import db
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
 COLUMNS = """
     r.id::text AS id, r.kind, r.title, r.body, r.org_unit, r.member_ids,
@@ -17,12 +17,6 @@ COLUMNS = """
               FROM report_instructions i WHERE i.report_id = r.id), '[]') AS instructions
 """
 
-
-def _uuid(value: str):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 async def insert(conn, values: dict[str, Any], by: str):
@@ -36,7 +30,7 @@ async def insert(conn, values: dict[str, Any], by: str):
 
 
 async def report(conn, report_id: str, *, for_update: bool = False):
-    key = _uuid(report_id)
+    key = as_uuid(report_id)
     if key is None:
         return None
     lock = " FOR UPDATE OF r" if for_update else ""

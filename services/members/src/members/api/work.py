@@ -78,7 +78,7 @@ async def get_rules(
     request: Request, org_unit: OrgCode, year: int = Query(..., ge=2000, le=2100),
     principal: Principal = Depends(current_principal),
 ) -> RulesOut:
-    if not (principal.role is Role.ADMIN or principal.covers(org_unit) or org_unit in _above(principal)):
+    if not (principal.may_manage(org_unit) or org_unit in _above(principal)):
         raise NotFound(f"no rules for {org_unit}")
     return RulesOut(**await handlers.rules_for(runtime_of(request).pool, org_unit, year))
 
@@ -97,7 +97,7 @@ async def preview(
     request: Request, org_unit: OrgCode, year: int = Query(..., ge=2000, le=2100),
     principal: Principal = Depends(overseers),
 ) -> AssessmentOut:
-    if not (principal.role is Role.ADMIN or principal.covers(org_unit)):
+    if not principal.may_manage(org_unit):
         raise NotFound(f"no committee {org_unit} in scope")
     return AssessmentOut(**await handlers.compute(runtime_of(request).pool, org_unit, year))
 
@@ -126,7 +126,7 @@ async def get_assessment(
     request: Request, assessment_id: str, principal: Principal = Depends(overseers)
 ) -> AssessmentOut:
     row = await storage.assessment(runtime_of(request).pool, assessment_id)
-    if row is None or not (principal.role is Role.ADMIN or principal.covers(row["org_unit"])):
+    if row is None or not principal.may_manage(row["org_unit"]):
         raise NotFound(f"no assessment {assessment_id}")
     return AssessmentOut(**dict(row))
 

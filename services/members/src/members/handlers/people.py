@@ -29,7 +29,7 @@ def can_see_member(principal: Principal, row) -> bool:
         return principal.member_id == row["id"]
     if principal.role is Role.DEPARTMENT:
         return False
-    return principal.role is Role.ADMIN or principal.covers(row["org_unit"]) or any(
+    return principal.may_manage(row["org_unit"]) or any(
         principal.covers(code) for code in row["contact_points"]
     )
 
@@ -160,7 +160,7 @@ def _of_committee(org_unit: str, committee: str) -> bool:
 
 def visible(principal: Principal, org_unit: str) -> bool:
     """Reference data of the caller's subtree and of the units above it."""
-    return (principal.role is Role.ADMIN or principal.covers(org_unit)
+    return (principal.may_manage(org_unit)
             or org_unit in orgunits.ancestors_of(principal.org))
 
 

@@ -87,7 +87,7 @@ async def register_org_unit(uow: UnitOfWork, principal: Principal, data: dict) -
 
 async def change_org_unit(uow: UnitOfWork, principal: Principal, code: str, changes: dict) -> dict:
     row = await storage.org_unit_for_update(uow.conn, code)
-    if row is None or not (principal.role is Role.ADMIN or principal.covers(code)):
+    if row is None or not principal.may_manage(code):
         raise NotFound(f"no org unit {code}")
     require_manager(principal, code)
     columns = {k: v for k, v in changes.items() if k in {"name", "duties", "address", "active"}}
@@ -118,7 +118,7 @@ async def register_department(uow: UnitOfWork, principal: Principal, data: dict)
 def can_see_department(principal: Principal, row) -> bool:
     if principal.role is Role.DEPARTMENT:
         return principal.dept == row["id"]
-    return principal.role is Role.ADMIN or principal.covers(row["org_unit"])
+    return principal.may_manage(row["org_unit"])
 
 
 async def change_department(

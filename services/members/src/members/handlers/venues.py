@@ -42,7 +42,7 @@ async def register_venue(uow: UnitOfWork, principal: Principal, data: dict) -> d
 
 async def change_venue(uow: UnitOfWork, principal: Principal, venue_id: str, changes: dict) -> dict:
     row = await storage.venue(uow.conn, venue_id)
-    if row is None or not (principal.role is Role.ADMIN or principal.covers(row["org_unit"])):
+    if row is None or not principal.may_manage(row["org_unit"]):
         raise NotFound(f"no venue {venue_id}")
     require_manager(principal, row["org_unit"])
     columns = {k: v for k, v in changes.items() if k in {"name", "address", "opening_hours", "active"}}

@@ -39,7 +39,7 @@ async def log_activity(uow: UnitOfWork, principal: Principal, data: dict) -> dic
         if member_ids != [principal.member_id]:
             raise Forbidden("a member logs its own activity and names only itself; staff record joint work")
     elif principal.role not in (Role.STAFF, Role.ADMIN) or not (
-        principal.role is Role.ADMIN or principal.covers(data["org_unit"])
+        principal.may_manage(data["org_unit"])
     ):
         raise Forbidden("only staff of the place or a participating member log an activity")
     if data["occurred_on"] > today_in_china():
@@ -86,7 +86,7 @@ def can_see_activity(principal: Principal, row) -> bool:
         return principal.member_id in row["member_ids"]
     if principal.role is Role.DEPARTMENT:
         return False
-    return principal.role is Role.ADMIN or principal.covers(row["org_unit"])
+    return principal.may_manage(row["org_unit"])
 
 
 async def save_rules(uow: UnitOfWork, principal: Principal, org_unit: str, year: int, rules: AssessmentRules) -> dict:

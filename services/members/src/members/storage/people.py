@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
 from .registry import _update
 
@@ -21,18 +21,12 @@ MEMBER_COLUMNS = """
 MEMBER_FROM = "members m JOIN sectors s ON s.id = m.sector_id"
 
 
-def _uuid_or_none(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return None
-
 
 # --- sectors ------------------------------------------------------------------------------
 
 
 async def sector(conn, sector_id: str):
-    key = _uuid_or_none(sector_id)
+    key = as_uuid(sector_id)
     if key is None:
         return None
     return await conn.fetchrow(f"SELECT {SECTOR_COLUMNS} FROM sectors WHERE id = $1", key)
@@ -60,7 +54,7 @@ async def insert_sector(conn, values: dict[str, Any]):
 
 
 async def special_committee(conn, committee_id: str):
-    key = _uuid_or_none(committee_id)
+    key = as_uuid(committee_id)
     if key is None:
         return None
     return await conn.fetchrow(
@@ -153,7 +147,7 @@ async def insert_bridge(conn, sector_id: str, values: dict[str, Any]):
 
 
 async def member(conn, member_id: str, *, for_update: bool = False):
-    key = _uuid_or_none(member_id)
+    key = as_uuid(member_id)
     if key is None:
         return None
     if for_update:
@@ -178,7 +172,7 @@ async def members_page(
           AND ($5::text IS NULL OR m.name LIKE '%' || $5 || '%' OR m.work_unit LIKE '%' || $5 || '%')
         ORDER BY m.org_unit, s.name, m.name
         """,
-        pattern, _uuid_or_none(sector_id), status, unassigned, query, limit=limit, offset=offset,
+        pattern, as_uuid(sector_id), status, unassigned, query, limit=limit, offset=offset,
     )
 
 

@@ -6,9 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
-from .people import _uuid_or_none
 from .registry import _update
 
 VENUE_COLUMNS = (
@@ -24,7 +23,7 @@ RECEPTION_FROM = "reception_days r JOIN members m ON m.id = r.member_id JOIN ven
 
 
 async def venue(conn, venue_id: str):
-    key = _uuid_or_none(venue_id)
+    key = as_uuid(venue_id)
     if key is None:
         return None
     return await conn.fetchrow(f"SELECT {VENUE_COLUMNS} FROM venues WHERE id = $1", key)
@@ -92,7 +91,7 @@ async def reception_days_page(
           AND ($5::timestamptz IS NULL OR r.starts_at < $5)
         ORDER BY r.starts_at, m.name
         """,
-        pattern, _uuid_or_none(member_id), _uuid_or_none(venue_id), date_from, date_to,
+        pattern, as_uuid(member_id), as_uuid(venue_id), date_from, date_to,
         limit=limit, offset=offset,
     )
 

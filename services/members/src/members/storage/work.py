@@ -7,9 +7,7 @@ from datetime import date
 from typing import Any
 
 from liaison_shared import orgunits
-from liaison_shared.db import fetch_page
-
-from .people import _uuid_or_none
+from liaison_shared.db import as_uuid, fetch_page
 
 ACTIVITY_COLUMNS = """
     a.id::text AS id, a.type, a.title, a.org_unit, a.occurred_on, a.people_reached, a.opinion_ids,
@@ -39,7 +37,7 @@ async def insert_activity(conn, values: dict[str, Any]) -> str:
 
 
 async def activity(conn, activity_id: str):
-    key = _uuid_or_none(activity_id)
+    key = as_uuid(activity_id)
     if key is None:
         return None
     return await conn.fetchrow(f"SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1", key)
@@ -60,7 +58,7 @@ async def activities_page(
           AND ($4::date IS NULL OR a.occurred_on >= $4) AND ($5::date IS NULL OR a.occurred_on <= $5)
         ORDER BY a.occurred_on DESC, a.created_at DESC
         """,
-        pattern, _uuid_or_none(member_id), type, date_from, date_to, limit=limit, offset=offset,
+        pattern, as_uuid(member_id), type, date_from, date_to, limit=limit, offset=offset,
     )
 
 
@@ -146,7 +144,7 @@ async def opinions(conn, opinion_ids: list[str]) -> dict[str, Any]:
 
 async def add_credit(conn, member_id: str, kind: str, source_id: str, occurred_at,
                      opinion_id: str | None = None) -> None:
-    if _uuid_or_none(member_id) is None:
+    if as_uuid(member_id) is None:
         return
     await conn.execute(
         "INSERT INTO credits (member_id, kind, source_id, occurred_at, opinion_id) VALUES ($1::uuid, $2, $3, $4, $5)"
@@ -168,7 +166,7 @@ async def insert_assessment(conn, values: dict[str, Any]):
 
 
 async def assessment(conn, assessment_id: str):
-    key = _uuid_or_none(assessment_id)
+    key = as_uuid(assessment_id)
     if key is None:
         return None
     return await conn.fetchrow(

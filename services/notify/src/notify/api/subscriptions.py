@@ -13,7 +13,7 @@ from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.service import runtime_of
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from .. import webhooks
+from ..adapters import webhooks
 from ..storage import notifications as storage
 
 router = APIRouter()
@@ -49,7 +49,7 @@ class SubscriptionCreated(SubscriptionOut):
 @router.post("/subscriptions", response_model=SubscriptionCreated, status_code=201, tags=["webhooks"],
              summary="Subscribe a URL to event types of a subtree; answers the signing secret once")
 async def subscribe(request: Request, body: SubscriptionIn, principal: Principal = Depends(managers)) -> SubscriptionCreated:
-    if not (principal.role is Role.ADMIN or principal.covers(body.org_unit)):
+    if not principal.may_manage(body.org_unit):
         raise NotFound(f"no org unit {body.org_unit} in your scope")
     runtime = runtime_of(request)
     values = body.model_dump(mode="json")

@@ -1,92 +1,51 @@
-"""Turning events into notifications (in the inbox transaction), and sending e-mail.
+"""Turning events into notifications, in the inbox transaction — and nothing else.
 
 Each (event, recipient, channel) is one row under a unique key, written in the same
 transaction as the inbox row of the event: a redelivered event finds both and sends
-nothing twice. Inbox items are delivered by being written; e-mail goes out from a worker
-that retries with exponential backoff and marks what it sent. A crash between the SMTP
-send and the mark resends that one message — with the same Message-ID (the notification
-id), which mail systems use to drop the duplicate.
+nothing twice. Inbox items are delivered by being written; e-mail, SMS and webhooks are
+left pending for the delivery worker (``handlers.delivery``). Nothing here leaves the
+process: an address that only another service knows (a member's own, a citizen's phone) is
+asked for when the message is sent, never while this transaction is open.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import json
-import logging
-from datetime import UTC, datetime, timedelta
-from email.utils import formatdate
+from datetime import datetime
 
-import aiosmtplib
-import httpx
 from liaison_shared import orgunits
 from liaison_shared.chinatime import CHINA
-from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
+from liaison_shared.contracts.notify import NotificationSent
 from liaison_shared.db import UnitOfWork
-from liaison_shared.events import Envelope, Event
-from liaison_shared.servicetoken import ServiceToken, TokenRefused
+from liaison_shared.events import Envelope, Event, unversioned
 
-from .. import webhooks
 from ..domain import labels
 from ..domain.about import about
 from ..domain.rules import DEFAULT_LOCALE, Rule, is_urgent, quiet_until, recipients, render
-from ..sms import gateway_for
 from ..storage import notifications as storage
-from ..webhooks import DeliveryRefused
 
-log = logging.getLogger(__name__)
-
-
-def _unversioned(type_name: str) -> str:
-    return type_name.rsplit(".", 1)[0]
+# recipients whose address is asked of another service at sending (handlers.delivery)
+ADDRESSED_AT_SENDING = ("submitter", "member")
 
 
-async def _address(conn, kind: str, recipient_id: str, settings=None, channel: str = "email") -> str | None:
-    """E-mail and SMS go to the duty contact of a department or an org unit (projected from
-    members' events), or to a member's own address, which members gives notify for the message."""
+
+async def projected_address(conn, kind: str, recipient_id: str, channel: str = "email") -> str | None:
+    """The duty contact of a department or an org unit, from notify's projection of members'
+    events; None for anyone else."""
     field = "duty_phone" if channel == "sms" else "duty_email"
     if kind == "department":
         row = await storage.department(conn, recipient_id)
     elif kind == "org_staff":
         row = await storage.org_unit(conn, recipient_id)
-    elif kind == "member" and settings is not None:
-        contact = await _service_get(settings, settings.members_url or settings.base_url_of("members"),
-                                     f"/api/v1/internal/members/{recipient_id}/contact")
-        return contact.get("phone" if channel == "sms" else "email") if contact else None
     else:
         return None
     return row[field] if row else None
 
 
-async def _service_get(settings, base: str, path: str) -> dict | None:
-    """GET another service's internal route as the notify service; None for a 404."""
-    source = service_token(settings)
-    async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
-        response = await client.get(f"{base}{path}", headers={"Authorization": f"Bearer {await source.get()}"})
-    if response.status_code == 401:
-        source.forget()  # expired or revoked early: the next delivery asks the issuer again
-    if response.status_code == 404:
-        return None
-    response.raise_for_status()
-    return response.json()
-
-
-_TOKENS: dict[tuple, ServiceToken] = {}
-
-
-def service_token(settings) -> ServiceToken:
-    """One token source per configuration (one per process in production): its token is cached."""
-    key = (settings.auth_token_url, settings.service_client_id, settings.service_client_secret,
-           settings.notify_service_token)
-    if key not in _TOKENS:
-        _TOKENS[key] = ServiceToken(settings)
-    return _TOKENS[key]
-
-
 async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
     data = event.model_dump(mode="json")
     await _webhooks(uow, envelope, data)
-    event_type = _unversioned(envelope.type)
+    event_type = unversioned(envelope.type)
     rules = [Rule(r["recipient"], r["field"], tuple(r["channels"]), r["template"], _only_if(r["only_if"]))
              for r in await storage.rules_for(uow.conn, event_type)]
     if not rules:
@@ -112,9 +71,9 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
         fields = {**labels.present(context, locale, enums=enums), "link": link}
         timing = _timing(prefs, delivery.channel, urgent)
         address = None
-        if delivery.channel in ("email", "sms") and delivery.recipient_kind != "submitter":
-            address = await _address(uow.conn, delivery.recipient_kind, delivery.recipient_id,
-                                     uow.settings, delivery.channel)
+        if delivery.channel in ("email", "sms") and delivery.recipient_kind not in ADDRESSED_AT_SENDING:
+            address = await projected_address(uow.conn, delivery.recipient_kind, delivery.recipient_id,
+                                              delivery.channel)
             if not address:
                 continue  # nobody to write to: the inbox item still reaches them
         created = storage.insert_later(uow, {
@@ -156,39 +115,6 @@ def _timing(prefs, channel: str, urgent: bool) -> dict:
     return {"next_attempt": until} if until else {}
 
 
-async def send_digests(runtime) -> int:
-    """One e-mail per recipient with everything its digest collected; returns how many e-mails."""
-    settings, sent = runtime.settings, 0
-    async with runtime.uow() as uow:
-        for batch in await storage.digest_batches(uow.conn):
-            prefs = await storage.preferences(uow.conn, batch["recipient_kind"], batch["recipient_id"])
-            text = await storage.template(uow.conn, "daily_digest", prefs["locale"] if prefs else DEFAULT_LOCALE)
-            fields = {"count": len(batch["ids"]), "items": "\n".join(f"· {s}" for s in batch["subjects"])}
-            digest_id = batch["ids"][0]
-            await _send(settings, {"id": f"digest-{digest_id}", "address": batch["address"],
-                                   "subject": render(text["subject"], fields), "body": render(text["body"], fields)})
-            for notification_id in batch["ids"]:
-                await storage.mark(uow.conn, notification_id, status="sent", sent_at=datetime.now(UTC),
-                                   attempts=1)
-            sent += 1
-    return sent
-
-
-async def run_digests(runtime) -> None:
-    """Every day at 08:00 China time."""
-    while not runtime.stopping:
-        now = datetime.now(CHINA)
-        next_run = now.replace(hour=8, minute=0, second=0, microsecond=0)
-        if next_run <= now:
-            next_run += timedelta(days=1)
-        await asyncio.sleep(min((next_run - now).total_seconds(), 3600))
-        if datetime.now(CHINA) >= next_run:
-            try:
-                await send_digests(runtime)
-            except Exception as error:
-                log.warning("digest paused: %s", error)
-
-
 def structured_cloudevent(envelope: Envelope, data: dict) -> str:
     """The event in CloudEvents JSON (structured mode), as webhooks receive it."""
     return json.dumps({
@@ -200,7 +126,7 @@ def structured_cloudevent(envelope: Envelope, data: dict) -> str:
 
 
 async def _webhooks(uow: UnitOfWork, envelope: Envelope, data: dict) -> None:
-    for subscription in await storage.matching_subscriptions(uow.conn, _unversioned(envelope.type), envelope.orgunit):
+    for subscription in await storage.matching_subscriptions(uow.conn, unversioned(envelope.type), envelope.orgunit):
         if not orgunits.is_within(envelope.orgunit, subscription["org_unit"]):
             continue
         await storage.insert(uow.conn, {
@@ -229,162 +155,3 @@ async def _context(conn, data: dict, envelope: Envelope) -> dict:
         if isinstance(data.get(end), dict):
             extra[f"{end}_kind"] = data[end].get("kind")
     return extra
-
-
-async def send_due(runtime, *, limit: int = 50) -> int:
-    """One round of the delivery worker (e-mail and webhooks); returns how many it handled."""
-    settings = runtime.settings
-    mailer = Mailer(settings)
-    try:
-        return await _deliver(runtime, settings, mailer, limit)
-    finally:
-        await mailer.close()
-
-
-async def _deliver(runtime, settings, mailer: Mailer, limit: int) -> int:
-    sent: list[str] = []
-    async with runtime.uow() as uow:
-        due = await storage.due(uow.conn, limit)
-        for row in due:
-            try:
-                if row["channel"] == "webhook":
-                    await webhooks.post(settings, row)
-                elif row["channel"] == "sms" and row["recipient_kind"] == "submitter":
-                    await _text_submitter(uow.conn, settings, row)
-                elif row["channel"] == "sms":
-                    await gateway_for(settings.sms_gateway).send(uow.conn, phone=row["address"], text=row["body"],
-                                                                 idempotency_key=row["id"])
-                else:
-                    await mailer.send(row)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused,
-                    webhooks.RefusedDestination, TokenRefused) as error:
-                attempts, said = row["attempts"] + 1, describe(error)
-                final = isinstance(error, NobodyToReach | webhooks.RefusedDestination)
-                if attempts >= settings.delivery_max_attempts or final:
-                    await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts, last_error=said)
-                    uow.publish(NotificationFailed(
-                        notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
-                        event_id=row["event_id"], recipient_kind=row["recipient_kind"],
-                        recipient_id=row["recipient_id"], channel=row["channel"], error=said),
-                        subject=row["id"], org_unit=row["org_unit"])
-                else:
-                    backoff = timedelta(seconds=min(settings.delivery_backoff_s * 2 ** (attempts - 1), 3600))
-                    await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=said,
-                                       next_attempt=datetime.now(UTC) + backoff)
-                continue
-            sent.append(row["id"])
-            uow.publish(NotificationSent(
-                notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
-                event_id=row["event_id"], recipient_kind=row["recipient_kind"],
-                recipient_id=row["recipient_id"], channel=row["channel"]),
-                subject=row["id"], org_unit=row["org_unit"])
-        await storage.mark_sent(uow.conn, sent)
-    return len(due)
-
-
-def mime(sender: str, to: str, subject: str, body: str, message_id: str) -> bytes:
-    """A UTF-8 text message, built directly: the ``email`` package's header machinery costs
-    more than everything else a notification does."""
-    encoded = base64.encodebytes(body.encode()).decode().replace("\n", "\r\n")
-    return (
-        f"From: {sender}\r\nTo: {to}\r\nSubject: =?utf-8?b?{base64.b64encode(subject.encode()).decode()}?=\r\n"
-        f"Message-ID: {message_id}\r\nDate: {formatdate(localtime=False)}\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encoded
-    ).encode()
-
-
-class Mailer:
-    """One SMTP session for a round of deliveries (a connection per message costs more than the
-    message); after an error the next message opens a fresh one."""
-
-    def __init__(self, settings) -> None:
-        self.settings = settings
-        self._client: aiosmtplib.SMTP | None = None
-
-    async def send(self, row) -> None:
-        s = self.settings
-        message = mime(s.smtp_from, row["address"], row["subject"], row["body"], f"<{row['id']}@cppcc-liaison>")
-        if self._client is None:
-            client = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, start_tls=s.smtp_starttls, timeout=10,
-                                     local_hostname="cppcc-liaison")
-            await client.connect()
-            if s.smtp_username:
-                await client.login(s.smtp_username, s.smtp_password.get_secret_value() if s.smtp_password else "")
-            self._client = client
-        try:
-            await self._client.sendmail(s.smtp_from, [row["address"]], message)
-        except Exception:
-            await self.close()
-            raise
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.quit()
-            except Exception:  # already gone
-                client.close()
-
-
-async def _send(settings, row) -> None:
-    """One message in a session of its own (digests)."""
-    mailer = Mailer(settings)
-    try:
-        await mailer.send(row)
-    finally:
-        await mailer.close()
-
-
-class NobodyToReach(DeliveryRefused):
-    """The citizen's contact is gone (erased) or was never given: nothing is sent, ever."""
-
-
-def describe(error: BaseException) -> str:
-    """What the delivery log and NotificationFailed say of a failure: our own words only. A
-    receiver's text (an HTTP body, an SMTP reply naming a mailbox, a banner of whatever listens
-    on a port) is never repeated to the caller, who might be scanning with our help."""
-    if isinstance(error, DeliveryRefused | webhooks.RefusedDestination):
-        return str(error)  # written here, from a status code or a fixed reason
-    if isinstance(error, webhooks.Unresolved):
-        return "host does not resolve"
-    if isinstance(error, TokenRefused):
-        return "no service token"
-    if isinstance(error, httpx.HTTPStatusError):
-        return f"HTTP {error.response.status_code} from a platform service"
-    if isinstance(error, httpx.TimeoutException | TimeoutError | aiosmtplib.SMTPTimeoutError):
-        return "timeout"
-    if isinstance(error, aiosmtplib.SMTPResponseException):
-        return f"SMTP {error.code}"
-    if isinstance(error, httpx.ConnectError | ConnectionRefusedError | aiosmtplib.SMTPConnectError):
-        return "connection refused"
-    if isinstance(error, httpx.HTTPError | aiosmtplib.SMTPException):
-        return "not a valid answer"
-    return "network error"
-
-
-async def _text_submitter(conn, settings, row) -> None:
-    """Ask feedback for the phone and tracking code of this one message, then send the SMS."""
-    contact = await _service_get(settings, settings.feedback_url or settings.base_url_of("feedback"),
-                                 f"/api/v1/internal/submitters/{row['recipient_id']}")
-    if contact is None:
-        raise NobodyToReach("no contact for this case (erased, or no consent)")
-    link = tracking_link(settings, contact["tracking_code"])
-    await gateway_for(settings.sms_gateway).send(conn, phone=contact["phone"], text=row["body"].replace("{link}", link),
-                                                 idempotency_key=row["id"])
-
-
-def tracking_link(settings, code: str) -> str:
-    """The page a person reads and rates the case on (feedback serves it; the portal's later),
-    under the public base URL, which follows FEEDBACK_PORT unless set."""
-    return f"{settings.public_base()}/t/{code}"
-
-
-async def run_delivery_worker(runtime) -> None:
-    while not runtime.stopping:
-        try:
-            handled = await send_due(runtime)
-        except Exception as error:  # an outage: the rows wait in the table
-            log.warning("delivery worker paused: %s", error)
-            handled = 0
-        if not handled:
-            await asyncio.sleep(runtime.settings.delivery_poll_interval_s)

@@ -19,7 +19,7 @@ from ..domain import labels
 from ..domain.about import About
 from ..domain.rules import DEFAULT_LOCALE, render
 from ..storage import notifications as storage
-from .notifications import _address
+from .notifications import projected_address
 
 log = logging.getLogger(__name__)
 SOURCE = "/cppcc-liaison/notify/reminders"
@@ -72,7 +72,7 @@ async def send_reminders(uow: UnitOfWork, today: date, days_before: list[int]) -
         thing = About(row["kind"], row["source_id"], row["org_unit"])
         for department in row["department_ids"]:
             for channel in ("inbox", "email"):
-                address = await _address(uow.conn, "department", department) if channel == "email" else None
+                address = await projected_address(uow.conn, "department", department) if channel == "email" else None
                 if channel == "email" and not address:
                     continue
                 created = await storage.insert(uow.conn, {

@@ -54,13 +54,15 @@ async def put_preferences(conn, kind: str, recipient_id: str, values: dict[str, 
         values["digest"])
 
 
-async def digest_batches(conn):
-    """Pending digest e-mail, grouped per recipient and address."""
+async def claim_digest_batches(conn, lease_s: float):
+    """Claim pending digest e-mail, grouped per recipient and address (see ``claim_due``)."""
     return await conn.fetch(
-        "SELECT n.recipient_kind, n.recipient_id, n.address, n.org_unit,"
-        " array_agg(n.id::text ORDER BY n.created_at) AS ids, array_agg(n.subject || '：' || n.body ORDER BY n.created_at) AS subjects"
-        " FROM notifications n WHERE n.status = 'pending' AND n.in_digest"
-        " GROUP BY n.recipient_kind, n.recipient_id, n.address, n.org_unit")
+        "WITH claimed AS (UPDATE notifications n SET claimed_until = now() + make_interval(secs => $1)"
+        " WHERE n.status = 'pending' AND n.in_digest AND (n.claimed_until IS NULL OR n.claimed_until < now())"
+        " RETURNING n.id, n.recipient_kind, n.recipient_id, n.address, n.org_unit, n.subject, n.body, n.created_at)"
+        " SELECT recipient_kind, recipient_id, address, org_unit, array_agg(id::text ORDER BY created_at) AS ids,"
+        " array_agg(subject || '：' || body ORDER BY created_at) AS subjects"
+        " FROM claimed GROUP BY recipient_kind, recipient_id, address, org_unit", lease_s)
 
 
 async def topic_people(conn, topic_id: str):
@@ -121,14 +123,25 @@ def insert_later(uow, values: dict[str, Any]) -> str:
     return str(notification_id)
 
 
-async def due(conn, limit: int):
-    """Pending e-mail and webhook deliveries whose time has come (other replicas skip them)."""
+async def claim_due(conn, limit: int, lease_s: float):
+    """Claim pending e-mail, SMS and webhook deliveries whose time has come, for ``lease_s``:
+    committed at once, so no lock is held while they are sent; other workers skip them until
+    the claim is recorded or lapses (a crashed worker's)."""
     return await conn.fetch(
-        f"SELECT {COLUMNS}, s.url, s.secret_sealed, s.secret FROM notifications n"
+        "WITH due AS (SELECT n.id, s.url, s.secret_sealed, s.secret FROM notifications n"
         " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
         " WHERE n.status = 'pending' AND NOT n.in_digest AND n.channel IN ('email', 'webhook', 'sms')"
-        " AND n.next_attempt <= now()"
-        " ORDER BY n.next_attempt LIMIT $1 FOR UPDATE OF n SKIP LOCKED", limit)
+        " AND n.next_attempt <= now() AND (n.claimed_until IS NULL OR n.claimed_until < now())"
+        " ORDER BY n.next_attempt LIMIT $1 FOR UPDATE OF n SKIP LOCKED)"
+        " UPDATE notifications n SET claimed_until = now() + make_interval(secs => $2) FROM due"
+        f" WHERE n.id = due.id RETURNING {COLUMNS}, due.url, due.secret_sealed, due.secret", limit, lease_s)
+
+
+async def release(conn, notification_ids: list[str]) -> None:
+    """Claims given back unsent (the worker ran out of its lease): due again at once."""
+    if notification_ids:
+        await conn.execute("UPDATE notifications SET claimed_until = NULL WHERE id = ANY($1::uuid[])",
+                           notification_ids)
 
 
 async def matching_subscriptions(conn, event_type: str, org_unit: str):
@@ -187,7 +200,7 @@ async def redrive(conn, notification_id: str, pattern: str) -> bool:
 async def mark_sent(conn, notification_ids: list[str]) -> None:
     if notification_ids:
         await conn.execute("UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = now(),"
-                           " last_error = NULL WHERE id = ANY($1::uuid[])", notification_ids)
+                           " last_error = NULL, claimed_until = NULL WHERE id = ANY($1::uuid[])", notification_ids)
 
 
 async def cancel_to_submitter(conn, opinion_id: str) -> None:
@@ -204,7 +217,8 @@ async def forget_messages_to_submitter(conn, opinion_id: str) -> None:
 
 
 async def mark(conn, notification_id: str, **changes) -> None:
-    await db.update(conn, "notifications", {"id": uuid.UUID(notification_id)}, changes)
+    """The outcome of an attempt; the claim on the row ends with it."""
+    await db.update(conn, "notifications", {"id": uuid.UUID(notification_id)}, {**changes, "claimed_until": None})
 
 
 INBOX_WHERE = """

@@ -1,0 +1,31 @@
+"""SMS through a gateway adapter. The development adapter records messages in the database.
+
+A gateway is another system: it is called with no transaction open (``outside_transaction``),
+after the delivery was claimed, and before its outcome is recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from liaison_shared.db import outside_transaction
+
+
+class SmsGateway(Protocol):
+    async def send(self, db, *, phone: str, text: str, idempotency_key: str) -> None: ...
+
+
+class DevelopmentGateway:
+    """Records each message once per idempotency key, as a real gateway's dedupe would. Its
+    "network" is a table, written with a statement of its own (``db``: a pool or a connection
+    that holds no transaction)."""
+
+    async def send(self, db, *, phone: str, text: str, idempotency_key: str) -> None:
+        outside_transaction("an SMS")
+        await db.execute(
+            "INSERT INTO sms_messages (idempotency_key, phone, body) VALUES ($1, $2, $3)"
+            " ON CONFLICT (idempotency_key) DO NOTHING", idempotency_key, phone, text)
+
+
+def gateway_for(name: str) -> SmsGateway:
+    return {"development": DevelopmentGateway()}[name]

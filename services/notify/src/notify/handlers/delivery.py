@@ -1,0 +1,242 @@
+"""Sending what the rules left pending: e-mail, SMS and webhooks, and the daily digest.
+
+Claim → commit → send → record. A round claims a batch for ``DELIVERY_LEASE_S`` in a short
+transaction of its own and commits; it then sends with no transaction open (the adapters
+refuse to run inside one: ``liaison_shared.db.outside_transaction``), asking feedback or
+members for an address only they keep; then it records every outcome, with the events that
+say so, in one more transaction. A worker that dies between a send and its record leaves
+the claim to lapse and the message is sent again — at most the one batch it held, with the
+same Message-ID, webhook delivery id or SMS idempotency key, which receivers use to drop the
+copy. A live worker stops sending from its batch at half the lease and gives the rest back,
+so no claim lapses under a worker still sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import aiosmtplib
+import httpx
+from liaison_shared.chinatime import CHINA
+from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
+from liaison_shared.servicetoken import TokenRefused
+
+from ..adapters import platform, webhooks
+from ..adapters.sms import gateway_for
+from ..adapters.smtp import Mailer
+from ..adapters.webhooks import DeliveryRefused
+from ..domain.rules import DEFAULT_LOCALE, render
+from ..storage import notifications as storage
+
+log = logging.getLogger(__name__)
+
+FAILURES = (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused,
+            webhooks.RefusedDestination, TokenRefused)
+
+
+class NobodyToReach(DeliveryRefused):
+    """The citizen's contact is gone (erased) or was never given: nothing is sent, ever."""
+
+
+class NoAddress(Exception):
+    """A member who gave no address for this channel: skipped, the inbox item reached them."""
+
+
+async def send_due(runtime, *, limit: int = 50) -> int:
+    """One round of the delivery worker; returns how many deliveries it claimed."""
+    settings = runtime.settings
+    async with runtime.uow() as uow:
+        claimed = await storage.claim_due(uow.conn, limit, settings.delivery_lease_s)
+    if not claimed:
+        return 0
+    stop_at = time.monotonic() + settings.delivery_lease_s / 2
+    outcomes: list[tuple[dict, BaseException | None]] = []
+    mailer = Mailer(settings)
+    try:
+        for row in claimed:
+            if time.monotonic() >= stop_at:
+                break
+            try:
+                await _send(runtime, mailer, row)
+                outcomes.append((row, None))
+            except (*FAILURES, NoAddress) as error:
+                outcomes.append((row, error))
+    finally:
+        await mailer.close()
+        # recorded even when the round ends early, so nothing sent waits for its claim to lapse
+        async with runtime.uow() as uow:
+            await _record(uow, settings, outcomes)
+            await storage.release(uow.conn, [r["id"] for r in claimed[len(outcomes):]])
+    return len(claimed)
+
+
+async def _send(runtime, mailer: Mailer, row) -> None:
+    settings = runtime.settings
+    if row["channel"] == "webhook":
+        await webhooks.post(settings, row)
+    elif row["channel"] == "sms" and row["recipient_kind"] == "submitter":
+        await _text_submitter(runtime, row)
+    else:
+        address = row["address"] or await _members_own(settings, row)
+        if row["channel"] == "sms":
+            await gateway_for(settings.sms_gateway).send(runtime.pool, phone=address, text=row["body"],
+                                                         idempotency_key=row["id"])
+        else:
+            await mailer.send(row["id"], address, row["subject"], row["body"])
+
+
+async def _members_own(settings, row) -> str:
+    if row["recipient_kind"] != "member":
+        raise NoAddress
+    contact = await platform.member_contact(settings, row["recipient_id"])
+    address = (contact or {}).get("phone" if row["channel"] == "sms" else "email")
+    if not address:
+        raise NoAddress
+    return address
+
+
+async def _record(uow, settings, outcomes) -> None:
+    sent = []
+    for row, error in outcomes:
+        if error is None:
+            sent.append(row["id"])
+            uow.publish(NotificationSent(
+                notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
+                event_id=row["event_id"], recipient_kind=row["recipient_kind"],
+                recipient_id=row["recipient_id"], channel=row["channel"]),
+                subject=row["id"], org_unit=row["org_unit"])
+            continue
+        if isinstance(error, NoAddress):
+            await storage.mark(uow.conn, row["id"], status="skipped", last_error="no address given")
+            continue
+        attempts, said = row["attempts"] + 1, describe(error)
+        final = isinstance(error, NobodyToReach | webhooks.RefusedDestination)
+        if attempts >= settings.delivery_max_attempts or final:
+            await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts, last_error=said)
+            uow.publish(NotificationFailed(
+                notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
+                event_id=row["event_id"], recipient_kind=row["recipient_kind"],
+                recipient_id=row["recipient_id"], channel=row["channel"], error=said),
+                subject=row["id"], org_unit=row["org_unit"])
+        else:
+            backoff = timedelta(seconds=min(settings.delivery_backoff_s * 2 ** (attempts - 1), 3600))
+            await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=said,
+                               next_attempt=datetime.now(UTC) + backoff)
+    await storage.mark_sent(uow.conn, sent)
+
+
+async def _text_submitter(runtime, row) -> None:
+    """Ask feedback for the phone and tracking code of this one message, then send the SMS."""
+    settings = runtime.settings
+    contact = await platform.submitter_contact(settings, row["recipient_id"])
+    if contact is None:
+        raise NobodyToReach("no contact for this case (erased, or no consent)")
+    link = tracking_link(settings, contact["tracking_code"])
+    await gateway_for(settings.sms_gateway).send(runtime.pool, phone=contact["phone"],
+                                                 text=row["body"].replace("{link}", link), idempotency_key=row["id"])
+
+
+def tracking_link(settings, code: str) -> str:
+    """The page a person reads and rates the case on (feedback serves it; the portal's later),
+    under the public base URL, which follows FEEDBACK_PORT unless set."""
+    return f"{settings.public_base()}/t/{code}"
+
+
+def describe(error: BaseException) -> str:
+    """What the delivery log and NotificationFailed say of a failure: our own words only. A
+    receiver's text (an HTTP body, an SMTP reply naming a mailbox, a banner of whatever listens
+    on a port) is never repeated to the caller, who might be scanning with our help."""
+    if isinstance(error, DeliveryRefused | webhooks.RefusedDestination):
+        return str(error)  # written here, from a status code or a fixed reason
+    if isinstance(error, webhooks.Unresolved):
+        return "host does not resolve"
+    if isinstance(error, TokenRefused):
+        return "no service token"
+    if isinstance(error, httpx.HTTPStatusError):
+        return f"HTTP {error.response.status_code} from a platform service"
+    if isinstance(error, httpx.TimeoutException | TimeoutError | aiosmtplib.SMTPTimeoutError):
+        return "timeout"
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return f"SMTP {error.code}"
+    if isinstance(error, httpx.ConnectError | ConnectionRefusedError | aiosmtplib.SMTPConnectError):
+        return "connection refused"
+    if isinstance(error, httpx.HTTPError | aiosmtplib.SMTPException):
+        return "not a valid answer"
+    return "network error"
+
+
+async def send_digests(runtime) -> int:
+    """One e-mail per recipient with everything its digest collected; returns how many e-mails.
+    Claimed, sent, then recorded, as single deliveries are."""
+    settings, sent = runtime.settings, 0
+    async with runtime.uow() as uow:
+        batches = await storage.claim_digest_batches(uow.conn, settings.delivery_lease_s)
+        texts = []
+        for batch in batches:
+            prefs = await storage.preferences(uow.conn, batch["recipient_kind"], batch["recipient_id"])
+            texts.append(await storage.template(uow.conn, "daily_digest",
+                                                prefs["locale"] if prefs else DEFAULT_LOCALE))
+    outcomes: list[tuple[list[str], bool]] = []
+    mailer = Mailer(settings)
+    try:
+        for batch, text in zip(batches, texts, strict=True):
+            fields = {"count": len(batch["ids"]), "items": "\n".join(f"· {s}" for s in batch["subjects"])}
+            try:
+                address = batch["address"] or await _members_own(
+                    settings, {"recipient_kind": batch["recipient_kind"], "recipient_id": batch["recipient_id"],
+                               "channel": "email"})
+                await mailer.send(f"digest-{batch['ids'][0]}", address, render(text["subject"], fields),
+                                  render(text["body"], fields))
+                outcomes.append((batch["ids"], True))
+                sent += 1
+            except (*FAILURES, NoAddress) as error:
+                log.warning("a digest waits for the next round: %s", describe(error))
+                outcomes.append((batch["ids"], False))
+    finally:
+        await mailer.close()
+        async with runtime.uow() as uow:
+            for ids, delivered in outcomes:
+                if delivered:
+                    for notification_id in ids:
+                        await storage.mark(uow.conn, notification_id, status="sent", sent_at=datetime.now(UTC),
+                                           attempts=1)
+                else:
+                    await storage.release(uow.conn, ids)
+    return sent
+
+
+async def run_digests(runtime) -> None:
+    """Every day at 08:00 China time."""
+    while not runtime.stopping:
+        now = datetime.now(CHINA)
+        next_run = now.replace(hour=8, minute=0, second=0, microsecond=0)
+        if next_run <= now:
+            next_run += timedelta(days=1)
+        await asyncio.sleep(min((next_run - now).total_seconds(), 3600))
+        if datetime.now(CHINA) >= next_run:
+            try:
+                await send_digests(runtime)
+            except Exception as error:
+                log.warning("digest paused: %s", error)
+
+
+async def run_delivery_worker(runtime) -> None:
+    while not runtime.stopping:
+        try:
+            handled = await send_due(runtime)
+        except Exception as error:  # an outage: the rows wait in the table
+            log.warning("delivery worker paused: %s", error)
+            handled = 0
+        if not handled:
+            await asyncio.sleep(runtime.settings.delivery_poll_interval_s)
+
+
+async def seal_clear_secrets(runtime) -> None:
+    """Once at start: seal the secrets of subscriptions made before secrets were sealed."""
+    async with runtime.uow() as uow:
+        for row in await storage.clear_secrets(uow.conn):
+            await storage.seal_secret(uow.conn, row["id"], webhooks.seal_secret(runtime.settings, row["id"],
+                                                                                  row["secret"]))
