@@ -25,13 +25,21 @@ run: install
 test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The integration suite on Apache Kafka 4 (KRaft, started from Maven Central's jars, cached in
-# ~/.cache/cppcc-liaison): needs Java 17, and Maven for the first fetch. KAFKA_NODES=3 for three.
+# The integration suite on Apache Kafka 4 (KRaft, started from Maven Central's jars,
+# cached in ~/.cache/cppcc-liaison): needs Java 17, and Maven for the first fetch. KAFKA_NODES=3
+# for three.
 .PHONY: test-kafka
 KAFKA_NODES ?= 1
 test-kafka: install
 	@KAFKA_IDEMPOTENCE=true $(BIN)/python -m liaison_shared.apache_kafka run --nodes $(KAFKA_NODES) -- \
 		$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# The fault suite on Apache Kafka (about seven minutes): one node cut, killed and restarted, and
+# the three-node scenarios of tests/faults/test_cluster.py. Not yet in .ci/run (see README).
+.PHONY: test-kafka-faults
+test-kafka-faults: install
+	@KAFKA_IDEMPOTENCE=true FAULTS_BROKER=apache-kafka $(BIN)/python -m liaison_shared.apache_kafka run --nodes 1 -- \
+		$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
 # The end-to-end benchmark on its own embedded stack (about three minutes): results in
 # bench/results/ as JSON and PNG. BENCH_ARGS="--rates 500,600 --stage-seconds 30" to vary.

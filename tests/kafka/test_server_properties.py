@@ -82,3 +82,20 @@ def test_three_nodes_are_composes_ha_lines(tmp_path):
     assert properties["auto.create.topics.enable"] == "false"
     single = properties_of(ApacheKafka(1, home=tmp_path), tmp_path)[1]
     assert single["default.replication.factor"] == "1" and single["min.insync.replicas"] == "1"
+
+
+def test_compose_runs_the_version_the_tests_run(monkeypatch):
+    """deploy/compose's image is the Apache Kafka these suites start (tools/kafka/pom.xml)."""
+    from liaison_shared.apache_kafka import kafka_version
+
+    monkeypatch.delenv("APACHE_KAFKA_VERSION", raising=False)
+    document = yaml.safe_load((COMPOSE / "compose.yaml").read_text())
+    assert document["x-kafka"]["image"] == f"apache/kafka:{kafka_version()}"
+
+
+def test_a_node_can_advertise_another_port(tmp_path):
+    """The fault suite's proxy: the node listens on one port and tells clients another."""
+    kafka = ApacheKafka(1, home=tmp_path, listen_ports={1: 20001}, advertised_ports={1: 40001})
+    properties = properties_of(kafka, tmp_path)[1]
+    assert "INTERNAL://127.0.0.1:20001" in properties["listeners"].split(",")
+    assert properties["advertised.listeners"] == "INTERNAL://127.0.0.1:40001"

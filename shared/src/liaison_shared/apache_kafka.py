@@ -244,8 +244,16 @@ class Node:
 class ApacheKafka:
     """One node, or three controllers+brokers (replication 3, min.insync.replicas 2)."""
 
-    def __init__(self, nodes: int = 1, *, home: Path | None = None, version: str | None = None):
+    # what the services' settings need on this broker: idempotence, as production has it
+    client_settings = {"kafka_idempotence": True}
+
+    def __init__(self, nodes: int = 1, *, home: Path | None = None, version: str | None = None,
+                 listen_ports: dict[int, int] | None = None, advertised_ports: dict[int, int] | None = None):
+        """``listen_ports`` and ``advertised_ports`` fix a node's client listener and what it
+        advertises (the fault suite puts a proxy between them, so cutting the proxy cuts
+        every client off)."""
         assert nodes in (1, 3), "compose describes one broker or three"
+        self.listen_ports, self.advertised_ports = listen_ports or {}, advertised_ports or {}
         self.size = nodes
         self.version = version or kafka_version()
         self._own_home = home is None
@@ -282,7 +290,9 @@ class ApacheKafka:
         environment |= {
             "KAFKA_NODE_ID": str(node_id),
             "KAFKA_LISTENERS": relocate(own["KAFKA_LISTENERS"], ports[node_id]),
-            "KAFKA_ADVERTISED_LISTENERS": relocate(own["KAFKA_ADVERTISED_LISTENERS"], ports[node_id]),
+            "KAFKA_ADVERTISED_LISTENERS": relocate(own["KAFKA_ADVERTISED_LISTENERS"], ports[node_id] | (
+                {shared["KAFKA_INTER_BROKER_LISTENER_NAME"]: self.advertised_ports[node_id]}
+                if node_id in self.advertised_ports else {})),
             "KAFKA_LOG_DIRS": str(data),
         }
         assert set(own) <= set(PER_NODE), f"compose sets {sorted(set(own) - set(PER_NODE))} per node"
@@ -295,10 +305,13 @@ class ApacheKafka:
             self.home = Path(tempfile.mkdtemp(prefix="liaison-kafka-"))
         voters = [int(v.split("@")[0]) for v in self.values["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")]
         assert len(voters) == self.size, (voters, self.size)
-        _, services = compose_kafka()
+        shared, services = compose_kafka()
+        clients = shared["KAFKA_INTER_BROKER_LISTENER_NAME"]
         ports = {
-            node_id: {entry.split("://")[0]: free_port()
-                      for entry in services[f"kafka-{node_id}"]["KAFKA_LISTENERS"].split(",")}
+            node_id: {name: self.listen_ports.get(node_id) if name == clients and node_id in self.listen_ports
+                      else free_port()
+                      for name in (entry.split("://")[0]
+                                   for entry in services[f"kafka-{node_id}"]["KAFKA_LISTENERS"].split(","))}
             for node_id in voters
         }
         for node_id in voters:

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 AfterPublish = Callable[[list[int]], Awaitable[None] | None]
 
 
+# A batch not acknowledged within this is a broker that does not answer (a send normally takes
+# milliseconds; the client's own timeout, which ends the attempt, is far longer).
+STALLED_AFTER_S = 5.0
+
 class OutboxRelay:
     def __init__(
         self,
@@ -47,6 +51,7 @@ class OutboxRelay:
         self._producer = None
         self.broker_up = False
         self.is_leader = False
+        self.has_led = False  # this replica has talked to the broker as the relay: broker_up means something
         self.last_error: str | None = None
         self._last_housekeeping = 0.0
         self._stop_requested = False
@@ -91,7 +96,7 @@ class OutboxRelay:
             ):
                 self.is_leader = False
                 await asyncio.sleep(self._settings.outbox_poll_interval_s)
-            self.is_leader = True
+            self.is_leader = self.has_led = True
             await self._connect_producer()
             await conn.add_listener(db.outbox_channel(self._service), self._on_notify)
             while not self._stop_requested:
@@ -172,7 +177,14 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
-            await asyncio.gather(*futures)
+            acknowledged = asyncio.gather(*futures)
+            done, _ = await asyncio.wait({acknowledged}, timeout=STALLED_AFTER_S)
+            if not done:
+                # the client waits its request timeout out (tens of seconds) before it fails:
+                # say at once that the broker is not answering, for /readyz and the gauge
+                self._mark_broker(False)
+                self.last_error = f"no acknowledgement from the broker for {STALLED_AFTER_S:g} s"
+            await acknowledged
         except Exception:
             self._mark_broker(False)
             # A stuck producer is rebuilt rather than trusted after a failed batch.

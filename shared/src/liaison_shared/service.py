@@ -124,7 +124,7 @@ class Runtime:
 
 def build_broker(spec: ServiceSpec, settings: Settings) -> KafkaBroker:
     broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        settings.kafka_bootstrap_servers.split(","),  # a string would be taken as one host
         client_id=f"{settings.kafka_client_id_prefix}-{spec.name}",
         acks="all",
         enable_idempotence=settings.kafka_idempotence,
@@ -315,7 +315,9 @@ def _add_operational_routes(app: FastAPI, runtime: Runtime) -> None:
             "status": "ready" if database_ok else "unavailable",
             "database": {"up": database_ok, "error": detail},
             "broker": {
-                "up": bool(relay and relay.broker_up) or runtime.broker_started,
+                # the leading relay talks to the broker all the time: its word is the freshest
+                # (consumers that once started say nothing of an outage since)
+                "up": relay.broker_up if relay and relay.has_led else runtime.broker_started,
                 "consumers_started": runtime.broker_started,
                 "relay_leader": bool(relay and relay.is_leader),
                 "last_error": relay.last_error if relay else None,

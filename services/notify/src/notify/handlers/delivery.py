@@ -7,8 +7,9 @@ members for an address only they keep; then it records every outcome, with the e
 say so, in one more transaction. A worker that dies between a send and its record leaves
 the claim to lapse and the message is sent again — at most the one batch it held, with the
 same Message-ID, webhook delivery id or SMS idempotency key, which receivers use to drop the
-copy. A live worker stops sending from its batch at half the lease and gives the rest back,
-so no claim lapses under a worker still sending.
+copy. A worker that finds the database away when it comes to record keeps trying while its
+claim holds. A live worker stops sending from its batch at half the lease and gives the rest
+back, so no claim lapses under a worker still sending.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ async def send_due(runtime, *, limit: int = 50) -> int:
         claimed = await storage.claim_due(uow.conn, limit, settings.delivery_lease_s)
     if not claimed:
         return 0
-    stop_at = time.monotonic() + settings.delivery_lease_s / 2
+    claimed_at = time.monotonic()
+    stop_at = claimed_at + settings.delivery_lease_s / 2
     outcomes: list[tuple[dict, BaseException | None]] = []
     mailer = Mailer(settings)
     try:
@@ -66,10 +68,21 @@ async def send_due(runtime, *, limit: int = 50) -> int:
                 outcomes.append((row, error))
     finally:
         await mailer.close()
-        # recorded even when the round ends early, so nothing sent waits for its claim to lapse
-        async with runtime.uow() as uow:
-            await _record(uow, settings, outcomes)
-            await storage.release(uow.conn, [r["id"] for r in claimed[len(outcomes):]])
+        # recorded even when the round ends early, so nothing sent waits for its claim to lapse;
+        # and recorded again and again while the database is away, for as long as the claim
+        # holds — what was sent is sent again only if the outage outlasts the lease
+        unsent = [r["id"] for r in claimed[len(outcomes):]]
+        deadline = claimed_at + settings.delivery_lease_s * 0.9
+        while True:
+            try:
+                async with runtime.uow() as uow:
+                    await _record(uow, settings, outcomes)
+                    await storage.release(uow.conn, unsent)
+                break
+            except Exception:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.5)
     return len(claimed)
 
 
