@@ -35,7 +35,7 @@ test-kafka: install
 		$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 # The fault suite on Apache Kafka (about seven minutes): one node cut, killed and restarted, and
-# the three-node scenarios of tests/faults/test_cluster.py. Not yet in .ci/run (see README).
+# the three-node scenarios of tests/faults/test_cluster.py.
 .PHONY: test-kafka-faults
 test-kafka-faults: install
 	@KAFKA_IDEMPOTENCE=true FAULTS_BROKER=apache-kafka $(BIN)/python -m liaison_shared.apache_kafka run --nodes 1 -- \
