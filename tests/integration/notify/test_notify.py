@@ -104,7 +104,8 @@ async def test_the_delivery_log_shows_each_recipient_and_channel(stack, platform
     town = token_for(platform, "staff", HUANGQUQIAO)
     log = await eventually(lambda: _deliveries(stack, town), timeout=30)
     assert {"inbox", "email"} <= {d["channel"] for d in log}
-    assert all(d["status"] in ("sent", "pending") for d in log)
+    # skipped: a member who gave no address for the channel (the inbox item reached them)
+    assert all(d["status"] in ("sent", "pending", "skipped") for d in log)
     sibling = token_for(platform, "staff", "640221100202")  # the village next door, quiet in every test
     assert (await stack["notify"].get("/api/v1/deliveries", headers=sibling)).json()["total"] == 0
 
