@@ -30,6 +30,8 @@ class ProbeHappened(Event):
     event_type: ClassVar = EventType("probe", "thing", "happened", 1)
     title: str = Field(..., min_length=1)
     seq: int = 0
+    thing_id: str = "probe"  # what it is about: its subject and record key
+    org_unit: str = "640221100201"  # a village of 黄渠桥镇, 平罗县
 
 
 # Titles whose handling fails: "poison" always; a test may add one and later "fix" it.
@@ -50,7 +52,7 @@ def probe_spec(name: str = "probe") -> ServiceSpec:
     consumer.on(ProbeHappened)(record_effect)
     return ServiceSpec(
         name=name, package="liaison_shared", description="foundation probe",
-        publishes=[ProbeHappened], consumer=consumer,
+        consumer=consumer,
     )
 
 

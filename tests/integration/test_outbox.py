@@ -33,8 +33,7 @@ def titled(prefix):
 async def write_events(uow_factory, prefix: str, count: int, *, keys: int = 1) -> None:
     for seq in range(count):
         async with uow_factory() as uow:
-            uow.publish(ProbeHappened(title=f"{prefix}-{seq}", seq=seq),
-                        subject=f"{prefix}-key-{seq % keys}", org_unit=ORG)
+            uow.publish(ProbeHappened(title=f"{prefix}-{seq}", seq=seq, thing_id=f"{prefix}-key-{seq % keys}"))
 
 
 def uow_factory(pool):
@@ -59,7 +58,7 @@ async def test_events_reach_kafka_with_every_contract_header(probe, platform, db
     assert header(record, "content-type") == "application/json"
     assert header(record, "traceparent").startswith("00-")
     envelope = Envelope.from_kafka(record.headers, record.value, record.key)
-    assert envelope.parse() == ProbeHappened(title=f"{prefix}-0", seq=0)
+    assert envelope.parse() == ProbeHappened(title=f"{prefix}-0", seq=0, thing_id=f"{prefix}-key-0")
 
 
 async def test_requests_succeed_while_the_broker_is_unreachable_and_events_follow(

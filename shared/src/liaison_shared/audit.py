@@ -20,7 +20,6 @@ a head kept elsewhere: ``liaison audit-head`` prints ``seq:hash``, ``liaison aud
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import hashlib
 import hmac
@@ -31,6 +30,7 @@ from datetime import datetime
 import asyncpg
 
 from . import tracing
+from .jobs import periodic
 
 GENESIS = "0" * 64
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -222,10 +222,10 @@ async def verify(conn: asyncpg.Connection, key: str, *, against: tuple[int, str]
     return Verification(True, rows, unsealed, head=f"{expected - 1}:{prev}" if expected > 1 else None)
 
 
-async def run_sealer(runtime) -> None:
-    """Background job of every service: seal what was appended, about once a second."""
-    key = key_of(runtime.settings)
-    while not runtime.stopping:
-        async with runtime.pool.acquire() as conn:
-            await seal(conn, key)
-        await asyncio.sleep(runtime.settings.audit_seal_interval_s)
+async def seal_appended(runtime) -> None:
+    async with runtime.pool.acquire() as conn:
+        await seal(conn, key_of(runtime.settings))
+
+
+# Background job of every service: seal what was appended, about once a second.
+run_sealer = periodic(seal_appended, every=lambda runtime: runtime.settings.audit_seal_interval_s, name="audit sealer")

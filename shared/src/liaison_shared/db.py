@@ -199,15 +199,10 @@ class UnitOfWork:
         return _Deferred(self) if self._write_only else self.conn
 
 
-    def publish(
-        self,
-        event: Event,
-        *,
-        subject: str,
-        org_unit: str,
-        key: str | None = None,
-    ) -> Envelope:
-        envelope = Envelope.wrap(event, subject=subject, org_unit=org_unit, key=key)
+    def publish(self, event: Event) -> Envelope:
+        """Queue ``event`` for the outbox of this transaction: about ``event.subject`` (its
+        record key too), in ``event.org_unit``."""
+        envelope = Envelope.wrap(event)
         self._events.append(envelope)
         return envelope
 

@@ -32,6 +32,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from . import asyncapi, audit, audit_routes, db, metrics
 from .auth import TokenVerifier
 from .events import Event, dlq_topic
+from .events import registry as event_registry
 from .http import ERROR_RESPONSES, RequestContextMiddleware, install_error_handlers
 from .inbox import EventConsumer, InboxRunner
 from .kafka import faststream_security
@@ -59,7 +60,6 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     # Pages for people (HTML, outside /api/v1): feedback's tracking page /t/{code}.
     pages: Sequence[APIRouter] = ()
-    publishes: Sequence[type[Event]] = ()
     consumer: EventConsumer | None = None
     background_jobs: Sequence[BackgroundJob] = ()
     version: str = "1.0.0"
@@ -74,6 +74,12 @@ class ServiceSpec:
 
     def migration_dirs(self):
         return db.migration_dirs(self.package, self.shared_migrations)
+
+    @property
+    def publishes(self) -> list[type[Event]]:
+        """The events it publishes: those of the registry named after the service (declared in
+        ``liaison_shared.contracts``), so no list is kept by hand."""
+        return event_registry.of_service(self.name)
 
     def published_topics(self) -> list[str]:
         return sorted({m.event_type.topic for m in self.publishes})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from liaison_shared import projections
-from liaison_shared.contracts import consultation as events
 from liaison_shared.contracts.feedback import OutcomeConverted
 from liaison_shared.contracts.members import VenueChanged
 from liaison_shared.inbox import EventConsumer
@@ -25,12 +24,6 @@ def spec() -> ServiceSpec:
         package="consultation",
         description=consultation.__doc__ or "",
         routers=[topics.router, sessions.router, outcomes.router],
-        publishes=[
-            events.TopicProposed, events.TopicStageChanged, events.TopicApproved, events.TopicClosed,
-            events.SessionScheduled,
-            events.SessionConcluded, events.OpinionRaised, events.ConsultationOutcomeConverted,
-            events.OutcomeEvaluated, events.OutcomeInstructed,
-        ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
     )

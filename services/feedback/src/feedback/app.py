@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from liaison_shared import projections
-from liaison_shared.contracts import feedback as events
 from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
     OpinionRaised,
@@ -49,16 +48,6 @@ def spec() -> ServiceSpec:
         routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router,
                  internal.router, lineage.router],
         pages=[page.router],
-        publishes=[
-            events.OpinionSubmitted, events.OpinionAnswered, events.OpinionAssigned,
-            events.OpinionEscalated, events.OpinionRecalled, events.OpinionReturned, events.OpinionDeadlineExtended,
-            events.OpinionReplied, events.OpinionRated, events.OpinionSupervised,
-            events.OpinionMerged, events.OpinionClosed, events.OpinionOverdue, events.SubmitterErased,
-            events.OutcomeConverted,
-            events.ReportSubmitted, events.ReportAdopted, events.ReportInstructed,
-            events.ProposalFiled, events.ProposalAccepted, events.ProposalAssigned, events.ProposalReplied,
-            events.ProposalEvaluated,
-        ],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
         background_jobs=[run_scheduler, run_retention, run_rates],

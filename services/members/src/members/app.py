@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from liaison_shared.contracts import members as events
 from liaison_shared.contracts.feedback import (
     OpinionRated,
     OpinionSubmitted,
@@ -35,12 +34,6 @@ def spec() -> ServiceSpec:
         description=members.__doc__ or "",
         routers=[registry.router, people.router, venues.router, work.router, imports.router,
                  internal.router],
-        publishes=[
-            events.OrgUnitChanged, events.DepartmentRegistered, events.DepartmentUpdated,
-            events.MemberRegistered, events.MemberUpdated, events.MemberAssigned,
-            events.ActivityLogged, events.AssessmentPublished, events.VenueChanged,
-            events.ReceptionDayScheduled,
-        ],
         consumer=consumer,
         # Registry state other services rebuild projections from: kept and compacted.
         registry_topics=[

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from liaison_shared import projections
 from liaison_shared.contracts import consultation, feedback, members  # noqa: F401 — registers them
-from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.events import registry
 from liaison_shared.inbox import EventConsumer
 from liaison_shared.service import ServiceSpec, UnsafeSettings
@@ -51,7 +50,6 @@ def spec() -> ServiceSpec:
         package="notify",
         description=notify.__doc__ or "",
         routers=[inbox.router, subscriptions.router],
-        publishes=[NotificationSent, NotificationFailed],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
         start_checks=[can_reach_peers],

@@ -276,14 +276,23 @@ class ProposalAccepted(Event):
     proposer_member_ids: list[str] = Field(default_factory=list)
 
 
-class OutcomeConverted(Event):
-    """成果转化 — an opinion or consultation outcome became a proposal, report or topic."""
-
-    event_type = EventType("feedback", "outcome", "converted", 1)
+class Conversion(Event):
+    """成果转化, from either side: what a thing was and what it became. It is about its source."""
 
     source: OutcomeRef
     target: OutcomeRef
     org_unit: OrgCode
+
+    @property
+    def subject(self) -> str:
+        return self.source.id
+
+
+class OutcomeConverted(Conversion):
+    """成果转化 — an opinion or consultation outcome became a proposal, report or topic."""
+
+    event_type = EventType("feedback", "outcome", "converted", 1)
+
     member_ids: list[str] = Field(default_factory=list, description="Members credited with it.")
     title: str = Field("", max_length=200, description="Staff's one-line title of what it became.")
     people_count: int = Field(1, ge=1, description="People behind the source (merged cases add up).")

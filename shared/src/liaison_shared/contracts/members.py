@@ -34,6 +34,15 @@ class OrgUnitChanged(Event):
     duty_contact: DutyContact | None = None
     active: bool = True
 
+    @property
+    def subject(self) -> str:
+        return self.code
+
+    @property
+    def org_unit(self) -> str:
+        """A unit's own events belong to the unit itself."""
+        return self.code
+
 
 class DepartmentState(Event):
     """The full current state of a department (base of its events)."""
@@ -99,6 +108,11 @@ class MemberAssigned(Event):
     contact_point: OrgCode
     assigned: bool = Field(True, description="False when the assignment ended.")
     contact_points: list[OrgCode] = Field(..., description="All of the member's contact points now.")
+
+    @property
+    def org_unit(self) -> str:
+        """Seen by the contact point the member went to (or left)."""
+        return self.contact_point
 
 
 class ActivityLogged(Event):

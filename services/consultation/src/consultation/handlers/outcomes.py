@@ -67,8 +67,7 @@ async def act(uow: UnitOfWork, principal: Principal, outcome_id: str, body: dict
         await storage.update(uow.conn, outcome_id, {"instruction": text, "instructed_by": principal.org,
                                                     "instructed_at": datetime.now(UTC)})
         uow.publish(events.OutcomeInstructed(outcome_id=outcome["id"], topic_id=outcome["topic_id"],
-                                             org_unit=outcome["org_unit"], leader_org=principal.org),
-                    subject=outcome["id"], org_unit=outcome["org_unit"])
+                                             org_unit=outcome["org_unit"], leader_org=principal.org))
     elif action == "evaluate":
         await _evaluate(uow, outcome, body)
     await topic_storage.record(uow.conn, outcome["topic_id"], principal_cols=principal.actor,
@@ -98,7 +97,7 @@ async def _convert(uow, principal, outcome, body) -> None:
         source=OutcomeRef(kind="consultation_outcome", id=outcome["id"]), target=OutcomeRef(kind=target, id=target_id),
         org_unit=outcome["org_unit"], title=outcome["text"][:200], department_ids=department_ids,
         deadline=deadline.isoformat() if deadline else None, member_ids=member_ids, topic_id=outcome["topic_id"],
-        urgency=topic_rules.urgency(outcome["track"])), subject=outcome["id"], org_unit=outcome["org_unit"])
+        urgency=topic_rules.urgency(outcome["track"])))
 
 
 async def _evaluate(uow, outcome, body) -> None:
@@ -109,5 +108,4 @@ async def _evaluate(uow, outcome, body) -> None:
                                                    **counts, "evaluated_at": datetime.now(UTC)})
     uow.publish(events.OutcomeEvaluated(
         outcome_id=outcome["id"], topic_id=outcome["topic_id"], org_unit=outcome["org_unit"], result=result,
-        satisfaction_rate=rules.satisfaction_rate(*counts.values())),
-        subject=outcome["id"], org_unit=outcome["org_unit"])
+        satisfaction_rate=rules.satisfaction_rate(*counts.values())))

@@ -87,8 +87,7 @@ async def schedule(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
     uow.publish(events.SessionScheduled(
         session_id=str(session_id), topic_id=topic["id"], org_unit=topic["org_unit"], title=data["title"],
         starts_at=data["starts_at"].isoformat(), venue_id=data.get("venue_id"), member_ids=member_ids,
-        department_ids=department_ids, form=data["form"], urgency=rules.urgency(track)),
-        subject=str(session_id), org_unit=topic["org_unit"])
+        department_ids=department_ids, form=data["form"], urgency=rules.urgency(track)))
     return dict(await storage.session(uow.conn, str(session_id)))
 
 
@@ -147,7 +146,7 @@ async def _conclude(uow, principal, session, topic, body) -> None:
     uow.publish(events.SessionConcluded(
         session_id=session["id"], topic_id=topic["id"], org_unit=topic["org_unit"], title=session["title"],
         member_ids=present, department_ids=list(session["department_ids"]),
-        urgency=rules.urgency(topic["track"])), subject=session["id"], org_unit=topic["org_unit"])
+        urgency=rules.urgency(topic["track"])))
 
 
 async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, data: dict) -> dict:
@@ -186,7 +185,7 @@ async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, 
         org_unit=session["org_unit"], content=data["content"], category=data.get("category"),
         disposition=disposition, answer=data.get("answer"), department_ids=department_ids,
         deadline=deadline.isoformat() if deadline else None, member_id=member_id,
-        urgency=rules.urgency(topic["track"])), subject=str(opinion_id), org_unit=session["org_unit"])
+        urgency=rules.urgency(topic["track"])))
     return {"id": str(opinion_id), "session_id": session_id, "disposition": disposition,
             "deadline": deadline.isoformat() if deadline else None}
 

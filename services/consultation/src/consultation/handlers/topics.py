@@ -91,7 +91,7 @@ async def propose(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
     await storage.record(uow.conn, str(topic_id), principal_cols=principal.actor, action="propose", from_stage=None,
                          to_stage=Stage.PROPOSED.value, org_unit=org_unit, detail={"source_kind": kind})
     uow.publish(events.TopicProposed(topic_id=str(topic_id), org_unit=org_unit, title=data["title"],
-                                     source_kind=kind), subject=str(topic_id), org_unit=org_unit)
+                                     source_kind=kind))
     return dict(await storage.topic(uow.conn, str(topic_id)))
 
 
@@ -121,7 +121,7 @@ async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_u
                              action="propose", from_stage=None, to_stage="proposed", org_unit=pool_unit,
                              detail={"opinion_id": opinion_id})
         uow.publish(events.TopicProposed(topic_id=topic_id, org_unit=pool_unit, title=title or "群众意见",
-                                         source_kind="public"), subject=topic_id, org_unit=pool_unit)
+                                         source_kind="public"))
         topic = await storage.topic(uow.conn, topic_id)
     if await storage.add_source(uow.conn, topic_id, kind="public", ref=opinion_id, org_unit=org_unit,
                                 people=people, by=by):
@@ -183,7 +183,7 @@ async def select(uow, principal, topic, body):
 async def decline(uow, principal, topic, body):
     reason = _required(body, "reason")
     uow.publish(events.TopicClosed(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
-                                   final_stage="declined"), subject=topic["id"], org_unit=topic["org_unit"])
+                                   final_stage="declined"))
     return Stage.DECLINED, {"closed_at": _now()}, {"reason": reason}
 
 
@@ -214,8 +214,7 @@ async def _move(uow, topic, target: str, body, how: str):
     reason = _required(body, "reason")
     uow.publish(events.TopicProposed(topic_id=topic["id"], org_unit=target, title=topic["title"],
                                      source_kind=topic["source_kind"], moved_from=topic["org_unit"],
-                                     urgency=rules.urgency(topic["track"])),
-                subject=topic["id"], org_unit=target)
+                                     urgency=rules.urgency(topic["track"])))
     # it starts again in the new unit's pool: that unit chooses the track and the plan
     changes = {"org_unit": target, "level": orgunits.level_of(target).value, "track": "standard", "due": {},
                "plan": None}
@@ -257,8 +256,7 @@ async def close(uow, principal, topic, body):
     if waiting:
         raise Conflict(f"{len(waiting)} outcome(s) not evaluated yet", code="illegal_transition", outcomes=waiting)
     uow.publish(events.TopicClosed(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
-                                   final_stage="closed", outcomes=len(outcomes)),
-                subject=topic["id"], org_unit=topic["org_unit"])
+                                   final_stage="closed", outcomes=len(outcomes)))
     return Stage.CLOSED, {"closed_at": _now()}, {"outcomes": len(outcomes)}
 
 
@@ -279,14 +277,12 @@ def publish_stage(uow, topic, stage: Stage, *, org_unit: str | None = None, trac
     """Every change of a topic's stage is announced: feedback's lineage of an opinion follows it."""
     unit, track = org_unit or topic["org_unit"], track or topic["track"]
     uow.publish(events.TopicStageChanged(topic_id=topic["id"], org_unit=unit, title=topic["title"], stage=stage.value,
-                                         from_stage=topic["stage"], track=track, urgency=rules.urgency(track)),
-                subject=topic["id"], org_unit=unit)
+                                         from_stage=topic["stage"], track=track, urgency=rules.urgency(track)))
 
 
 def _publish_approved(uow, topic, track: Track) -> None:
     uow.publish(events.TopicApproved(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
-                                     track=track.value, urgency=rules.urgency(track)),
-                subject=topic["id"], org_unit=topic["org_unit"])
+                                     track=track.value, urgency=rules.urgency(track)))
 
 
 def _required(body: dict, name: str) -> str:

@@ -127,8 +127,7 @@ async def answer_on_spot(uow, settings, principal, case, body, current, round_):
     text = required_text(body, "text")
     await storage.update_opinion(uow.conn, case["id"], {"answer": text})
     uow.publish(events.OpinionAnswered(opinion_id=case["id"], org_unit=case["org_unit"],
-                                       subject_id=_subject(case)),
-                subject=case["id"], org_unit=case["org_unit"])
+                                       subject_id=_subject(case)))
     await conversions.tell_merged(uow, case)
     return Status.ANSWERED, {"text": text}
 
@@ -155,7 +154,7 @@ async def assign(uow, settings, principal, case, body, current, round_):
     uow.publish(events.OpinionAssigned(
         opinion_id=case["id"], org_unit=case["org_unit"], handling_unit=case["handling_unit"],
         department_ids=department_ids, lead_department_id=lead, deadline=deadline.isoformat(),
-        urgency=case["urgency"]), subject=case["id"], org_unit=case["org_unit"])
+        urgency=case["urgency"]))
     detail = {"department_ids": department_ids, "deadline": deadline.isoformat()}
     if proposal:
         detail["dispatch_rule"] = proposal["rule_id"]
@@ -173,8 +172,7 @@ async def recall(uow, settings, principal, case, body, current, round_):
         await storage.set_assignment(uow.conn, case["id"], department_id, round_, state="recalled",
                                      return_reason=reason)
     uow.publish(events.OpinionRecalled(opinion_id=case["id"], org_unit=case["org_unit"],
-                                       handling_unit=case["handling_unit"], department_ids=active, reason=reason),
-                subject=case["id"], org_unit=case["org_unit"])
+                                       handling_unit=case["handling_unit"], department_ids=active, reason=reason))
     return Status.RECEIVED, {"department_ids": active, "reason": reason}
 
 
@@ -190,8 +188,7 @@ async def escalate(uow, settings, principal, case, body, current, round_):
                             f"one of {', '.join(above)}")
     await storage.update_opinion(uow.conn, case["id"], {"handling_unit": to_unit})
     uow.publish(events.OpinionEscalated(opinion_id=case["id"], org_unit=case["org_unit"],
-                                        from_unit=case["handling_unit"], to_unit=to_unit, reason=reason),
-                subject=case["id"], org_unit=case["org_unit"])
+                                        from_unit=case["handling_unit"], to_unit=to_unit, reason=reason))
     return Status.ESCALATED, {"from": case["handling_unit"], "to": to_unit, "reason": reason}
 
 
@@ -246,8 +243,7 @@ async def convert(uow, settings, principal, case, body, current, round_):
         member_ids=[case["member_id"]] if case["member_id"] else [], title=title,
         people_count=case["people_count"],
         # the topic belongs to the unit that converts it (a county's conversion is the county's topic)
-        converted_by_unit=principal.org if principal.role is Role.STAFF else case["handling_unit"]),
-        subject=case["id"], org_unit=case["org_unit"])
+        converted_by_unit=principal.org if principal.role is Role.STAFF else case["handling_unit"]))
     return Status.CONVERTED, {"target": {"kind": target, "id": target_id}}
 
 
@@ -281,7 +277,7 @@ async def merge(uow, settings, principal, case, body, current, round_):
                          from_status=into["status"], to_status=into["status"],
                          detail={"from": case["id"], "people_count": people})
     uow.publish(events.OpinionMerged(opinion_id=case["id"], into=into_id, org_unit=case["org_unit"],
-                                     people_count=people), subject=case["id"], org_unit=case["org_unit"])
+                                     people_count=people))
     return Status.MERGED, {"into": into_id, "people_count": people}
 
 
@@ -295,7 +291,7 @@ async def return_(uow, settings, principal, case, body, current, round_):
                                  return_reason=reason)
     uow.publish(events.OpinionReturned(opinion_id=case["id"], org_unit=case["org_unit"],
                                        handling_unit=case["handling_unit"], department_id=principal.dept,
-                                       reason=reason), subject=case["id"], org_unit=case["org_unit"])
+                                       reason=reason))
     return await _after_department_change(uow, case, round_), {"department_id": principal.dept, "reason": reason}
 
 
@@ -324,8 +320,7 @@ async def extend(uow, settings, principal, case, body, current, round_):
         await storage.update_opinion(uow.conn, case["id"], {"deadline": max(deadline, case["deadline"])})
         uow.publish(events.OpinionDeadlineExtended(opinion_id=case["id"], org_unit=case["org_unit"],
                                                    department_id=pending["department_id"],
-                                                   deadline=deadline.isoformat()),
-                    subject=case["id"], org_unit=case["org_unit"])
+                                                   deadline=deadline.isoformat()))
         detail["deadline"] = deadline.isoformat()
     return Status.ASSIGNED, detail
 
@@ -341,8 +336,7 @@ async def reply(uow, settings, principal, case, body, current, round_):
         on_time = all(a["replied_at"].date() <= a["deadline"] for a in replied)
         uow.publish(events.OpinionReplied(
             opinion_id=case["id"], org_unit=case["org_unit"], department_ids=[a["department_id"] for a in replied],
-            on_time=on_time, subject_id=_subject(case), contact_consented=case["subject_id"] is not None),
-            subject=case["id"], org_unit=case["org_unit"])
+            on_time=on_time, subject_id=_subject(case), contact_consented=case["subject_id"] is not None))
         await conversions.tell_merged(uow, case)
     return status, {"department_id": principal.dept, "text": text}
 
@@ -382,8 +376,7 @@ async def _rate_merged(uow: UnitOfWork, case, rating: str, comment: str | None) 
     await storage.update_opinion(uow.conn, case["id"], {"rating": rating, "rating_comment": comment or None,
                                                         "status": status.value})
     uow.publish(events.OpinionRated(opinion_id=case["id"], org_unit=case["org_unit"], rating=rating,
-                                    member_id=case["member_id"], supervised=status is Status.SUPERVISED),
-                subject=case["id"], org_unit=case["org_unit"])
+                                    member_id=case["member_id"], supervised=status is Status.SUPERVISED))
     await storage.record(uow.conn, case["id"], actor_sub="public", actor_role="public", actor_org=None,
                          action="rate", from_status=case["status"], to_status=status.value,
                          detail={"rating": rating, "comment": comment, "answer_of": joined["id"]})
@@ -412,8 +405,7 @@ async def apply_rating(uow, settings, case, rating, comment, round_, current):
     await storage.update_opinion(uow.conn, case["id"], changes)
     uow.publish(events.OpinionRated(
         opinion_id=case["id"], org_unit=case["org_unit"], rating=rating, member_id=case["member_id"],
-        reopened=status in (Status.ASSIGNED, Status.RECEIVED), supervised=status is Status.SUPERVISED),
-        subject=case["id"], org_unit=case["org_unit"])
+        reopened=status in (Status.ASSIGNED, Status.RECEIVED), supervised=status is Status.SUPERVISED))
     return status, {"rating": rating, "comment": comment}
 
 
@@ -423,15 +415,13 @@ async def supervise(uow, settings, principal, case, body, current, round_):
         raise Unprocessable(f"form is one of {', '.join(sorted(SUPERVISION_FORMS))}")
     await storage.insert_supervision(uow.conn, case["id"], form, body.get("note"), principal.sub)
     uow.publish(events.OpinionSupervised(opinion_id=case["id"], org_unit=case["org_unit"],
-                                         handling_unit=case["handling_unit"], form=form),
-                subject=case["id"], org_unit=case["org_unit"])
+                                         handling_unit=case["handling_unit"], form=form))
     return Status(case["status"]), {"form": form, "note": body.get("note")}
 
 
 async def close(uow, settings, principal, case, body, current, round_):
     uow.publish(events.OpinionClosed(opinion_id=case["id"], org_unit=case["org_unit"],
-                                     final_status=case["status"], rating=case["rating"]),
-                subject=case["id"], org_unit=case["org_unit"])
+                                     final_status=case["status"], rating=case["rating"]))
     return Status.CLOSED, {"reason": body.get("reason")}
 
 

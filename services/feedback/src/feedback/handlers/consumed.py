@@ -108,7 +108,7 @@ async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: Cons
     uow.publish(events.OpinionAssigned(
         opinion_id=str(case_id), org_unit=event.org_unit, handling_unit=event.org_unit,
         department_ids=event.department_ids, lead_department_id=event.department_ids[0],
-        deadline=deadline.isoformat()), subject=str(case_id), org_unit=event.org_unit)
+        deadline=deadline.isoformat()))
 
 
 async def take_session_opinion(uow: UnitOfWork, envelope: Envelope, event: OpinionRaised) -> None:

@@ -115,8 +115,7 @@ async def _answer_case(uow: UnitOfWork, case, source: tuple[str, str], result: s
                          to_status=status, detail={"source": ref.model_dump(), "result": result})
     uow.publish(events.OpinionReplied(
         opinion_id=case["id"], org_unit=case["org_unit"], department_ids=[], on_time=True,
-        subject_id=_subject(case), contact_consented=case["subject_id"] is not None, source=ref, result=result),
-        subject=case["id"], org_unit=case["org_unit"])
+        subject_id=_subject(case), contact_consented=case["subject_id"] is not None, source=ref, result=result))
     await tell_merged(uow, case, source=ref, result=result)
 
 
@@ -130,8 +129,7 @@ async def tell_merged(uow: UnitOfWork, case, *, source: events.OutcomeRef | None
         uow.publish(events.OpinionReplied(
             opinion_id=merged["id"], org_unit=merged["org_unit"], department_ids=[], on_time=True,
             subject_id=_subject(merged), contact_consented=merged["subject_id"] is not None,
-            source=source, result=result, via_opinion_id=case["id"]),
-            subject=merged["id"], org_unit=merged["org_unit"])
+            source=source, result=result, via_opinion_id=case["id"]))
 
 
 def _subject(case) -> str | None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date
 
 from liaison_shared import orgunits
 from liaison_shared.contracts.feedback import OpinionOverdue
 from liaison_shared.db import UnitOfWork
+from liaison_shared.jobs import periodic
 
 from ..domain.deadlines import today_in_china
 
@@ -52,19 +52,18 @@ async def publish_overdue(uow: UnitOfWork, today: date, *, limit: int = 500) -> 
                 deadline=row["deadline"].isoformat(), department_ids=list(row["departments"]),
                 supervisor_unit=orgunits.parent_of(row["handling_unit"]),
             ),
-            subject=row["id"], org_unit=row["org_unit"],
         )
     return len(rows)
 
 
-async def run_scheduler(runtime) -> None:
-    """Background job: look for overdue cases every minute (and at start)."""
-    while not runtime.stopping:
-        try:
-            async with runtime.uow() as uow:
-                found = await publish_overdue(uow, today_in_china())
-            if found:
-                log.info("published %d overdue notices", found)
-        except Exception as error:  # an outage: try again next round
-            log.warning("deadline scheduler paused: %s", error)
-        await asyncio.sleep(runtime.settings.deadline_scan_interval_s)
+async def scan_overdue(runtime) -> int:
+    async with runtime.uow() as uow:
+        found = await publish_overdue(uow, today_in_china())
+    if found:
+        log.info("published %d overdue notices", found)
+    return found
+
+
+# Background job: look for overdue cases at start and every interval (a minute by default).
+run_scheduler = periodic(scan_overdue, every=lambda runtime: runtime.settings.deadline_scan_interval_s,
+                         name="deadline scheduler")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
 from liaison_shared import metrics
+from liaison_shared.jobs import periodic
 
 from ..storage import stats
 
@@ -29,12 +29,10 @@ async def publish_rates(conn) -> dict[str, float]:
     return rates
 
 
-async def run_rates(runtime) -> None:
-    """Background job: recompute the rates every minute."""
-    while not runtime.stopping:
-        try:
-            async with runtime.pool.acquire() as conn:
-                await publish_rates(conn)
-        except Exception as error:  # an outage: the gauges keep their last values
-            log.warning("rates not refreshed: %s", error)
-        await asyncio.sleep(60)
+async def refresh_rates(runtime) -> None:
+    async with runtime.pool.acquire() as conn:
+        await publish_rates(conn)
+
+
+# Background job: recompute the rates every minute (in an outage the gauges keep their values).
+run_rates = periodic(refresh_rates, every=60, name="rates")

@@ -64,7 +64,6 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
             subject_id=str(subject_id) if subject_id else None,
             contact_consented=subject_id is not None and bool(data.get("submitter_phone")),
         ),
-        subject=str(opinion_id), org_unit=data["org_unit"],
     )
     given = bool(data.get("submitter_name") or data.get("submitter_phone"))
     note = None

@@ -171,14 +171,12 @@ async def _file(uow, settings, principal, row, body, current, round_):
     number = rules.number(row["year"], await storage.take_number(uow.conn, row["committee"], row["year"]))
     await storage.update(uow.conn, row["id"], {"number": number})
     uow.publish(events.ProposalFiled(**_ids(row), number=number, title=row["title"], kind=row["kind"],
-                                     proposer_member_ids=proposer_ids(row)),
-                subject=row["id"], org_unit=row["committee"])
+                                     proposer_member_ids=proposer_ids(row)))
     return "filed", {"number": number}
 
 
 async def _accept(uow, settings, principal, row, body, current, round_):
-    uow.publish(events.ProposalAccepted(**_ids(row), number=row["number"], proposer_member_ids=proposer_ids(row)),
-                subject=row["id"], org_unit=row["committee"])
+    uow.publish(events.ProposalAccepted(**_ids(row), number=row["number"], proposer_member_ids=proposer_ids(row)))
     return "accepted", {}
 
 
@@ -200,8 +198,7 @@ async def _reject(uow, settings, principal, row, body, current, round_):
                                      actor_org=principal.org, action="from_proposal", from_status=None,
                                      to_status="received", detail={"proposal": row["id"]})
         uow.publish(events.OpinionSubmitted(opinion_id=str(case_id), org_unit=row["committee"], channel="visit",
-                                            category="提案转意见", member_id=row["proposer_member_id"]),
-                    subject=str(case_id), org_unit=row["committee"])
+                                            category="提案转意见", member_id=row["proposer_member_id"]))
         detail["opinion_id"] = str(case_id)
     await storage.update(uow.conn, row["id"], {"not_accepted_reason": reason, "turned_into": turned_into})
     return "not_accepted", detail
@@ -233,8 +230,7 @@ async def _assign(uow, settings, principal, row, body, current, round_):
     await storage.insert_units(uow.conn, row["id"], lead, co, round_ + 1)
     await storage.update(uow.conn, row["id"], {"assigned_at": today, "deadline": deadline})
     uow.publish(events.ProposalAssigned(**_ids(row), number=row["number"], lead_department_id=lead,
-                                        co_department_ids=co, deadline=deadline.isoformat()),
-                subject=row["id"], org_unit=row["committee"])
+                                        co_department_ids=co, deadline=deadline.isoformat()))
     return "assigned", {"lead": lead, "co": co, "deadline": deadline.isoformat()}
 
 
@@ -290,8 +286,7 @@ async def _reply(uow, settings, principal, row, body, current, round_):
     await storage.update(uow.conn, row["id"], {"reply_class": reply_class, "reply_text": text, "replied_at": now})
     uow.publish(events.ProposalReplied(**_ids(row), number=row["number"], reply_class=reply_class,
                                        on_time=today_in_china() <= row["deadline"],
-                                       proposer_member_ids=proposer_ids(row), department_id=principal.dept),
-                subject=row["id"], org_unit=row["committee"])
+                                       proposer_member_ids=proposer_ids(row), department_id=principal.dept))
     await conversions.proposal_replied(uow, row, reply_class, text)
     return "replied", {"reply_class": reply_class}
 
@@ -311,8 +306,7 @@ async def _evaluate(uow, settings, principal, row, body, current, round_):
                     "replied_at": None}
     await storage.update(uow.conn, row["id"], changes)
     uow.publish(events.ProposalEvaluated(**_ids(row), number=row["number"], evaluation=evaluation,
-                                         rehandling=status == "assigned", supervised=status == "supervised"),
-                subject=row["id"], org_unit=row["committee"])
+                                         rehandling=status == "assigned", supervised=status == "supervised"))
     await conversions.proposal_evaluated(uow, row, evaluation)
     return status, {"evaluation": evaluation}
 

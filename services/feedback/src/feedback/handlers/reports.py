@@ -76,8 +76,7 @@ async def act(uow: UnitOfWork, principal: Principal, report_id: str, body: dict)
         target = orgunits.parent_of(report["org_unit"]) or report["org_unit"]
         await storage.update(uow.conn, report_id, {"status": "submitted", "submitted_to": target})
         uow.publish(events.ReportSubmitted(kind=report["kind"], org_unit=report["org_unit"],
-                                           submitted_to=target, **ids),
-                    subject=report["id"], org_unit=report["org_unit"])
+                                           submitted_to=target, **ids))
     elif action in ("adopt", "reject"):
         # the receiving level records the outcome (for the province or nation, it records what came back)
         _require(principal, {Role.STAFF, Role.ADMIN}, report["submitted_to"])
@@ -87,8 +86,7 @@ async def act(uow: UnitOfWork, principal: Principal, report_id: str, body: dict)
                 raise Unprocessable("adopted_by is city, province or national")
             await storage.update(uow.conn, report_id, {"status": "adopted", "adopted_by": level})
             uow.publish(events.ReportAdopted(kind=report["kind"], org_unit=report["org_unit"],
-                                             adopted_by=level, **ids),
-                        subject=report["id"], org_unit=report["org_unit"])
+                                             adopted_by=level, **ids))
             await _back_to_cases(uow, principal, report, "report_adopted", {"report": report["id"], "by": level})
             await conversions.report_adopted(uow, report, level)
         else:
@@ -100,8 +98,7 @@ async def act(uow: UnitOfWork, principal: Principal, report_id: str, body: dict)
         if not text:
             raise Unprocessable("text is required")
         await storage.insert_instruction(uow.conn, report_id, text, principal)
-        uow.publish(events.ReportInstructed(org_unit=report["org_unit"], leader_org=principal.org, **ids),
-                    subject=report["id"], org_unit=report["org_unit"])
+        uow.publish(events.ReportInstructed(org_unit=report["org_unit"], leader_org=principal.org, **ids))
         await _back_to_cases(uow, principal, report, "instruction", {"report": report["id"], "text": text})
         await conversions.report_instructed(uow, report)
     return dict(await storage.report(uow.conn, report_id))

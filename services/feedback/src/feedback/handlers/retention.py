@@ -6,7 +6,6 @@ subject's wrapped key, so every sealed copy — backups included — is unreadab
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -14,6 +13,7 @@ from liaison_shared.auth import Principal
 from liaison_shared.contracts.feedback import SubmitterErased
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import NotFound
+from liaison_shared.jobs import periodic
 
 from ..storage import opinions as storage
 from . import access
@@ -26,8 +26,7 @@ async def erase(uow: UnitOfWork, case, *, actor: dict, detail: dict | None = Non
     await storage.erase_submitter(uow.conn, case["subject_id"])
     await storage.record(uow.conn, case["id"], **actor, action="erase_submitter", from_status=case["status"],
                          to_status=case["status"], detail=detail)
-    uow.publish(SubmitterErased(opinion_id=case["id"], org_unit=case["org_unit"], subject_id=str(case["subject_id"])),
-                subject=case["id"], org_unit=case["org_unit"])
+    uow.publish(SubmitterErased(opinion_id=case["id"], org_unit=case["org_unit"], subject_id=str(case["subject_id"])))
 
 
 async def erase_on_request(uow: UnitOfWork, principal: Principal, opinion_id: str) -> None:
@@ -60,15 +59,14 @@ async def erase_expired(uow: UnitOfWork, now: datetime, retention_days: int, *, 
     return len(rows)
 
 
-async def run_retention(runtime) -> None:
-    """Background job: erase what is past its time, at start and then every interval."""
-    while not runtime.stopping:
-        try:
-            async with runtime.uow() as uow:
-                erased = await erase_expired(uow, datetime.now().astimezone(),
-                                             runtime.settings.personal_data_retention_days)
-            if erased:
-                log.info("erased the personal data of %d closed cases", erased)
-        except Exception as error:  # an outage: try again next round
-            log.warning("retention job paused: %s", error)
-        await asyncio.sleep(runtime.settings.retention_scan_interval_s)
+async def erase_what_expired(runtime) -> int:
+    async with runtime.uow() as uow:
+        erased = await erase_expired(uow, datetime.now().astimezone(), runtime.settings.personal_data_retention_days)
+    if erased:
+        log.info("erased the personal data of %d closed cases", erased)
+    return erased
+
+
+# Background job: erase what is past its time, at start and then every interval.
+run_retention = periodic(erase_what_expired, every=lambda runtime: runtime.settings.retention_scan_interval_s,
+                         name="retention job")

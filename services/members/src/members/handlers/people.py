@@ -101,7 +101,7 @@ async def register_member(uow: UnitOfWork, principal: Principal, data: dict) -> 
     await _check_references(uow, data, data["org_unit"])
     member_id = await storage.insert_member(uow.conn, data)
     row = await storage.member(uow.conn, member_id)
-    uow.publish(MemberRegistered(**member_payload(row)), subject=member_id, org_unit=row["org_unit"])
+    uow.publish(MemberRegistered(**member_payload(row)))
     return dict(row)
 
 
@@ -122,7 +122,7 @@ async def change_member(uow: UnitOfWork, principal: Principal, member_id: str, c
         return dict(row)
     await storage.update_member(uow.conn, member_id, columns)
     row = await storage.member(uow.conn, member_id)
-    uow.publish(MemberUpdated(**member_payload(row)), subject=member_id, org_unit=row["org_unit"])
+    uow.publish(MemberUpdated(**member_payload(row)))
     return dict(row)
 
 
@@ -148,7 +148,6 @@ async def assign_member(
         uow.publish(
             MemberAssigned(member_id=member_id, contact_point=contact_point, assigned=assigned,
                            contact_points=list(row["contact_points"])),
-            subject=member_id, org_unit=contact_point,
         )
     return dict(row)
 

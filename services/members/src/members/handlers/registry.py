@@ -81,7 +81,7 @@ async def register_org_unit(uow: UnitOfWork, principal: Principal, data: dict) -
         "name": plan.name, "duties": data.get("duties"), "address": data.get("address"),
         **_contact_columns(data.get("duty_contact")),
     })
-    uow.publish(org_unit_event(row), subject=row["code"], org_unit=row["code"])
+    uow.publish(org_unit_event(row))
     return dict(row)
 
 
@@ -96,7 +96,7 @@ async def change_org_unit(uow: UnitOfWork, principal: Principal, code: str, chan
     if not columns:
         return dict(row)
     row = await storage.update_org_unit(uow.conn, code, columns)
-    uow.publish(org_unit_event(row), subject=code, org_unit=code)
+    uow.publish(org_unit_event(row))
     return dict(row)
 
 
@@ -110,8 +110,7 @@ async def register_department(uow: UnitOfWork, principal: Principal, data: dict)
     })
     if row is None:
         raise Conflict(f"{data['name']} is already registered at {data['org_unit']}", code="duplicate")
-    uow.publish(department_event(row, DepartmentRegistered), subject=row["id"],
-                org_unit=row["org_unit"])
+    uow.publish(department_event(row, DepartmentRegistered))
     return dict(row)
 
 
@@ -134,5 +133,5 @@ async def change_department(
     if not columns:
         return dict(row)
     row = await storage.update_department(uow.conn, department_id, columns)
-    uow.publish(department_event(row), subject=row["id"], org_unit=row["org_unit"])
+    uow.publish(department_event(row))
     return dict(row)

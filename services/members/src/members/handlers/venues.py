@@ -36,7 +36,7 @@ async def register_venue(uow: UnitOfWork, principal: Principal, data: dict) -> d
     row = await storage.insert_venue(uow.conn, data)
     if row is None:
         raise Conflict(f"{data['name']} already exists at {data['org_unit']}", code="duplicate")
-    uow.publish(venue_event(row), subject=row["id"], org_unit=row["org_unit"])
+    uow.publish(venue_event(row))
     return dict(row)
 
 
@@ -49,7 +49,7 @@ async def change_venue(uow: UnitOfWork, principal: Principal, venue_id: str, cha
     if not columns:
         return dict(row)
     row = await storage.update_venue(uow.conn, venue_id, columns)
-    uow.publish(venue_event(row), subject=row["id"], org_unit=row["org_unit"])
+    uow.publish(venue_event(row))
     return dict(row)
 
 
@@ -89,6 +89,5 @@ async def schedule_reception_day(uow: UnitOfWork, principal: Principal, data: di
             starts_at=row["starts_at"].isoformat(), ends_at=row["ends_at"].isoformat(),
             capacity=row["capacity"],
         ),
-        subject=row["id"], org_unit=row["org_unit"],
     )
     return dict(row)

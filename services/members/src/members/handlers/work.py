@@ -69,7 +69,6 @@ async def log_activity(uow: UnitOfWork, principal: Principal, data: dict) -> dic
             occurred_on=row["occurred_on"].isoformat(), member_ids=list(row["member_ids"]),
             people_reached=row["people_reached"], opinion_ids=list(row["opinion_ids"]),
         ),
-        subject=row["id"], org_unit=row["org_unit"],
     )
     return dict(row)
 
@@ -139,7 +138,6 @@ async def publish_assessment(uow: UnitOfWork, principal: Principal, org_unit: st
             members_scored=len(result["scores"]),
             top_sector_ids=[r["sector_id"] for r in result["rankings"] if r["advanced"]],
         ),
-        subject=row["id"], org_unit=org_unit,
     )
     return dict(row)
 

@@ -23,6 +23,7 @@ import aiosmtplib
 import httpx
 from liaison_shared.chinatime import CHINA
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
+from liaison_shared.jobs import periodic
 from liaison_shared.servicetoken import TokenRefused
 
 from ..adapters import platform, webhooks
@@ -119,8 +120,7 @@ async def _record(uow, settings, outcomes) -> None:
             uow.publish(NotificationSent(
                 notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
                 event_id=row["event_id"], recipient_kind=row["recipient_kind"],
-                recipient_id=row["recipient_id"], channel=row["channel"]),
-                subject=row["id"], org_unit=row["org_unit"])
+                recipient_id=row["recipient_id"], channel=row["channel"]))
             continue
         if isinstance(error, NoAddress):
             await storage.mark(uow.conn, row["id"], status="skipped", last_error="no address given")
@@ -132,8 +132,7 @@ async def _record(uow, settings, outcomes) -> None:
             uow.publish(NotificationFailed(
                 notification_id=row["id"], org_unit=row["org_unit"], event_type_name=row["event_type"],
                 event_id=row["event_id"], recipient_kind=row["recipient_kind"],
-                recipient_id=row["recipient_id"], channel=row["channel"], error=said),
-                subject=row["id"], org_unit=row["org_unit"])
+                recipient_id=row["recipient_id"], channel=row["channel"], error=said))
         else:
             backoff = timedelta(seconds=min(settings.delivery_backoff_s * 2 ** (attempts - 1), 3600))
             await storage.mark(uow.conn, row["id"], attempts=attempts, last_error=said,
@@ -221,30 +220,17 @@ async def send_digests(runtime) -> int:
     return sent
 
 
-async def run_digests(runtime) -> None:
-    """Every day at 08:00 China time."""
-    while not runtime.stopping:
-        now = datetime.now(CHINA)
-        next_run = now.replace(hour=8, minute=0, second=0, microsecond=0)
-        if next_run <= now:
-            next_run += timedelta(days=1)
-        await asyncio.sleep(min((next_run - now).total_seconds(), 3600))
-        if datetime.now(CHINA) >= next_run:
-            try:
-                await send_digests(runtime)
-            except Exception as error:
-                log.warning("digest paused: %s", error)
+def until_eight(runtime) -> float:
+    """Seconds to the next 08:00 China time (China keeps no summer time)."""
+    now = datetime.now(CHINA)
+    eight = now.replace(hour=8, minute=0, second=0, microsecond=0)
+    return ((eight if eight > now else eight + timedelta(days=1)) - now).total_seconds()
 
 
-async def run_delivery_worker(runtime) -> None:
-    while not runtime.stopping:
-        try:
-            handled = await send_due(runtime)
-        except Exception as error:  # an outage: the rows wait in the table
-            log.warning("delivery worker paused: %s", error)
-            handled = 0
-        if not handled:
-            await asyncio.sleep(runtime.settings.delivery_poll_interval_s)
+run_digests = periodic(send_digests, every=until_eight, at_start=False, name="digest")
+# The rows wait in the table through an outage; while there are some, the next batch goes at once.
+run_delivery_worker = periodic(send_due, every=lambda runtime: runtime.settings.delivery_poll_interval_s,
+                               drain=True, name="delivery worker")
 
 
 async def seal_clear_secrets(runtime) -> None:

@@ -88,8 +88,7 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
             uow.publish(NotificationSent(
                 notification_id=created, org_unit=envelope.orgunit, event_type_name=envelope.type,
                 event_id=envelope.id, recipient_kind=delivery.recipient_kind,
-                recipient_id=delivery.recipient_id, channel="inbox"),
-                subject=created, org_unit=envelope.orgunit)
+                recipient_id=delivery.recipient_id, channel="inbox"))
 
 
 def _only_if(value) -> dict | None:

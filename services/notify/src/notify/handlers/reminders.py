@@ -6,7 +6,6 @@ keyed by (deadline, days before) so that it goes out once however often the job 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, timedelta
 
@@ -14,6 +13,7 @@ from liaison_shared.chinatime import today_in_china
 from liaison_shared.contracts import feedback as events
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
+from liaison_shared.jobs import periodic
 
 from ..domain import labels
 from ..domain.about import About
@@ -87,11 +87,9 @@ async def send_reminders(uow: UnitOfWork, today: date, days_before: list[int]) -
     return sent
 
 
-async def run_reminders(runtime) -> None:
-    while not runtime.stopping:
-        try:
-            async with runtime.uow() as uow:
-                await send_reminders(uow, today_in_china(), runtime.settings.reminder_days_before)
-        except Exception as error:  # an outage: next round
-            log.warning("reminders paused: %s", error)
-        await asyncio.sleep(runtime.settings.deadline_scan_interval_s)
+async def remind(runtime) -> int:
+    async with runtime.uow() as uow:
+        return await send_reminders(uow, today_in_china(), runtime.settings.reminder_days_before)
+
+
+run_reminders = periodic(remind, every=lambda runtime: runtime.settings.deadline_scan_interval_s, name="reminders")
