@@ -98,10 +98,8 @@ def stack(tmp_path_factory):
 
 @contextlib.contextmanager
 def platform_on(home: Path, broker, bootstrap: str, *, proxy: ThreadedTcpProxy | None = None,
-                replication_factor: int = 1, services_bootstrap: str | None = None):
-    """PostgreSQL, the SMTP sink and the services on ``broker`` (started; stopped on the way out).
-    ``services_bootstrap``: what the service processes get in KAFKA_BOOTSTRAP_SERVERS, if not
-    ``bootstrap``."""
+                replication_factor: int = 1):
+    """PostgreSQL, the SMTP sink and the services on ``broker`` (started; stopped on the way out)."""
     pg_home = Path(tempfile.mkdtemp(prefix="liaison-faults-pg-"))
     postgres = None
     services: dict[str, ServiceProcess] = {}
@@ -121,7 +119,7 @@ def platform_on(home: Path, broker, bootstrap: str, *, proxy: ThreadedTcpProxy |
                    "DELIVERY_LEASE_S": "30", "DEADLINE_SCAN_INTERVAL_S": "1", "OUTBOX_POLL_INTERVAL_S": "0.2",
                    "KAFKA_TOPIC_PARTITIONS": "3", "DB_ACQUIRE_TIMEOUT_S": "1",
                    "KAFKA_REPLICATION_FACTOR": str(replication_factor),
-                   "KAFKA_BOOTSTRAP_SERVERS": services_bootstrap or bootstrap}
+                   "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
             stack = Stack(settings, home, proxy, broker, postgres, mailbox, env, services)
             members = services["members"] = stack.process("members").start(timeout=90)
             feedback = services["feedback"] = stack.process("feedback").start(timeout=90)

@@ -37,24 +37,16 @@ OPINIONS = "cppcc.feedback.opinion"
 def cluster(tmp_path_factory):
     # started from this (the main) thread: a node dies with the thread that started it
     kafka = ApacheKafka(3).start()
-    # WORKAROUND, to be removed with its defect: the services' consumers (FastStream's
-    # KafkaBroker, shared/src/liaison_shared/service.py build_broker) get KAFKA_BOOTSTRAP_SERVERS
-    # as one string, which FastStream wraps in a list, so aiokafka reads "a:1,b:2,c:3" as one host
-    # and never connects to a list of brokers. One address for the services' processes, then
-    # (they learn the others from the cluster's metadata); every address for the test's clients.
     with platform_on(tmp_path_factory.mktemp("cluster"), kafka, kafka.bootstrap_servers,
-                     replication_factor=kafka.replication_factor,
-                     services_bootstrap=kafka.nodes[-1].address) as stack:
+                     replication_factor=kafka.replication_factor) as stack:
         yield stack
 
 
-@pytest.fixture
-async def pool(cluster):
-    import asyncpg
-
-    pool = await asyncpg.create_pool(cluster.settings.asyncpg_dsn(), min_size=1, max_size=2)
-    yield pool
-    await pool.close()
+@pytest.fixture(scope="module")
+def stack(cluster):
+    """The stack of this module is the cluster's: fixtures of the suite that take a ``stack``
+    (such as ``db_pool_faults``) use it."""
+    return cluster
 
 
 def kafka_of(stack: Stack) -> ApacheKafka:
@@ -177,7 +169,7 @@ async def test_a_rolling_restart_of_all_three(cluster):
     assert_nothing_lost_or_doubled(await figures(cluster, load, timeout=120), load)
 
 
-async def test_the_controller_quorum_lost_and_regained(cluster, pool):
+async def test_the_controller_quorum_lost_and_regained(cluster, db_pool_faults):
     """Two of three down: no quorum, no in-sync pair — nothing can be written; requests still
     succeed, the outbox holds every event, and once the nodes return every one arrives."""
     done = asyncio.Event()
@@ -191,7 +183,7 @@ async def test_the_controller_quorum_lost_and_regained(cluster, pool):
         async with httpx.AsyncClient(base_url=cluster.services["feedback"].url, timeout=5) as client:
             for _ in range(12):
                 await asyncio.sleep(1)
-                seen["backlog"].append(await unpublished(pool))
+                seen["backlog"].append(await unpublished(db_pool_faults))
                 seen["broker_up"].append((await client.get("/readyz")).json()["broker"]["up"])
         await bring_back(cluster, *down)
         await asyncio.sleep(3)
@@ -206,5 +198,5 @@ async def test_the_controller_quorum_lost_and_regained(cluster, pool):
     assert_nothing_lost_or_doubled(await figures(cluster, load, timeout=180), load)
 
     async def all_published():  # the rest too (rows written after the load, e.g. by notify)
-        return await unpublished(pool) == 0
+        return await unpublished(db_pool_faults) == 0
     await eventually(all_published, timeout=30, interval=0.5)
