@@ -10,11 +10,14 @@ FROM python:${PYTHON}-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/liaison
-COPY constraints.txt ./
+COPY requirements/runtime.txt requirements/
 COPY shared/ shared/
 COPY services/ services/
-# Wheels, not editable installs: the runtime stage gets only the virtual environment.
-RUN /opt/liaison/bin/pip install -c constraints.txt ./shared ./services/members ./services/consultation \
+# The runtime set of uv.lock (the kernel's and the services' dependencies), each file checked
+# against its hash; then the kernel and the four services as wheels, without dependencies.
+# No liaison-tools, no test or bench extras: tests/unit/test_kernel_apart.py checks this line.
+RUN /opt/liaison/bin/pip install --require-hashes -r requirements/runtime.txt \
+ && /opt/liaison/bin/pip install --no-deps ./shared ./services/members ./services/consultation \
         ./services/feedback ./services/notify
 
 FROM python:${PYTHON}-slim AS runtime

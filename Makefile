@@ -2,27 +2,31 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-MEMBERS := shared services/members services/consultation services/feedback services/notify
-PYPROJECTS := $(addsuffix /pyproject.toml,$(MEMBERS))
+PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# The repository's own packages (the uv workspace of pyproject.toml), installed editable.
+LOCAL  := shared tools services/members services/consultation services/feedback services/notify
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(LOCAL))
 
-.PHONY: install run test bench token clean
+.PHONY: install run test bench token hooks lock clean
 
-install: $(STAMP)
+# What running needs: the run set (no test or bench extras). `make test` and `make bench` add
+# theirs. Each set is requirements/<set>.txt, exported from uv.lock: every third-party file is
+# checked against its hash, then the local packages go in editable without dependencies (an
+# editable install has no file to hash). A stamp per set: re-installs only when its requirements
+# or a pyproject change, so it is idempotent and fast.
+install: $(VENV)/.installed-run
 
-# Re-installs only when a pyproject or the constraints change, so it is idempotent and fast.
-$(STAMP): $(PYPROJECTS) constraints.txt
+$(VENV)/.installed-%: requirements/%.txt $(PYPROJECTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
-		-e "shared[embedded,test,bench]" $(addprefix -e ,$(filter services/%,$(MEMBERS)))
-	@touch $(STAMP)
-	@echo "installed into $(VENV)/"
+	@$(PIP) install --require-hashes -r requirements/$*.txt
+	@$(PIP) install --no-deps --no-build-isolation $(addprefix -e ,$(LOCAL))
+	@touch $@
+	@echo "installed the $* set into $(VENV)/"
 
 run: install
 	@$(BIN)/liaison run
 
-test: install
+test: $(VENV)/.installed-test
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The integration suite on Apache Kafka 4 (KRaft, started from Maven Central's jars,
@@ -30,15 +34,15 @@ test: install
 # for three.
 .PHONY: test-kafka
 KAFKA_NODES ?= 1
-test-kafka: install
-	@KAFKA_IDEMPOTENCE=true $(BIN)/python -m liaison_shared.apache_kafka run --nodes $(KAFKA_NODES) -- \
+test-kafka: $(VENV)/.installed-test
+	@KAFKA_IDEMPOTENCE=true $(BIN)/python -m liaison_tools.apache_kafka run --nodes $(KAFKA_NODES) -- \
 		$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 # The fault suite on Apache Kafka (about seven minutes): one node cut, killed and restarted, and
 # the three-node scenarios of tests/faults/test_cluster.py.
 .PHONY: test-kafka-faults
-test-kafka-faults: install
-	@KAFKA_IDEMPOTENCE=true FAULTS_BROKER=apache-kafka $(BIN)/python -m liaison_shared.apache_kafka run --nodes 1 -- \
+test-kafka-faults: $(VENV)/.installed-test
+	@KAFKA_IDEMPOTENCE=true FAULTS_BROKER=apache-kafka $(BIN)/python -m liaison_tools.apache_kafka run --nodes 1 -- \
 		$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
 # The end-to-end benchmark on its own embedded stack (about three minutes): results in
@@ -50,6 +54,22 @@ bench: install
 token: install
 	@$(BIN)/liaison token --role "$(ROLE)" --org "$(ORG)" \
 		$(if $(DEPT),--dept "$(DEPT)") $(if $(MEMBER),--member-id "$(MEMBER)") $(if $(SUB),--sub "$(SUB)")
+
+# The bench set (test and bench extras) for `make bench`, whose recipe is above.
+bench: $(VENV)/.installed-bench
+
+# Contributors: the commit hooks of .pre-commit-config.yaml (the suite's lint, offline).
+hooks: $(VENV)/.installed-dev
+	@$(BIN)/pre-commit install
+
+# After changing a dependency in any pyproject.toml: resolve uv.lock again and export each set
+# for pip (needs uv: `pip install uv`, or UV=path/to/uv).
+UV   ?= uv
+SETS := runtime run test bench dev
+lock:
+	$(UV) lock
+	@for set in $(SETS); do $(UV) export --quiet --frozen --no-emit-workspace --only-group $$set \
+		-o requirements/$$set.txt; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -7,9 +7,10 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
-from liaison_shared import registry, strimzi
+from liaison_shared import registry
 from liaison_shared.service import all_topics
 from liaison_shared.settings import SERVICES, Settings
+from liaison_tools import strimzi
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

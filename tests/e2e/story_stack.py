@@ -13,11 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from liaison_shared import db, registry
-from liaison_shared.devstack import EmbeddedBroker, free_port
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.service import all_topics
 from liaison_shared.settings import Settings
-from liaison_shared.testing import ServiceProcess, eventually, smtp_sink, token_for
+from liaison_tools.devstack import EmbeddedBroker, free_port
+from liaison_tools.testing import ServiceProcess, eventually, smtp_sink, token_for
 
 SERVICES = ("members", "consultation", "feedback", "notify")
 

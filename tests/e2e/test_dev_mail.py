@@ -11,9 +11,9 @@ import uuid
 import httpx
 import pytest
 from liaison_shared import db
-from liaison_shared.devstack import free_port
-from liaison_shared.launcher import Launcher
 from liaison_shared.settings import SERVICES, Settings
+from liaison_tools.devstack import free_port
+from liaison_tools.launcher import Launcher
 
 pytestmark = pytest.mark.e2e
 
@@ -92,6 +92,6 @@ def test_liaison_mail_sms_reads_what_the_development_gateway_recorded(stack):
 
 
 def _staff(settings):
-    from liaison_shared.testing import token_for
+    from liaison_tools.testing import token_for
 
     return token_for(settings, "staff", DONGFENG)

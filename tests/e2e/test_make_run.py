@@ -9,10 +9,10 @@ import httpx
 import pytest
 from liaison_shared import registry
 from liaison_shared.chinatime import today_in_china
-from liaison_shared.devstack import free_port
-from liaison_shared.launcher import Launcher, _load_demo
 from liaison_shared.settings import SERVICES, Settings
-from liaison_shared.testing import token_for
+from liaison_tools.devstack import free_port
+from liaison_tools.launcher import Launcher, _load_demo
+from liaison_tools.testing import token_for
 
 pytestmark = pytest.mark.e2e
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from liaison_shared.testing import eventually
+from liaison_tools.testing import eventually
 
 from .story_stack import demo_stack
 

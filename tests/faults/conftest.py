@@ -3,7 +3,7 @@ proxy, so every client goes through it and a cut is total), its own PostgreSQL t
 stopped, an SMTP sink, and members, feedback and notify as real processes.
 
 The broker is the embedded one (Tansu), unless the environment names a broker of its own
-(``KAFKA_BOOTSTRAP_SERVERS``, as ``python -m liaison_shared.apache_kafka run`` and so ``make
+(``KAFKA_BOOTSTRAP_SERVERS``, as ``python -m liaison_tools.apache_kafka run`` and so ``make
 test-kafka`` set it): then the suite starts an Apache Kafka node of its own from the same
 cached jars — it cuts and kills its broker, so it cannot share the session's — with idempotent
 producers, as production has them. ``test_cluster.py`` does the same with three nodes."""
@@ -25,11 +25,11 @@ from pathlib import Path
 import httpx
 import pytest
 from liaison_shared import db, registry
-from liaison_shared.apache_kafka import ApacheKafka
-from liaison_shared.devstack import EmbeddedBroker, EmbeddedPostgres, free_port
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.service import all_topics
-from liaison_shared.testing import (
+from liaison_tools.apache_kafka import ApacheKafka
+from liaison_tools.devstack import EmbeddedBroker, EmbeddedPostgres, free_port
+from liaison_tools.testing import (
     Mailbox,
     ServiceProcess,
     ThreadedTcpProxy,

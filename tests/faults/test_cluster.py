@@ -13,8 +13,8 @@ import time
 
 import httpx
 import pytest
-from liaison_shared.apache_kafka import ApacheKafka, Node
-from liaison_shared.testing import eventually
+from liaison_tools.apache_kafka import ApacheKafka, Node
+from liaison_tools.testing import eventually
 
 from .conftest import (
     Stack,
@@ -28,7 +28,7 @@ from .conftest import (
 pytestmark = pytest.mark.skipif(
     not on_apache_kafka(),
     reason="three brokers are Apache Kafka's (make test-kafka, or KAFKA_BOOTSTRAP_SERVERS set by"
-           " `python -m liaison_shared.apache_kafka run`); the embedded broker is a single process")
+           " `python -m liaison_tools.apache_kafka run`); the embedded broker is a single process")
 
 OPINIONS = "cppcc.feedback.opinion"
 

@@ -9,10 +9,10 @@ import signal
 import httpx
 import pytest
 from liaison_shared import registry
-from liaison_shared.apache_kafka import ApacheKafka
 from liaison_shared.events import dlq_topic
 from liaison_shared.kafka import consumer_group
-from liaison_shared.testing import collect, eventually, header, produce_raw, token_for
+from liaison_tools.apache_kafka import ApacheKafka
+from liaison_tools.testing import collect, eventually, header, produce_raw, token_for
 
 from .conftest import (
     VILLAGE,

@@ -9,7 +9,7 @@ import uuid
 
 import asyncpg
 from liaison_shared import audit
-from liaison_shared.testing import eventually, running, token_for
+from liaison_tools.testing import eventually, running, token_for
 
 CITY, PINGLUO = "640200000000", "640221000000"
 

@@ -1,7 +1,7 @@
 """A published event reaches another service's consumer: members → feedback's projection."""
 
 import pytest
-from liaison_shared.testing import eventually, running, token_for
+from liaison_tools.testing import eventually, running, token_for
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ them are reported together."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from liaison_shared.testing import ServiceProcess, token_for
+from liaison_tools.testing import ServiceProcess, token_for
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 from liaison_shared.events import Envelope, dlq_topic
-from liaison_shared.testing import collect, eventually, header, produce_raw, running
+from liaison_tools.testing import collect, eventually, header, produce_raw, running
 
 from .probe import ProbeHappened
 

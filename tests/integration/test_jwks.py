@@ -10,10 +10,10 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from liaison_shared.auth import Role, TokenVerifier
-from liaison_shared.devstack import free_port
 from liaison_shared.errors import Unauthorized
 from liaison_shared.settings import Settings
-from liaison_shared.testing import eventually
+from liaison_tools.devstack import free_port
+from liaison_tools.testing import eventually
 
 pytestmark = pytest.mark.integration
 

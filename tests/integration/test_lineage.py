@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest_asyncio
 from feedback.handlers.lineage import public_chain
 from liaison_shared.replay import replay
-from liaison_shared.testing import eventually, running, token_for
+from liaison_tools.testing import eventually, running, token_for
 
 CITY, PINGLUO, HUINONG = "640200000000", "640221000000", "640205000000"
 HUANGQUQIAO, DONGFENG = "640221100000", "640221100201"

@@ -11,7 +11,7 @@ import sys
 import uuid
 
 from liaison_shared import ops
-from liaison_shared.testing import eventually, produce_raw, running, token_for
+from liaison_tools.testing import eventually, produce_raw, running, token_for
 
 from .probe import FAILING
 from .test_inbox import TOPIC, count_effects, probe_record

@@ -6,11 +6,11 @@ from collections import defaultdict
 
 import pytest
 from liaison_shared import db
-from liaison_shared.devstack import EmbeddedBroker, free_port
 from liaison_shared.events import Envelope
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.outbox import OutboxRelay
-from liaison_shared.testing import (
+from liaison_tools.devstack import EmbeddedBroker, free_port
+from liaison_tools.testing import (
     TcpProxy,
     collect,
     eventually,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest_asyncio
-from liaison_shared.testing import eventually
+from liaison_tools.testing import eventually
 
 from .security_support.inspect import (
     all_records,

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from liaison_shared.testing import TcpProxy, eventually, running, token_for
+from liaison_tools.testing import TcpProxy, eventually, running, token_for
 
 pytestmark = pytest.mark.integration
 

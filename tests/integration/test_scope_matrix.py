@@ -21,7 +21,7 @@ import pytest_asyncio
 from liaison_shared import registry
 from liaison_shared.chinatime import CHINA
 from liaison_shared.service import create_app
-from liaison_shared.testing import eventually
+from liaison_tools.testing import eventually
 
 from .security_support.inspect import changed, settled, snapshot
 from .security_support.stack import COUNTY_A, COUNTY_B, VILLAGE_A, demo_stack

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from liaison_shared.http import install_error_handlers
-from liaison_shared.testing import ServiceProcess
+from liaison_tools.testing import ServiceProcess
 
 PHONE, EMAIL = "13987654321", "malanhua@example.cn"
 

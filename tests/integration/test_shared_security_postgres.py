@@ -8,7 +8,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from liaison_shared.devstack import EmbeddedPostgres, free_port
+from liaison_tools.devstack import EmbeddedPostgres, free_port
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the system user is used only under root")
 

@@ -9,7 +9,7 @@ import pytest
 from liaison_shared.contracts.feedback import OpinionSubmitted
 from liaison_shared.contracts.members import DutyContact, OrgUnitChanged
 from liaison_shared.events import Envelope, Event
-from liaison_shared.testing import eventually, produce_raw, running
+from liaison_tools.testing import eventually, produce_raw, running
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
-from liaison_shared import apache_kafka
-from liaison_shared.apache_kafka import ApacheKafka
-from liaison_shared.testing import eventually
+from liaison_tools import apache_kafka
+from liaison_tools.apache_kafka import ApacheKafka
+from liaison_tools.testing import eventually
 
 JAVA = shutil.which("java")
 runs_kafka = pytest.mark.skipif(
@@ -29,7 +29,7 @@ runs_kafka = pytest.mark.skipif(
 
 def launcher(*args: str, path: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "liaison_shared.apache_kafka", *args],
+        [sys.executable, "-m", "liaison_tools.apache_kafka", *args],
         env={**os.environ, "PATH": path, **env}, capture_output=True, text=True, timeout=600,
     )
 
@@ -160,7 +160,7 @@ async def test_three_nodes_replicate_three_times_keep_two_in_sync_and_survive_th
 
 @runs_kafka
 def test_nodes_die_with_their_launcher(tmp_path):
-    serve = subprocess.Popen([sys.executable, "-m", "liaison_shared.apache_kafka", "serve"],
+    serve = subprocess.Popen([sys.executable, "-m", "liaison_tools.apache_kafka", "serve"],
                              stdout=subprocess.PIPE, text=True)
     home = None
     try:

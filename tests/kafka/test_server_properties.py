@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from liaison_shared.apache_kafka import ApacheKafka, property_name
+from liaison_tools.apache_kafka import ApacheKafka, property_name
 
 COMPOSE = Path(__file__).resolve().parents[2] / "deploy" / "compose"
 MOVED = {"node.id", "listeners", "advertised.listeners", "controller.quorum.voters", "log.dirs"}
@@ -86,7 +86,7 @@ def test_three_nodes_are_composes_ha_lines(tmp_path):
 
 def test_compose_runs_the_version_the_tests_run(monkeypatch):
     """deploy/compose's image is the Apache Kafka these suites start (tools/kafka/pom.xml)."""
-    from liaison_shared.apache_kafka import kafka_version
+    from liaison_tools.apache_kafka import kafka_version
 
     monkeypatch.delenv("APACHE_KAFKA_VERSION", raising=False)
     document = yaml.safe_load((COMPOSE / "compose.yaml").read_text())

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from liaison_shared import registry
-from liaison_shared.gates import route_gates
+from liaison_tools.gates import route_gates
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 # API routes are listed with their /api/v1 prefix; pages for people (feedback's /t/{code}) without.

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
-from liaison_shared.testing import eventually, running, token_for
+from liaison_tools.testing import eventually, running, token_for
 
 CITY, PINGLUO = "640200000000", "640221000000"
 HUANGQUQIAO, CHENGGUAN, DONGFENG = "640221100000", "640221101000", "640221100201"

@@ -4,7 +4,7 @@ outcomes held by feedback as a department task and a proposal (seen through the 
 import json
 import uuid
 
-from liaison_shared.testing import eventually
+from liaison_tools.testing import eventually
 
 from .conftest import DONGFENG, PINGLUO, act, hours_from_now, ok, topic
 

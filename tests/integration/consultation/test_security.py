@@ -5,7 +5,7 @@ nulls and inconsistent dates refused at the model — each refusal writing nothi
 
 import uuid
 
-from liaison_shared.testing import eventually
+from liaison_tools.testing import eventually
 
 from .conftest import CHENGGUAN, DONGFENG, HUANGQUQIAO, HUINONG, act, hours_from_now, ok, topic
 
@@ -154,7 +154,7 @@ async def test_outcomes_are_converted_for_departments_and_members_of_the_line(wo
 async def test_a_converted_opinion_never_joins_a_topic_of_another_unit(world, db_pool, platform, caplog):
     from liaison_shared.contracts.feedback import OutcomeConverted, OutcomeRef
     from liaison_shared.events import Envelope
-    from liaison_shared.testing import produce_raw
+    from liaison_tools.testing import produce_raw
 
     staff = world["town_staff"]
     tid = (await topic(world, staff, org_unit=HUANGQUQIAO, title="黄渠桥镇集市垃圾清运"))["id"]

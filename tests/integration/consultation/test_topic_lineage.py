@@ -8,7 +8,7 @@ import uuid
 
 from liaison_shared.contracts.feedback import OutcomeConverted, OutcomeRef
 from liaison_shared.events import Envelope
-from liaison_shared.testing import eventually, produce_raw
+from liaison_tools.testing import eventually, produce_raw
 
 from .conftest import CITY, DONGFENG, HUINONG, PINGLUO, act, hours_from_now, ok, topic
 

@@ -4,7 +4,7 @@ handed down again, opinions converted into topics, scope, and projections rebuil
 import json
 
 from liaison_shared.replay import replay
-from liaison_shared.testing import eventually
+from liaison_tools.testing import eventually
 
 from .conftest import CITY, DONGFENG, HUANGQUQIAO, PINGLUO, act, hours_from_now, ok, topic
 

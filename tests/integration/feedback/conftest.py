@@ -3,7 +3,7 @@
 import uuid
 
 import pytest_asyncio
-from liaison_shared.testing import eventually, running, token_for
+from liaison_tools.testing import eventually, running, token_for
 
 CITY, PINGLUO = "640200000000", "640221000000"
 HUINONG = "640205000000"  # 惠农区: a sibling county, for what must stay out of 平罗县's reach

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from liaison_shared.testing import collect, header, token_for
+from liaison_tools.testing import collect, header, token_for
 
 from .conftest import CHENGGUAN, DONGFENG, HUANGQUQIAO, PINGLUO, act, submit
 

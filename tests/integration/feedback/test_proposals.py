@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 from feedback.domain.deadlines import today_in_china
-from liaison_shared.testing import collect, header, token_for
+from liaison_tools.testing import collect, header, token_for
 
 from .conftest import PINGLUO, act, submit
 from .test_security_proposals import seat
@@ -169,7 +169,7 @@ async def test_a_consultation_outcome_to_be_proposed_becomes_a_draft_with_its_so
     from liaison_shared.contracts.consultation import ConsultationOutcomeConverted
     from liaison_shared.contracts.feedback import OutcomeRef
     from liaison_shared.events import Envelope
-    from liaison_shared.testing import eventually, produce_raw
+    from liaison_tools.testing import eventually, produce_raw
 
     target, source = str(uuid.uuid4()), str(uuid.uuid4())
     event = ConsultationOutcomeConverted(

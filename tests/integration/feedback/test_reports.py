@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from liaison_shared.testing import eventually, token_for
+from liaison_tools.testing import eventually, token_for
 
 from .conftest import CITY, HUANGQUQIAO, PINGLUO, act, submit
 
@@ -86,7 +86,7 @@ async def test_a_consultation_outcome_for_a_department_becomes_a_tracked_case(wo
     from liaison_shared.contracts.feedback import OutcomeRef
     from liaison_shared.events import Envelope
     from liaison_shared.kafka import ensure_topics
-    from liaison_shared.testing import produce_raw
+    from liaison_tools.testing import produce_raw
 
     task_id = str(uuid.uuid4())
     water = world["departments"]["平罗县水务局"]

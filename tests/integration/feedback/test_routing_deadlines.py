@@ -6,7 +6,7 @@ import pytest
 from feedback.domain.deadlines import today_in_china
 from feedback.handlers.deadlines import publish_overdue
 from liaison_shared import db
-from liaison_shared.testing import collect, header, token_for
+from liaison_tools.testing import collect, header, token_for
 
 from .conftest import DONGFENG, HUANGQUQIAO, PINGLUO, act, submit
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 from liaison_shared.events import Envelope
-from liaison_shared.testing import collect, eventually, header, produce_raw, token_for
+from liaison_tools.testing import collect, eventually, header, produce_raw, token_for
 from openpyxl import load_workbook
 
 from .conftest import CITY, DONGFENG, HUANGQUQIAO, HUINONG, PINGLUO, act, submit

@@ -11,7 +11,7 @@ import pytest
 from feedback.domain.deadlines import today_in_china
 from liaison_shared.contracts.members import DepartmentRegistered, MemberRegistered, MemberUpdated
 from liaison_shared.events import Envelope
-from liaison_shared.testing import eventually, produce_raw, token_for
+from liaison_tools.testing import eventually, produce_raw, token_for
 
 from .conftest import CHENGGUAN, CITY, HUANGQUQIAO, PINGLUO, act, submit
 

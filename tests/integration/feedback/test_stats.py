@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from liaison_shared.testing import token_for
+from liaison_tools.testing import token_for
 from openpyxl import load_workbook
 
 from .conftest import CHENGGUAN, DONGFENG, HUANGQUQIAO, PINGLUO, act, submit

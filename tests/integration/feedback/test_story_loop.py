@@ -14,7 +14,7 @@ from liaison_shared.contracts.consultation import (
 )
 from liaison_shared.contracts.feedback import OutcomeRef
 from liaison_shared.events import Envelope
-from liaison_shared.testing import collect, eventually, header, produce_raw, token_for
+from liaison_tools.testing import collect, eventually, header, produce_raw, token_for
 
 from .conftest import DONGFENG, HUANGQUQIAO, PINGLUO, act, submit
 from .test_proposals import open_window

@@ -5,7 +5,7 @@ import json
 
 import pytest
 from liaison_shared.settings import Settings
-from liaison_shared.testing import collect, header, token_for
+from liaison_tools.testing import collect, header, token_for
 
 from .conftest import CHENGGUAN, DONGFENG, HUINONG, PINGLUO, act, submit
 

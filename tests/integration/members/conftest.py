@@ -3,7 +3,7 @@
 import uuid
 
 import pytest_asyncio
-from liaison_shared.testing import running, token_for
+from liaison_tools.testing import running, token_for
 
 CITY, PINGLUO, HUINONG = "640200000000", "640221000000", "640205000000"
 HUANGQUQIAO, VILLAGE = "640221100000", "640221100201"

@@ -1,7 +1,7 @@
 """Staff see and change their own subtree only; members their own card; the public the card."""
 
 import pytest
-from liaison_shared.testing import token_for
+from liaison_tools.testing import token_for
 
 from .conftest import CITY, HUINONG, PINGLUO, VILLAGE
 

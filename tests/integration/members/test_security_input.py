@@ -5,7 +5,7 @@ import logging
 
 import pytest
 import pytest_asyncio
-from liaison_shared.testing import token_for
+from liaison_tools.testing import token_for
 
 from .conftest import HUANGQUQIAO, PINGLUO
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import pytest_asyncio
-from liaison_shared.testing import token_for
+from liaison_tools.testing import token_for
 
 from .conftest import HONGGUOZI, HUANGQUQIAO, HUINONG, PINGLUO
 

@@ -17,7 +17,7 @@ from liaison_shared.contracts.feedback import (
     ReportAdopted,
 )
 from liaison_shared.events import Envelope
-from liaison_shared.testing import eventually, produce_raw, token_for
+from liaison_tools.testing import eventually, produce_raw, token_for
 
 from .conftest import HUINONG, HUINONG_VILLAGE, PINGLUO, VILLAGE
 

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from liaison_shared.chinatime import CHINA, today_in_china
-from liaison_shared.testing import token_for
+from liaison_tools.testing import token_for
 
 from .conftest import HUINONG, PINGLUO, VILLAGE
 

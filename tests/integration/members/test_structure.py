@@ -1,7 +1,7 @@
 """三联系 and 对口联系: special committees with their sectors and plans, sector bridges, venues."""
 
 import pytest
-from liaison_shared.testing import collect, header, token_for
+from liaison_tools.testing import collect, header, token_for
 
 from .conftest import CITY, HUINONG, PINGLUO
 

@@ -12,7 +12,7 @@ from liaison_shared.contracts.feedback import (
     ProposalAccepted,
 )
 from liaison_shared.events import Envelope
-from liaison_shared.testing import collect, eventually, header, produce_raw, token_for
+from liaison_tools.testing import collect, eventually, header, produce_raw, token_for
 
 from .conftest import CITY, HUANGQUQIAO, HUINONG, PINGLUO, VILLAGE
 

@@ -6,8 +6,8 @@ import uuid
 
 import pytest_asyncio
 import uvicorn
-from liaison_shared.devstack import free_port
-from liaison_shared.testing import eventually, running, smtp_sink, token_for
+from liaison_tools.devstack import free_port
+from liaison_tools.testing import eventually, running, smtp_sink, token_for
 
 CITY, PINGLUO, HUANGQUQIAO, CHENGGUAN, DONGFENG = (
     "640200000000", "640221000000", "640221100000", "640221101000", "640221100201")

@@ -5,7 +5,7 @@ import re
 import uuid
 
 import pytest
-from liaison_shared.testing import eventually, produce_raw, token_for
+from liaison_tools.testing import eventually, produce_raw, token_for
 
 from .conftest import CITY, DONGFENG, HUANGQUQIAO, PINGLUO, invited_member, submit
 

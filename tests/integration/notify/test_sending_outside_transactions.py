@@ -8,8 +8,8 @@ import uuid
 import asyncpg
 import pytest
 from liaison_shared import db
-from liaison_shared.devstack import free_port
-from liaison_shared.testing import eventually, token_for
+from liaison_tools.devstack import free_port
+from liaison_tools.testing import eventually, token_for
 from notify.adapters import platform as services
 from notify.adapters.sms import DevelopmentGateway
 from notify.adapters.smtp import Mailer

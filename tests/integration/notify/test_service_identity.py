@@ -2,7 +2,7 @@
 
 import pytest
 from liaison_shared.service import UnsafeSettings
-from liaison_shared.testing import running, token_for
+from liaison_tools.testing import running, token_for
 
 from .conftest import CITY, PINGLUO, submit
 

@@ -13,10 +13,10 @@ import pytest_asyncio
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from liaison_shared.contracts.consultation import SessionScheduled
-from liaison_shared.devstack import free_port
 from liaison_shared.events import Envelope
 from liaison_shared.servicetoken import ServiceToken, TokenRefused
-from liaison_shared.testing import eventually, produce_raw, running, smtp_sink, token_for
+from liaison_tools.devstack import free_port
+from liaison_tools.testing import eventually, produce_raw, running, smtp_sink, token_for
 from pydantic import SecretStr
 
 from .conftest import CITY, DONGFENG, PINGLUO

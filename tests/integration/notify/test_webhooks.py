@@ -10,8 +10,8 @@ import uuid
 import pytest
 import pytest_asyncio
 import uvicorn
-from liaison_shared.devstack import free_port
-from liaison_shared.testing import eventually, token_for
+from liaison_tools.devstack import free_port
+from liaison_tools.testing import eventually, token_for
 
 from .conftest import CITY, DONGFENG, HUANGQUQIAO, RECEIVERS, submit
 

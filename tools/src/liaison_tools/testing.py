@@ -1,6 +1,6 @@
 """Pytest fixtures: a real broker and a real PostgreSQL for the whole session.
 
-Loaded by ``-p liaison_shared.testing`` (the root pyproject). Both run on free ports,
+Loaded by ``-p liaison_tools.testing`` (the root pyproject). Both run on free ports,
 so the suite runs beside a live ``make run``. With ``KAFKA_BOOTSTRAP_SERVERS`` and
 ``DATABASE_URL`` set, the suite uses those instead (a fresh database on that server).
 """
@@ -24,9 +24,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 import pytest_asyncio
+from liaison_shared import db, registry
+from liaison_shared.auth import issue_dev_token
+from liaison_shared.kafka import ensure_topics, partitions_of
+from liaison_shared.service import ServiceSpec, all_topics, create_app
+from liaison_shared.settings import Settings
 
-from . import db, registry
-from .auth import issue_dev_token
 from .devmail import Mailbox, smtp_sink  # noqa: F401 — the tests' SMTP sink, kept in one place
 from .devstack import (
     EmbeddedBroker,
@@ -36,9 +39,6 @@ from .devstack import (
     free_port,
     stop_process,
 )
-from .kafka import ensure_topics, partitions_of
-from .service import ServiceSpec, all_topics, create_app
-from .settings import Settings
 
 
 class TcpProxy:

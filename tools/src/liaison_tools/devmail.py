@@ -2,7 +2,7 @@
 
 ``make run`` starts one and points the services' SMTP_HOST/SMTP_PORT at it, keeping each
 message as an .eml file under LIAISON_HOME/mail (``liaison mail`` lists and shows them); the
-tests use it in memory (``liaison_shared.testing.smtp_sink``). Not a mail server: it accepts
+tests use it in memory (``liaison_tools.testing.smtp_sink``). Not a mail server: it accepts
 everything and delivers nothing.
 """
 

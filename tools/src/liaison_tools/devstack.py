@@ -325,7 +325,7 @@ def development_env(settings) -> dict[str, str]:
     """What the development stack (``make run``, the tests) gives its services: development mode
     on, and the notify service's token signed here with the development key — tooling signs it,
     never service code; in production notify obtains its token from the issuer."""
-    from .auth import issue_dev_token
+    from liaison_shared.auth import issue_dev_token
 
     token = issue_dev_token(settings, role="service", org="640200000000", sub=settings.notify_service_subject,
                             ttl_s=30 * 24 * 3600)

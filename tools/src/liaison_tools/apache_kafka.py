@@ -15,9 +15,9 @@ on one machine is replaced: node id, listeners, quorum addresses and the data di
 Nodes die with the thread that started them (Linux's parent-death signal): start a cluster
 from a thread that lives as long as it, not from ``asyncio.to_thread``.
 
-    python -m liaison_shared.apache_kafka run [--nodes 3] -- pytest tests/integration
-    python -m liaison_shared.apache_kafka serve [--nodes 3]
-    python -m liaison_shared.apache_kafka fetch
+    python -m liaison_tools.apache_kafka run [--nodes 3] -- pytest tests/integration
+    python -m liaison_tools.apache_kafka serve [--nodes 3]
+    python -m liaison_tools.apache_kafka fetch
 """
 
 from __future__ import annotations
@@ -408,7 +408,7 @@ class ApacheKafka:
 # --- the command line ----------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m liaison_shared.apache_kafka", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m liaison_tools.apache_kafka", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("fetch", help="the jars into the cache (nothing when they are there)")

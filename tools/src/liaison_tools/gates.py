@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi.routing import APIRoute
-
-from .service import ServiceSpec, create_app
+from liaison_shared.service import ServiceSpec, create_app
 
 
 def _dependencies(dependant) -> Iterator:

@@ -17,8 +17,12 @@ import time
 from pathlib import Path
 
 import httpx
+from liaison_shared import db, registry
+from liaison_shared.kafka import ensure_topics
+from liaison_shared.service import all_topics
+from liaison_shared.settings import Settings
 
-from . import db, devmail, registry
+from . import devmail
 from .devstack import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -26,9 +30,6 @@ from .devstack import (
     die_with_parent,
     stop_process,
 )
-from .kafka import ensure_topics
-from .service import all_topics
-from .settings import Settings
 
 
 class Launcher:
