@@ -45,8 +45,10 @@ test-kafka-faults: $(VENV)/.installed-test
 	@KAFKA_IDEMPOTENCE=true FAULTS_BROKER=apache-kafka $(BIN)/python -m liaison_tools.apache_kafka run --nodes 1 -- \
 		$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
-# The end-to-end benchmark on its own embedded stack (about three minutes): results in
-# bench/results/ as JSON and PNG. BENCH_ARGS="--rates 500,600 --stage-seconds 30" to vary.
+# The end-to-end benchmark on a stack of its own with a durable PostgreSQL (at most 15 minutes):
+# a rate search, three repetitions at the rate found, the limits; JSON and PNG in bench/results/.
+# BENCH_ARGS="--quick --rate 100" for a smoke run, "--broker apache-kafka" on Apache Kafka,
+# "--soak" for 20 minutes at 60 % of the found rate (README, "Performance").
 bench: install
 	@$(BIN)/python bench/run.py $(BENCH_ARGS)
 

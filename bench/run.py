@@ -1,16 +1,20 @@
-"""``make bench``: the whole pipeline under load on its own embedded stack, measured against
-the limits of this machine.
+"""``make bench``: the whole pipeline under load on a stack of its own, held to the contract.
 
-1. An embedded broker, PostgreSQL, an SMTP sink and the four services as processes (every
-   feature on: audit log, encryption, notifications), the public rate limit raised.
-2. End to end: public opinions POSTed by an open-loop generator at rising rates; for each,
-   the time from its POST to the ``notification.sent`` of its first notification, observed
-   on Kafka like any subscriber would.
-3. The limits, on the same machine: raw aiokafka produce+consume and raw asyncpg inserts of
-   the same sizes.
-4. RSS of each service, CPU seconds per 1,000 opinions, the generator's own CPU.
+1. The stack (``stack.py``): a broker (the embedded one, ``--broker apache-kafka``, or
+   ``KAFKA_BOOTSTRAP_SERVERS``), PostgreSQL as durable as production's (or ``DATABASE_URL``),
+   an SMTP sink, the four services with every feature on.
+2. A rate search (``search.py``): open-loop steps of public opinions (``loadgen.py``), each
+   judged (``analysis.py``) on what completed inside its measured window, whether every
+   5-second window kept up and the backlog drained, p99 from due time ≤ 1 s, and whether the
+   generator kept its schedule. ``--rate`` measures one rate instead.
+3. Three repetitions at the rate found: median and spread of throughput, latency to the first
+   notification event and to the e-mail received, CPU-ms per opinion by process, peak RSS.
+4. The limits in the same run (``limits.py``): the intake stage alone, the raw broker, the
+   raw database; ``fraction_of_limit`` against the intake.
+5. Verdicts, JSON and PNG (``report.py``) in ``bench/results/``.
 
-Results go to ``bench/results/<time>.json`` (and ``latest.json``) with a PNG plot.
+``--soak`` instead runs 20 minutes at 60 % of the found rate (``soak.py``). The whole default
+run keeps within ``--budget-minutes`` (15); ``--quick`` shortens every phase for a smoke run.
 """
 
 from __future__ import annotations
@@ -18,335 +22,226 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import platform
 import shutil
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-import psutil
-from aiokafka import AIOKafkaConsumer
-from liaison_shared import db, registry
-from liaison_shared.devstack import EmbeddedBroker, EmbeddedPostgres, free_port
-from liaison_shared.kafka import ensure_topics, partitions_of
-from liaison_shared.service import all_topics
-from liaison_shared.testing import ServiceProcess, make_settings, token_for
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import asyncpg  # noqa: E402
 import limits  # noqa: E402
-import loadgen  # noqa: E402
+import psutil  # noqa: E402
+import report  # noqa: E402
+from analysis import (  # noqa: E402
+    DRAIN_LIMIT_S,
+    LAG_MAX_LIMIT_MS,
+    LAG_P99_LIMIT_MS,
+    P99_LIMIT_MS,
+    SUSTAIN_FRACTION,
+    SUSTAIN_WINDOW_S,
+)
+from observe import Observer, Sampler  # noqa: E402
+from search import find_rate, repeat, room_for, summarise  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
+from soak import run_soak  # noqa: E402
+from stack import Stack  # noqa: E402
+from step import Bench, log, run_step  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
-CITY, COUNTY, TOWN, VILLAGE = "640200000000", "640221000000", "640221100000", "640221100201"
-
-
-def log(text: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {text}", flush=True)
-
-
-class Observer:
-    """Reads what subscribers read: opinion.submitted (opinion → event) and notification.sent
-    (event → first notification), stamping each with when it was seen."""
-
-    def __init__(self, settings) -> None:
-        self.settings = settings
-        self.submitted: dict[str, str] = {}   # opinion id → event id
-        self.sent: dict[str, float] = {}      # event id → first notification.sent seen
-        self.sizes: list[int] = []            # bytes of each opinion.submitted record
-        self._task: asyncio.Task | None = None
-
-    async def start(self) -> None:
-        self.consumer = AIOKafkaConsumer(**self.settings.kafka_client_options(), group_id=None,
-                                         enable_auto_commit=False, fetch_max_wait_ms=50, fetch_min_bytes=16_384)
-        await self.consumer.start()
-        parts = await partitions_of(self.consumer, ["cppcc.feedback.opinion", "cppcc.notify.notification"])
-        self.consumer.assign(parts)
-        await self.consumer.seek_to_end(*parts)
-        self._task = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        while True:
-            batch = await self.consumer.getmany(timeout_ms=100, max_records=5000)
-            now = time.time()
-            for records in batch.values():
-                for record in records:
-                    headers = dict(record.headers or ())
-                    kind = headers.get("ce_type", b"").decode()
-                    if kind.startswith("cppcc.feedback.opinion.submitted"):
-                        self.submitted[headers["ce_subject"].decode()] = headers["ce_id"].decode()
-                        self.sizes.append(len(record.value) + sum(len(k) + len(v) for k, v in headers.items()))
-                    elif kind.startswith("cppcc.notify.notification.sent"):
-                        event = json.loads(record.value)["event_id"]
-                        self.sent.setdefault(event, now)
-
-    def seen(self, opinion: str) -> float | None:
-        event = self.submitted.get(opinion)
-        return self.sent.get(event) if event else None
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-        await self.consumer.stop()
+QUICK = {"seconds": 10.0, "warmup": 3.0, "settle": 20.0, "bisections": 1, "limit_seconds": 5.0,
+         "budget_minutes": 6.0}
 
 
-def cpu_seconds(process: psutil.Process) -> float:
-    total = 0.0
-    for p in [process, *process.children(recursive=True)]:
-        try:
-            times = p.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-def rss_mb(process: psutil.Process) -> float:
-    return round(process.memory_info().rss / 2**20, 1)
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, help="Measure this rate (opinions/s) instead of searching for one.")
+    parser.add_argument("--start-rate", type=float, default=200.0, help="First step of the search.")
+    parser.add_argument("--step-factor", type=float, default=1.5, help="Each step up multiplies the rate by this.")
+    parser.add_argument("--max-rate", type=float, default=3000.0)
+    parser.add_argument("--bisections", type=int, default=3, help="At most this many bisecting steps.")
+    parser.add_argument("--seconds", type=float, default=30.0, help="Measured window of each step.")
+    parser.add_argument("--warmup", type=float, default=5.0, help="Seconds at the step's own rate before it.")
+    parser.add_argument("--settle", type=float, default=60.0, help="How long a step may take to drain afterwards.")
+    parser.add_argument("--repeats", type=int, default=3, help="Repetitions at the found rate.")
+    parser.add_argument("--limit-seconds", type=float, default=10.0, help="Length of each limit measurement.")
+    parser.add_argument("--no-limits", action="store_true", help="Skip the limits.")
+    parser.add_argument("--budget-minutes", type=float, default=15.0, help="The search stops in time to fit in it.")
+    parser.add_argument("--quick", action="store_true", help="A smoke run: 10 s windows, one bisection, short limits.")
+    parser.add_argument("--connections", type=int, default=256, help="Most connections the generator opens.")
+    parser.add_argument("--broker", choices=("embedded", "apache-kafka"), default="embedded",
+                        help="Ignored when KAFKA_BOOTSTRAP_SERVERS is set (that broker is used).")
+    parser.add_argument("--unsafe-db", action="store_true",
+                        help="PostgreSQL with fsync off, for comparison only: no verdict is claimed from it.")
+    parser.add_argument("--soak", action="store_true", help="A long steady run instead (memory, tables, p99 flat).")
+    parser.add_argument("--soak-minutes", type=float, default=20.0)
+    parser.add_argument("--soak-fraction", type=float, default=0.6, help="Of --rate, else of the found rate.")
+    parser.add_argument("--soak-retention-minutes", type=float, default=5.0,
+                        help="Outbox retention during the soak, so its plateau comes within the run.")
+    parser.add_argument("--keep", action="store_true", help="Keep the stack's data directory.")
+    parser.add_argument("--profile", type=Path, help="py-spy profiles of the services in the first repetition.")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the services (experiments).")
+    args = parser.parse_args(argv)
+    if args.quick:
+        given = {a.lstrip("-").split("=")[0].replace("-", "_") for a in (argv or sys.argv[1:]) if a.startswith("--")}
+        for name, value in QUICK.items():
+            if name not in given:
+                setattr(args, name, value)
+    return args
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rates", default="500,505,510,515", help="Opinions per second, one stage each.")
-    parser.add_argument("--stage-seconds", type=float, default=15.0, help="Length of each stage.")
-    parser.add_argument("--warmup", type=float, default=5.0, help="Seconds at 100/s before measuring.")
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--keep", action="store_true", help="Keep the stack's data directory.")
-    parser.add_argument("--profile", type=Path, help="Record py-spy profiles of the services into this directory.")
-    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the services (experiments).")
-    args = parser.parse_args()
-    stages = [(args.stage_seconds, float(r)) for r in args.rates.split(",")]
-    return asyncio.run(run(stages, args))
+    return asyncio.run(run(parse()))
 
 
-async def run(stages, args) -> int:
+async def run(args: argparse.Namespace) -> int:
+    began = time.monotonic()
+    budget_end = began + args.budget_minutes * 60
     home = Path(tempfile.mkdtemp(prefix="liaison-bench-"))
-    broker = EmbeddedBroker(free_port(), log_path=home / "broker.log").start()
-    postgres = EmbeddedPostgres(home / "pgdata", free_port(), durable=False, log_path=home / "pg.log").start()
-    settings = make_settings({"KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                              "DATABASE_URL": postgres.url("liaison_bench")}, kafka_topic_partitions=6,
-                             **broker.client_settings)
-    specs = registry.specs()
-    for name, spec in specs.items():
-        db.migrate(settings, name, spec.migration_dirs())
-    await ensure_topics(settings, all_topics(specs.values()))
-    services: dict[str, ServiceProcess] = {}
+    result: dict = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "machine": _machine(),
+                    "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                    "rules": {"sustain_window_s": SUSTAIN_WINDOW_S, "sustain_fraction": SUSTAIN_FRACTION,
+                              "drain_limit_s": DRAIN_LIMIT_S, "p99_limit_ms": P99_LIMIT_MS,
+                              "generator_lag_p99_limit_ms": LAG_P99_LIMIT_MS,
+                              "generator_lag_max_limit_ms": LAG_MAX_LIMIT_MS,
+                              "latency": "from the request's due time on the open-loop schedule"}}
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    if args.soak:
+        extra_env.setdefault("OUTBOX_RETENTION_HOURS", str(args.soak_retention_minutes / 60))
     with SmtpSink() as mailbox:
-        env = {"PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000000", "SMTP_PORT": str(mailbox.port), "LOG_LEVEL": "WARNING",
-               "KAFKA_TOPIC_PARTITIONS": "6", "OUTBOX_POLL_INTERVAL_S": "1", "DELIVERY_POLL_INTERVAL_S": "0.5",
-               **dict(item.split("=", 1) for item in args.env)}
+        stack = Stack(home, broker=args.broker, unsafe_db=args.unsafe_db, mailbox=mailbox, extra_env=extra_env)
+        observer = sampler = None
         try:
-            for name in ("members", "feedback", "consultation"):
-                services[name] = ServiceProcess(name, settings, log_dir=home, **env).start(timeout=120)
-            env.update({"MEMBERS_URL": services["members"].url, "FEEDBACK_URL": services["feedback"].url})
-            services["notify"] = ServiceProcess("notify", settings, log_dir=home, **env).start(timeout=120)
-            await register(settings, services["members"].url)
-            log("stack ready: " + ", ".join(f"{n} :{s.port}" for n, s in services.items()))
-            result = await measure(settings, services, stages, args, mailbox, postgres, broker)
+            stack.start_infrastructure()
+            await stack.ensure_topics()
+            stack.start_services()
+            await stack.register()
+            result["stack"] = await stack.describe()
+            result["services"] = list(stack.services)
+            log("stack ready in {:.0f} s: {}; broker {}, database {}".format(
+                time.monotonic() - began, ", ".join(f"{n} :{s.port}" for n, s in stack.services.items()),
+                result["stack"]["broker"]["kind"], "durable" if result["stack"]["database"]["durable"] else
+                "NOT durable"))
+            observer = Observer(stack.settings, mailbox)
+            await observer.start()
+            sampler = Sampler(stack.processes(), set(stack.services), mailbox.native_id)
+            sampler.start()
+            bench = Bench(stack, observer, sampler, origin=time.monotonic(), warmup_s=args.warmup,
+                          seconds=args.seconds, settle_s=args.settle, connections=args.connections)
+            if args.soak:
+                await _soak(bench, args, result)
+            else:
+                await _headline(bench, args, result, budget_end)
+            result["rss_peak_mb"] = {n: round(mb, 1) for n, mb in sampler.peak_mb.items()}
+            result["rss_note"] = ("peak of 1-second samples; a service is its one process, postgres and the"
+                                  " broker the sum over their process trees (shared memory counted repeatedly)")
         finally:
-            for service in services.values():
-                service.stop()
-    result["limit_kafka_per_s"] = await limits.kafka(settings, result["message_bytes"])
-    log(f"limit: kafka produce+consume {result['limit_kafka_per_s']:.0f} msgs/s")
-    result["limit_postgres_per_s"] = await limits.postgres(settings, result["row_bytes"])
-    log(f"limit: postgres inserts {result['limit_postgres_per_s']:.0f} rows/s")
-    broker.stop()
-    postgres.stop()
-    if not args.keep:
-        shutil.rmtree(home, ignore_errors=True)
-    limit = min(result["limit_kafka_per_s"], result["limit_postgres_per_s"])
-    result["fraction_of_limit"] = round(result["e2e_throughput_per_s"] / limit, 4) if limit else None
-    write(result)
+            if sampler:
+                await sampler.stop()
+            if observer:
+                await observer.stop()
+            await stack.stop(keep=args.keep)
+            if not args.keep:
+                shutil.rmtree(home, ignore_errors=True)
+    result["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    result["minutes"] = round((time.monotonic() - began) / 60, 1)
+    if not args.soak:
+        result["verdicts"] = report.verdicts(result)
+    report.write(result, suffix="-soak" if args.soak else "")
+    report.print_summary(result)
     return 0
 
 
-async def register(settings, members_url: str) -> None:
-    admin = token_for(settings, "admin", CITY)
-    async with httpx.AsyncClient(base_url=members_url, headers=admin, timeout=10) as client:
-        for code, name in [(CITY, "石嘴山市"), (COUNTY, "平罗县"), (TOWN, "黄渠桥镇")]:
-            await client.post("/api/v1/org-units", json={"code": code, "name": name})
-        await client.post("/api/v1/org-units", json={"code": VILLAGE, "name": "东风村",
-                                                      "duty_contact": {"email": "dongfeng@example.cn"}})
-    import asyncpg
+async def _headline(bench: Bench, args, result: dict, budget_end: float) -> None:
+    """Search (or the given rate), repetitions, the aim's check, then the limits."""
+    first = True
 
+    async def step(rate: float, label: str) -> dict:
+        nonlocal first
+        profile = args.profile if label.startswith("repetition") and first else None
+        first = first and not label.startswith("repetition")
+        return await run_step(bench, rate, label=label, profile=profile)
+
+    # what a passing step usually takes (generator start, drain, pauses included); a failing one
+    # may take up to --settle more, which the final margin absorbs
+    step_s = args.warmup + args.seconds + 15
+    limits_s = 0 if args.no_limits else 3 * args.limit_seconds + 40
+    rate = args.rate
+    if rate is None:
+        room = room_for(budget_end, step_s, args.repeats * step_s + limits_s + 60)
+        result["search"] = await find_rate(step, start=args.start_rate, factor=args.step_factor,
+                                           max_rate=args.max_rate, resolution=0.05, bisections=args.bisections,
+                                           room=room)
+        rate = result["search"]["found_rate_per_s"]
+    if rate:
+        result["repetitions"] = await repeat(step, rate, args.repeats)
+        result["at_rate"] = summarise(result["repetitions"])
+        aim = report.AIM["rate_per_s"]
+        if rate > aim and time.monotonic() + args.repeats * step_s + limits_s < budget_end:
+            # a pipeline that sustains more than 1000/s is judged for the aim at 1000/s itself
+            result["aim_repetitions"] = await repeat(step, aim, args.repeats, label="aim check")
+            result["aim_check"] = summarise(result["aim_repetitions"])
+    if not args.no_limits:
+        result["limits"] = await _limits(bench, args.limit_seconds)
+        intake = result["limits"]["intake"]["throughput_per_s"]
+        result["fraction_of_limit"] = round(rate / intake, 3) if rate and intake else None
+
+
+async def _limits(bench: Bench, seconds: float) -> dict:
+    settings = bench.stack.settings
+    sizes = bench.observer.sizes
+    message_bytes = int(sum(sizes) / len(sizes)) if sizes else 700
     conn = await asyncpg.connect(settings.asyncpg_dsn())
     try:
-        for _ in range(300):
-            if await conn.fetchval("SELECT (SELECT count(*) FROM feedback.org_units WHERE code = $1)"
-                                   " + (SELECT count(*) FROM notify.org_units WHERE code = $1)", VILLAGE) == 2:
-                return
-            await asyncio.sleep(0.2)
+        row_bytes = int(await conn.fetchval("SELECT coalesce(avg(pg_column_size(o.*)), 600) FROM"
+                                            " (SELECT * FROM feedback.opinions LIMIT 1000) o"))
     finally:
         await conn.close()
-    raise RuntimeError("the registry did not reach feedback and notify")
+    found = {"intake": await limits.intake(bench, seconds)}
+    bench.stack.stop_services(["feedback"])
+    bench.sampler.processes.pop("feedback", None)
+    found["broker"] = await limits.broker(settings, message_bytes, seconds)
+    found["database"] = await limits.database(settings, row_bytes, seconds)
+    return found
 
 
-def _generate(port: int, stages, connections: int):
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    process = multiprocessing.get_context("spawn").Process(
-        target=loadgen.generate, args=("127.0.0.1", port, stages, connections, VILLAGE, sender))
-    process.start()
-    return process, receiver
+async def _soak(bench: Bench, args, result: dict) -> None:
+    """60 % of --rate, else of the last headline run's found rate on the same broker and an
+    equally durable database, else of a rate searched for now (which makes the run longer)."""
+    base, source = args.rate, "--rate"
+    if base is None:
+        base, source = _last_found_rate(result["stack"])
+    if base is None:
+        search = await find_rate(lambda rate, label: run_step(bench, rate, label=label), start=args.start_rate,
+                                 factor=args.step_factor, max_rate=args.max_rate, resolution=0.05,
+                                 bisections=args.bisections, room=lambda: True)
+        result["search"] = search
+        base, source = search["found_rate_per_s"], "searched now"
+    if not base:
+        raise SystemExit("no rate to soak at: nothing passed the search")
+    result["soak_base"] = {"rate_per_s": base, "from": source, "fraction": args.soak_fraction}
+    result["soak"] = await run_soak(bench, round(base * args.soak_fraction, 1), args.soak_minutes,
+                                    args.soak_retention_minutes)
 
 
-async def measure(settings, services, stages, args, mailbox, postgres, broker) -> dict:
-    observer = Observer(settings)
-    await observer.start()
-    port = services["feedback"].port
-    if args.warmup:
-        log(f"warm-up: {args.warmup:.0f} s at 100/s")
-        process, receiver = _generate(port, [(args.warmup, 100.0)], 16)
-        await asyncio.to_thread(receiver.recv)
-        process.join()
-        await asyncio.sleep(3)
-    procs = {name: psutil.Process(s.process.pid) for name, s in services.items()}
-    procs["postgres"] = psutil.Process(postgres.process.pid)
-    procs["broker"] = psutil.Process(broker.process.pid)
-    cpu_before = {name: cpu_seconds(p) for name, p in procs.items()}
-    log("load: " + ", ".join(f"{rate:.0f}/s for {seconds:.0f} s" for seconds, rate in stages))
-    spies = []
-    if args.profile:
-        import subprocess
-
-        args.profile.mkdir(parents=True, exist_ok=True)
-        spies = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--format",
-                                   "raw", "-r", "50", "-d", str(int(sum(s for s, _ in stages))), "-p",
-                                   str(s.process.pid), "-o", str(args.profile / f"{name}.txt")],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for name, s in services.items()]
-    started = time.time()
-    process, receiver = _generate(port, stages, args.connections)
-    generated = await asyncio.to_thread(receiver.recv)
-    process.join()
-    load_seconds = sum(s for s, _ in stages)
-    results = generated["results"]
-    accepted = [r for r in results if r[4] == 201]
-    log(f"sent {len(results)}, accepted {len(accepted)}; waiting for the pipeline to drain")
-    deadline = time.time() + 60
-    while time.time() < deadline and sum(observer.seen(r[5]) is not None for r in accepted) < len(accepted):
-        await asyncio.sleep(0.5)
-    cpu_after = {name: cpu_seconds(p) for name, p in procs.items()}
-    for spy in spies:
-        spy.wait(60)
-    rss = {name: rss_mb(procs[name]) for name in services}
-    await observer.stop()
-
-    latencies, timeline = [], {}
-    for _number, due, sent, _answered, _status, opinion in accepted:
-        seen = observer.seen(opinion)
-        slot = timeline.setdefault(int(due - started), {"offered": 0, "done": 0, "latencies": []})
-        if seen is not None:
-            latencies.append((seen - sent) * 1000)
-            slot["latencies"].append((seen - sent) * 1000)
-            # completions are counted in the second they happened
-            timeline.setdefault(int(seen - started), {"offered": 0, "done": 0, "latencies": []})["done"] += 1
-    for _number, due, *_ in results:
-        timeline.setdefault(int(due - started), {"offered": 0, "done": 0, "latencies": []})["offered"] += 1
-    completed = len(latencies)
-    http = [(r[3] - r[2]) * 1000 for r in accepted]
-    platform_cpu = sum(cpu_after[n] - cpu_before[n] for n in services)
-    all_cpu = sum(cpu_after[n] - cpu_before[n] for n in procs)
-    throughput = completed / load_seconds
-    result = {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-                    "python": platform.python_version(), "platform": platform.platform()},
-        "stages": [{"seconds": s, "rate_per_s": r} for s, r in stages],
-        "sent": len(results), "accepted": len(accepted), "completed": completed,
-        "errors": {str(k): v for k, v in Counter(r[4] for r in results if r[4] != 201).items()},
-        "e2e_throughput_per_s": round(throughput, 1),
-        "e2e_latency_ms": {"p50": _r(percentile(latencies, 50)), "p95": _r(percentile(latencies, 95)),
-                           "p99": _r(percentile(latencies, 99)), "max": _r(max(latencies) if latencies else None)},
-        "http_latency_ms": {"p50": _r(percentile(http, 50)), "p99": _r(percentile(http, 99))},
-        "rss_mb": rss,
-        "cpu_s_per_1000": round(platform_cpu / completed * 1000, 2) if completed else None,
-        "cpu_s_per_1000_with_postgres_and_broker": round(all_cpu / completed * 1000, 2) if completed else None,
-        "cpu_s_by_process": {n: round(cpu_after[n] - cpu_before[n], 1) for n in procs},
-        "generator_cpu_s": round(generated["cpu_s"], 1),
-        "emails_received": len(mailbox.message_ids),
-        "timeline": [{"second": s, "offered": v["offered"], "completed": v["done"],
-                      "p50_ms": _r(percentile(v["latencies"], 50)), "p99_ms": _r(percentile(v["latencies"], 99))}
-                     for s, v in sorted(timeline.items())],
-        "message_bytes": int(sum(observer.sizes) / len(observer.sizes)) if observer.sizes else 700,
-        "row_bytes": await _row_bytes(settings),
-    }
-    result["must_reach"] = {
-        "throughput_at_least_500_per_s": throughput >= 500,
-        "p99_at_most_1000_ms": (result["e2e_latency_ms"]["p99"] or 1e9) <= 1000,
-        "every_service_at_most_150_mb": all(v <= 150 for v in rss.values()),
-    }
-    log(f"end to end: {throughput:.0f} opinions/s, p50 {result['e2e_latency_ms']['p50']} ms, "
-        f"p99 {result['e2e_latency_ms']['p99']} ms; rss {rss}; generator {result['generator_cpu_s']} cpu s")
-    return result
+def _last_found_rate(stack: dict) -> tuple[float | None, str]:
+    latest = report.RESULTS / "latest.json"
+    if not latest.exists():
+        return None, ""
+    last = json.loads(latest.read_text())
+    same = (last.get("stack", {}).get("broker", {}).get("kind") == stack["broker"]["kind"]
+            and last.get("stack", {}).get("database", {}).get("durable") == stack["database"]["durable"])
+    found = (last.get("search") or {}).get("found_rate_per_s")
+    return (found, f"found rate of {latest.name} ({last['time']})") if same and found else (None, "")
 
 
-async def _row_bytes(settings) -> int:
-    import asyncpg
-
-    conn = await asyncpg.connect(settings.asyncpg_dsn())
-    try:
-        return int(await conn.fetchval("SELECT coalesce(avg(pg_column_size(o.*)), 600) FROM feedback.opinions o"))
-    finally:
-        await conn.close()
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def write(result: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = result["time"].replace(":", "").replace("-", "")
-    path = RESULTS / f"{stamp}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    shutil.copyfile(path, RESULTS / "latest.json")
-    plot(result, RESULTS / f"{stamp}.png")
-    shutil.copyfile(RESULTS / f"{stamp}.png", RESULTS / "latest.png")
-    summary = {k: result[k] for k in ("e2e_throughput_per_s", "e2e_latency_ms", "limit_kafka_per_s",
-                                      "limit_postgres_per_s", "fraction_of_limit", "rss_mb", "cpu_s_per_1000",
-                                      "generator_cpu_s", "must_reach")}
-    print(json.dumps(summary, indent=2, ensure_ascii=False))
-    log(f"written {path} and {path.with_suffix('.png')}")
-
-
-def plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    seconds = [p["second"] for p in result["timeline"]]
-    figure, left = plt.subplots(figsize=(10, 5))
-    left.plot(seconds, [p["offered"] for p in result["timeline"]], label="offered /s", color="#999999")
-    left.plot(seconds, [p["completed"] for p in result["timeline"]], label="completed /s (POST → notification.sent)",
-              color="#c0392b")
-    left.set_xlabel("seconds")
-    left.set_ylabel("opinions per second")
-    right = left.twinx()
-    right.plot(seconds, [p["p50_ms"] for p in result["timeline"]], label="p50 ms", color="#2980b9", linestyle="--")
-    right.plot(seconds, [p["p99_ms"] for p in result["timeline"]], label="p99 ms", color="#8e44ad", linestyle=":")
-    right.set_ylabel("latency (ms)")
-    lines = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    labels = left.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
-    left.legend(lines, labels, loc="upper left", fontsize=8)
-    figure.suptitle(f"cppcc-liaison end to end: {result['e2e_throughput_per_s']}/s, "
-                    f"p99 {result['e2e_latency_ms']['p99']} ms ({result['machine']['cpus']} cpus)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+def _machine() -> dict:
+    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_at_start": [round(v, 2) for v in os.getloadavg()]}
 
 
 if __name__ == "__main__":

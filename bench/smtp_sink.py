@@ -1,7 +1,9 @@
-"""A minimal SMTP receiver for the benchmark: accepts everything and counts Message-IDs.
+"""A minimal SMTP receiver for the benchmark: accepts everything and stamps each Message-ID
+with when its message arrived.
 
 Not a mail server — aiosmtpd (used by the tests) parses every message, which on two cores
-would compete with the platform it measures.
+would compete with the platform it measures. It runs on a thread of its own, whose CPU the
+benchmark reports apart from the observer's (``native_id``).
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 
-from liaison_shared.devstack import free_port
+from tooling import free_port
 
 MESSAGE_ID = re.compile(rb"^Message-ID: (\S+)\r$", re.MULTILINE | re.IGNORECASE)
 
@@ -18,9 +21,14 @@ MESSAGE_ID = re.compile(rb"^Message-ID: (\S+)\r$", re.MULTILINE | re.IGNORECASE)
 class SmtpSink:
     def __init__(self) -> None:
         self.port = free_port()
-        self.message_ids: list[str] = []
+        self.received: dict[str, float] = {}  # Message-ID → time.monotonic() at the end of its DATA
+        self.native_id: int | None = None
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="smtp-sink", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="smtp-sink", daemon=True)
+
+    def _run(self) -> None:
+        self.native_id = threading.get_native_id()
+        self._loop.run_forever()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"220 sink\r\n")
@@ -30,8 +38,9 @@ class SmtpSink:
                 if verb == b"DATA":
                     writer.write(b"354 go on\r\n")
                     data = await reader.readuntil(b"\r\n.\r\n")
-                    found = MESSAGE_ID.search(data)
-                    self.message_ids.append(found.group(1).decode() if found else "")
+                    now = time.monotonic()
+                    if found := MESSAGE_ID.search(data):
+                        self.received.setdefault(found.group(1).decode(), now)  # the first copy is the one received
                     writer.write(b"250 ok\r\n")
                 elif verb == b"QUIT":
                     writer.write(b"221 bye\r\n")

@@ -1,0 +1,114 @@
+"""The highest offered rate the pipeline sustains with p99 ≤ 1 s, and repetitions at it.
+
+Step up by ``factor`` from ``start`` until a step fails (not sustained, p99 over 1 s, or the
+generator behind its schedule), then bisect between the last rate that passed and the first
+that failed until they are within ``resolution`` of each other. If the very first step fails,
+step down by halves instead. A step is only started when the budget leaves room for it and
+for what must come after (the repetitions and the limits): the search is then cut short and
+says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from step import log
+
+Step = Callable[[float, str], Awaitable[dict]]
+
+
+async def find_rate(step: Step, *, start: float, factor: float, max_rate: float, resolution: float,
+                    bisections: int, room: Callable[[], bool]) -> dict:
+    steps: list[dict] = []
+    passed: float | None = None
+    failed: float | None = None
+    cut_short = False
+
+    async def attempt(rate: float, label: str) -> bool:
+        result = await step(rate, label)
+        steps.append(result)
+        return result["passed"]
+
+    rate = start
+    while rate <= max_rate:
+        if not room():
+            cut_short = True
+            break
+        if await attempt(rate, "step up"):
+            passed = rate
+            if rate >= max_rate:
+                break
+            rate = min(round(rate * factor), max_rate)
+        else:
+            failed = rate
+            break
+    while passed is None and failed is not None and failed > 10 and not cut_short:
+        if not room():
+            cut_short = True
+            break
+        rate = round(failed / 2)
+        if await attempt(rate, "step down"):
+            passed = rate
+        else:
+            failed = rate
+    for _ in range(bisections):
+        if passed is None or failed is None or failed / passed <= 1 + resolution:
+            break
+        if not room():
+            cut_short = True
+            break
+        rate = round((passed + failed) / 2 / 5) * 5 or round((passed + failed) / 2)
+        if rate in (passed, failed):
+            break
+        if await attempt(rate, "bisect"):
+            passed = rate
+        else:
+            failed = rate
+    log(f"search: highest rate passed {passed}/s, lowest failed {failed}/s"
+        + (" (cut short by the time budget)" if cut_short else ""))
+    return {"found_rate_per_s": passed, "lowest_failed_rate_per_s": failed, "cut_short": cut_short,
+            "steps": steps}
+
+
+async def repeat(step: Step, rate: float, times: int, *, label: str = "repetition") -> list[dict]:
+    return [await step(rate, f"{label} {i + 1}/{times}") for i in range(times)]
+
+
+def _spread(values: list) -> dict | None:
+    """Median and range. None is a latency that never came: it sorts above every number, so
+    it makes the median None when it is among the middle values, and is never dropped."""
+    if not values:
+        return None
+    known = sorted(v for v in values if v is not None)
+    ordered = known + [None] * (len(values) - len(known))
+    middle = ordered[(len(ordered) - 1) // 2:len(ordered) // 2 + 1]
+    return {"median": None if None in middle else round(sum(middle) / len(middle), 1),
+            "min": known[0] if known else None, "max": known[-1] if len(known) == len(values) else None,
+            "values": values}
+
+
+def summarise(repetitions: list[dict]) -> dict:
+    """Median and spread over the repetitions of everything the verdicts read."""
+    latency = {kind: {q: _spread([r["latency_ms"][kind][q] for r in repetitions]) for q in ("p50", "p95", "p99", "max")}
+               for kind in ("first_notification", "email_received", "http_answer")}
+    names = sorted({n for r in repetitions for n in r["cpu_ms_per_opinion"]})
+    rss = sorted({n for r in repetitions for n in r["rss_peak_mb"]})
+    sustained = [r["sustained"] for r in repetitions]
+    return {
+        "rate_per_s": repetitions[0]["rate_per_s"],
+        "repetitions": len(repetitions),
+        "sustained": sustained,
+        "sustained_median": sum(sustained) * 2 > len(sustained),
+        "generator_kept_schedule": not any(r["generator_behind"] for r in repetitions),
+        "throughput_per_s": _spread([r["throughput_per_s"] for r in repetitions]),
+        "latency_ms": latency,
+        "lag_ms_p99": _spread([r["lag_ms"]["p99"] for r in repetitions]),
+        "cpu_ms_per_opinion": {n: _spread([r["cpu_ms_per_opinion"].get(n) for r in repetitions]) for n in names},
+        "rss_peak_mb": {n: max(r["rss_peak_mb"].get(n, 0.0) for r in repetitions) for n in rss},
+    }
+
+
+def room_for(budget_end: float, step_s: float, reserved_s: float) -> Callable[[], bool]:
+    """Whether one more search step fits before ``budget_end`` with ``reserved_s`` left after it."""
+    return lambda: time.monotonic() + step_s + reserved_s <= budget_end

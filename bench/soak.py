@@ -1,0 +1,190 @@
+"""``--soak``: a long steady run (20 minutes at 60 % of the found rate) for what only time shows.
+
+Verdicts, each with its definition in the JSON:
+
+- **memory**: every service's RSS at the end (median of the last minute's samples) is at most
+  10 % above its RSS in minute 2 (median of that minute's samples; minute 1 is warm-up).
+- **tables**: every schema's outbox and inbox stop growing once the retention window has
+  passed: rows at the end at most 10 % above rows one retention window + 2 minutes in. The
+  soak shortens the outbox retention (``--soak-retention-minutes``, 72 h in production) so
+  that the plateau comes within the run; the inbox has no retention setting, so it is
+  expected to fail until one exists.
+- **p99 flat**: the p99 of the last L minutes is at most 25 % (+25 ms, for noise at low
+  latencies) above the p99 of minutes 2 to 2+L, L = min(5, (minutes − 2) / 2); and no
+  minute's p99 exceeds 1 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import statistics
+import time
+
+import asyncpg
+import loadgen
+import psutil
+from analysis import P99_LIMIT_MS, analyse, percentile
+from liaison_shared.settings import Settings
+from stack import VILLAGE
+from step import Bench, Generator, log, outcomes_of, settle
+
+RSS_GROWTH_LIMIT = 0.10
+TABLE_GROWTH_LIMIT = 0.10
+TABLE_SAMPLE_EVERY_S = 30.0
+
+
+async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes: float) -> dict:
+    stack, sampler = bench.stack, bench.sampler
+    seconds = minutes * 60
+    log(f"soak: {rate:g}/s for {minutes:g} minutes (outbox retention {retention_minutes:g} min)")
+    generator = Generator(loadgen.open_loop, "127.0.0.1", stack.services["feedback"].port, rate, seconds,
+                          bench.connections, VILLAGE)
+    start = await generator.started()
+    sampler.processes["generator"] = psutil.Process(generator.pid)
+    tables = TableSampler(stack.settings, list(stack.services), start)
+    tables.start()
+    measured_from = start + 60  # minute 1 is warm-up
+    await asyncio.sleep(max(0.0, measured_from - time.monotonic()))
+    cpu_from = sampler.cpu()
+    await asyncio.sleep(max(0.0, start + seconds - time.monotonic()))
+    cpu_to = sampler.cpu()
+    await tables.stop()
+    summary = await generator.finished()
+    sampler.processes.pop("generator", None)
+    outcomes = outcomes_of(generator.records)
+    await settle(bench.observer, outcomes, start + seconds + bench.settle_s)
+    result = {"label": "soak", "rate_per_s": rate, "minutes": minutes, "started_s": round(start - bench.origin, 1),
+              "measured_s": [round(measured_from - bench.origin, 1), round(start + seconds - bench.origin, 1)],
+              **analyse(outcomes, measured_from=measured_from, measured_to=start + seconds, origin=bench.origin)}
+    completed = result["completed_in_window"] or 1
+    result["cpu_ms_per_opinion"] = {n: round((cpu_to[n] - cpu_from.get(n, 0.0)) * 1000 / completed, 3)
+                                    for n in cpu_to}
+    result["generator"] = summary
+    services = list(stack.services)
+    p99s = _per_minute_p99(outcomes, start, minutes)
+    result["per_minute_p99_ms"] = p99s
+    result["rss_mb_every_10_s"] = [{"t": round(at - start), **{n: round(found.get(n, 0.0), 1) for n in services}}
+                                   for at, found in sampler.series[::10] if at >= start]
+    result["tables"] = tables.samples
+    result["verdicts"] = {
+        "memory": _memory(sampler.series, start, start + seconds, services),
+        "tables": _tables(tables.samples, retention_minutes, minutes),
+        "p99_flat": _flat(outcomes, start, minutes, p99s),
+    }
+    result["verdicts"]["met"] = all(v["met"] for v in result["verdicts"].values())
+    bench.observer.forget(o.opinion for o in outcomes if o.accepted)
+    for name, verdict in result["verdicts"].items():
+        if name != "met":
+            log(f"soak {name}: {'met' if verdict['met'] else 'NOT met'} — {verdict['detail']}")
+    return result
+
+
+class TableSampler:
+    """Rows of every schema's outbox and inbox, and the age of their oldest row: every 30 s,
+    and once more at the end of the load."""
+
+    def __init__(self, settings: Settings, schemas: list[str], start: float) -> None:
+        self.settings, self.schemas, self.start_at = settings, schemas, start
+        self.samples: list[dict] = []
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._every())
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        await self._once()
+
+    async def _every(self) -> None:
+        while True:
+            await self._once()
+            await asyncio.sleep(TABLE_SAMPLE_EVERY_S)
+
+    async def _once(self) -> None:
+        conn = await asyncpg.connect(self.settings.asyncpg_dsn())
+        try:
+            sample: dict = {"t": round(time.monotonic() - self.start_at, 1)}
+            for schema in self.schemas:
+                outbox = await conn.fetchrow(
+                    "SELECT count(*) AS rows, count(*) FILTER (WHERE published_at IS NULL) AS unpublished,"
+                    f" extract(epoch FROM now() - min(published_at)) AS oldest_s FROM {schema}.outbox")
+                inbox = await conn.fetchrow("SELECT count(*) AS rows, extract(epoch FROM now() - min(handled_at))"
+                                            f" AS oldest_s FROM {schema}.inbox")
+                sample[schema] = {"outbox_rows": outbox["rows"], "outbox_unpublished": outbox["unpublished"],
+                                  "outbox_oldest_s": round(float(outbox["oldest_s"] or 0)),
+                                  "inbox_rows": inbox["rows"], "inbox_oldest_s": round(float(inbox["oldest_s"] or 0))}
+            self.samples.append(sample)
+        finally:
+            await conn.close()
+
+
+def _per_minute_p99(outcomes, start: float, minutes: float) -> list[float | None]:
+    """p99 of first-notification latency (from due) of what was due in each minute."""
+    by_minute: list[list[float]] = [[] for _ in range(math.ceil(minutes))]
+    for o in outcomes:
+        minute = int((o.due - start) // 60)
+        if 0 <= minute < len(by_minute):
+            by_minute[minute].append((o.notified - o.due) * 1000 if o.notified is not None else math.inf)
+    return [None if (p := percentile(v, 99)) is None or math.isinf(p) else round(p, 1) for v in by_minute]
+
+
+def _memory(series, start: float, end: float, services: list[str]) -> dict:
+    growth = {}
+    for name in services:
+        base = [found[name] for at, found in series if start + 60 <= at < start + 120 and found.get(name)]
+        last = [found[name] for at, found in series if end - 60 <= at < end and found.get(name)]
+        if base and last:
+            growth[name] = round(statistics.median(last) / statistics.median(base) - 1, 3)
+    met = len(growth) == len(services) and all(g <= RSS_GROWTH_LIMIT for g in growth.values())
+    return {"definition": "median RSS of the last minute ≤ 1.10 × median RSS of minute 2, every service",
+            "growth": growth, "met": met,
+            "detail": ", ".join(f"{n} {g:+.1%}" for n, g in growth.items()) or "too short to judge"}
+
+
+def _tables(samples: list[dict], retention_minutes: float, minutes: float) -> dict:
+    plateau_from = (retention_minutes + 2) * 60
+    later = [s for s in samples if s["t"] >= plateau_from - 1]  # samples come a moment early or late
+    definition = (f"rows at the end ≤ 1.10 × rows at {retention_minutes + 2:g} min (one retention window + 2 min),"
+                  " every schema's outbox and inbox")
+    if len(later) < 2:
+        return {"definition": definition, "met": False, "growth": {},
+                "detail": f"not judged: the soak ({minutes:g} min) ends before the retention window"
+                          f" ({retention_minutes:g} min) has passed and been watched"}
+    first, last = later[0], later[-1]
+    growth = {}
+    for schema in (k for k in first if k != "t"):
+        for table in ("outbox", "inbox"):
+            rows_then, rows_now = first[schema][f"{table}_rows"], last[schema][f"{table}_rows"]
+            if rows_then or rows_now:
+                growth[f"{schema}.{table}"] = round(rows_now / max(rows_then, 1) - 1, 3)
+    grown = [k for k, g in growth.items() if g > TABLE_GROWTH_LIMIT]
+    retains = {"outbox": "outbox_retention_hours" in Settings.model_fields,
+               "inbox": any(f.startswith("inbox_retention") for f in Settings.model_fields)}
+    detail = ("no table grew past its plateau" if not grown else "still growing: " + ", ".join(
+        f"{k} {growth[k]:+.0%}" + ("" if retains[k.split(".")[1]] else " (it has no retention setting)")
+        for k in grown))
+    return {"definition": definition, "growth": growth, "met": not grown, "detail": detail}
+
+
+def _flat(outcomes, start: float, minutes: float, per_minute: list[float | None]) -> dict:
+    span = min(5.0, (minutes - 2) / 2)
+    definition = ("p99 of the last L minutes ≤ 1.25 × p99 of minutes 2..2+L + 25 ms, L = min(5, (minutes − 2)/2);"
+                  " and every minute's p99 ≤ 1 s")
+    if span < 0.5:
+        return {"definition": definition, "met": False, "detail": "not judged: the soak is too short"}
+
+    def p99_between(low: float, high: float) -> float:
+        values = [(o.notified - o.due) * 1000 if o.notified is not None else math.inf
+                  for o in outcomes if low <= o.due - start < high]
+        return percentile(values, 99) or math.inf
+
+    early = p99_between(60, 60 + span * 60)
+    late = p99_between((minutes - span) * 60, minutes * 60)
+    worst = max((math.inf if p is None else p) for p in per_minute[1:]) if len(per_minute) > 1 else math.inf
+    met = late <= 1.25 * early + 25 and worst <= P99_LIMIT_MS
+    return {"definition": definition, "early_p99_ms": None if math.isinf(early) else round(early, 1),
+            "late_p99_ms": None if math.isinf(late) else round(late, 1),
+            "worst_minute_p99_ms": None if math.isinf(worst) else round(worst, 1), "met": met,
+            "detail": f"minutes 2–{2 + span:g}: {early:.0f} ms, last {span:g}: {late:.0f} ms, worst minute {worst:.0f} ms"}
