@@ -116,8 +116,8 @@ def bodies(o: dict, who: dict) -> dict:
         ("POST", "/api/v1/imports/{kind}"): [f"kind,name,org_unit\ncontact_point,闯入的联系点,{VILLAGE_A}\n"],
         ("PATCH", "/api/v1/topics/{topic_id}"): [{"title": "改名"}, {"department_ids": [o["dept_b"]]}],
         ("POST", "/api/v1/topics/{topic_id}/actions"): [
-            {"action": "support"}, {"action": "select", "track": "standard"}, {"action": "close", "reason": "x"},
-            {"action": "hand_down", "to": COUNTY_B}, {"action": "decline", "reason": "x"}],
+            {"action": "support"}, {"action": "select", "track": "standard"}, {"action": "close"},
+            {"action": "hand_down", "to": COUNTY_B, "reason": "x"}, {"action": "decline", "reason": "x"}],
         ("POST", "/api/v1/topics/{topic_id}/research"): [
             {"kind": "material", "title": "闯入的调研", "summary": "x",
              "member_ids": [o["member_a"] if who.get("org") == COUNTY_A else mine_member]}],
@@ -130,8 +130,8 @@ def bodies(o: dict, who: dict) -> dict:
             {"content": "闯入的意见", "disposition": "received", "member_id": mine_member}],
         ("POST", "/api/v1/outcomes/{outcome_id}/actions"): [
             {"action": "convert", "target": "department_task", "department_ids": [mine_dept],
-             "deadline": (date.today() + timedelta(days=30)).isoformat(), "text": "x"},
-            {"action": "evaluate", "satisfied": 100}],
+             "deadline": (date.today() + timedelta(days=30)).isoformat()},
+            {"action": "evaluate", "result": "implementing", "satisfied": 100}],
         ("POST", "/api/v1/opinions/{opinion_id}/actions"): [
             {"action": "assign", "department_ids": [mine_dept]}, {"action": "reply", "text": "已办"},
             {"action": "return", "reason": "不归我管"}, {"action": "close"},
@@ -397,8 +397,7 @@ def foreign_references(o: dict) -> list[tuple[str, str, str, str, object]]:
           "member_ids": [o["member_b"]], "department_ids": [o["dept_b"]]}),
         ("staff", "consultation", "PATCH", f"/api/v1/topics/{o['fresh_topic']}", {"department_ids": [o["dept_b"]]}),
         ("staff", "consultation", "POST", f"/api/v1/outcomes/{o['outcome']}/actions",
-         {"action": "convert", "target": "department_task", "department_ids": [o["dept_b"]], "deadline": soon,
-          "text": "x"}),
+         {"action": "convert", "target": "department_task", "department_ids": [o["dept_b"]], "deadline": soon}),
         ("member", "feedback", "POST", "/api/v1/proposals",
          {"committee": COUNTY_B, "year": YEAR, "title": "跨区提案", "body": "x", "kind": "member",
           "proposer_member_id": o["member_a"], "co_signers": [o["member_b"]]}),

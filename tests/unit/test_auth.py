@@ -54,3 +54,15 @@ def test_bad_tokens_are_refused(token):
 def test_make_token_refuses_what_services_would_refuse():
     with pytest.raises(Unauthorized):
         issue_dev_token(SETTINGS, role="member", org="640221000000")  # no member_id
+
+
+def test_who_manages_a_unit_and_what_they_may_list():
+    county, town, elsewhere = "640221000000", "640221100000", "640222000000"
+    admin = Principal(sub="a", role=Role.ADMIN, org="640200000000")
+    staff = Principal(sub="s", role=Role.STAFF, org=county)
+    leader = Principal(sub="l", role=Role.LEADER, org=county)
+    assert admin.may_manage(None) and admin.is_staff_over(None) and admin.managed_pattern == "%"
+    assert staff.may_manage(town) and staff.is_staff_over(town) and staff.is_staff_over(county)
+    assert not staff.may_manage(elsewhere) and not staff.is_staff_over(elsewhere) and not staff.may_manage(None)
+    assert leader.may_manage(town) and not leader.is_staff_over(town)
+    assert staff.managed_pattern == staff.subtree_pattern != "%"

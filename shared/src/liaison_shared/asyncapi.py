@@ -68,7 +68,7 @@ def document(
     description: str,
     consumed: dict[str, list[type[Event]]],
 ) -> dict[str, Any]:
-    doc = AsyncAPI(
+    doc: dict[str, Any] = AsyncAPI(
         broker, title=title, version=version, description=description, schema_version="3.0.0"
     ).to_specification().to_jsonable()
     components = doc.setdefault("components", {})

@@ -24,13 +24,22 @@ import contextvars
 import hashlib
 import hmac
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
+from starlette.types import Scope
 
 from . import tracing
 from .jobs import periodic
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .auth import Principal
+    from .events import Envelope
+    from .service import Runtime
 
 GENESIS = "0" * 64
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -41,9 +50,9 @@ SEAL_LOCK = 0x6175646974  # "audit"
 class AuditContext:
     method: str
     path: str
-    scope: dict
+    scope: Scope
     body: hmac.HMAC
-    principal: object | None = None
+    principal: Principal | None = None
 
     @property
     def action(self) -> str:
@@ -55,7 +64,7 @@ class AuditContext:
         return str(next(iter(params.values()))) if params else None
 
 
-def route_template(scope) -> str:
+def route_template(scope: Scope) -> str:
     """The matched route's template (``/api/v1/topics/{topic_id}``) from the concrete path and
     its parameters — whatever way the framework nested the routers."""
     params = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
@@ -73,11 +82,11 @@ def keyed(key: str) -> hmac.HMAC:
     return hmac.new(key.encode(), digestmod=hashlib.sha256)
 
 
-def key_of(settings) -> str:
+def key_of(settings: Settings) -> str:
     return settings.audit_hmac_key.get_secret_value()
 
 
-def start(scope, mac: hmac.HMAC) -> contextvars.Token | None:
+def start(scope: Scope, mac: hmac.HMAC) -> contextvars.Token[AuditContext | None] | None:
     """Open the audit context of a write request; ``mac`` is ``keyed(key)``, copied here."""
     if scope.get("method") not in WRITE_METHODS:
         return None
@@ -85,7 +94,7 @@ def start(scope, mac: hmac.HMAC) -> contextvars.Token | None:
                                     body=mac.copy()))
 
 
-def saw_principal(principal) -> None:
+def saw_principal(principal: Principal) -> None:
     ctx = current.get()
     if ctx is not None:
         ctx.principal = principal
@@ -93,9 +102,11 @@ def saw_principal(principal) -> None:
 
 COLUMNS = ("actor_sub", "actor_role", "actor_org", "action", "resource", "resource_id", "trace_id", "change_hash",
            "events")
+# A row of the audit log in COLUMNS order.
+Row = tuple[str, str, str | None, str, str, str | None, str | None, str, list[str]]
 
 
-def pending_row(events: list) -> tuple | None:
+def pending_row(events: list[Envelope]) -> Row | None:
     """The row a committing write appends (None outside an audited request), in ``COLUMNS`` order.
 
     ``events`` are the envelopes the write publishes: their ids go into the change's hash,
@@ -117,7 +128,7 @@ def pending_row(events: list) -> tuple | None:
     )
 
 
-def _canonical(row) -> str:
+def _canonical(row: Mapping[str, Any]) -> str:
     at: datetime = row["at"]
     return json.dumps([
         row["id"], at.isoformat(), row["actor_sub"], row["actor_role"], row["actor_org"], row["action"],
@@ -125,7 +136,7 @@ def _canonical(row) -> str:
     ], ensure_ascii=False, separators=(",", ":"))
 
 
-def block_hash(key: str, prev_hash: str, rows) -> str:
+def block_hash(key: str, prev_hash: str, rows: Iterable[Mapping[str, Any]]) -> str:
     """The seal of a block: the previous seal's hash, then every row of the block in id order,
     under the audit key."""
     digest = keyed(key)
@@ -136,6 +147,8 @@ def block_hash(key: str, prev_hash: str, rows) -> str:
 
 
 ROW = "id, at, actor_sub, actor_role, actor_org, action, resource, resource_id, trace_id, change_hash, events"
+# The rows of the transactions from txid $1 up to $2: one block of the chain.
+BLOCK = f"SELECT {ROW} FROM audit_log WHERE txid >= $1::xid8 AND txid < $2::xid8 ORDER BY id"  # noqa: S608 — ROW above
 
 
 async def seal(conn: asyncpg.Connection, key: str) -> int:
@@ -150,8 +163,7 @@ async def seal(conn: asyncpg.Connection, key: str) -> int:
                                        " ORDER BY seq DESC LIMIT 1")
             horizon = int(await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text"))
             start = int(last["to_txid"]) if last else 0
-            rows = await conn.fetch(f"SELECT {ROW} FROM audit_log WHERE txid >= $1::xid8 AND txid < $2::xid8"
-                                    " ORDER BY id", start, horizon)
+            rows = await conn.fetch(BLOCK, start, horizon)
             if not rows:
                 return 0
             prev = last["hash"] if last else GENESIS
@@ -189,7 +201,7 @@ async def head(conn: asyncpg.Connection) -> str | None:
 
 
 async def verify(conn: asyncpg.Connection, key: str, *, against: tuple[int, str] | None = None,
-                 progress=None) -> Verification:
+                 progress: Callable[[int, int | None], object] | None = None) -> Verification:
     """Walk the seals from the first: each must follow the one before and match its rows now.
     ``broken_at`` names the first seal (block) that does not. With ``against`` (a head kept
     elsewhere), that seal must still be in the chain with that hash: cutting the newest blocks
@@ -203,8 +215,7 @@ async def verify(conn: asyncpg.Connection, key: str, *, against: tuple[int, str]
         for seal_row in seals:
             if seal_row["seq"] != expected or int(seal_row["from_txid"]) != last_to:
                 return Verification(False, rows, 0, expected, f"seal {expected} of the chain is missing")
-            block = await conn.fetch(f"SELECT {ROW} FROM audit_log WHERE txid >= $1::xid8 AND txid < $2::xid8"
-                                     " ORDER BY id", int(seal_row["from_txid"]), int(seal_row["to_txid"]))
+            block = await conn.fetch(BLOCK, int(seal_row["from_txid"]), int(seal_row["to_txid"]))
             if (seal_row["prev_hash"] != prev or len(block) != seal_row["row_count"]
                     or not hmac.compare_digest(block_hash(key, prev, block), seal_row["hash"])):
                 return Verification(False, rows, 0, seal_row["seq"], "the block does not match its hash")
@@ -222,8 +233,8 @@ async def verify(conn: asyncpg.Connection, key: str, *, against: tuple[int, str]
     return Verification(True, rows, unsealed, head=f"{expected - 1}:{prev}" if expected > 1 else None)
 
 
-async def seal_appended(runtime) -> None:
-    async with runtime.pool.acquire() as conn:
+async def seal_appended(runtime: Runtime) -> None:
+    async with runtime.started_pool().acquire() as conn:
         await seal(conn, key_of(runtime.settings))
 
 

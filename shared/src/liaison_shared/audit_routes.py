@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 
-from .auth import Principal, Role, require_roles
+from .auth import Acted, Principal, Role, require_roles
 from .db import fetch_page
 from .paging import Page, PageParams, page_params
 
@@ -15,13 +14,8 @@ router = APIRouter()
 auditors = require_roles(Role.ADMIN, Role.LEADER)
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Acted):
     id: int
-    at: datetime
-    actor_sub: str
-    actor_role: str
-    actor_org: str | None
-    action: str
     resource: str
     resource_id: str | None
     trace_id: str | None
@@ -36,7 +30,7 @@ class AuditEntry(BaseModel):
 async def audit_log(request: Request, page: PageParams = Depends(page_params), resource_id: str | None = None,
                     actor_sub: str | None = None, since: datetime | None = None,
                     principal: Principal = Depends(auditors)) -> Page[AuditEntry]:
-    pattern = "%" if principal.role is Role.ADMIN else principal.subtree_pattern
+    pattern = principal.managed_pattern
     rows, total = await fetch_page(
         request.app.state.runtime.pool,
         "SELECT a.id, a.at, a.actor_sub, a.actor_role, a.actor_org, a.action, a.resource, a.resource_id, a.trace_id,"

@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 import jwt
 from fastapi import Depends, Request
+from pydantic import BaseModel
 
 from . import audit, orgunits
 from .errors import Forbidden, Unauthorized
@@ -25,7 +28,7 @@ from .settings import Settings
 DEV_ALGORITHM = "HS256"
 
 
-class Role(str, Enum):
+class Role(str, Enum):  # noqa: UP042 — a StrEnum would change what str() and f-strings make of a member
     MEMBER = "member"        # 政协委员
     STAFF = "staff"          # 政协机关工作人员
     DEPARTMENT = "department"  # 承办单位
@@ -51,14 +54,34 @@ class Principal:
         """The actor columns of a history row: who did it, in which role, for which unit."""
         return {"actor_sub": self.sub, "actor_role": self.role.value, "actor_org": self.org}
 
-    def may_manage(self, org_unit: str) -> bool:
-        """An admin anywhere; anyone else within the own subtree (the role decides what)."""
-        return self.role is Role.ADMIN or self.covers(org_unit)
+    def may_manage(self, org_unit: str | None) -> bool:
+        """An admin anywhere; anyone else within the own subtree (the role decides what).
+        No unit: admins only."""
+        return self.role is Role.ADMIN or (org_unit is not None and self.covers(org_unit))
+
+    def is_staff_over(self, org_unit: str | None) -> bool:
+        """An admin anywhere; staff (机关) of ``org_unit`` or a unit above it. No unit: admins only."""
+        return self.may_manage(org_unit) if self.role in (Role.ADMIN, Role.STAFF) else False
 
     @property
     def subtree_pattern(self) -> str:
         """For SQL: ``WHERE org_unit LIKE $n`` limits a query to the caller's subtree."""
         return orgunits.sql_subtree_pattern(self.org)
+
+    @property
+    def managed_pattern(self) -> str:
+        """As ``subtree_pattern``, but every unit for an admin."""
+        return "%" if self.role is Role.ADMIN else self.subtree_pattern
+
+
+class Acted(BaseModel):
+    """An answer's row of who did what and when (history, audit): ``Principal.actor``'s columns."""
+
+    at: datetime
+    actor_sub: str
+    actor_role: str
+    actor_org: str | None
+    action: str
 
 
 class TokenVerifier:
@@ -98,7 +121,7 @@ class TokenVerifier:
         return principal_from_claims(claims)
 
 
-def principal_from_claims(claims: dict) -> Principal:
+def principal_from_claims(claims: Mapping[str, object]) -> Principal:
     try:
         role = Role(claims.get("role"))
     except ValueError:
@@ -178,7 +201,7 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
-def require_roles(*roles: Role):
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """FastAPI dependency factory: the caller, if its role is one of ``roles``; else 403."""
 
     async def dependency(principal: Principal = Depends(current_principal)) -> Principal:

@@ -6,22 +6,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from typing import TypeVar, cast
 
-_MISSING = object()
+V = TypeVar("V")
 
 
 class TtlCache:
     def __init__(self, ttl: float = 10.0, max_entries: int = 10_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._entries: dict[Hashable, tuple[float, object]] = {}
 
-    async def get(self, key: Hashable, load: Callable[[], Awaitable[Any]], *, keep_none: bool = True) -> Any:
+    async def get(self, key: Hashable, load: Callable[[], Awaitable[V]], *, keep_none: bool = True) -> V:
         now = time.monotonic()
-        found = self._entries.get(key, _MISSING)
-        if found is not _MISSING and found[0] > now:
-            return found[1]
+        found = self._entries.get(key)
+        if found is not None and found[0] > now:
+            return cast(V, found[1])  # what this key's loader returned
         value = await load()
         if value is not None or keep_none:
             if len(self._entries) >= self.max_entries:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import uuid
+from typing import overload
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -50,6 +51,12 @@ def unwrap(master: bytes, subject_id: uuid.UUID, wrapped: bytes | None) -> bytes
     return _open(master, wrapped, b"key:" + subject_id.bytes)
 
 
+@overload
+def seal(data_key: bytes, subject_id: uuid.UUID, field: str, value: str) -> bytes: ...
+@overload
+def seal(data_key: bytes, subject_id: uuid.UUID, field: str, value: None) -> None: ...
+@overload
+def seal(data_key: bytes, subject_id: uuid.UUID, field: str, value: str | None) -> bytes | None: ...
 def seal(data_key: bytes, subject_id: uuid.UUID, field: str, value: str | None) -> bytes | None:
     """Encrypt one field; the subject and field name are bound in as associated data."""
     if value is None:
@@ -57,6 +64,12 @@ def seal(data_key: bytes, subject_id: uuid.UUID, field: str, value: str | None) 
     return _seal(data_key, value.encode(), f"{field}:".encode() + subject_id.bytes)
 
 
+@overload
+def open_(data_key: bytes, subject_id: uuid.UUID, field: str, sealed: bytes) -> str: ...
+@overload
+def open_(data_key: bytes, subject_id: uuid.UUID, field: str, sealed: None) -> None: ...
+@overload
+def open_(data_key: bytes, subject_id: uuid.UUID, field: str, sealed: bytes | None) -> str | None: ...
 def open_(data_key: bytes, subject_id: uuid.UUID, field: str, sealed: bytes | None) -> str | None:
     if sealed is None:
         return None

@@ -8,6 +8,7 @@ only if its state change committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
@@ -20,7 +21,8 @@ import uuid
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -86,7 +88,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=_json_dumps, decoder=json.loads, schema="pg_catalog")
 
 
-def _json_dumps(value) -> str:
+def _json_dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
@@ -106,7 +108,22 @@ def outbox_channel(schema: str) -> str:
 _PARAMETER = re.compile(r"\$([0-9]+)")
 
 
-def as_uuid(value) -> uuid.UUID | None:
+def _renumbered(sql: str, offset: int) -> str:
+    """``sql`` with its parameters ``$n`` renamed ``$(n + offset)``."""
+    return _PARAMETER.sub(lambda m: f"${int(m[1]) + offset}", sql)
+
+
+# A table or column name as update() writes it into a statement: plain, never quoted.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+def _identifier(name: str) -> str:
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a plain SQL name: {name!r}")
+    return name
+
+
+def as_uuid(value: object) -> uuid.UUID | None:
     """An id from a path or an event as PostgreSQL's uuid, or None when it is not one (so a
     lookup finds nothing, and the route answers 404, instead of the database raising)."""
     try:
@@ -131,6 +148,12 @@ def outside_transaction(what: str) -> None:
         raise NetworkCallInTransaction(f"{what} inside a database transaction")
 
 
+class Writer(Protocol):
+    """What a storage function that only writes needs of a connection (``UnitOfWork.writer``)."""
+
+    async def execute(self, sql: str, *args: object) -> object: ...
+
+
 class UnitOfWork:
     """One transaction: state changes plus the events they cause, written to the outbox.
 
@@ -147,16 +170,17 @@ class UnitOfWork:
     """
 
     def __init__(self, pool: asyncpg.Pool, *, schema: str, acquire_timeout: float = 2.0,
-                 settings: Settings | None = None, write_only: bool = False):
+                 settings: Settings | None = None, write_only: bool = False) -> None:
         self.settings = settings  # the service's settings, for handlers that need them
         self._pool = pool
         self._schema = schema
         self._acquire_timeout = acquire_timeout
         self._events: list[Envelope] = []
-        self._writes: list[tuple[str, tuple]] = []
-        self._later: dict[str, list[tuple]] = {}
+        self._writes: list[tuple[str, tuple[object, ...]]] = []
+        self._later: dict[str, list[tuple[object, ...]]] = {}
         self._write_only = write_only
-        self._tx = None
+        self._tx: asyncpg.transaction.Transaction | None = None
+        self._open: contextvars.Token[bool]
         self.conn: asyncpg.Connection
 
     async def __aenter__(self) -> UnitOfWork:
@@ -168,23 +192,23 @@ class UnitOfWork:
             raise
         if self._write_only:
             return self
-        self._tx = self.conn.transaction()
+        self._tx = tx = self.conn.transaction()
         try:
-            await self._tx.start()
+            await tx.start()
         except BaseException:
             await self._pool.release(self.conn)
             raise
         self._open = _OPEN_TRANSACTION.set(True)
         return self
 
-    async def write(self, sql: str, *args) -> None:
+    async def write(self, sql: str, *args: object) -> None:
         """An INSERT, UPDATE or DELETE whose result nobody reads: now, or (write-only) at commit."""
         if self._write_only:
             self._writes.append((sql, args))
         else:
             await self.conn.execute(sql, *args)
 
-    def later(self, sql: str, *args) -> None:
+    def later(self, sql: str, *args: object) -> None:
         """A write nothing in this transaction reads back: sent with the others like it at
         commit (one pipelined round trip per statement), before the outbox rows."""
         if self._write_only:
@@ -193,7 +217,7 @@ class UnitOfWork:
             self._later.setdefault(sql, []).append(args)
 
     @property
-    def writer(self):
+    def writer(self) -> Writer:
         """Something with the connection's ``execute`` for storage functions that only write:
         the connection itself, or (write-only) the queue of writes for the commit."""
         return _Deferred(self) if self._write_only else self.conn
@@ -215,11 +239,12 @@ class UnitOfWork:
         before any id is drawn), in publish order — the audit row of the request, and the
         wake-up of the relay."""
         audit_row = audit.pending_row(self._events)
-        parts, args, tail = [], [], "SELECT 1"
+        parts: list[str] = []
+        args: list[object] = []
+        tail = "SELECT 1"
         for number, (sql, values) in enumerate(self._writes):
             # the deferred writes first, their parameters renumbered after those before them
-            offset = len(args)
-            parts.append(f"w{number} AS ({_PARAMETER.sub(lambda m, o=offset: f'${int(m[1]) + o}', sql)})")
+            parts.append(f"w{number} AS ({_renumbered(sql, len(args))})")
             args += list(values)
         if self._events:
             base = len(args)
@@ -234,7 +259,7 @@ class UnitOfWork:
                 f"""locked AS (
                     SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n
                     FROM (SELECT DISTINCT k FROM unnest({p1}::text[]) AS k ORDER BY k) AS keys
-                )""",
+                )""",  # noqa: S608 — only parameter numbers are filled in
                 f"""inserted AS (
                     INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)
                     SELECT e.event_id, e.topic, e.record_key, e.event_type, string_to_array(e.headers, E'\\n'),
@@ -244,19 +269,21 @@ class UnitOfWork:
                     WHERE (SELECT n FROM locked) >= 0
                     ORDER BY e.position
                     RETURNING 1
-                )""",
+                )""",  # noqa: S608 — only parameter numbers are filled in
             ]
-            tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"
+            tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"  # noqa: S608 — a parameter number
         if audit_row is not None:
             first = len(args) + 1
             numbered = ", ".join(f"${first + i}" for i in range(len(audit_row)))
-            parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({numbered})"
+            parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({numbered})"  # noqa: S608 — audit.COLUMNS, parameter numbers
                          " RETURNING 1)")
             args += list(audit_row)
         if parts:
             await self.conn.execute(f"WITH {', '.join(parts)} {tail}", *args)
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._tx is None:  # write-only: the one statement is the transaction
             try:
                 if exc_type is None:
@@ -280,10 +307,8 @@ class UnitOfWork:
             if exc_type is None:
                 # commit failed: roll back what is left and report it as unavailability
                 # when that is what it was, so the caller answers 503 rather than 500.
-                try:
+                with contextlib.suppress(Exception):  # the connection is already gone
                     await self._tx.rollback()
-                except Exception:  # the connection is already gone
-                    pass
                 if is_unavailable(error):
                     raise DatabaseUnavailable(str(error)) from error
                 raise
@@ -298,7 +323,7 @@ class _Deferred:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, sql: str, *args) -> None:
+    async def execute(self, sql: str, *args: object) -> None:
         await self._uow.write(sql, *args)
 
 
@@ -330,7 +355,8 @@ def migration_status(settings: Settings, schema: str, dirs: Iterable[Path], *, t
     for directory in dirs:
         command += ["--migrations-dir", str(directory)]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = subprocess.run(command + ["status"], capture_output=True, text=True, timeout=timeout, env=env)
+    # S603: no shell; the arguments are dbmate's, the settings' URL and the packages' directories
+    done = subprocess.run(command + ["status"], capture_output=True, text=True, timeout=timeout, env=env)  # noqa: S603
     return (done.stdout + done.stderr).strip()
 
 
@@ -342,7 +368,7 @@ def migrate(settings: Settings, schema: str, dirs: Iterable[Path], *, timeout: f
     for directory in dirs:
         command += ["--migrations-dir", str(directory)]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = subprocess.run(command + ["up"], capture_output=True, text=True, timeout=timeout, env=env)
+    done = subprocess.run(command + ["up"], capture_output=True, text=True, timeout=timeout, env=env)  # noqa: S603 — as above
     if done.returncode != 0:
         raise RuntimeError(f"migrations of {schema} failed: {done.stderr.strip() or done.stdout}")
     return done.stdout
@@ -351,14 +377,16 @@ def migrate(settings: Settings, schema: str, dirs: Iterable[Path], *, timeout: f
 async def fetch_page(
     conn: asyncpg.Connection | asyncpg.Pool, query: str, *args: Any, limit: int, offset: int
 ) -> tuple[list[asyncpg.Record], int]:
-    """Rows of one page and the total, in one round trip (``count(*) OVER ()``)."""
+    """Rows of one page and the total, in one round trip (``count(*) OVER ()``). ``query`` is
+    the caller's SQL with its values as parameters ``args``, as for ``conn.fetch``."""
     rows = await conn.fetch(
-        f"SELECT *, count(*) OVER () AS _total FROM ({query}) AS q LIMIT {int(limit)} OFFSET {int(offset)}",
+        f"SELECT *, count(*) OVER () AS _total FROM ({query}) AS q"  # noqa: S608 — the caller's query
+        f" LIMIT {int(limit)} OFFSET {int(offset)}",
         *args,
     )
-    total = rows[0]["_total"] if rows else 0
+    total: int = rows[0]["_total"] if rows else 0
     if not rows and offset:
-        total = await conn.fetchval(f"SELECT count(*) FROM ({query}) AS q", *args)
+        total = await conn.fetchval(f"SELECT count(*) FROM ({query}) AS q", *args)  # noqa: S608 — the caller's query
     return rows, total
 
 
@@ -370,16 +398,17 @@ async def update(
     *,
     touch: bool = False,
     returning: str | None = None,
-):
+) -> asyncpg.Record | None:
     """``UPDATE table SET changes WHERE match`` — table and column names come from the
-    caller's code, never from a request; values are always parameters. ``touch`` also sets
-    ``updated_at``; ``returning`` names columns to fetch back (one row)."""
+    caller's code, never from a request, and must be plain names; values are always parameters.
+    ``touch`` also sets ``updated_at``; ``returning`` names columns to fetch back (one row)."""
     values = [*changes.values(), *match.values()]
-    sets = [f"{column} = ${i}" for i, column in enumerate(changes, start=1)]
+    sets = [f"{_identifier(column)} = ${i}" for i, column in enumerate(changes, start=1)]
     if touch:
         sets.append("updated_at = now()")
-    where = [f"{column} = ${i}" for i, column in enumerate(match, start=len(changes) + 1)]
-    query = f"UPDATE {table} SET {', '.join(sets)} WHERE {' AND '.join(where)}"
+    where = [f"{_identifier(column)} = ${i}" for i, column in enumerate(match, start=len(changes) + 1)]
+    # names checked above, values parameters; ``returning`` is the caller's SQL, like a query
+    query = f"UPDATE {_identifier(table)} SET {', '.join(sets)} WHERE {' AND '.join(where)}"  # noqa: S608
     if returning:
         return await conn.fetchrow(f"{query} RETURNING {returning}", *values)
     await conn.execute(query, *values)

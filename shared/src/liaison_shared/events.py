@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 
@@ -102,6 +102,12 @@ class Event(Payload):
 
     event_type: ClassVar[EventType]
 
+    if TYPE_CHECKING:
+        # Where the event belongs: most events have an ``org_unit`` field, a few a property.
+        # Declared for the type checker only, so pydantic sees nothing its fields would shadow.
+        @property
+        def org_unit(self) -> str: ...
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -121,25 +127,29 @@ class UnknownEventType(LookupError):
     pass
 
 
+# An upcaster: the data of an old major version of an event → the data of the next.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 class EventRegistry:
     """Event models by type name; upcasters carry old major versions to the newest one."""
 
     def __init__(self) -> None:
         self._models: dict[str, type[Event]] = {}
-        self._upcasters: dict[str, tuple[str, Callable[[dict], dict]]] = {}
+        self._upcasters: dict[str, tuple[str, Upcaster]] = {}
 
     def register(self, model: type[Event]) -> None:
         name = model.event_type.name
         existing = self._models.get(name)
-        if existing is not None and existing is not model:
-            if (existing.__module__, existing.__qualname__) != (model.__module__, model.__qualname__):
-                raise ValueError(f"two models for {name}: {existing} and {model}")
+        if (existing is not None and existing is not model
+                and (existing.__module__, existing.__qualname__) != (model.__module__, model.__qualname__)):
+            raise ValueError(f"two models for {name}: {existing} and {model}")
         self._models[name] = model
 
-    def upcaster(self, old: str, new: str) -> Callable[[Callable[[dict], dict]], Callable]:
+    def upcaster(self, old: str, new: str) -> Callable[[Upcaster], Upcaster]:
         """Register ``fn(data_of_old) -> data_of_new`` so a consumer of ``new`` reads ``old``."""
 
-        def decorate(fn: Callable[[dict], dict]) -> Callable[[dict], dict]:
+        def decorate(fn: Upcaster) -> Upcaster:
             self._upcasters[old] = (new, fn)
             return fn
 
@@ -151,10 +161,10 @@ class EventRegistry:
         except KeyError:
             raise UnknownEventType(type_name) from None
 
-    def parse(self, type_name: str, data: dict) -> Event:
+    def parse(self, type_name: str, data: dict[str, Any]) -> Event:
         """Validate ``data`` of ``type_name`` as a reader: upcasting old versions first, ignoring
         fields this version does not know (added by a newer producer)."""
-        seen = set()
+        seen: set[str] = set()
         while type_name not in self._models and type_name in self._upcasters:
             if type_name in seen:
                 break

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,11 +21,11 @@ def inert(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def inert_row(row) -> list[str]:
+def inert_row(row: Iterable[object]) -> list[str]:
     return [inert(cell) for cell in row]
 
 
-def csv_text(rows: list[list]) -> str:
+def csv_text(rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()
     csv.writer(out).writerows(inert_row(row) for row in rows)
     return out.getvalue()

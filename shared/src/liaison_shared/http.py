@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -15,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import audit, db, logs, metrics, tracing
 from .errors import ApiError
@@ -34,14 +37,19 @@ def _where_json_breaks(error: RequestValidationError) -> str:
     document = error.body if isinstance(error.body, str | bytes) else None
     if position is None or document is None:
         return message
-    before = document[:position]
-    newline = b"\n" if isinstance(before, bytes) else "\n"
-    line = before.count(newline) + 1
-    column = position - (before.rfind(newline) + 1) + 1
+    line, line_start = _line_of(document[:position])
+    column = position - line_start + 1
     return f"{message} at line {line}, column {column}"
 
 
-def error_body(code: str, message: str, **extra) -> dict:
+def _line_of(before: str | bytes) -> tuple[int, int]:
+    """The number of the line where ``before`` ends, and the offset that line starts at."""
+    if isinstance(before, bytes):
+        return before.count(b"\n") + 1, before.rfind(b"\n") + 1
+    return before.count("\n") + 1, before.rfind("\n") + 1
+
+
+def error_body(code: str, message: str, **extra: object) -> dict[str, dict[str, object]]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
@@ -58,7 +66,7 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-ERROR_RESPONSES: dict[int | str, dict] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in [
         (400, "Bad request"), (401, "No valid token"), (403, "Not allowed to this role"),
@@ -69,7 +77,7 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 }
 
 
-def _answer(status: int, code: str, message: str):
+def _answer(status: int, code: str, message: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handler(_: Request, error: Exception) -> JSONResponse:
         log.info("refused by the database: %s", logs.describe(error, stack=False))
         return JSONResponse(error_body(code, message), status)
@@ -152,13 +160,13 @@ def install_error_handlers(app: FastAPI) -> None:
 class RequestContextMiddleware:
     """Trace context in and out, request metrics by route template, a body size limit."""
 
-    def __init__(self, app, *, service: str, max_body_bytes: int, audit_key: str) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int, audit_key: str) -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
         self.audit_mac = audit.keyed(audit_key)
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or ())
@@ -178,7 +186,7 @@ class RequestContextMiddleware:
         audit_token = audit.start(scope, self.audit_mac)
         audited = audit.current.get() if audit_token is not None else None
 
-        async def limited_receive():
+        async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -189,7 +197,7 @@ class RequestContextMiddleware:
                     raise StarletteHTTPException(413, "request body too large")
             return message
 
-        async def send_with_context(message):
+        async def send_with_context(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 message.setdefault("headers", [])

@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar, cast
 
 import asyncpg
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -43,7 +44,10 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[UnitOfWork, Envelope, Event], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+# A handler of one event type; the consumer keeps them as handlers of any event.
+HandlerOf = Callable[[UnitOfWork, Envelope, E], Awaitable[None]]
+Handler = HandlerOf[Event]
 
 
 class PermanentError(Exception):
@@ -58,7 +62,7 @@ class EventConsumer:
     handlers: dict[str, tuple[type[Event], list[Handler]]] = field(default_factory=dict)
     rebuildable: set[Handler] = field(default_factory=set)
 
-    def on(self, model: type[Event], *, rebuildable: bool = False) -> Callable[[Handler], Handler]:
+    def on(self, model: type[E], *, rebuildable: bool = False) -> Callable[[HandlerOf[E]], HandlerOf[E]]:
         """Register a handler for an event type (any version the registry can upcast).
 
         Several handlers of one type run in the order registered, in one transaction.
@@ -66,11 +70,14 @@ class EventConsumer:
         replay (``liaison replay``) applies it again even to events the inbox has seen.
         """
 
-        def decorate(handler: Handler) -> Handler:
+        def decorate(handler: HandlerOf[E]) -> HandlerOf[E]:
+            # Called only with events of this type (any version parses to its model), so a
+            # handler of ``model`` is a handler of what it gets.
+            any_event = cast(Handler, handler)
             _, handlers = self.handlers.setdefault(model.event_type.unversioned, (model, []))
-            handlers.append(handler)
+            handlers.append(any_event)
             if rebuildable:
-                self.rebuildable.add(handler)
+                self.rebuildable.add(any_event)
             return handler
 
         return decorate
@@ -135,7 +142,7 @@ class EventConsumer:
         return [m.event_type for m, _ in self.handlers.values() if m.event_type.topic == topic]
 
 
-async def _raw_body(message) -> bytes:
+async def _raw_body(message: KafkaMessage) -> bytes:
     return message.body
 
 
@@ -185,15 +192,16 @@ class InboxRunner:
             )
             self.subscriber(self._handle_batch)
 
-    async def _handle_batch(self, body: list, msg: KafkaMessage) -> None:
+    async def _handle_batch(self, body: list[object], msg: KafkaMessage) -> None:
         """Handle a batch record by record and commit exactly what was done.
 
         A failure stops only its own partition: the offsets before it are committed and
         the partition is rewound to it, so it is read again (and nothing before it is),
         while the batch's other partitions go on.
         """
-        records: tuple[ConsumerRecord, ...] = msg.raw_message  # type: ignore[assignment]
-        consumer = msg.consumer
+        records: tuple[ConsumerRecord, ...] = msg.raw_message
+        # FastStream types it by a protocol whose commit() takes no offsets: it is aiokafka's
+        consumer = cast(AIOKafkaConsumer, msg.consumer)
         if len(records) > 1 and await self._apply_together(records):
             last: dict[TopicPartition, int] = {}
             for record in records:
@@ -231,7 +239,7 @@ class InboxRunner:
             consumer.seek(tp, done.get(tp, first[tp]))
         await self._report_lag(consumer)
 
-    async def _apply_together(self, records) -> bool:
+    async def _apply_together(self, records: Sequence[ConsumerRecord]) -> bool:
         """The whole batch in one transaction — the common case, and far cheaper than one
         transaction per event. Anything unusual (a record that does not parse, a handler
         that fails, the database away) rolls it all back and the batch is taken record by
@@ -243,7 +251,7 @@ class InboxRunner:
                 self._pool(), schema=self.service, acquire_timeout=self.settings.db_acquire_timeout_s,
                 settings=self.settings,
             ) as uow:
-                wanted = []
+                wanted: list[tuple[ConsumerRecord, Envelope, Event]] = []
                 for record in records:
                     envelope = Envelope.from_kafka(record.headers, record.value, record.key)
                     if not self.consumer.handlers_of(envelope.type):
@@ -323,7 +331,7 @@ class InboxRunner:
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
         log.error("dead-lettered %s/%d@%d: %s", record.topic, record.partition, record.offset, error)
 
-    async def _report_lag(self, consumer) -> None:
+    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         try:
             for tp in consumer.assignment():
                 high = consumer.highwater(tp)

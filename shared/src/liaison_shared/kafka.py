@@ -8,13 +8,19 @@ new consumer group starts from the earliest offset so no projection misses histo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from faststream.security import BaseSecurity
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +38,7 @@ def new_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
     )
 
 
-def faststream_security(settings: Settings):
+def faststream_security(settings: Settings) -> BaseSecurity | None:
     """The same SASL/TLS settings in FastStream's terms."""
     from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
@@ -76,29 +82,30 @@ async def ensure_topics(
             if name not in existing
         ]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:  # another process won the race
-                pass
         return [t.name for t in wanted]
     finally:
         await admin.close()
 
 
-async def partitions_of(consumer: AIOKafkaConsumer, topics) -> list[TopicPartition]:
+async def partitions_of(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
     """Every partition of ``topics``, from a metadata request of its own: a consumer that has not
     subscribed knows no topic (the embedded broker answers a bootstrap request with all of them,
     Apache Kafka with none — so ``consumer.partitions_for_topic`` alone sees nothing there)."""
-    topics = list(topics)
+    names = list(topics)
     for _ in range(20):  # a topic created a moment ago has no leaders yet: wait a little for them
         cluster = await consumer._client.fetch_all_metadata()
-        if all(cluster.partitions_for_topic(t) for t in topics):
+        if all(cluster.partitions_for_topic(t) for t in names):
             break
         await asyncio.sleep(0.25)
-    return [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or [])]
+    return [TopicPartition(t, p) for t in names for p in sorted(cluster.partitions_for_topic(t) or [])]
 
 
-async def drain(consumer: AIOKafkaConsumer, partitions, *, stop_at: dict | None = None):
+async def drain(
+    consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition], *,
+    stop_at: dict[TopicPartition, int] | None = None,
+) -> AsyncIterator[ConsumerRecord]:
     """Every record now in the assigned ``partitions``, until caught up: past the end offsets
     taken at the start and a poll that brought nothing (some Kafka-compatible brokers
     under-report the end of multi-record batches). With ``stop_at``, nothing from those

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from types import TracebackType
+from typing import TextIO, TypeGuard
 
 import asyncpg
 from pythonjsonlogger.json import JsonFormatter
@@ -35,7 +37,8 @@ def _one(error: BaseException) -> str:
 def describe(error: BaseException, *, stack: bool = True) -> str:
     """An error for the log: its class (SQLSTATE and constraint for the database's), its causes,
     and with ``stack`` where it was raised — without the text of errors that carry data."""
-    chain, seen = [], error
+    chain: list[str] = []
+    seen: BaseException | None = error
     while seen is not None and len(chain) < 5:
         chain.append(_one(seen))
         seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
@@ -46,17 +49,22 @@ def describe(error: BaseException, *, stack: bool = True) -> str:
     return text
 
 
-class _SafeExceptions:
-    """A formatter mixin: tracebacks through ``describe``."""
+# What logging hands formatException (sys.exc_info()'s shape).
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
-    def formatException(self, ei) -> str:  # noqa: N802 — logging's hook name
+
+class _SafeExceptions(logging.Formatter):
+    """A formatter whose tracebacks go through ``describe`` (first in the bases of the two below)."""
+
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 — logging's hook name
         if ei and ei[1] is not None and _carries_data_in_chain(ei[1]):
             return "Traceback (text withheld): " + describe(ei[1])
         return super().formatException(ei)
 
 
 def _carries_data_in_chain(error: BaseException) -> bool:
-    seen, depth = error, 0
+    seen: BaseException | None = error
+    depth = 0
     while seen is not None and depth < 10:
         if _carries_data(seen):
             return True
@@ -89,7 +97,7 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def _withheld(arg) -> bool:
+def _withheld(arg: object) -> TypeGuard[BaseException]:
     return isinstance(arg, BaseException) and _carries_data_in_chain(arg)
 
 
@@ -102,7 +110,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
-def handler(service: str, fmt: str = "json", stream=None) -> logging.Handler:
+def handler(service: str, fmt: str = "json", stream: TextIO | None = None) -> logging.Handler:
     """The service's log handler: context fields, and errors that carry data by class only."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(_ContextFilter(service))

@@ -16,7 +16,7 @@ from enum import Enum
 _CODE = re.compile(r"[0-9]{12}")
 
 
-class Level(str, Enum):
+class Level(str, Enum):  # noqa: UP042 — as auth.Role
     """The four levels: 市 city, 县/区 county, 乡镇/街道 town, 村/社区 village."""
 
     CITY = "city"

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 
 from . import db, metrics
 from .kafka import new_producer
@@ -48,7 +49,7 @@ class OutboxRelay:
         self._service = service
         self._after_publish = after_publish
         self._wake = asyncio.Event()
-        self._producer = None
+        self._producer: AIOKafkaProducer | None = None
         self.broker_up = False
         self.is_leader = False
         self.has_led = False  # this replica has talked to the broker as the relay: broker_up means something
@@ -113,7 +114,7 @@ class OutboxRelay:
             except Exception:
                 conn.terminate()
 
-    def _on_notify(self, *_args) -> None:
+    def _on_notify(self, *_args: object) -> None:
         self._wake.set()
 
     async def _sleep_until_woken(self) -> None:
@@ -142,7 +143,7 @@ class OutboxRelay:
         if up:
             self.last_error = None
 
-    async def _ensure_producer(self):
+    async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = new_producer(self._settings, f"{self._service}-relay")
             try:
@@ -221,4 +222,5 @@ class OutboxRelay:
 
 
 async def backlog(pool: asyncpg.Pool) -> int:
-    return await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    waiting: int = await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    return waiting

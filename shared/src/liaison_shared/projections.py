@@ -8,8 +8,11 @@ arrives late (a replay, a redelivery) from overwriting newer state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .contracts.members import (
     DepartmentRegistered,
+    DepartmentState,
     DepartmentUpdated,
     MemberAssigned,
     MemberRegistered,
@@ -24,10 +27,11 @@ MIGRATIONS = "registry"
 
 # Called with ("org_unit" | "department" | "member", key) after a projection row changed, so
 # a process that caches registry data drops what it holds of it.
-_listeners: list = []
+Listener = Callable[[str, str], object]
+_listeners: list[Listener] = []
 
 
-def on_change(listener) -> None:
+def on_change(listener: Listener) -> None:
     _listeners.append(listener)
 
 
@@ -36,7 +40,7 @@ def _changed(kind: str, key: str) -> None:
         listener(kind, key)
 
 
-def _contact(event) -> tuple:
+def _contact(event: OrgUnitChanged | DepartmentState) -> tuple[str | None, str | None, str | None]:
     contact = event.duty_contact
     return (contact.name, contact.email, contact.phone) if contact else (None, None, None)
 

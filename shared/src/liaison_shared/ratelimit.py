@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Iterable
 
 from fastapi import Request
 
@@ -26,7 +27,7 @@ class TooManyRequests(ApiError):
 
 
 class RateLimit:
-    def __init__(self, per_minute: int, *, trusted_proxies=()) -> None:
+    def __init__(self, per_minute: int, *, trusted_proxies: Iterable[str] = ()) -> None:
         self.per_minute = per_minute
         self.trusted = [ipaddress.ip_network(p.strip(), strict=False) for p in trusted_proxies]
         self._window = 0

@@ -19,8 +19,10 @@ import gc
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request
@@ -72,7 +74,7 @@ class ServiceSpec:
     # This service's own checks of its settings at start; each raises UnsafeSettings.
     start_checks: Sequence[Callable[[Settings], None]] = ()
 
-    def migration_dirs(self):
+    def migration_dirs(self) -> list[Path]:
         return db.migration_dirs(self.package, self.shared_migrations)
 
     @property
@@ -96,7 +98,7 @@ class ServiceSpec:
         return wanted
 
 
-def all_topics(specs) -> dict[str, dict[str, str]]:
+def all_topics(specs: Iterable[ServiceSpec]) -> dict[str, dict[str, str]]:
     """Every service's topics; where two name one topic, its publisher's configs win."""
     merged: dict[str, dict[str, str]] = {}
     for spec in specs:
@@ -112,18 +114,23 @@ class Runtime:
 
     spec: ServiceSpec
     settings: Settings
+    broker: KafkaBroker
     pool: asyncpg.Pool | None = None
     relay: OutboxRelay | None = None
-    broker: KafkaBroker | None = None
     inbox: InboxRunner | None = None
     broker_started: bool = False
     stopping: bool = False
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def started_pool(self) -> asyncpg.Pool:
+        """The pool, once the lifespan has opened it."""
+        if self.pool is None:
+            raise RuntimeError("the service has not started: no database pool yet")
+        return self.pool
 
     def uow(self, *, write_only: bool = False) -> db.UnitOfWork:
-        assert self.pool is not None
         return db.UnitOfWork(
-            self.pool, schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s,
+            self.started_pool(), schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s,
             settings=self.settings, write_only=write_only,
         )
 
@@ -149,8 +156,8 @@ def build_broker(spec: ServiceSpec, settings: Settings) -> KafkaBroker:
     return broker
 
 
-def asyncapi_document(spec: ServiceSpec, broker: KafkaBroker) -> dict:
-    consumed = {}
+def asyncapi_document(spec: ServiceSpec, broker: KafkaBroker) -> dict[str, Any]:
+    consumed: dict[str, list[type[Event]]] = {}
     if spec.consumer is not None:
         for topic in spec.consumer.topics:
             consumed[topic] = [
@@ -200,13 +207,12 @@ def create_app(
     after_publish: AfterPublish | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    runtime = Runtime(spec=spec, settings=settings)
-    runtime.broker = build_broker(spec, settings)
+    runtime = Runtime(spec=spec, settings=settings, broker=build_broker(spec, settings))
     if spec.consumer is not None:
         runtime.inbox = InboxRunner(spec.consumer, runtime.broker, lambda: runtime.pool, settings)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_start(spec, settings)  # at the start, not at build: the OpenAPI and gates build apps too
         runtime.pool = await db.create_pool(settings, spec.name)
         runtime.relay = OutboxRelay(
@@ -300,7 +306,7 @@ def _add_operational_routes(app: FastAPI, runtime: Runtime) -> None:
     service = runtime.spec.name
 
     @app.get("/healthz", tags=["operations"], summary="Alive")
-    async def healthz() -> dict:
+    async def healthz() -> dict[str, object]:
         return {"status": "ok", "service": service}
 
     @app.get("/readyz", tags=["operations"], summary="Ready: database reachable, start-up done")
@@ -341,7 +347,8 @@ def _add_operational_routes(app: FastAPI, runtime: Runtime) -> None:
 
 
 def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def _crash_point(after: int) -> AfterPublish | None:
@@ -360,7 +367,16 @@ def _crash_point(after: int) -> AfterPublish | None:
     return maybe_die
 
 
-def server_options(settings: Settings, name: ServiceName) -> dict:
+class ServerOptions(TypedDict):
+    host: str
+    port: int
+    proxy_headers: bool
+    log_config: None
+    access_log: bool
+    timeout_graceful_shutdown: int
+
+
+def server_options(settings: Settings, name: ServiceName) -> ServerOptions:
     """uvicorn's options. ``proxy_headers`` off: uvicorn would otherwise take the client from
     ``X-Forwarded-For`` of any peer on 127.0.0.1 (its default ``forwarded_allow_ips``), so anyone
     on the host could name any address; the rate limit reads the header itself, from

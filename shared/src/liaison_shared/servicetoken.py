@@ -59,7 +59,10 @@ class ServiceToken:
 
     async def get(self) -> str:
         if not self.from_issuer:
-            return self._settings.notify_service_token.get_secret_value()
+            configured = self._settings.notify_service_token
+            if configured is None:  # refused by check_configured at the start
+                raise NoServiceToken("no NOTIFY_SERVICE_TOKEN")
+            return configured.get_secret_value()
         if self._token is not None and time.monotonic() < self._renew_at:
             return self._token
         async with self._lock:  # one request to the issuer when many calls find it stale at once
@@ -74,6 +77,9 @@ class ServiceToken:
 
     async def _fetch(self) -> tuple[str, float]:
         s = self._settings
+        if not (s.auth_token_url and s.service_client_id and s.service_client_secret):
+            # refused by check_configured at the start
+            raise NoServiceToken("AUTH_TOKEN_URL, SERVICE_CLIENT_ID or SERVICE_CLIENT_SECRET is not set")
         # client_secret_basic (RFC 6749 §2.3.1), the method every issuer must support
         auth = httpx.BasicAuth(s.service_client_id, s.service_client_secret.get_secret_value())
         async with httpx.AsyncClient(timeout=self._timeout_s, trust_env=False) as client:

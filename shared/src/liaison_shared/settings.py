@@ -9,19 +9,33 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Required, TypedDict
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+if TYPE_CHECKING:
+    import ssl
+
 SERVICES = ("members", "consultation", "feedback", "notify")
 
 # Development values: a service refuses to start with any of them unless DEV_MODE is on.
-DEV_AUTH_SECRET = "cppcc-liaison-development-key-not-for-production"
+DEV_AUTH_SECRET = "cppcc-liaison-development-key-not-for-production"  # noqa: S105 — refused outside DEV_MODE
 DEV_MASTER_KEY = "ZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS0zMi1ieXRlcyE="
 DEV_AUDIT_KEY = "cppcc-liaison-development-audit-key-not-for-production"
 ServiceName = Literal["members", "consultation", "feedback", "notify"]
+
+
+class KafkaClientOptions(TypedDict, total=False):
+    """What aiokafka's producers, consumers and admin clients are given to connect (``**options``)."""
+
+    bootstrap_servers: Required[str]
+    security_protocol: Required[str]
+    sasl_mechanism: str
+    sasl_plain_username: str | None
+    sasl_plain_password: str | None
+    ssl_context: ssl.SSLContext
 
 
 class Settings(BaseSettings):
@@ -224,9 +238,9 @@ class Settings(BaseSettings):
         query["search_path"] = schema
         return urlunsplit(parts._replace(query=urlencode(query)))
 
-    def kafka_client_options(self) -> dict:
+    def kafka_client_options(self) -> KafkaClientOptions:
         """Connection options shared by aiokafka producers, consumers and admin clients."""
-        options: dict = {
+        options: KafkaClientOptions = {
             "bootstrap_servers": self.kafka_bootstrap_servers,
             "security_protocol": self.kafka_security_protocol,
         }

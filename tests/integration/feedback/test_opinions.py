@@ -129,7 +129,8 @@ async def test_conversion_publishes_outcome_converted(world):
                             where=lambda r: r.key == case["id"].encode())
     assert header(event, "ce_type") == "cppcc.feedback.outcome.converted.v1"
     assert b'"kind":"public_opinion_report"' in event.value
-    assert (await act(api, staff, case["id"], action="convert", target="poem")).status_code == 409
+    assert (await act(api, staff, case["id"], action="convert", target="proposal")).status_code == 409
+    assert (await act(api, staff, case["id"], action="convert", target="poem")).status_code == 422
 
 
 async def test_a_sibling_town_and_an_unassigned_department_see_nothing(world, platform):

@@ -16,6 +16,7 @@ import asyncpg
 from liaison_shared.chinatime import today_in_china
 from liaison_shared.settings import Settings
 
+from .storage import catalogue
 from .storage import opinions as opinion_storage
 from .storage import proposals as proposal_storage
 
@@ -89,8 +90,8 @@ async def load_demo(pool: asyncpg.Pool, settings: Settings) -> str:
     rules = windows = 0
     async with pool.acquire() as conn, conn.transaction():
         for rule in dispatch_rules():
-            if await opinion_storage.matching_rule(conn, rule["category"], [rule["org_unit"]]) is None:
-                await opinion_storage.upsert_dispatch_rule(conn, rule, LOADED_BY)
+            if await catalogue.matching_rule(conn, rule["category"], [rule["org_unit"]]) is None:
+                await catalogue.upsert_dispatch_rule(conn, rule, LOADED_BY)
                 rules += 1
         for committee, year in filing_windows():
             if await proposal_storage.session(conn, committee, year) is None:

@@ -23,6 +23,7 @@ from liaison_shared.errors import Conflict
 from liaison_shared.settings import Settings
 
 from .handlers import people, registry, venues
+from .storage import registry as registry_storage
 
 CITY = "640200000000"
 ADMIN = Principal(sub="demo-loader", role=Role.ADMIN, org=CITY)
@@ -93,7 +94,7 @@ def _contact(index: int, unit: str) -> dict:
 
 async def load_demo(pool: asyncpg.Pool, settings: Settings) -> str:
     async with UnitOfWork(pool, schema="members") as uow:
-        if await uow.conn.fetchval("SELECT true FROM org_units WHERE code = $1", CITY):
+        if await registry_storage.org_unit(uow.conn, CITY) is not None:
             return "already loaded"
         counts = await _load(uow, random.Random(2026))
     return ", ".join(f"{n} {what}" for what, n in counts.items())

@@ -14,8 +14,11 @@ from .common import OrgCode
 from .feedback import Conversion
 
 Track = Literal["standard", "small_matter", "urgent"]
+Stage = Literal["proposed", "selected", "plan_submitted", "approved", "consulting", "concluded", "closed", "declined"]
+Disposition = Literal["received", "answered", "assigned", "escalated"]
+OutcomeResult = Literal["adopted", "implementing", "implemented", "not_adopted"]
 Urgency = Literal["normal", "urgent"]
-URGENCY_FIELD = Field("normal", description="urgent for 急事快议: notified at once, past quiet hours and digests.")
+URGENCY_FIELD: Urgency = Field("normal", description="urgent for 急事快议: notified at once, past quiet hours and digests.")
 
 
 class ConsultationOutcomeConverted(Conversion):
@@ -54,8 +57,7 @@ class TopicStageChanged(Event):
     topic_id: str
     org_unit: OrgCode
     title: str
-    stage: Literal["proposed", "selected", "plan_submitted", "approved", "consulting", "concluded", "closed",
-                   "declined"]
+    stage: Stage
     from_stage: str | None = None
     track: Track = Field("standard", description="standard, small_matter (小事简议), urgent (急事快议)")
     urgency: Urgency = URGENCY_FIELD
@@ -119,7 +121,7 @@ class OpinionRaised(Event):
     org_unit: OrgCode
     content: str = Field(..., max_length=5000)
     category: str | None = None
-    disposition: Literal["received", "answered", "assigned", "escalated"] = "received"
+    disposition: Disposition = "received"
     answer: str | None = None
     department_ids: list[str] = Field(default_factory=list)
     deadline: str | None = Field(None, description="YYYY-MM-DD, when assigned.")
@@ -135,7 +137,7 @@ class OutcomeEvaluated(Event):
     outcome_id: str
     topic_id: str
     org_unit: OrgCode
-    result: Literal["adopted", "implementing", "implemented", "not_adopted"]
+    result: OutcomeResult
     satisfaction_rate: float | None = Field(None, description="Satisfied or basically satisfied, 0..1.")
 
 

@@ -14,6 +14,7 @@ from ..events import Event, EventType, Payload
 from .common import OrgCode
 
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
+"""A citizen's rating of an answer, and a proposer's evaluation of a reply (满意, 基本满意, 不满意)."""
 OutcomeKind = Literal[
     "opinion", "consultation_outcome", "proposal", "public_opinion_report", "special_report",
     "plenary_speech", "topic", "department_task", "party_report",
@@ -29,6 +30,9 @@ class OutcomeRef(Payload):
 
 Urgency = Literal["normal", "urgent"]
 Channel = Literal["online", "reception_day", "visit", "contact_point", "hotline", "consultation"]
+ProposalKind = Literal["member", "joint", "sector", "special_committee", "party_group"]
+ReplyClass = Literal["A", "B", "C", "D"]
+"""答复类别 of a proposal's reply: A solved or adopted … D not possible now, with the reason."""
 
 
 class OpinionSubmitted(Event):
@@ -221,7 +225,7 @@ class ProposalFiled(Event):
     number: str = Field(..., examples=["2026-0001"])
     org_unit: OrgCode
     title: str
-    kind: Literal["member", "joint", "sector", "special_committee", "party_group"]
+    kind: ProposalKind
     proposer_member_ids: list[str] = Field(default_factory=list)
 
 
@@ -247,7 +251,7 @@ class ProposalReplied(Event):
     number: str
     org_unit: OrgCode
     department_id: str
-    reply_class: Literal["A", "B", "C", "D"]
+    reply_class: ReplyClass
     on_time: bool
     proposer_member_ids: list[str] = Field(default_factory=list)
 
@@ -301,6 +305,7 @@ class OutcomeConverted(Conversion):
 
 
 ReportKind = Literal["public_opinion_report", "special_report"]
+AdoptedBy = Literal["city", "province", "national"]
 
 
 class ReportSubmitted(Event):
@@ -324,7 +329,7 @@ class ReportAdopted(Event):
     report_id: str
     kind: ReportKind
     org_unit: OrgCode
-    adopted_by: Literal["city", "province", "national"]
+    adopted_by: AdoptedBy
     case_ids: list[str]
     member_ids: list[str]
 

@@ -11,6 +11,8 @@ from .common import OrgCode
 
 OrgUnitKind = Literal["committee", "liaison_group", "contact_point"]
 Level = Literal["city", "county", "town", "village"]
+MemberStatus = Literal["active", "ended"]
+VenueKind = Literal["sector_studio", "reception_room", "contact_point", "deliberation_hall"]
 
 
 class DutyContact(Payload):
@@ -83,7 +85,7 @@ class MemberState(Event):
     org_unit: OrgCode = Field(..., description="The city or county whose committee the member sits on.")
     special_committee_id: str | None = None
     region: OrgCode | None = None
-    status: Literal["active", "ended"] = "active"
+    status: MemberStatus = "active"
     contact_points: list[OrgCode] = Field(default_factory=list)
 
 
@@ -149,7 +151,7 @@ class VenueChanged(Event):
     event_type = EventType("members", "venue", "changed", 1)
 
     id: str
-    kind: Literal["sector_studio", "reception_room", "contact_point", "deliberation_hall"]
+    kind: VenueKind
     name: str
     org_unit: OrgCode
     address: str | None = None

@@ -9,6 +9,9 @@ from pydantic import Field
 from ..events import Event, EventType
 from .common import OrgCode
 
+RecipientKind = Literal["member", "org_staff", "department", "subscription", "submitter", "person", "leader"]
+DeliveryChannel = Literal["inbox", "email", "webhook", "sms"]
+
 
 class NotificationSent(Event):
     """A notification reached its channel (an inbox, an SMTP server)."""
@@ -19,9 +22,9 @@ class NotificationSent(Event):
     org_unit: OrgCode
     event_type_name: str = Field(..., description="The CloudEvents type that caused it.")
     event_id: str
-    recipient_kind: Literal["member", "org_staff", "department", "subscription", "submitter", "person", "leader"]
+    recipient_kind: RecipientKind
     recipient_id: str
-    channel: Literal["inbox", "email", "webhook", "sms"]
+    channel: DeliveryChannel
 
 
 class NotificationFailed(Event):
@@ -33,7 +36,7 @@ class NotificationFailed(Event):
     org_unit: OrgCode
     event_type_name: str
     event_id: str
-    recipient_kind: Literal["member", "org_staff", "department", "subscription", "submitter", "person", "leader"]
+    recipient_kind: RecipientKind
     recipient_id: str
-    channel: Literal["inbox", "email", "webhook", "sms"]
+    channel: DeliveryChannel
     error: str

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.contracts.members import Level
 from liaison_shared.errors import NotFound
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
 from ..domain.outcome import satisfaction_rate
 from ..handlers import outcomes as handlers
-from ..schemas import DashboardRow, LevelName, OutcomeAction, OutcomeIn, OutcomeOut
+from ..schemas.common import OutcomeStatus
+from ..schemas.outcomes import DashboardRow, OutcomeAction, OutcomeIn, OutcomeOut
 from ..storage import outcomes as storage
 
 router = APIRouter()
@@ -28,10 +28,10 @@ def outcome_out(row) -> OutcomeOut:
 @router.get("/outcomes", response_model=Page[OutcomeOut], tags=["outcomes"],
             summary="Outcomes of the caller's units; for a department, those given to it")
 async def list_outcomes(request: Request, page: PageParams = Depends(page_params), topic_id: str | None = None,
-                        status: Literal["drafted", "converted", "evaluated"] | None = None,
+                        status: OutcomeStatus | None = None,
                         principal: Principal = Depends(current_principal)) -> Page[OutcomeOut]:
     rows, total = await storage.outcomes_page(
-        runtime_of(request).pool, pattern="%" if principal.role is Role.ADMIN else principal.subtree_pattern,
+        runtime_of(request).pool, pattern=principal.managed_pattern,
         topic_id=topic_id, status=status,
         department=principal.dept or "" if principal.role is Role.DEPARTMENT else None,
         limit=page.limit, offset=page.offset)
@@ -43,7 +43,7 @@ async def list_outcomes(request: Request, page: PageParams = Depends(page_params
 async def create_outcome(request: Request, body: OutcomeIn,
                          principal: Principal = Depends(current_principal)) -> OutcomeOut:
     async with runtime_of(request).uow() as uow:
-        return outcome_out(await handlers.record(uow, principal, body.model_dump()))
+        return outcome_out(await handlers.record(uow, principal, body))
 
 
 @router.get("/outcomes/{outcome_id}", response_model=OutcomeOut, tags=["outcomes"])
@@ -60,15 +60,15 @@ async def get_outcome(request: Request, outcome_id: str,
 async def act_on_outcome(request: Request, outcome_id: str, body: OutcomeAction,
                          principal: Principal = Depends(current_principal)) -> OutcomeOut:
     async with runtime_of(request).uow() as uow:
-        return outcome_out(await handlers.act(uow, principal, outcome_id, body.model_dump(exclude_none=True)))
+        return outcome_out(await handlers.act(uow, principal, outcome_id, body))
 
 
 @router.get("/dashboard", response_model=list[DashboardRow], tags=["outcomes"],
             summary="Per level and org unit: topics by stage, conversion rate, days from formation to close")
-async def dashboard(request: Request, level: LevelName | None = None,
+async def dashboard(request: Request, level: Level | None = None,
                     principal: Principal = Depends(overseers)) -> list[DashboardRow]:
     rows = await storage.dashboard(runtime_of(request).pool,
-                                   pattern="%" if principal.role is Role.ADMIN else principal.subtree_pattern,
+                                   pattern=principal.managed_pattern,
                                    level=level)
     return [DashboardRow(**dict(r), conversion_rate=round(r["converted"] / r["outcomes"], 4) if r["outcomes"]
                          else None) for r in rows]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.errors import NotFound
@@ -11,7 +9,14 @@ from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
 from ..handlers import sessions as handlers
-from ..schemas import SessionAction, SessionIn, SessionOpinionIn, SessionOpinionOut, SessionOut
+from ..schemas.common import SessionStatus
+from ..schemas.sessions import (
+    SessionAction,
+    SessionIn,
+    SessionOpinionIn,
+    SessionOpinionOut,
+    SessionOut,
+)
 from ..storage import sessions as storage
 
 router = APIRouter()
@@ -25,10 +30,10 @@ def session_out(row) -> SessionOut:
 @router.get("/sessions", response_model=Page[SessionOut], tags=["sessions"],
             summary="Sessions of the caller's units; for a member or department, those they are invited to")
 async def list_sessions(request: Request, page: PageParams = Depends(page_params), topic_id: str | None = None,
-                        status: Literal["scheduled", "concluded", "cancelled"] | None = None,
+                        status: SessionStatus | None = None,
                         principal: Principal = Depends(current_principal)) -> Page[SessionOut]:
     rows, total = await storage.sessions_page(
-        runtime_of(request).pool, pattern="%" if principal.role is Role.ADMIN else principal.subtree_pattern,
+        runtime_of(request).pool, pattern=principal.managed_pattern,
         topic_id=topic_id, status=status,
         member=principal.member_id or "" if principal.role is Role.MEMBER else None,
         department=principal.dept or "" if principal.role is Role.DEPARTMENT else None,
@@ -41,7 +46,7 @@ async def list_sessions(request: Request, page: PageParams = Depends(page_params
 async def schedule_session(request: Request, body: SessionIn,
                            principal: Principal = Depends(current_principal)) -> SessionOut:
     async with runtime_of(request).uow() as uow:
-        return session_out(await handlers.schedule(uow, principal, body.model_dump(exclude_unset=True)))
+        return session_out(await handlers.schedule(uow, principal, body))
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, tags=["sessions"])
@@ -58,7 +63,7 @@ async def get_session(request: Request, session_id: str,
 async def act_on_session(request: Request, session_id: str, body: SessionAction,
                          principal: Principal = Depends(current_principal)) -> SessionOut:
     async with runtime_of(request).uow() as uow:
-        return session_out(await handlers.act(uow, principal, session_id, body.model_dump(exclude_none=True)))
+        return session_out(await handlers.act(uow, principal, session_id, body))
 
 
 @router.post("/sessions/{session_id}/opinions", response_model=SessionOpinionOut, status_code=201,
@@ -66,4 +71,4 @@ async def act_on_session(request: Request, session_id: str, body: SessionAction,
 async def raise_opinion(request: Request, session_id: str, body: SessionOpinionIn,
                         principal: Principal = Depends(current_principal)) -> SessionOpinionOut:
     async with runtime_of(request).uow() as uow:
-        return SessionOpinionOut(**await handlers.raise_opinion(uow, principal, session_id, body.model_dump()))
+        return SessionOpinionOut(**await handlers.raise_opinion(uow, principal, session_id, body))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.contracts.consultation import Stage, Track
+from liaison_shared.contracts.members import Level
 from liaison_shared.errors import NotFound
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
@@ -12,19 +14,16 @@ from ..domain import selection
 from ..handlers import lineage
 from ..handlers import sessions as session_handlers
 from ..handlers import topics as handlers
-from ..schemas import (
-    LevelName,
+from ..schemas.topics import (
     LevelOut,
     ResearchIn,
     ResearchOut,
-    StageName,
     TopicAction,
     TopicDetail,
     TopicIn,
     TopicLineage,
     TopicOut,
     TopicPatch,
-    TrackName,
     WeightOut,
     WeightsIn,
 )
@@ -64,12 +63,12 @@ async def detail(conn, row) -> TopicDetail:
 
 @router.get("/topics", response_model=Page[TopicOut], tags=["topics"],
             summary="The topic pools (议题库) of the caller's units, with each topic's selection score")
-async def list_topics(request: Request, page: PageParams = Depends(page_params), stage: StageName | None = None,
-                      track: TrackName | None = None, level: LevelName | None = None,
+async def list_topics(request: Request, page: PageParams = Depends(page_params), stage: Stage | None = None,
+                      track: Track | None = None, level: Level | None = None,
                       principal: Principal = Depends(current_principal)) -> Page[TopicOut]:
     pool = runtime_of(request).pool
     rows, total = await storage.topics_page(
-        pool, pattern="%" if principal.role is Role.ADMIN else principal.subtree_pattern, stage=stage,
+        pool, pattern=principal.managed_pattern, stage=stage,
         track=track, level=level, department=principal.dept if principal.role is Role.DEPARTMENT else None,
         raised_from=principal.subtree_pattern if principal.role in (Role.STAFF, Role.LEADER) else None,
         limit=page.limit, offset=page.offset)
@@ -80,7 +79,7 @@ async def list_topics(request: Request, page: PageParams = Depends(page_params),
              summary="Put a topic into a unit's pool (staff, members, departments, the party committee)")
 async def create_topic(request: Request, body: TopicIn, principal: Principal = Depends(current_principal)):
     async with runtime_of(request).uow() as uow:
-        row = await handlers.propose(uow, principal, body.model_dump())
+        row = await handlers.propose(uow, principal, body)
         return await detail(uow.conn, row)
 
 
@@ -105,7 +104,7 @@ async def topic_lineage(request: Request, topic_id: str, principal: Principal = 
 async def edit_topic(request: Request, topic_id: str, body: TopicPatch,
                      principal: Principal = Depends(current_principal)):
     async with runtime_of(request).uow() as uow:
-        row = await handlers.edit(uow, principal, topic_id, body.model_dump(exclude_unset=True))
+        row = await handlers.edit(uow, principal, topic_id, body)
         return await detail(uow.conn, row)
 
 
@@ -114,7 +113,7 @@ async def edit_topic(request: Request, topic_id: str, body: TopicPatch,
 async def act_on_topic(request: Request, topic_id: str, body: TopicAction,
                        principal: Principal = Depends(current_principal)):
     async with runtime_of(request).uow() as uow:
-        row = await handlers.act(uow, principal, topic_id, body.model_dump(exclude_none=True))
+        row = await handlers.act(uow, principal, topic_id, body)
         return await detail(uow.conn, row)
 
 
@@ -123,7 +122,7 @@ async def act_on_topic(request: Request, topic_id: str, body: TopicAction,
 async def add_research(request: Request, topic_id: str, body: ResearchIn,
                        principal: Principal = Depends(current_principal)) -> ResearchOut:
     async with runtime_of(request).uow() as uow:
-        return ResearchOut(**await session_handlers.record_research(uow, principal, topic_id, body.model_dump()))
+        return ResearchOut(**await session_handlers.record_research(uow, principal, topic_id, body))
 
 
 @router.get("/selection-weights", response_model=list[WeightOut], tags=["topics"],
@@ -136,9 +135,7 @@ async def get_weights(request: Request, principal: Principal = Depends(current_p
             summary="Change the weights (admin); every score follows at once")
 async def put_weights(request: Request, body: WeightsIn, principal: Principal = Depends(admins)) -> list[WeightOut]:
     async with runtime_of(request).uow() as uow:
-        for factor, value in body.model_dump(exclude_unset=True).items():
-            await storage.set_weight(uow.conn, factor, value, principal.sub)
-        return [WeightOut(**dict(r)) for r in await storage.weights_rows(uow.conn)]
+        return [WeightOut(**r) for r in await handlers.set_weights(uow, principal, body)]
 
 
 @router.get("/levels", response_model=list[LevelOut], tags=["topics"],

@@ -8,10 +8,8 @@ closes only when every one of its outcomes is evaluated.
 
 from __future__ import annotations
 
-from liaison_shared.errors import Conflict, Forbidden, Unprocessable
+from liaison_shared.errors import Conflict, Forbidden
 
-TARGETS = {"party_report", "department_task", "proposal", "public_opinion_report"}
-RESULTS = {"adopted", "implementing", "implemented", "not_adopted"}
 STILL_GOING = {"adopted", "implementing"}
 RULES: dict[str, tuple[set[str], set[str]]] = {
     "convert": ({"drafted"}, {"staff"}),
@@ -33,20 +31,6 @@ def check(action: str, outcome: dict, actor: str) -> None:
     if action == "instruct" and outcome["target_kind"] != "party_report":
         raise Conflict("a 批示 is recorded on a report to the party committee and government",
                        code="illegal_transition")
-
-
-def conversion(target: str, department_ids: list[str]) -> None:
-    if target not in TARGETS:
-        raise Unprocessable(f"target is one of {', '.join(sorted(TARGETS))}")
-    if target == "department_task" and not department_ids:
-        raise Unprocessable("a department task needs department_ids")
-
-
-def evaluation(result: str, reason: str | None) -> None:
-    if result not in RESULTS:
-        raise Unprocessable(f"result is one of {', '.join(sorted(RESULTS))}")
-    if result == "not_adopted" and not (reason or "").strip():
-        raise Unprocessable("not_adopted needs a reason")
 
 
 def satisfaction_rate(satisfied: int, basically: int, unsatisfied: int) -> float | None:

@@ -11,19 +11,13 @@ from liaison_shared.contracts.members import VenueChanged
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
 
+from ..storage import sessions as session_storage
 from . import topics
 
 
 async def apply_venue(uow: UnitOfWork, envelope: Envelope, event: VenueChanged) -> None:
-    await uow.conn.execute(
-        """
-        INSERT INTO venues (id, kind, name, org_unit, active, source_time) VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, org_unit = excluded.org_unit,
-            active = excluded.active, source_time = excluded.source_time
-        WHERE venues.source_time <= excluded.source_time
-        """,
-        event.id, event.kind, event.name, event.org_unit, event.active, envelope.time,
-    )
+    await session_storage.keep_venue(uow.conn, event.id, kind=event.kind, name=event.name, org_unit=event.org_unit,
+                                     active=event.active, source_time=envelope.time)
 
 
 async def take_converted_opinion(uow: UnitOfWork, envelope: Envelope, event: OutcomeConverted) -> None:

@@ -16,6 +16,7 @@ from liaison_shared.errors import Conflict, NotFound, Unprocessable
 from ..domain import outcome as rules
 from ..domain import topic as topic_rules
 from ..domain.topic import Stage
+from ..schemas.outcomes import Convert, Evaluate, Instruct, OutcomeAction, OutcomeIn
 from ..storage import outcomes as storage
 from ..storage import sessions as session_storage
 from ..storage import topics as topic_storage
@@ -31,59 +32,53 @@ def can_read(principal: Principal, outcome) -> bool:
     return principal.covers(outcome["org_unit"])
 
 
-async def record(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
-    topic = await topic_for(uow, principal, data["topic_id"])
+async def record(uow: UnitOfWork, principal: Principal, command: OutcomeIn) -> dict:
+    topic = await topic_for(uow, principal, command.topic_id)
     if actor_of(principal, topic) != "staff":
-        raise NotFound(f"no topic {data['topic_id']}")
+        raise NotFound(f"no topic {command.topic_id}")
     if Stage(topic["stage"]) not in topic_rules.OUTCOME_STAGES:
         raise Conflict(f"outcomes come from a consultation; this topic is {topic['stage']}",
                        code="illegal_transition")
-    if data.get("session_id"):
-        session = await session_storage.session(uow.conn, data["session_id"])
+    if command.session_id:
+        session = await session_storage.session(uow.conn, command.session_id)
         if session is None or session["topic_id"] != topic["id"]:
-            raise Unprocessable(f"no session {data['session_id']} of this topic")
+            raise Unprocessable(f"no session {command.session_id} of this topic")
         if session["status"] != "concluded":
             raise Conflict("the session has not concluded", code="illegal_transition")
     outcome_id = uuid.uuid4()
-    await storage.insert(uow.conn, {**data, "id": outcome_id, "created_by": principal.sub})
+    await storage.insert(uow.conn, {**command.model_dump(), "id": outcome_id, "created_by": principal.sub})
     await topic_storage.record(uow.conn, topic["id"], principal_cols=principal.actor, action="outcome",
                                from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
-                               detail={"outcome_id": str(outcome_id), "kind": data["kind"]})
+                               detail={"outcome_id": str(outcome_id), "kind": command.kind})
     return dict(await storage.outcome(uow.conn, str(outcome_id)))
 
 
-async def act(uow: UnitOfWork, principal: Principal, outcome_id: str, body: dict) -> dict:
+async def act(uow: UnitOfWork, principal: Principal, outcome_id: str, command: OutcomeAction) -> dict:
     outcome = await storage.outcome(uow.conn, outcome_id, for_update=True)
     if outcome is None or not can_read(principal, outcome):
         raise NotFound(f"no outcome {outcome_id}")
-    action = body["action"]
-    rules.check(action, dict(outcome), ROLE_ACTORS[principal.role])
-    if action == "convert":
-        await _convert(uow, principal, outcome, body)
-    elif action == "instruct":
-        text = str(body.get("text") or "").strip()
-        if not text:
-            raise Unprocessable("text is required")
-        await storage.update(uow.conn, outcome_id, {"instruction": text, "instructed_by": principal.org,
+    rules.check(command.action, dict(outcome), ROLE_ACTORS[principal.role])
+    if isinstance(command, Convert):
+        await _convert(uow, outcome, command)
+    elif isinstance(command, Instruct):
+        await storage.update(uow.conn, outcome_id, {"instruction": command.text, "instructed_by": principal.org,
                                                     "instructed_at": datetime.now(UTC)})
         uow.publish(events.OutcomeInstructed(outcome_id=outcome["id"], topic_id=outcome["topic_id"],
                                              org_unit=outcome["org_unit"], leader_org=principal.org))
-    elif action == "evaluate":
-        await _evaluate(uow, outcome, body)
+    else:
+        await _evaluate(uow, outcome, command)
     await topic_storage.record(uow.conn, outcome["topic_id"], principal_cols=principal.actor,
-                               action=f"outcome_{action}", from_stage=outcome["topic_stage"],
+                               action=f"outcome_{command.action}", from_stage=outcome["topic_stage"],
                                to_stage=outcome["topic_stage"], org_unit=outcome["org_unit"],
                                detail={"outcome_id": outcome_id})
     return dict(await storage.outcome(uow.conn, outcome_id))
 
 
-async def _convert(uow, principal, outcome, body) -> None:
-    target = body.get("target") or ""
-    department_ids = list(dict.fromkeys(body.get("department_ids") or []))
-    rules.conversion(target, department_ids)
-    department_ids = await reach.departments(uow.conn, department_ids, outcome["org_unit"])
-    member_ids = await reach.members(uow.conn, body.get("member_ids"), outcome["org_unit"])
-    deadline = body.get("deadline")
+async def _convert(uow, outcome, command: Convert) -> None:
+    target = command.target
+    department_ids = await reach.departments(uow.conn, command.department_ids, outcome["org_unit"])
+    member_ids = await reach.members(uow.conn, command.member_ids, outcome["org_unit"])
+    deadline = command.deadline
     if target == "department_task" and deadline is None:
         days = (await topic_storage.step_days(uow.conn, outcome["track"]))["department_task"]
         deadline = today_in_china() + timedelta(days=days)
@@ -100,11 +95,11 @@ async def _convert(uow, principal, outcome, body) -> None:
         urgency=topic_rules.urgency(outcome["track"])))
 
 
-async def _evaluate(uow, outcome, body) -> None:
-    result, reason = body.get("result") or "", body.get("reason")
-    rules.evaluation(result, reason)
-    counts = {k: int(body.get(k) or 0) for k in ("satisfied", "basically_satisfied", "unsatisfied")}
-    await storage.update(uow.conn, outcome["id"], {"status": "evaluated", "result": result, "reason": reason,
+async def _evaluate(uow, outcome, command: Evaluate) -> None:
+    result = command.result
+    counts = {"satisfied": command.satisfied, "basically_satisfied": command.basically_satisfied,
+              "unsatisfied": command.unsatisfied}
+    await storage.update(uow.conn, outcome["id"], {"status": "evaluated", "result": result, "reason": command.reason,
                                                    **counts, "evaluated_at": datetime.now(UTC)})
     uow.publish(events.OutcomeEvaluated(
         outcome_id=outcome["id"], topic_id=outcome["topic_id"], org_unit=outcome["org_unit"], result=result,

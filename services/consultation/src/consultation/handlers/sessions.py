@@ -15,6 +15,15 @@ from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 from ..domain import topic as rules
 from ..domain.topic import Stage, Track
+from ..schemas.sessions import (
+    Attend,
+    CancelSession,
+    ConcludeSession,
+    SessionAction,
+    SessionIn,
+    SessionOpinionIn,
+)
+from ..schemas.topics import ResearchIn
 from ..storage import outcomes as outcome_storage
 from ..storage import sessions as storage
 from ..storage import topics as topic_storage
@@ -34,47 +43,46 @@ def can_read(principal: Principal, session) -> bool:
     return principal.covers(session["org_unit"])
 
 
-async def record_research(uow: UnitOfWork, principal: Principal, topic_id: str, data: dict) -> dict:
+async def record_research(uow: UnitOfWork, principal: Principal, topic_id: str, command: ResearchIn) -> dict:
     topic = await topic_for(uow, principal, topic_id)
     if actor_of(principal, topic) not in ("staff", "member"):
         raise NotFound(f"no topic {topic_id}")
     if Stage(topic["stage"]) not in rules.RESEARCH_STAGES:
         raise Conflict(f"research belongs to a selected topic before its conclusion; this one is {topic['stage']}",
                        code="illegal_transition")
-    happened_on = data.get("happened_on")
-    if happened_on is not None and happened_on > today_in_china():
+    if command.happened_on is not None and command.happened_on > today_in_china():
         raise Unprocessable("happened_on is in the future: research is recorded once done")
-    member_ids = await reach.credited(uow.conn, principal, data.get("member_ids"), topic["org_unit"])
+    member_ids = await reach.credited(uow.conn, principal, command.member_ids, topic["org_unit"])
     research_id = uuid.uuid4()
-    await storage.insert_research(uow.conn, {**data, "id": research_id, "topic_id": topic_id,
+    await storage.insert_research(uow.conn, {**command.model_dump(), "id": research_id, "topic_id": topic_id,
                                              "member_ids": member_ids, "created_by": principal.sub})
     await topic_storage.record(uow.conn, topic_id, principal_cols=principal.actor, action="research",
                                from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
-                               detail={"research_id": str(research_id), "kind": data["kind"]})
+                               detail={"research_id": str(research_id), "kind": command.kind})
     return next(dict(r) for r in await storage.research_of(uow.conn, topic_id) if r["id"] == str(research_id))
 
 
-async def schedule(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
-    topic = await topic_for(uow, principal, data["topic_id"])
+async def schedule(uow: UnitOfWork, principal: Principal, command: SessionIn) -> dict:
+    topic = await topic_for(uow, principal, command.topic_id)
     if actor_of(principal, topic) != "staff":
-        raise NotFound(f"no topic {data['topic_id']}")
+        raise NotFound(f"no topic {command.topic_id}")
     stage, track = Stage(topic["stage"]), Track(topic["track"])
     rules.may_schedule(stage, track)
     forms = await topic_storage.forms_of(uow.conn, topic["level"])
-    if data["form"] not in forms:
+    if command.form not in forms:
         raise Unprocessable(f"form at a {topic['level']} platform is one of: {', '.join(forms)}")
-    if data.get("venue_id"):
-        await reach.venue(uow.conn, data["venue_id"], topic["org_unit"])
-    if data.get("member_ids") is None:
+    if command.venue_id:
+        await reach.venue(uow.conn, command.venue_id, topic["org_unit"])
+    if command.member_ids is None:
         member_ids = await storage.default_invitees(uow.conn, topic["org_unit"], topic["level"],
                                                     orgunits.sql_subtree_pattern(topic["org_unit"]))
     else:
-        member_ids = await reach.members(uow.conn, data["member_ids"], topic["org_unit"])
+        member_ids = await reach.members(uow.conn, command.member_ids, topic["org_unit"])
     department_ids = await reach.departments(
-        uow.conn, data["department_ids"] if data.get("department_ids") is not None else topic["department_ids"],
+        uow.conn, command.department_ids if command.department_ids is not None else topic["department_ids"],
         topic["org_unit"])
     session_id = uuid.uuid4()
-    await storage.insert(uow.conn, {**data, "id": session_id, "org_unit": topic["org_unit"],
+    await storage.insert(uow.conn, {**command.model_dump(), "id": session_id, "org_unit": topic["org_unit"],
                                     "member_ids": member_ids, "department_ids": department_ids,
                                     "created_by": principal.sub})
     if stage is not Stage.CONSULTING:
@@ -82,56 +90,49 @@ async def schedule(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
         publish_stage(uow, topic, Stage.CONSULTING)
     await topic_storage.record(uow.conn, topic["id"], principal_cols=principal.actor, action="schedule_session",
                                from_stage=stage.value, to_stage=Stage.CONSULTING.value, org_unit=topic["org_unit"],
-                               detail={"session_id": str(session_id), "form": data["form"],
+                               detail={"session_id": str(session_id), "form": command.form,
                                        "invited_members": len(member_ids)})
     uow.publish(events.SessionScheduled(
-        session_id=str(session_id), topic_id=topic["id"], org_unit=topic["org_unit"], title=data["title"],
-        starts_at=data["starts_at"].isoformat(), venue_id=data.get("venue_id"), member_ids=member_ids,
-        department_ids=department_ids, form=data["form"], urgency=rules.urgency(track)))
+        session_id=str(session_id), topic_id=topic["id"], org_unit=topic["org_unit"], title=command.title,
+        starts_at=command.starts_at.isoformat(), venue_id=command.venue_id, member_ids=member_ids,
+        department_ids=department_ids, form=command.form, urgency=rules.urgency(track)))
     return dict(await storage.session(uow.conn, str(session_id)))
 
 
-async def act(uow: UnitOfWork, principal: Principal, session_id: str, body: dict) -> dict:
+async def act(uow: UnitOfWork, principal: Principal, session_id: str, command: SessionAction) -> dict:
     session = await storage.session(uow.conn, session_id, for_update=True)
     if session is None or not can_read(principal, session):
         raise NotFound(f"no session {session_id}")
     if principal.role not in (Role.STAFF, Role.ADMIN):
         raise Forbidden("only staff of the session's unit run it")
     topic = await topic_storage.topic(uow.conn, session["topic_id"], for_update=True)
-    action = body["action"]
     if session["status"] != "scheduled":
-        raise Conflict(f"cannot {action} a session that is {session['status']}; allowed when: scheduled",
+        raise Conflict(f"cannot {command.action} a session that is {session['status']}; allowed when: scheduled",
                        code="illegal_transition")
-    if action == "attend":
-        members = await reach.members(uow.conn, body.get("member_ids"), session["org_unit"])
-        departments = await reach.departments(uow.conn, body.get("department_ids"), session["org_unit"])
+    if isinstance(command, Attend):
+        members = await reach.members(uow.conn, command.member_ids, session["org_unit"])
+        departments = await reach.departments(uow.conn, command.department_ids, session["org_unit"])
         changes = {"attended_member_ids": sorted(set(session["attended_member_ids"]) | set(members)),
                    "attended_department_ids": sorted(set(session["attended_department_ids"]) | set(departments)),
-                   "residents_attended": body.get("residents") if body.get("residents") is not None
+                   "residents_attended": command.residents if command.residents is not None
                    else session["residents_attended"]}
         await storage.update(uow.conn, session_id, changes)
-    elif action == "cancel":
-        reason = str(body.get("reason") or "").strip()
-        if not reason:
-            raise Unprocessable("reason is required")
-        await storage.update(uow.conn, session_id, {"status": "cancelled", "minutes": f"取消：{reason}"})
-    elif action == "conclude":
-        await _conclude(uow, principal, session, topic, body)
+    elif isinstance(command, CancelSession):
+        await storage.update(uow.conn, session_id, {"status": "cancelled", "minutes": f"取消：{command.reason}"})
+    else:
+        await _conclude(uow, principal, session, topic, command)
     return dict(await storage.session(uow.conn, session_id))
 
 
-async def _conclude(uow, principal, session, topic, body) -> None:
-    minutes = str(body.get("minutes") or "").strip()
-    if not minutes:
-        raise Unprocessable("minutes are required to conclude a session")
+async def _conclude(uow, principal, session, topic, command: ConcludeSession) -> None:
     if session["starts_at"] > datetime.now(UTC):
         raise Unprocessable("the session has not started yet: it concludes after its start")
-    await storage.update(uow.conn, session["id"], {"status": "concluded", "minutes": minutes,
+    await storage.update(uow.conn, session["id"], {"status": "concluded", "minutes": command.minutes,
                                                    "concluded_at": datetime.now(UTC)})
-    for item in body.get("outcomes") or []:
+    for item in command.outcomes:
         await outcome_storage.insert(uow.conn, {"id": uuid.uuid4(), "topic_id": topic["id"],
-                                                "session_id": session["id"], "kind": item["kind"],
-                                                "text": item["text"], "created_by": principal.sub})
+                                                "session_id": session["id"], "kind": item.kind,
+                                                "text": item.text, "created_by": principal.sub})
     stage = Stage(topic["stage"])
     if Track(topic["track"]) is Track.SMALL_MATTER and stage is Stage.CONSULTING:
         # 小事简议: one sitting concludes it
@@ -149,7 +150,7 @@ async def _conclude(uow, principal, session, topic, body) -> None:
         urgency=rules.urgency(topic["track"])))
 
 
-async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, data: dict) -> dict:
+async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, command: SessionOpinionIn) -> dict:
     """A resident's opinion, handed to the opinion process (feedback keeps it as a case)."""
     session = await storage.session(uow.conn, session_id, for_update=True)
     if session is None or not can_read(principal, session):
@@ -159,11 +160,10 @@ async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, 
     if session["status"] == "cancelled":
         raise Conflict("the session was cancelled", code="illegal_transition")
     topic = await topic_storage.topic(uow.conn, session["topic_id"])
-    disposition = data.get("disposition") or "received"
-    deadline = data.get("deadline")
-    if disposition == "answered" and not (data.get("answer") or "").strip():
+    disposition, deadline = command.disposition, command.deadline
+    if disposition == "answered" and not command.answer:
         raise Unprocessable("an opinion answered on the spot needs the answer")
-    department_ids = await reach.departments(uow.conn, data.get("department_ids"), session["org_unit"])
+    department_ids = await reach.departments(uow.conn, command.department_ids, session["org_unit"])
     if disposition == "assigned":
         if not department_ids:
             raise Unprocessable("an assigned opinion needs department_ids")
@@ -172,18 +172,18 @@ async def raise_opinion(uow: UnitOfWork, principal: Principal, session_id: str, 
             deadline = today_in_china() + timedelta(days=days)
     if deadline is not None and deadline < today_in_china():
         raise Unprocessable("the deadline is in the past")
-    credited = await reach.credited(uow.conn, principal, [data["member_id"]] if data.get("member_id") else [],
+    credited = await reach.credited(uow.conn, principal, [command.member_id] if command.member_id else [],
                                     session["org_unit"])
     member_id = credited[0] if credited else None
     opinion_id = uuid.uuid4()
-    await storage.insert_opinion(uow.conn, {**data, "id": opinion_id, "session_id": session_id,
+    await storage.insert_opinion(uow.conn, {**command.model_dump(), "id": opinion_id, "session_id": session_id,
                                             "disposition": disposition, "deadline": deadline,
                                             "department_ids": department_ids, "member_id": member_id,
                                             "created_by": principal.sub})
     uow.publish(events.OpinionRaised(
         opinion_id=str(opinion_id), session_id=session_id, topic_id=session["topic_id"],
-        org_unit=session["org_unit"], content=data["content"], category=data.get("category"),
-        disposition=disposition, answer=data.get("answer"), department_ids=department_ids,
+        org_unit=session["org_unit"], content=command.content, category=command.category,
+        disposition=disposition, answer=command.answer, department_ids=department_ids,
         deadline=deadline.isoformat() if deadline else None, member_id=member_id,
         urgency=rules.urgency(topic["track"])))
     return {"id": str(opinion_id), "session_id": session_id, "disposition": disposition,

@@ -16,6 +16,22 @@ from liaison_shared.errors import Conflict, NotFound, Unprocessable
 
 from ..domain import topic as rules
 from ..domain.topic import Stage, Track
+from ..schemas.topics import (
+    Approve,
+    CloseTopic,
+    ConcludeTopic,
+    Decline,
+    HandDown,
+    Raise,
+    ReturnPlan,
+    Select,
+    SubmitPlan,
+    Support,
+    TopicAction,
+    TopicIn,
+    TopicPatch,
+    WeightsIn,
+)
 from ..storage import outcomes as outcome_storage
 from ..storage import sessions as session_storage
 from ..storage import topics as storage
@@ -28,8 +44,6 @@ ROLE_ACTORS = {Role.STAFF: "staff", Role.ADMIN: "staff", Role.LEADER: "leader", 
 # Who may put a topic into the pool, and as which source: staff name any source; the others
 # are the source themselves.
 PROPOSERS = {Role.MEMBER: "member", Role.DEPARTMENT: "department", Role.LEADER: "party_committee"}
-SOURCE_KINDS = {"public", "department", "village_committee", "member", "sector", "party_committee"}
-
 
 
 def in_scope(principal: Principal, topic) -> bool:
@@ -64,33 +78,31 @@ async def topic_for(uow: UnitOfWork, principal: Principal, topic_id: str):
     return topic
 
 
-async def propose(uow: UnitOfWork, principal: Principal, data: dict) -> dict:
-    org_unit = data.get("org_unit") or principal.org
+async def propose(uow: UnitOfWork, principal: Principal, command: TopicIn) -> dict:
+    org_unit = command.org_unit or principal.org
     if not principal.may_manage(org_unit):
         raise NotFound(f"no org unit {org_unit} in your scope")
     if not await storage.org_unit_known(uow.conn, org_unit):
         raise Unprocessable(f"org unit {org_unit} is not known")
-    kind = PROPOSERS.get(principal.role) or data.get("source_kind") or "party_committee"
-    if kind not in SOURCE_KINDS:
-        raise Unprocessable(f"source_kind is one of {', '.join(sorted(SOURCE_KINDS))}")
+    kind = PROPOSERS.get(principal.role) or command.source_kind or "party_committee"
     ref = {"member": principal.member_id, "department": principal.dept}.get(kind) if principal.role in PROPOSERS \
         else None
-    department_ids = await reach.departments(uow.conn, data.get("department_ids"), org_unit)
-    source_unit = data.get("source_org_unit") or org_unit
+    department_ids = await reach.departments(uow.conn, command.department_ids, org_unit)
+    source_unit = command.source_org_unit or org_unit
     if not reach.on_the_line(source_unit, org_unit):
         raise Unprocessable(f"source_org_unit is {org_unit}, a unit above it or below it")
     topic_id = uuid.uuid4()
     await storage.insert(uow.conn, {
-        "id": topic_id, "org_unit": org_unit, "level": orgunits.level_of(org_unit).value, "title": data["title"],
-        "description": data.get("description"), "source_kind": kind, "department_ids": department_ids,
+        "id": topic_id, "org_unit": org_unit, "level": orgunits.level_of(org_unit).value, "title": command.title,
+        "description": command.description, "source_kind": kind, "department_ids": department_ids,
         "created_by": principal.sub,
     })
     # the proposer is a source, not a count of people: people concerned come from linked opinions
-    await storage.add_source(uow.conn, topic_id, kind=kind, ref=ref or data.get("source_ref") or principal.sub,
+    await storage.add_source(uow.conn, topic_id, kind=kind, ref=ref or command.source_ref or principal.sub,
                              org_unit=source_unit, people=0, by=principal.sub)
     await storage.record(uow.conn, str(topic_id), principal_cols=principal.actor, action="propose", from_stage=None,
                          to_stage=Stage.PROPOSED.value, org_unit=org_unit, detail={"source_kind": kind})
-    uow.publish(events.TopicProposed(topic_id=str(topic_id), org_unit=org_unit, title=data["title"],
+    uow.publish(events.TopicProposed(topic_id=str(topic_id), org_unit=org_unit, title=command.title,
                                      source_kind=kind))
     return dict(await storage.topic(uow.conn, str(topic_id)))
 
@@ -113,7 +125,7 @@ async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_u
         return
     if topic is None:
         await storage.insert(uow.conn, {
-            "id": uuid.UUID(topic_id), "org_unit": pool_unit, "level": orgunits.level_of(pool_unit).value,
+            "id": topic_id, "org_unit": pool_unit, "level": orgunits.level_of(pool_unit).value,
             "title": title or "群众意见", "source_kind": "public", "created_by": by,
         })
         await storage.record(uow.conn, topic_id, principal_cols={"actor_sub": by, "actor_role": "feedback",
@@ -131,12 +143,13 @@ async def from_opinion(uow: UnitOfWork, *, topic_id: str, opinion_id: str, org_u
                              org_unit=topic["org_unit"], detail={"opinion_id": opinion_id, "people": people})
 
 
-async def edit(uow: UnitOfWork, principal: Principal, topic_id: str, changes: dict) -> dict:
+async def edit(uow: UnitOfWork, principal: Principal, topic_id: str, command: TopicPatch) -> dict:
     topic = await topic_for(uow, principal, topic_id)
     if actor_of(principal, topic) != "staff":
         raise NotFound(f"no topic {topic_id}")
     if Stage(topic["stage"]) not in (Stage.PROPOSED, Stage.SELECTED):
         raise Conflict(f"a {topic['stage']} topic is no longer edited", code="illegal_transition")
+    changes = command.model_dump(exclude_unset=True)
     if "department_ids" in changes:
         changes["department_ids"] = await reach.departments(uow.conn, changes["department_ids"], topic["org_unit"])
     columns = {k: v for k, v in changes.items() if k in {"title", "description", "department_ids"}}
@@ -148,12 +161,12 @@ async def edit(uow: UnitOfWork, principal: Principal, topic_id: str, changes: di
     return dict(await storage.topic(uow.conn, topic_id))
 
 
-async def act(uow: UnitOfWork, principal: Principal, topic_id: str, body: dict) -> dict:
+async def act(uow: UnitOfWork, principal: Principal, topic_id: str, command: TopicAction) -> dict:
     topic = await topic_for(uow, principal, topic_id)
-    action = body["action"]
+    action = command.action
     stage, track = Stage(topic["stage"]), Track(topic["track"])
     rules.check(action, stage, actor_of(principal, topic), track)
-    new_stage, changes, detail = await ACTIONS[action](uow, principal, topic, body)
+    new_stage, changes, detail = await ACTIONS[type(command)](uow, principal, topic, command)
     if detail is None:  # nothing happened (a second support): nothing to record
         return dict(topic)
     if new_stage is not stage:
@@ -169,49 +182,47 @@ async def act(uow: UnitOfWork, principal: Principal, topic_id: str, body: dict) 
 # --- the actions ---------------------------------------------------------------------------------
 
 
-async def select(uow, principal, topic, body):
-    track = Track(body.get("track") or "standard")
+async def select(uow, principal, topic, command: Select):
+    track = Track(command.track)
     steps = ["first_session"] if track is Track.SMALL_MATTER else ["plan_decision", "first_session"]
     due = rules.due(track, await storage.step_days(uow.conn, track.value), today_in_china(), steps)
     if track is Track.SMALL_MATTER:
         # 小事简议: selecting it is the go-ahead, announced like an approval
         _publish_approved(uow, topic, track)
     return Stage.SELECTED, {"track": track.value, "due": due}, {"track": track.value, "due": due,
-                                                                 "note": body.get("note")}
+                                                                 "note": command.note}
 
 
-async def decline(uow, principal, topic, body):
-    reason = _required(body, "reason")
+async def decline(uow, principal, topic, command: Decline):
     uow.publish(events.TopicClosed(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
                                    final_stage="declined"))
-    return Stage.DECLINED, {"closed_at": _now()}, {"reason": reason}
+    return Stage.DECLINED, {"closed_at": _now()}, {"reason": command.reason}
 
 
-async def support(uow, principal, topic, body):
+async def support(uow, principal, topic, command: Support):
     """附议: once per person — a member counts one; staff record the supporters they gathered,
     once per staff account. Again is no error and changes nothing."""
     if principal.role is Role.MEMBER:
         supporter, count = f"member:{principal.member_id}", 1
     else:
-        supporter, count = principal.sub, int(body.get("count") or 1)
+        supporter, count = principal.sub, command.count or 1
     if not await storage.add_support(uow.conn, topic["id"], supporter=supporter, count=count):
         return Stage(topic["stage"]), {}, None
     return Stage(topic["stage"]), {}, {"count": count}
 
 
-async def raise_(uow, principal, topic, body):
-    return await _move(uow, topic, rules.raise_target(topic["org_unit"]), body, "raised")
+async def raise_(uow, principal, topic, command: Raise):
+    return await _move(uow, topic, rules.raise_target(topic["org_unit"]), command.reason, "raised")
 
 
-async def hand_down(uow, principal, topic, body):
-    return await _move(uow, topic, rules.hand_down_target(topic["org_unit"], str(body.get("to") or "")), body,
+async def hand_down(uow, principal, topic, command: HandDown):
+    return await _move(uow, topic, rules.hand_down_target(topic["org_unit"], command.to), command.reason,
                        "handed_down")
 
 
-async def _move(uow, topic, target: str, body, how: str):
+async def _move(uow, topic, target: str, reason: str, how: str):
     if not await storage.org_unit_known(uow.conn, target):
         raise Unprocessable(f"org unit {target} is not known")
-    reason = _required(body, "reason")
     uow.publish(events.TopicProposed(topic_id=topic["id"], org_unit=target, title=topic["title"],
                                      source_kind=topic["source_kind"], moved_from=topic["org_unit"],
                                      urgency=rules.urgency(topic["track"])))
@@ -221,34 +232,34 @@ async def _move(uow, topic, target: str, body, how: str):
     return Stage.PROPOSED, changes, {how: {"from": topic["org_unit"], "to": target}, "reason": reason}
 
 
-async def submit_plan(uow, principal, topic, body):
-    plan = body.get("plan") or {}
+async def submit_plan(uow, principal, topic, command: SubmitPlan):
+    plan = command.plan.model_dump(exclude_none=True)
     forms = await storage.forms_of(uow.conn, topic["level"])
-    if plan.get("form") not in forms:
+    if plan["form"] not in forms:
         raise Unprocessable(f"plan.form at a {topic['level']} platform is one of: {', '.join(forms)}")
     return Stage.PLAN_SUBMITTED, {"plan": plan}, {"plan": plan}
 
 
-async def approve(uow, principal, topic, body):
+async def approve(uow, principal, topic, command: Approve):
     _publish_approved(uow, topic, Track(topic["track"]))
-    return Stage.APPROVED, {}, {"note": body.get("note")}
+    return Stage.APPROVED, {}, {"note": command.note}
 
 
-async def return_plan(uow, principal, topic, body):
-    return Stage.SELECTED, {}, {"reason": _required(body, "reason")}
+async def return_plan(uow, principal, topic, command: ReturnPlan):
+    return Stage.SELECTED, {}, {"reason": command.reason}
 
 
-async def conclude(uow, principal, topic, body):
+async def conclude(uow, principal, topic, command: ConcludeTopic):
     sessions = await session_storage.of_topic(uow.conn, topic["id"])
     if any(s["status"] == "scheduled" for s in sessions):
         raise Conflict("a session of this topic is still scheduled: conclude or cancel it first",
                        code="illegal_transition")
     if not any(s["status"] == "concluded" for s in sessions):
         raise Conflict("no session of this topic has concluded", code="illegal_transition")
-    return Stage.CONCLUDED, {"due": await concluded_due(uow, topic)}, {"note": body.get("note")}
+    return Stage.CONCLUDED, {"due": await concluded_due(uow, topic)}, {"note": command.note}
 
 
-async def close(uow, principal, topic, body):
+async def close(uow, principal, topic, command: CloseTopic):
     outcomes = await outcome_storage.of_topic(uow.conn, topic["id"])
     if not outcomes:
         raise Conflict("a topic closes with its outcomes: none was recorded", code="illegal_transition")
@@ -261,10 +272,17 @@ async def close(uow, principal, topic, body):
 
 
 ACTIONS = {
-    "select": select, "decline": decline, "support": support, "raise": raise_, "hand_down": hand_down,
-    "submit_plan": submit_plan, "approve": approve, "return_plan": return_plan, "conclude": conclude,
-    "close": close,
+    Select: select, Decline: decline, Support: support, Raise: raise_, HandDown: hand_down,
+    SubmitPlan: submit_plan, Approve: approve, ReturnPlan: return_plan, ConcludeTopic: conclude,
+    CloseTopic: close,
 }
+
+
+async def set_weights(uow: UnitOfWork, principal: Principal, command: WeightsIn) -> list[dict]:
+    """New weights of the selection score (the route lets admins only): every score follows at once."""
+    for factor, value in command.model_dump(exclude_unset=True).items():
+        await storage.set_weight(uow.conn, factor, value, principal.sub)
+    return [dict(r) for r in await storage.weights_rows(uow.conn)]
 
 
 async def concluded_due(uow, topic) -> dict:
@@ -283,13 +301,6 @@ def publish_stage(uow, topic, stage: Stage, *, org_unit: str | None = None, trac
 def _publish_approved(uow, topic, track: Track) -> None:
     uow.publish(events.TopicApproved(topic_id=topic["id"], org_unit=topic["org_unit"], title=topic["title"],
                                      track=track.value, urgency=rules.urgency(track)))
-
-
-def _required(body: dict, name: str) -> str:
-    value = str(body.get(name) or "").strip()
-    if not value:
-        raise Unprocessable(f"{name} is required")
-    return value
 
 
 def _now():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from liaison_shared import db
@@ -78,6 +79,20 @@ async def default_invitees(conn, org_unit: str, level: str, pattern: str) -> lis
 
 async def venue(conn, venue_id: str):
     return await conn.fetchrow("SELECT id, kind, name, org_unit, active FROM venues WHERE id = $1", venue_id)
+
+
+async def keep_venue(conn, venue_id: str, *, kind: str, name: str, org_unit: str, active: bool,
+                     source_time: datetime) -> None:
+    """Members' venue as of ``source_time``: an older event than the one kept changes nothing."""
+    await conn.execute(
+        """
+        INSERT INTO venues (id, kind, name, org_unit, active, source_time) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, org_unit = excluded.org_unit,
+            active = excluded.active, source_time = excluded.source_time
+        WHERE venues.source_time <= excluded.source_time
+        """,
+        venue_id, kind, name, org_unit, active, source_time,
+    )
 
 
 async def insert_opinion(conn, values: dict[str, Any]) -> None:

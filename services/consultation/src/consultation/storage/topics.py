@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from liaison_shared import db
@@ -58,7 +57,7 @@ async def topic(conn, topic_id: str, *, for_update: bool = False):
 
 
 async def update(conn, topic_id: str, changes: dict[str, Any]) -> None:
-    await db.update(conn, "topics", {"id": uuid.UUID(str(topic_id))}, changes, touch=True)
+    await db.update(conn, "topics", {"id": as_uuid(topic_id)}, changes, touch=True)
 
 
 async def record(conn, topic_id: str, *, principal_cols: dict, action: str, from_stage: str | None,

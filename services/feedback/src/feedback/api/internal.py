@@ -6,19 +6,12 @@ from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, notify_service
 from liaison_shared.errors import NotFound
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel
 
 from ..handlers import intake
+from ..schemas.internal import SubmitterContact
 from ..storage import opinions as storage
 
 router = APIRouter()
-
-
-class SubmitterContact(BaseModel):
-    """What notify needs for one message to a citizen — fetched per delivery, never stored there."""
-
-    phone: str
-    tracking_code: str
 
 
 @router.get("/internal/submitters/{opinion_id}", response_model=SubmitterContact, tags=["internal"],

@@ -12,9 +12,9 @@ from liaison_shared.service import runtime_of
 from ..domain.opinion import Status, deadline_in_force, mask_name, mask_phone
 from ..handlers import access, actions, intake, lineage, retention
 from ..schemas.opinions import (
-    ActionIn,
     AssignmentOut,
     HistoryOut,
+    OpinionAction,
     OpinionCreated,
     OpinionDetail,
     OpinionIn,
@@ -105,11 +105,11 @@ async def get_opinion(request: Request, opinion_id: str, principal: Principal = 
 @router.post("/opinions/{opinion_id}/actions", response_model=OpinionDetail, tags=["opinions"],
              summary="Triage: answer, assign, escalate, convert, merge, return, extend, reply, rate, supervise, close")
 async def act_on_opinion(
-    request: Request, opinion_id: str, body: ActionIn, principal: Principal = Depends(current_principal)
+    request: Request, opinion_id: str, body: OpinionAction, principal: Principal = Depends(current_principal)
 ) -> OpinionDetail:
     runtime = runtime_of(request)
     async with runtime.uow() as uow:
-        await actions.act(uow, runtime.settings, principal, opinion_id, body.model_dump(exclude_none=True))
+        await actions.act(uow, runtime.settings, principal, opinion_id, body)
     return await get_opinion(request, opinion_id, principal)
 
 

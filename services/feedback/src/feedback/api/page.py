@@ -20,11 +20,12 @@ from liaison_shared.chinatime import CHINA
 from liaison_shared.errors import ApiError
 from liaison_shared.ratelimit import public_limit
 from liaison_shared.service import runtime_of
+from pydantic import ValidationError
 
 from ..domain.proposal import REPLY_CLASSES
 from ..handlers import actions
 from ..handlers.conversions import ADOPTED_BY, EVALUATIONS, KINDS, OUTCOME_RESULTS
-from ..schemas.opinions import TrackOut
+from ..schemas.opinions import RatingIn, TrackOut
 from ..storage import opinions as storage
 from .opinions import tracked
 
@@ -165,16 +166,16 @@ async def rate_from_page(request: Request, code: str) -> Response:
     runtime = runtime_of(request)
     body = await request.body()
     form = parse_qs(body[:10_000].decode("utf-8", "replace")) if len(body) <= 10_000 else {}
-    rating = (form.get("rating") or [""])[0]
-    comment = ((form.get("comment") or [""])[0].strip() or None)
     row = await storage.opinion_by_code(runtime.pool, code)
     if row is None:
         return _not_found()
-    if rating not in RATINGS or (comment and len(comment) > 2000):
+    try:
+        rated = RatingIn(rating=(form.get("rating") or [""])[0], comment=(form.get("comment") or [None])[0])
+    except ValidationError:
         return _page(render(await tracked(runtime.pool, row), code, "请选择一项评价（意见不超过2000字）。"), 422)
     try:
         async with runtime.uow() as uow:
-            await actions.rate_by_code(uow, runtime.settings, code, rating, comment)
+            await actions.rate_by_code(uow, runtime.settings, code, rated.rating, rated.comment)
     except ApiError:
         return _page(render(await tracked(runtime.pool, row), code, "现在还不能评价：尚无答复，或已评价过。"), 409)
     return RedirectResponse(f"/t/{code}?rated=1", status_code=303, headers=HEADERS)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
@@ -12,130 +11,23 @@ from liaison_shared.errors import NotFound
 from liaison_shared.orgunits import sql_subtree_pattern
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..domain import proposal as rules
 from ..handlers import proposals as handlers
+from ..schemas.proposals import (
+    HandlingUnit,
+    HistoryEntry,
+    ProposalAction,
+    ProposalFigures,
+    ProposalIn,
+    ProposalOut,
+    SessionIn,
+    SessionOut,
+)
 from ..storage import proposals as storage
 
 router = APIRouter()
 staff = require_roles(Role.STAFF, Role.ADMIN)
 overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class ProposalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    committee: OrgCode = Field(..., description="The city or county CPPCC it is filed with.")
-    year: int = Field(..., ge=2000, le=2100, description="The session year.")
-    title: str = Field(..., min_length=1, max_length=200)
-    body: str = Field(..., min_length=1, max_length=50_000)
-    kind: Literal["member", "joint", "sector", "special_committee", "party_group"]
-    proposer_member_id: Id | None = Field(None, description="Staff drafting for a member name it.")
-    proposer_name: str | None = Field(None, max_length=100, description="A sector, special committee or party group.")
-    co_signers: list[Id] = Field(default_factory=list, max_length=50,
-                                 description="联名: members of the same committee who co-sign.")
-
-
-class ProposalAction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: Literal["sign", "file", "accept", "reject", "merge", "assign", "return", "extend", "opinion",
-                    "reply", "evaluate", "mark_key", "progress", "close"]
-    reason: str | None = Field(None, max_length=2000)
-    turn_into: Literal["members_letter", "opinion"] | None = None
-    into: Id | None = None
-    lead_department: Id | None = Field(None, description="A department under the proposal's committee.")
-    co_departments: list[Id] | None = Field(None, max_length=10)
-    months: int | None = Field(None, ge=1, le=rules.MAX_MONTHS)
-    text: str | None = Field(None, max_length=20_000)
-    reply_class: Literal["A", "B", "C", "D"] | None = None
-    evaluation: Literal["satisfied", "basically_satisfied", "unsatisfied"] | None = None
-    kind: Literal["report", "visit"] | None = None
-
-
-class Signer(BaseModel):
-    member_id: str
-    confirmed: bool
-
-
-class HandlingUnit(BaseModel):
-    department_id: str
-    lead: bool
-    state: str
-    return_reason: str | None
-    opinion: str | None
-    round: int
-
-
-class HistoryEntry(BaseModel):
-    at: datetime
-    actor_sub: str
-    actor_role: str
-    action: str
-    from_status: str | None
-    to_status: str
-    detail: dict
-
-
-class ProposalOut(BaseModel):
-    id: str
-    committee: str
-    year: int
-    number: str | None
-    title: str
-    body: str
-    kind: str
-    proposer_member_id: str | None
-    proposer_name: str | None
-    source: dict | None
-    status: str
-    not_accepted_reason: str | None
-    turned_into: str | None
-    merged_into: str | None
-    deadline: date | None
-    reply_class: str | None
-    reply_text: str | None
-    evaluation: str | None
-    rehandled: bool
-    key_proposal: bool
-    signers: list[Signer]
-    units: list[HandlingUnit] = []
-    history: list[HistoryEntry] = []
-
-
-class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    filing_opens: date = Field(..., ge=date(2000, 1, 1), le=date(2100, 12, 31))
-    filing_closes: date = Field(..., ge=date(2000, 1, 1), le=date(2100, 12, 31),
-                                description="On or after filing_opens.")
-
-    @model_validator(mode="after")
-    def _in_order(self) -> SessionIn:
-        if self.filing_closes < self.filing_opens:
-            raise ValueError("filing_closes is on or after filing_opens")
-        return self
-
-
-class SessionOut(BaseModel):
-    committee: str
-    year: int
-    filing_opens: date
-    filing_closes: date
-    last_number: int
-
-
-class ProposalFigures(BaseModel):
-    key: str
-    filed: int
-    accepted: int
-    filing_rate: float | None = Field(None, description="立案率: accepted of filed")
-    reply_rate: float | None
-    on_time_rate: float | None
-    ab_share: float | None = Field(None, description="Share of A and B among replies")
-    satisfaction_rate: float | None
 
 
 async def _detail(request: Request, row) -> ProposalOut:
@@ -179,7 +71,7 @@ async def list_proposals(request: Request, page: PageParams = Depends(page_param
              summary="Draft a proposal (a member's own or joint; staff for a sector, committee or party group)")
 async def create_proposal(request: Request, body: ProposalIn, principal: Principal = Depends(current_principal)) -> ProposalOut:
     async with runtime_of(request).uow() as uow:
-        row = await handlers.draft(uow, principal, body.model_dump())
+        row = await handlers.draft(uow, principal, body)
     return await _detail(request, row)
 
 
@@ -192,9 +84,8 @@ async def proposal_stats(request: Request, committee: OrgCode | None = None,
     unit = committee or principal.org
     if not principal.may_manage(unit):
         raise NotFound(f"no committee {unit} in your scope")
-    key = {"committee": "p.committee", "sector": "coalesce(m.sector_name, p.proposer_name, '')",
-           "unit": "coalesce(u.department_id, '')", "year": "p.year::text"}[group_by]
-    rows = await storage.figures(runtime_of(request).pool, pattern=sql_subtree_pattern(unit), year=year, group_sql=key)
+    rows = await storage.figures(runtime_of(request).pool, pattern=sql_subtree_pattern(unit), year=year,
+                                 group_by=group_by)
 
     def rate(a, b):
         return round(a / b, 4) if b else None
@@ -221,5 +112,5 @@ async def act_on_proposal(request: Request, proposal_id: str, body: ProposalActi
                           principal: Principal = Depends(current_principal)) -> ProposalOut:
     runtime = runtime_of(request)
     async with runtime.uow() as uow:
-        row = await handlers.act(uow, runtime.settings, principal, proposal_id, body.model_dump(exclude_none=True))
+        row = await handlers.act(uow, runtime.settings, principal, proposal_id, body)
     return await _detail(request, row)

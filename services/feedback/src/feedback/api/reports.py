@@ -2,79 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
-
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, require_roles
-from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.feedback import ReportKind
 from liaison_shared.errors import NotFound
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..handlers import reports as handlers
+from ..schemas.reports import ReportAction, ReportIn, ReportOut, ReportPatch
 from ..storage import reports as storage
 
 router = APIRouter()
 staff = require_roles(Role.STAFF, Role.ADMIN)
 readers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
-Kind = Literal["public_opinion_report", "special_report"]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class ReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    kind: Kind
-    title: str = Field(..., min_length=1, max_length=200)
-    body: str = Field("", max_length=50_000)
-    org_unit: OrgCode | None = Field(None, description="The composing unit; the caller's by default.")
-    case_ids: list[Id] = Field(default_factory=list, max_length=200)
-    member_ids: list[Id] = Field(default_factory=list, max_length=50,
-                                 description="Authors: active members of the composing unit's committee or below.")
-
-
-class ReportPatch(BaseModel):
-    """Only the fields sent change. None here means "not sent": a field is never nulled, so an
-    explicit null fails its type (422) and the schema says so."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: str = Field(None, min_length=1, max_length=200)
-    body: str = Field(None, max_length=50_000)
-    member_ids: list[Id] = Field(None, max_length=50,
-                                 description="Authors: active members of the composing unit's committee or below.")
-
-
-class ReportAction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: Literal["submit", "adopt", "reject", "instruct"]
-    adopted_by: Literal["city", "province", "national"] | None = None
-    text: str | None = Field(None, max_length=4000, description="The leader's instruction (批示).")
-
-
-class Instruction(BaseModel):
-    text: str
-    leader_org: str
-    at: datetime
-
-
-class ReportOut(BaseModel):
-    id: str
-    kind: Kind
-    title: str
-    body: str
-    org_unit: str
-    member_ids: list[str]
-    case_ids: list[str]
-    status: str
-    submitted_to: str | None
-    adopted_by: str | None
-    instructions: list[Instruction]
-    created_at: datetime
-    updated_at: datetime
 
 
 def report_out(row) -> ReportOut:
@@ -84,7 +25,7 @@ def report_out(row) -> ReportOut:
 
 
 @router.get("/reports", response_model=Page[ReportOut], tags=["reports"])
-async def list_reports(request: Request, page: PageParams = Depends(page_params), kind: Kind | None = None,
+async def list_reports(request: Request, page: PageParams = Depends(page_params), kind: ReportKind | None = None,
                        status: str | None = None, principal: Principal = Depends(readers)) -> Page[ReportOut]:
     rows, total = await storage.reports_page(runtime_of(request).pool, pattern=principal.subtree_pattern,
                                              kind=kind, status=status, limit=page.limit, offset=page.offset)
@@ -95,7 +36,7 @@ async def list_reports(request: Request, page: PageParams = Depends(page_params)
              summary="Compose a report from one or many cases")
 async def create_report(request: Request, body: ReportIn, principal: Principal = Depends(staff)) -> ReportOut:
     async with runtime_of(request).uow() as uow:
-        return report_out(await handlers.compose(uow, principal, body.model_dump()))
+        return report_out(await handlers.compose(uow, principal, body))
 
 
 @router.get("/reports/{report_id}", response_model=ReportOut, tags=["reports"])
@@ -110,7 +51,7 @@ async def get_report(request: Request, report_id: str, principal: Principal = De
 async def edit_report(request: Request, report_id: str, body: ReportPatch,
                       principal: Principal = Depends(staff)) -> ReportOut:
     async with runtime_of(request).uow() as uow:
-        return report_out(await handlers.edit(uow, principal, report_id, body.model_dump(exclude_unset=True)))
+        return report_out(await handlers.edit(uow, principal, report_id, body))
 
 
 @router.post("/reports/{report_id}/actions", response_model=ReportOut, tags=["reports"],
@@ -118,4 +59,4 @@ async def edit_report(request: Request, report_id: str, body: ReportPatch,
 async def act_on_report(request: Request, report_id: str, body: ReportAction,
                         principal: Principal = Depends(readers)) -> ReportOut:
     async with runtime_of(request).uow() as uow:
-        return report_out(await handlers.act(uow, principal, report_id, body.model_dump(exclude_none=True)))
+        return report_out(await handlers.act(uow, principal, report_id, body))

@@ -15,35 +15,17 @@ from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import NotFound
 from liaison_shared.exports import csv_text
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel
 
 from ..domain.opinion import mask_name, mask_phone
 from ..handlers import intake
-from ..schemas.opinions import Day
+from ..schemas.common import Day
+from ..schemas.stats import Figures, StatsOut
 from ..storage import opinions as opinion_storage
 from ..storage import stats as storage
 
 router = APIRouter()
 overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
 CHILD_PREFIX = {"city": 6, "county": 9, "town": 12, "village": 12}
-
-
-class Figures(BaseModel):
-    key: str
-    cases: int
-    people: int
-    response_rate: float | None
-    resolution_rate: float | None
-    satisfaction_rate: float | None
-    on_time_rate: float | None
-
-
-class StatsOut(BaseModel):
-    org_unit: str
-    group_by: str
-    date_from: date | None
-    date_to: date | None
-    groups: list[Figures]
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -109,13 +91,8 @@ async def export(
     unit = _scope(principal, org_unit)
     start, end = _period(date_from, date_to)
     runtime = runtime_of(request)
-    rows = await runtime.pool.fetch(
-        f"SELECT {opinion_storage.OPINION_COLUMNS} FROM opinions o"
-        " WHERE (o.org_unit LIKE $1 OR o.handling_unit LIKE $1)"
-        " AND ($2::timestamptz IS NULL OR o.created_at >= $2) AND ($3::timestamptz IS NULL OR o.created_at < $3)"
-        " ORDER BY o.created_at LIMIT $4",
-        orgunits.sql_subtree_pattern(unit), start, end, limit,
-    )
+    rows = await opinion_storage.cases_for_export(runtime.pool, pattern=orgunits.sql_subtree_pattern(unit),
+                                                  start=start, end=end, limit=limit)
     table = []
     people = await intake.reveal_submitters(runtime.pool, runtime.settings, [r["subject_id"] for r in rows])
     for row in rows:

@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import Literal
 
+from liaison_shared.contracts.feedback import Rating
 from liaison_shared.errors import Conflict, Forbidden
+
+from .action import ActionName
 
 
 class Status(str, Enum):
@@ -33,7 +37,26 @@ class Actor(str, Enum):
     PUBLIC = "public"            # the submitter, by tracking code
 
 
-Rating = str  # satisfied | basically_satisfied | unsatisfied
+class Action(ActionName):
+    """What staff, departments and the public do to a case (docs/api.md, Actions): the names the
+    action models, the state machine and the history use."""
+
+    ANSWER_ON_SPOT = "answer_on_spot"  # 当场答复
+    ASSIGN = "assign"                  # 交办
+    RECALL = "recall"                  # 召回
+    ESCALATE = "escalate"              # 上报
+    CONVERT = "convert"                # 成果转化
+    MERGE = "merge"                    # 合并
+    RETURN = "return"                  # 退单
+    EXTEND = "extend"                  # 延期
+    REPLY = "reply"                    # 答复
+    RATE = "rate"                      # 评价
+    SUPERVISE = "supervise"            # 督办
+    CLOSE = "close"                    # 办结
+
+
+ConversionTarget = Literal["proposal", "public_opinion_report", "special_report", "plenary_speech", "topic"]
+SupervisionForm = Literal["督办", "专题视察", "电视问政", "专项评议", "协商监督建议书"]
 
 OPEN = {Status.RECEIVED, Status.ESCALATED, Status.ASSIGNED, Status.ANSWERED, Status.REPLIED, Status.SUPERVISED}
 TRIAGE = {Status.RECEIVED, Status.ESCALATED}  # waiting for staff of the handling unit
@@ -50,30 +73,29 @@ def _rule(states, actors) -> Rule:
 
 
 S, D = Actor.STAFF, Actor.DEPARTMENT
-RULES: dict[str, Rule] = {
-    "answer_on_spot": _rule(TRIAGE, {S}),
-    "assign": _rule(TRIAGE, {S}),
-    "recall": _rule({Status.ASSIGNED}, {S}),
-    "escalate": _rule(TRIAGE, {S}),
-    "convert": _rule({*TRIAGE, Status.ANSWERED, Status.REPLIED, Status.RATED}, {S}),
-    "merge": _rule(TRIAGE, {S}),
-    "return": _rule({Status.ASSIGNED}, {D}),
-    "extend": _rule({Status.ASSIGNED}, {S, D}),
-    "reply": _rule({Status.ASSIGNED}, {D}),
-    "rate": _rule({Status.ANSWERED, Status.REPLIED}, {S, Actor.PUBLIC}),
-    "supervise": _rule({Status.ASSIGNED, Status.SUPERVISED, Status.REPLIED}, {S}),
-    "close": _rule({*TRIAGE, Status.ANSWERED, Status.REPLIED, Status.RATED,
-                    Status.SUPERVISED, Status.CONVERTED}, {S}),
+RULES: dict[Action, Rule] = {
+    Action.ANSWER_ON_SPOT: _rule(TRIAGE, {S}),
+    Action.ASSIGN: _rule(TRIAGE, {S}),
+    Action.RECALL: _rule({Status.ASSIGNED}, {S}),
+    Action.ESCALATE: _rule(TRIAGE, {S}),
+    Action.CONVERT: _rule({*TRIAGE, Status.ANSWERED, Status.REPLIED, Status.RATED}, {S}),
+    Action.MERGE: _rule(TRIAGE, {S}),
+    Action.RETURN: _rule({Status.ASSIGNED}, {D}),
+    Action.EXTEND: _rule({Status.ASSIGNED}, {S, D}),
+    Action.REPLY: _rule({Status.ASSIGNED}, {D}),
+    Action.RATE: _rule({Status.ANSWERED, Status.REPLIED}, {S, Actor.PUBLIC}),
+    Action.SUPERVISE: _rule({Status.ASSIGNED, Status.SUPERVISED, Status.REPLIED}, {S}),
+    Action.CLOSE: _rule({*TRIAGE, Status.ANSWERED, Status.REPLIED, Status.RATED,
+                         Status.SUPERVISED, Status.CONVERTED}, {S}),
 }
 
-ACTIONS = tuple(RULES)
 HINTS = {
-    ("escalate", Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
-    ("convert", Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
+    (Action.ESCALATE, Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
+    (Action.CONVERT, Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
 }
 
 
-def check(action: str, status: Status, actor: Actor) -> None:
+def check(action: Action, status: Status, actor: Actor) -> None:
     """Refuse an action the current state or the actor does not allow."""
     rule = RULES[action]
     if actor not in rule.actors:
@@ -103,7 +125,7 @@ def after_department_change(active: int, replied: int) -> Status:
     return Status.ASSIGNED
 
 
-CONVERTED_INTO = {
+CONVERTED_INTO: dict[ConversionTarget, str] = {
     "proposal": "a proposal", "topic": "a consultation topic", "public_opinion_report": "a public-opinion report",
     "special_report": "a special report", "plenary_speech": "a plenary speech",
 }
@@ -125,6 +147,15 @@ def deadline_in_force(status: Status, converted_to: dict | None, active_deadline
         Status.MERGED: "merged into another case: its deadline runs there",
     }
     return None, reasons.get(status, "answered: no reply deadline runs")
+
+
+def short_title(text: str, limit: int = 40) -> str:
+    """A title from a text: its first sentence, at most ``limit`` characters (…when cut)."""
+    first = text.strip()
+    for stop in "。！？!?\n；;":
+        first = first.split(stop, 1)[0]
+    first = first.strip() or text.strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def mask_name(name: str | None) -> str | None:

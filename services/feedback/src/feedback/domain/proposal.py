@@ -9,31 +9,55 @@ from __future__ import annotations
 from datetime import date
 
 from liaison_shared import orgunits
+from liaison_shared.contracts.feedback import Rating, ReplyClass
 from liaison_shared.errors import Conflict, Forbidden
 
-STATES = {
-    "sign": {"draft"},
-    "file": {"draft"},
-    "accept": {"filed"},
-    "reject": {"filed"},
-    "merge": {"filed"},
-    "assign": {"accepted"},
-    "return": {"assigned"},
-    "extend": {"assigned"},
-    "opinion": {"assigned"},
-    "reply": {"assigned"},
-    "evaluate": {"replied"},
-    "mark_key": {"accepted", "assigned", "replied"},
-    "progress": {"accepted", "assigned", "replied", "supervised"},
-    "close": {"evaluated", "supervised", "not_accepted"},
+from .action import ActionName
+
+
+class Action(ActionName):
+    """What members, staff, departments and leaders do to a proposal (docs/api.md, Actions)."""
+
+    SIGN = "sign"            # 联名: a co-signer confirms
+    FILE = "file"            # 提交
+    ACCEPT = "accept"        # 立案
+    REJECT = "reject"        # 不予立案
+    MERGE = "merge"          # 并案
+    ASSIGN = "assign"        # 交办
+    RETURN = "return"        # 退回
+    EXTEND = "extend"        # 延期
+    OPINION = "opinion"      # 协办意见
+    REPLY = "reply"          # 答复
+    EVALUATE = "evaluate"    # 评价
+    MARK_KEY = "mark_key"    # 重点提案
+    PROGRESS = "progress"    # 督办进展
+    CLOSE = "close"          # 办结
+
+
+STATES: dict[Action, set[str]] = {
+    Action.SIGN: {"draft"},
+    Action.FILE: {"draft"},
+    Action.ACCEPT: {"filed"},
+    Action.REJECT: {"filed"},
+    Action.MERGE: {"filed"},
+    Action.ASSIGN: {"accepted"},
+    Action.RETURN: {"assigned"},
+    Action.EXTEND: {"assigned"},
+    Action.OPINION: {"assigned"},
+    Action.REPLY: {"assigned"},
+    Action.EVALUATE: {"replied"},
+    Action.MARK_KEY: {"accepted", "assigned", "replied"},
+    Action.PROGRESS: {"accepted", "assigned", "replied", "supervised"},
+    Action.CLOSE: {"evaluated", "supervised", "not_accepted"},
 }
-ACTORS = {
-    "sign": {"member"}, "file": {"member", "staff"}, "accept": {"staff"}, "reject": {"staff"},
-    "merge": {"staff"}, "assign": {"staff"}, "return": {"department"}, "extend": {"department", "staff"},
-    "opinion": {"department"}, "reply": {"department"}, "evaluate": {"member"}, "mark_key": {"leader"},
-    "progress": {"staff", "leader"}, "close": {"staff"},
+ACTORS: dict[Action, set[str]] = {
+    Action.SIGN: {"member"}, Action.FILE: {"member", "staff"}, Action.ACCEPT: {"staff"},
+    Action.REJECT: {"staff"}, Action.MERGE: {"staff"}, Action.ASSIGN: {"staff"}, Action.RETURN: {"department"},
+    Action.EXTEND: {"department", "staff"}, Action.OPINION: {"department"}, Action.REPLY: {"department"},
+    Action.EVALUATE: {"member"}, Action.MARK_KEY: {"leader"}, Action.PROGRESS: {"staff", "leader"},
+    Action.CLOSE: {"staff"},
 }
-REPLY_CLASSES = {
+REPLY_CLASSES: dict[ReplyClass, str] = {
     "A": "所提问题已经解决或基本解决、所提建议已被采纳",
     "B": "所提问题正在解决或列入计划解决",
     "C": "所提问题留作参考或列入规划逐步解决",
@@ -48,7 +72,7 @@ def committee_of(org_unit: str) -> str:
                 if orgunits.level_of(u) in (orgunits.Level.CITY, orgunits.Level.COUNTY))
 
 
-def check(action: str, status: str, actor: str) -> None:
+def check(action: Action, status: str, actor: str) -> None:
     if actor not in ACTORS[action]:
         raise Forbidden(f"{actor} may not {action.replace('_', ' ')} a proposal")
     if status not in STATES[action]:
@@ -72,7 +96,7 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)
 
 
-def after_evaluation(evaluation: str, rehandled: bool) -> str:
+def after_evaluation(evaluation: Rating, rehandled: bool) -> str:
     if evaluation != "unsatisfied":
         return "evaluated"
     return "supervised" if rehandled else "assigned"

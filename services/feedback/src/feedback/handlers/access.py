@@ -11,23 +11,26 @@ asks here, so a new route cannot grow its own idea of it.
   could rate its own reply;
 - sending a case to departments: departments of the registry whose unit lies on the case's
   line (its handling unit, a unit above it or below it), or within the acting staff's scope —
-  never a sibling county's by naming its id.
+  never a sibling county's by naming its id;
+- signing and credit (proposals' signers, reports' authors): members active in the registry,
+  sitting on a committee that fits — never an id someone typed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.errors import Unprocessable
 
 from ..storage import opinions as storage
+from ..storage import proposals as proposal_storage
 
 
 def handles(principal: Principal, case) -> bool:
     """Staff of the handling unit or above, and admins: those who triage the case."""
-    return principal.role is Role.ADMIN or (
-        principal.role is Role.STAFF and principal.covers(case["handling_unit"])
-    )
+    return principal.is_staff_over(case["handling_unit"])
 
 
 def can_read(principal: Principal, case, departments: set[str]) -> bool:
@@ -75,3 +78,18 @@ async def require_reachable(conn, department_ids: list[str], case_unit: str, pri
         if not await storage.department_exists(conn, department_id):
             raise Unprocessable(f"unknown department {department_id}")
         raise Unprocessable(f"department {department_id} is outside the reach of org unit {case_unit}")
+
+
+async def sits_on(conn, member_id: str, committee: str) -> bool:
+    """A member acts in the committee it sits on, as the registry says, whatever its token's org."""
+    return (await proposal_storage.sitting_members(conn, [member_id])).get(member_id) == committee
+
+
+async def require_members(conn, member_ids: list[str], fits: Callable[[str], bool], where: str) -> None:
+    """Every member named is active in the registry and sits on a committee that ``fits``; else 422
+    naming those who do not. Signatures and credit go to real members in scope only."""
+    named = list(dict.fromkeys(member_ids))
+    seats = await proposal_storage.sitting_members(conn, named)
+    strangers = [m for m in named if m not in seats or not fits(seats[m])]
+    if strangers:
+        raise Unprocessable(f"not active members {where}: {', '.join(strangers)}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.contracts import feedback as events
 from liaison_shared.contracts.consultation import (
@@ -26,13 +25,18 @@ from liaison_shared.db import UnitOfWork, as_uuid
 from liaison_shared.errors import ApiError
 from liaison_shared.events import Envelope
 from liaison_shared.settings import get_settings
+from pydantic import ValidationError
 
 from ..domain.deadlines import today_in_china
+from ..domain.opinion import Action, short_title
+from ..domain.proposal import committee_of
+from ..schemas.opinions import AnswerOnSpot, AssignCase, EscalateCase, OpinionAction
+from ..schemas.reports import ReportIn
 from ..storage import opinions as storage
 from ..storage import proposals as proposal_storage
 from ..storage import reports as report_storage
 from . import access, actions, intake, reports
-from .actions import default_deadline, short_title
+from .casework import default_deadline
 from .intake import new_tracking_code
 
 
@@ -48,10 +52,10 @@ async def take_consultation_outcome(uow: UnitOfWork, envelope: Envelope, event: 
     elif event.target.kind == "public_opinion_report" and as_uuid(event.target.id) is not None:
         if await report_storage.report(uow.conn, event.target.id) is None:
             composer = Principal(sub=envelope.source, role=Role.STAFF, org=event.org_unit)
-            await reports.compose(uow, composer, {
-                "kind": "public_opinion_report", "title": event.title or "协商成果", "body": event.title,
-                "org_unit": event.org_unit, "member_ids": event.member_ids,
-            }, report_id=uuid.UUID(event.target.id))
+            await reports.compose(uow, composer, ReportIn(
+                kind="public_opinion_report", title=event.title.strip() or "协商成果", body=event.title,
+                org_unit=event.org_unit, member_ids=event.member_ids,
+            ), report_id=as_uuid(event.target.id))
 
 
 async def draft_proposal(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
@@ -59,30 +63,28 @@ async def draft_proposal(uow: UnitOfWork, envelope: Envelope, event: Consultatio
     with the nearest committee, proposed by the members named or by the proposals committee."""
     if as_uuid(event.target.id) is None or await proposal_storage.proposal(uow.conn, event.target.id) is not None:
         return
-    committee = next(u for u in [event.org_unit, *orgunits.ancestors_of(event.org_unit)]
-                     if orgunits.level_of(u).value in ("city", "county"))
+    committee = committee_of(event.org_unit)
     lead = event.member_ids[0] if event.member_ids else None
     # a short title (the first sentence), the outcome's whole text as the body; the proposer named
     proposer_name = await proposal_storage.member_name(uow.conn, lead) if lead else "提案委员会"
     proposal_id = await proposal_storage.insert(uow.conn, {
-        "id": uuid.UUID(event.target.id), "committee": committee, "year": today_in_china().year,
+        "id": as_uuid(event.target.id), "committee": committee, "year": today_in_china().year,
         "title": short_title(event.title) if event.title.strip() else "协商成果转提案",
         "body": event.title or "", "kind": "joint" if len(event.member_ids) > 1
         else "member" if lead else "special_committee", "proposer_member_id": lead,
         "proposer_name": proposer_name, "source": event.source.model_dump(),
         "created_by": envelope.source,
     }, event.member_ids[1:])
-    await uow.conn.execute(
-        "INSERT INTO proposal_history (proposal_id, actor_sub, actor_role, action, to_status, detail)"
-        " VALUES ($1::uuid, $2, 'consultation', 'draft', 'draft', $3)",
-        proposal_id, envelope.source, {"source": event.source.model_dump()})
+    await proposal_storage.record(uow.conn, proposal_id, actor_sub=envelope.source, actor_role="consultation",
+                                  action="draft", from_status=None, to_status="draft",
+                                  detail={"source": event.source.model_dump()})
 
 
 async def track_department_task(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:
     """A consultation outcome that became a department task is tracked as a case of channel
     ``consultation``, assigned to those departments with the agreed deadline, so it is replied
     to, chased when overdue and counted like every other case."""
-    case_id = uuid.UUID(event.target.id) if as_uuid(event.target.id) is not None else uuid.uuid4()
+    case_id = as_uuid(event.target.id) or uuid.uuid4()
     if await storage.opinion(uow.conn, str(case_id)) is not None:
         return
     await storage.insert_opinion(uow.conn, {
@@ -121,13 +123,15 @@ async def take_session_opinion(uow: UnitOfWork, envelope: Envelope, event: Opini
     await intake.submit(uow, settings, {
         "content": event.content, "org_unit": event.org_unit, "channel": "consultation",
         "category": event.category, "urgency": event.urgency, "member_id": event.member_id, "consent": False,
-    }, opinion_id=uuid.UUID(event.opinion_id), received_by="consultation")
-    body = {
-        "answered": {"action": "answer_on_spot", "text": event.answer or "已在协商会上当场答复"},
-        "assigned": {"action": "assign", "department_ids": event.department_ids, "deadline": event.deadline},
-        "escalated": {"action": "escalate", "reason": "协商会上提出，报上级处理"},
-    }.get(event.disposition)
-    if body is None:
+    }, opinion_id=as_uuid(event.opinion_id), received_by="consultation")
+    try:
+        command = _decided(event)
+    except ValidationError as refusal:  # e.g. a deadline no calendar holds: staff decide
+        await _left_for_triage(uow, event.opinion_id, envelope, event.org_unit,
+                               {"session_id": event.session_id, "refused": event.disposition,
+                                "reason": _first_error(refusal)})
+        return
+    if command is None:
         return
     session = Principal(sub=f"consultation:{event.session_id}", role=Role.SERVICE, org=event.org_unit)
     if event.disposition == "assigned":
@@ -139,14 +143,30 @@ async def take_session_opinion(uow: UnitOfWork, envelope: Envelope, event: Opini
     published = len(uow.pending_events)
     try:
         async with uow.conn.transaction():  # a savepoint: a refused action leaves the case itself
-            await actions.act_for_session(uow, settings, session, event.opinion_id,
-                                          {k: v for k, v in body.items() if v is not None})
+            await actions.act_for_session(uow, settings, session, event.opinion_id, command)
     except ApiError as refusal:  # e.g. a deadline already past, no catalogue rule: staff decide
         if len(uow.pending_events) != published:
             raise  # the savepoint cannot take back an event: fail the message as a whole
         await _left_for_triage(uow, event.opinion_id, envelope, event.org_unit,
                                {"session_id": event.session_id, "refused": event.disposition,
                                 "reason": refusal.message})
+
+
+def _decided(event: OpinionRaised) -> OpinionAction | None:
+    """What the session decided, as the action it is; None when the case waits for triage."""
+    if event.disposition == "answered":
+        return AnswerOnSpot(action=Action.ANSWER_ON_SPOT, text=event.answer or "已在协商会上当场答复")
+    if event.disposition == "assigned":
+        return AssignCase(action=Action.ASSIGN, department_ids=event.department_ids, deadline=event.deadline)
+    if event.disposition == "escalated":
+        return EscalateCase(action=Action.ESCALATE, reason="协商会上提出，报上级处理")
+    return None
+
+
+def _first_error(error: ValidationError) -> str:
+    """Where and why, as a 422 says it: never the value (someone's words may be in it)."""
+    first = error.errors()[0]
+    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
 
 
 async def _left_for_triage(uow: UnitOfWork, case_id: str, envelope: Envelope, org_unit: str, detail: dict) -> None:

@@ -24,6 +24,7 @@ from liaison_shared.events import Envelope
 from ..domain.opinion import Status
 from ..domain.proposal import REPLY_CLASSES
 from ..storage import opinions as storage
+from .casework import settle_deadline, subject_of
 
 EVALUATIONS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意（将重新办理）"}
 OUTCOME_RESULTS = {"adopted": "已被采纳", "implementing": "正在落实", "implemented": "已落实",
@@ -99,8 +100,6 @@ async def answer(uow: UnitOfWork, targets: list[tuple[str, str]], source: tuple[
 
 
 async def _answer_case(uow: UnitOfWork, case, source: tuple[str, str], result: str, text: str) -> None:
-    from .actions import settle_deadline
-
     if case["status"] == Status.CLOSED.value:
         return  # staff closed it: nobody waits for an answer any more
     if not await storage.insert_conversion_answer(uow.conn, case["id"], source[0], str(source[1]), result, text):
@@ -115,7 +114,7 @@ async def _answer_case(uow: UnitOfWork, case, source: tuple[str, str], result: s
                          to_status=status, detail={"source": ref.model_dump(), "result": result})
     uow.publish(events.OpinionReplied(
         opinion_id=case["id"], org_unit=case["org_unit"], department_ids=[], on_time=True,
-        subject_id=_subject(case), contact_consented=case["subject_id"] is not None, source=ref, result=result))
+        subject_id=subject_of(case), contact_consented=case["subject_id"] is not None, source=ref, result=result))
     await tell_merged(uow, case, source=ref, result=result)
 
 
@@ -128,12 +127,8 @@ async def tell_merged(uow: UnitOfWork, case, *, source: events.OutcomeRef | None
                              to_status=merged["status"], detail={"into": case["id"]})
         uow.publish(events.OpinionReplied(
             opinion_id=merged["id"], org_unit=merged["org_unit"], department_ids=[], on_time=True,
-            subject_id=_subject(merged), contact_consented=merged["subject_id"] is not None,
+            subject_id=subject_of(merged), contact_consented=merged["subject_id"] is not None,
             source=source, result=result, via_opinion_id=case["id"]))
-
-
-def _subject(case) -> str | None:
-    return str(case["subject_id"]) if case["subject_id"] else None
 
 
 def listen(consumer) -> None:

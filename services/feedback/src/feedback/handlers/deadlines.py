@@ -11,6 +11,7 @@ from liaison_shared.db import UnitOfWork
 from liaison_shared.jobs import periodic
 
 from ..domain.deadlines import today_in_china
+from ..storage import deadlines as storage
 
 log = logging.getLogger(__name__)
 
@@ -21,31 +22,9 @@ async def publish_overdue(uow: UnitOfWork, today: date, *, limit: int = 500) -> 
     The notice row and the event commit together, and the notice's key (case, deadline)
     makes a second run — or a second replica — find nothing left to say.
     """
-    rows = await uow.conn.fetch(
-        """
-        WITH due AS (
-            SELECT o.id FROM opinions o
-            WHERE o.status = 'assigned' AND o.deadline < $1
-              AND NOT EXISTS (SELECT 1 FROM overdue_notices n
-                              WHERE n.opinion_id = o.id AND n.deadline = o.deadline)
-            ORDER BY o.deadline LIMIT $2
-            FOR UPDATE SKIP LOCKED
-        )
-        SELECT o.id::text AS id, o.org_unit, o.handling_unit, o.deadline,
-               array_agg(a.department_id ORDER BY a.department_id) AS departments
-        FROM due JOIN opinions o ON o.id = due.id
-        JOIN assignments a ON a.opinion_id = o.id AND a.state = 'active'
-             AND a.round = (SELECT max(round) FROM assignments WHERE opinion_id = o.id)
-        GROUP BY o.id
-        ORDER BY o.deadline
-        """,
-        today, limit,
-    )
+    rows = await storage.overdue_unnoticed(uow.conn, today, limit)
     for row in rows:
-        await uow.conn.execute(
-            "INSERT INTO overdue_notices (opinion_id, deadline) VALUES ($1::uuid, $2) ON CONFLICT DO NOTHING",
-            row["id"], row["deadline"],
-        )
+        await storage.insert_notice(uow.conn, row["id"], row["deadline"])
         uow.publish(
             OpinionOverdue(
                 opinion_id=row["id"], org_unit=row["org_unit"], handling_unit=row["handling_unit"],

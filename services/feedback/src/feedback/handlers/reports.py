@@ -14,12 +14,19 @@ from liaison_shared.contracts import feedback as events
 from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
+from ..domain import report as rules
+from ..schemas.reports import (
+    AdoptReport,
+    InstructOnReport,
+    RejectReport,
+    ReportAction,
+    ReportIn,
+    ReportPatch,
+    SubmitReport,
+)
 from ..storage import opinions as opinion_storage
 from ..storage import reports as storage
-from . import conversions
-from .proposals import require_members
-
-TRANSITIONS = {"submit": {"draft"}, "adopt": {"submitted"}, "reject": {"submitted"}, "instruct": {"adopted"}}
+from . import access, conversions
 
 
 def can_read(principal: Principal, report) -> bool:
@@ -33,11 +40,12 @@ def can_read(principal: Principal, report) -> bool:
     )
 
 
-async def compose(uow: UnitOfWork, principal: Principal, data: dict, *, report_id: uuid.UUID | None = None) -> dict:
-    org_unit = data.get("org_unit") or principal.org
+async def compose(uow: UnitOfWork, principal: Principal, command: ReportIn, *,
+                  report_id: uuid.UUID | None = None) -> dict:
+    org_unit = command.org_unit or principal.org
     if not principal.may_manage(org_unit):
         raise NotFound(f"no org unit {org_unit} in your scope")
-    for case_id in data.get("case_ids", []):
+    for case_id in command.case_ids:
         case = await opinion_storage.opinion(uow.conn, case_id)
         if case is None or not (principal.may_manage(case["handling_unit"])
                                 or principal.covers(case["org_unit"])):
@@ -45,17 +53,17 @@ async def compose(uow: UnitOfWork, principal: Principal, data: dict, *, report_i
         # adoption and instructions are written into the source cases: the unit's own cases only
         if not (orgunits.on_the_line(case["org_unit"], org_unit) or orgunits.on_the_line(case["handling_unit"], org_unit)):
             raise Unprocessable(f"case {case_id} is not a case of org unit {org_unit}")
-    await _require_authors(uow, org_unit, data.get("member_ids") or [])
-    created = await storage.insert(uow.conn, {**data, "org_unit": org_unit, "id": report_id or uuid.uuid4()},
-                                   principal.sub)
+    await _require_authors(uow, org_unit, command.member_ids)
+    created = await storage.insert(uow.conn, {**command.model_dump(), "org_unit": org_unit,
+                                              "id": report_id or uuid.uuid4()}, principal.sub)
     return dict(created)
 
 
-async def edit(uow: UnitOfWork, principal: Principal, report_id: str, changes: dict) -> dict:
+async def edit(uow: UnitOfWork, principal: Principal, report_id: str, command: ReportPatch) -> dict:
     report = await _report_for(uow, principal, report_id)
     if report["status"] != "draft":
         raise Conflict(f"a {report['status']} report is no longer edited", code="illegal_transition")
-    columns = {k: v for k, v in changes.items() if k in {"title", "body", "member_ids"}}
+    columns = command.model_dump(exclude_unset=True)  # only what was sent changes
     if "member_ids" in columns:
         await _require_authors(uow, report["org_unit"], columns["member_ids"])
     if columns:
@@ -63,45 +71,53 @@ async def edit(uow: UnitOfWork, principal: Principal, report_id: str, changes: d
     return dict(await storage.report(uow.conn, report_id))
 
 
-async def act(uow: UnitOfWork, principal: Principal, report_id: str, body: dict) -> dict:
+async def act(uow: UnitOfWork, principal: Principal, report_id: str, command: ReportAction) -> dict:
     report = await _report_for(uow, principal, report_id)
-    action = body["action"]
-    if report["status"] not in TRANSITIONS[action]:
-        allowed = ", ".join(sorted(TRANSITIONS[action]))
-        raise Conflict(f"cannot {action} a report that is {report['status']}; allowed when: {allowed}",
-                       code="illegal_transition")
-    ids = {"report_id": report["id"], "case_ids": list(report["case_ids"]), "member_ids": list(report["member_ids"])}
-    if action == "submit":
-        _require(principal, {Role.STAFF, Role.ADMIN}, report["org_unit"])
-        target = orgunits.parent_of(report["org_unit"]) or report["org_unit"]
-        await storage.update(uow.conn, report_id, {"status": "submitted", "submitted_to": target})
-        uow.publish(events.ReportSubmitted(kind=report["kind"], org_unit=report["org_unit"],
-                                           submitted_to=target, **ids))
-    elif action in ("adopt", "reject"):
-        # the receiving level records the outcome (for the province or nation, it records what came back)
-        _require(principal, {Role.STAFF, Role.ADMIN}, report["submitted_to"])
-        if action == "adopt":
-            level = body.get("adopted_by") or "city"
-            if level not in ("city", "province", "national"):
-                raise Unprocessable("adopted_by is city, province or national")
-            await storage.update(uow.conn, report_id, {"status": "adopted", "adopted_by": level})
-            uow.publish(events.ReportAdopted(kind=report["kind"], org_unit=report["org_unit"],
-                                             adopted_by=level, **ids))
-            await _back_to_cases(uow, principal, report, "report_adopted", {"report": report["id"], "by": level})
-            await conversions.report_adopted(uow, report, level)
-        else:
-            await storage.update(uow.conn, report_id, {"status": "not_adopted"})
-    elif action == "instruct":
-        if principal.role is not Role.LEADER:
-            raise Forbidden("an instruction (批示) is a leader's")
-        text = (body.get("text") or "").strip()
-        if not text:
-            raise Unprocessable("text is required")
-        await storage.insert_instruction(uow.conn, report_id, text, principal)
-        uow.publish(events.ReportInstructed(org_unit=report["org_unit"], leader_org=principal.org, **ids))
-        await _back_to_cases(uow, principal, report, "instruction", {"report": report["id"], "text": text})
-        await conversions.report_instructed(uow, report)
+    rules.check(command.action, report["status"])
+    await ACTIONS[type(command)](uow, principal, report, command)
     return dict(await storage.report(uow.conn, report_id))
+
+
+def _ids(report) -> dict:
+    return {"report_id": report["id"], "case_ids": list(report["case_ids"]), "member_ids": list(report["member_ids"])}
+
+
+async def _submit(uow: UnitOfWork, principal: Principal, report, command: SubmitReport) -> None:
+    _require(principal, {Role.STAFF, Role.ADMIN}, report["org_unit"])
+    target = orgunits.parent_of(report["org_unit"]) or report["org_unit"]
+    await storage.update(uow.conn, report["id"], {"status": "submitted", "submitted_to": target})
+    uow.publish(events.ReportSubmitted(kind=report["kind"], org_unit=report["org_unit"], submitted_to=target,
+                                       **_ids(report)))
+
+
+# The receiving level records the outcome (for the province or nation, it records what came back).
+
+
+async def _adopt(uow: UnitOfWork, principal: Principal, report, command: AdoptReport) -> None:
+    _require(principal, {Role.STAFF, Role.ADMIN}, report["submitted_to"])
+    level = command.adopted_by
+    await storage.update(uow.conn, report["id"], {"status": "adopted", "adopted_by": level})
+    uow.publish(events.ReportAdopted(kind=report["kind"], org_unit=report["org_unit"], adopted_by=level,
+                                     **_ids(report)))
+    await _back_to_cases(uow, principal, report, "report_adopted", {"report": report["id"], "by": level})
+    await conversions.report_adopted(uow, report, level)
+
+
+async def _reject(uow: UnitOfWork, principal: Principal, report, command: RejectReport) -> None:
+    _require(principal, {Role.STAFF, Role.ADMIN}, report["submitted_to"])
+    await storage.update(uow.conn, report["id"], {"status": "not_adopted"})
+
+
+async def _instruct(uow: UnitOfWork, principal: Principal, report, command: InstructOnReport) -> None:
+    if principal.role is not Role.LEADER:
+        raise Forbidden("an instruction (批示) is a leader's")
+    await storage.insert_instruction(uow.conn, report["id"], command.text, principal)
+    uow.publish(events.ReportInstructed(org_unit=report["org_unit"], leader_org=principal.org, **_ids(report)))
+    await _back_to_cases(uow, principal, report, "instruction", {"report": report["id"], "text": command.text})
+    await conversions.report_instructed(uow, report)
+
+
+ACTIONS = {SubmitReport: _submit, AdoptReport: _adopt, RejectReport: _reject, InstructOnReport: _instruct}
 
 
 async def _back_to_cases(uow, principal, report, action: str, detail: dict) -> None:
@@ -115,12 +131,12 @@ async def _back_to_cases(uow, principal, report, action: str, detail: dict) -> N
 async def _require_authors(uow: UnitOfWork, org_unit: str, member_ids: list[str]) -> None:
     """Authors are credited when a report is adopted: real, active members serving the composing
     unit — on a committee above it, at it or under it, never a sibling's."""
-    await require_members(uow.conn, member_ids, lambda seat: orgunits.on_the_line(seat, org_unit),
+    await access.require_members(uow.conn, member_ids, lambda seat: orgunits.on_the_line(seat, org_unit),
                           f"serving org unit {org_unit}")
 
 
 def _require(principal: Principal, roles: set[Role], unit: str | None) -> None:
-    if principal.role not in roles or not (principal.role is Role.ADMIN or (unit and principal.covers(unit))):
+    if principal.role not in roles or not principal.may_manage(unit):
         raise Forbidden("not yours to do at this level")
 
 

@@ -43,16 +43,7 @@ async def erase_on_request(uow: UnitOfWork, principal: Principal, opinion_id: st
 
 async def erase_expired(uow: UnitOfWork, now: datetime, retention_days: int, *, limit: int = 500) -> int:
     """Erase the personal data of cases closed more than ``retention_days`` ago; returns how many."""
-    rows = await uow.conn.fetch(
-        """
-        SELECT o.id::text AS id, o.status, o.org_unit, s.subject_id FROM opinions o
-        JOIN submitters s ON s.subject_id = o.subject_id
-        WHERE o.closed_at < $1 AND s.wrapped_key IS NOT NULL
-        ORDER BY o.closed_at LIMIT $2
-        FOR UPDATE OF s SKIP LOCKED
-        """,
-        now - timedelta(days=retention_days), limit,
-    )
+    rows = await storage.personal_data_closed_before(uow.conn, now - timedelta(days=retention_days), limit)
     for row in rows:
         await erase(uow, row, actor={"actor_sub": "retention", "actor_role": "system", "actor_org": None},
                     detail={"reason": "retention", "days": retention_days})

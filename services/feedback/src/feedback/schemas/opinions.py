@@ -4,31 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
+from liaison_shared.auth import Acted
 from liaison_shared.contracts.common import OrgCode
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from liaison_shared.contracts.feedback import Channel, Rating, Urgency
+from pydantic import BaseModel, Field, model_validator
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description="YYYY-MM-DD, China time, 2000 to 2100")]
-"""Every date the service is given — query, body or path — is bounded here, so an absurd one
-(``9999-12-31``) is a 422 at the model, never an overflow in date arithmetic."""
-
-Channel = Literal["online", "reception_day", "visit", "contact_point", "hotline", "consultation"]
-RatingValue = Literal["satisfied", "basically_satisfied", "unsatisfied"]
-Action = Literal["answer_on_spot", "assign", "recall", "escalate", "convert", "merge", "return", "extend",
-                 "reply", "rate", "supervise", "close"]
+from ..domain.opinion import Action, ConversionTarget, SupervisionForm
+from .common import Day, Note, Reason, Strict, Text
 
 
-class OpinionIn(BaseModel):
+class OpinionIn(Strict):
     """The fixed intake shape of docs/api.md (external apps and hotlines post it)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     content: str = Field(..., min_length=1, max_length=5000, examples=["村口灌溉渠堵塞，影响春灌"])
     org_unit: OrgCode = Field(..., description="Where the matter arises.")
     channel: Channel
     category: str | None = Field(None, max_length=50, examples=["水利"])
-    urgency: Literal["normal", "urgent"] | None = Field(None, description="急事快议: urgent.")
+    urgency: Urgency | None = Field(None, description="急事快议: urgent.")
     submitter_name: str | None = Field(None, max_length=50)
     submitter_phone: str | None = Field(None, pattern=r"^[0-9+\-() ]{5,30}$")
     consent: bool = Field(False, description="Without it no personal data is kept.")
@@ -55,28 +49,121 @@ class OpinionCreated(BaseModel):
                                            examples=["name and phone were not kept: no consent was given"])
 
 
-class ActionIn(BaseModel):
-    """``{"action": NAME, ...}`` with the fields of that action (docs/api.md, Actions)."""
+# --- the actions on a case: ``{"action": NAME, ...}``, each with the fields it takes -------------------
 
-    model_config = ConfigDict(extra="forbid")
 
-    action: Action
-    text: str | None = Field(None, max_length=10_000)
-    department_ids: list[str] | None = Field(None, max_length=20)
-    deadline: Day | None = None
-    reason: str | None = Field(None, max_length=2000)
-    to_unit: OrgCode | None = Field(None, description="escalate: any unit above the handling unit (default: "
-                                                      "its parent), in one step.")
-    target: str | None = None
-    topic_id: str | None = Field(None, max_length=64, description="convert to topic: link to a topic in the pool.")
-    title: str | None = Field(None, max_length=200, description="convert: a one-line title of what it becomes.")
-    into: str | None = None
-    days: int | None = Field(None, ge=1, le=60, description="extend: working days asked for.")
-    decision: Literal["approve", "refuse"] | None = None
-    rating: RatingValue | None = None
-    comment: str | None = Field(None, max_length=2000)
-    form: str | None = None
-    note: str | None = Field(None, max_length=2000)
+class AnswerOnSpot(Strict):
+    """当场答复 (staff, in triage): the answer is the case's."""
+
+    action: Literal[Action.ANSWER_ON_SPOT]
+    text: Text
+
+
+class AssignCase(Strict):
+    """交办 (staff, in triage): to departments on the case's line; the first leads."""
+
+    action: Literal[Action.ASSIGN]
+    department_ids: list[str] = Field(default_factory=list, max_length=20,
+                                      description="The first leads. Empty: what the dispatch catalogue proposes "
+                                                  "(GET /opinions/{id}/dispatch-proposal).")
+    deadline: Day | None = Field(None, description="After today; default by urgency, in working days.")
+
+
+class RecallCase(Strict):
+    """召回 (staff, assigned): the assignment ends, the case waits for triage again."""
+
+    action: Literal[Action.RECALL]
+    reason: Reason
+
+
+class EscalateCase(Strict):
+    """上报 (staff, in triage): to a unit above the handling unit, in one step."""
+
+    action: Literal[Action.ESCALATE]
+    reason: Reason
+    to_unit: OrgCode | None = Field(None, description="Any unit above the handling unit (default: its parent).")
+
+
+class ConvertCase(Strict):
+    """成果转化 (staff): the case becomes a proposal, a report, a plenary speech or a topic."""
+
+    action: Literal[Action.CONVERT]
+    target: ConversionTarget
+    topic_id: UUID | None = Field(None, description="target topic: join a topic already in the pool.")
+    title: str | None = Field(None, max_length=200, description="A one-line title of what it becomes.")
+
+
+class MergeCase(Strict):
+    """合并 (staff, in triage): into another open case in scope; the people behind it add up."""
+
+    action: Literal[Action.MERGE]
+    into: UUID = Field(..., description="The case it joins.")
+
+
+class ReturnCase(Strict):
+    """退单 (a department, assigned): within the return window."""
+
+    action: Literal[Action.RETURN]
+    reason: Reason
+
+
+class ExtendCase(Strict):
+    """延期 (assigned): a department asks with ``days`` and ``reason``; staff decide with ``decision``."""
+
+    action: Literal[Action.EXTEND]
+    days: int | None = Field(None, ge=1, le=60, description="A department: working days asked for.")
+    reason: Reason | None = Field(None, description="A department: why.")
+    decision: Literal["approve", "refuse"] | None = Field(None, description="Staff: on the request waiting.")
+
+
+class ReplyToCase(Strict):
+    """答复 (a department, assigned)."""
+
+    action: Literal[Action.REPLY]
+    text: Text
+
+
+class RatingIn(Strict):
+    """群众评价: the submitter's (by tracking code), or staff's for a rating taken by phone."""
+
+    rating: Rating
+    comment: Note = None
+
+    @model_validator(mode="after")
+    def _blank_is_none(self):
+        self.comment = self.comment or None
+        return self
+
+
+class RateCase(RatingIn):
+    """评价 (staff, a rating taken by phone; answered or replied)."""
+
+    action: Literal[Action.RATE]
+
+
+class SuperviseCase(Strict):
+    """督办 (staff): recorded against the case, in one of the forms of supervision."""
+
+    action: Literal[Action.SUPERVISE]
+    form: SupervisionForm = "督办"
+    note: Note = None
+
+
+class CloseCase(Strict):
+    """办结 (staff)."""
+
+    action: Literal[Action.CLOSE]
+    reason: Note = None
+
+
+OpinionAction = Annotated[
+    AnswerOnSpot | AssignCase | RecallCase | EscalateCase | ConvertCase | MergeCase | ReturnCase | ExtendCase
+    | ReplyToCase | RateCase | SuperviseCase | CloseCase,
+    Field(discriminator="action"),
+]
+
+
+# --- answers -------------------------------------------------------------------------------------
 
 
 class AssignmentOut(BaseModel):
@@ -90,12 +177,7 @@ class AssignmentOut(BaseModel):
     round: int
 
 
-class HistoryOut(BaseModel):
-    at: datetime
-    actor_sub: str
-    actor_role: str
-    actor_org: str | None
-    action: str
+class HistoryOut(Acted):
     from_status: str | None
     to_status: str
     detail: dict
@@ -164,16 +246,3 @@ class TrackOut(BaseModel):
     chain: dict = Field(default_factory=dict, description="What became of it (溯源), as GET /opinions/{id}/lineage "
                         "shows it but with nothing personal or internal: steps with their times, the topic's stage, "
                         "sessions, outcomes, proposals (number, reply class, evaluation), reports, department tasks.")
-
-
-class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    rating: RatingValue
-    comment: str | None = Field(None, max_length=2000)
-
-    @model_validator(mode="after")
-    def _strip(self):
-        if self.comment is not None:
-            self.comment = self.comment.strip() or None
-        return self

@@ -88,6 +88,17 @@ async def opinions_page(conn, *, pattern: str | None, department_id: str | None,
     )
 
 
+async def cases_for_export(conn, *, pattern: str, start, end, limit: int):
+    """The cases handled in or arising in the subtree, created in [start, end), oldest first."""
+    return await conn.fetch(
+        f"SELECT {OPINION_COLUMNS} FROM opinions o"
+        " WHERE (o.org_unit LIKE $1 OR o.handling_unit LIKE $1)"
+        " AND ($2::timestamptz IS NULL OR o.created_at >= $2) AND ($3::timestamptz IS NULL OR o.created_at < $3)"
+        " ORDER BY o.created_at LIMIT $4",
+        pattern, start, end, limit,
+    )
+
+
 # --- assignments -----------------------------------------------------------------------------
 
 
@@ -187,6 +198,21 @@ async def erase_submitter(conn, subject_id) -> None:
     )
 
 
+async def personal_data_closed_before(conn, before, limit: int):
+    """Cases closed before ``before`` whose submitter's data is still kept, oldest first; their
+    submitters locked, and those another transaction holds skipped (a second replica's job)."""
+    return await conn.fetch(
+        """
+        SELECT o.id::text AS id, o.status, o.org_unit, s.subject_id FROM opinions o
+        JOIN submitters s ON s.subject_id = o.subject_id
+        WHERE o.closed_at < $1 AND s.wrapped_key IS NOT NULL
+        ORDER BY o.closed_at LIMIT $2
+        FOR UPDATE OF s SKIP LOCKED
+        """,
+        before, limit,
+    )
+
+
 async def department_exists(conn, department_id: str) -> bool:
     return bool(await conn.fetchval(
         "SELECT true FROM departments WHERE id = $1 AND active", department_id
@@ -241,71 +267,6 @@ projections.on_change(lambda kind, key: KNOWN_UNITS.invalidate(key) if kind == "
 async def org_unit_exists(conn, code: str) -> bool:
     return bool(await KNOWN_UNITS.get(code, lambda: conn.fetchval(
         "SELECT true FROM org_units WHERE code = $1 AND active", code), keep_none=False))
-
-
-# --- calendar and dispatch catalogue ------------------------------------------------------------
-
-
-async def calendar_overrides(conn, start: date, end: date) -> dict[date, bool]:
-    rows = await conn.fetch("SELECT day, workday FROM calendar_days WHERE day BETWEEN $1 AND $2", start, end)
-    return {r["day"]: r["workday"] for r in rows}
-
-
-async def calendar_year(conn, year: int):
-    return await conn.fetch(
-        "SELECT day, workday, note FROM calendar_days WHERE extract(year FROM day) = $1 ORDER BY day", year
-    )
-
-
-async def replace_calendar_year(conn, year: int, days: list[dict]) -> None:
-    await conn.execute("DELETE FROM calendar_days WHERE extract(year FROM day) = $1", year)
-    await conn.executemany(
-        "INSERT INTO calendar_days (day, workday, note) VALUES ($1, $2, $3)",
-        [(d["day"], d["workday"], d.get("note")) for d in days],
-    )
-
-
-async def dispatch_rules(conn, pattern: str):
-    return await conn.fetch(
-        "SELECT id::text AS id, category, org_unit, lead_department, co_departments, created_by, created_at"
-        " FROM dispatch_rules WHERE org_unit LIKE $1 ORDER BY category, org_unit",
-        pattern,
-    )
-
-
-async def upsert_dispatch_rule(conn, values: dict[str, Any], by: str):
-    return await conn.fetchrow(
-        """
-        INSERT INTO dispatch_rules (id, category, org_unit, lead_department, co_departments, created_by)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (category, org_unit) DO UPDATE SET lead_department = excluded.lead_department,
-            co_departments = excluded.co_departments, created_by = excluded.created_by, created_at = now()
-        RETURNING id::text AS id, category, org_unit, lead_department, co_departments, created_by, created_at
-        """,
-        uuid.uuid4(), values["category"], values["org_unit"], values["lead_department"],
-        values.get("co_departments") or [], by,
-    )
-
-
-async def delete_dispatch_rule(conn, rule_id: str, pattern: str) -> bool:
-    key = as_uuid(rule_id)
-    return key is not None and bool(await conn.fetchval(
-        "DELETE FROM dispatch_rules WHERE id = $1 AND org_unit LIKE $2 RETURNING true", key, pattern
-    ))
-
-
-async def matching_rule(conn, category: str | None, units_nearest_first: list[str]):
-    """The rule of the unit nearest the case: its own, else its parent's, up to the city."""
-    if not category:
-        return None
-    return await conn.fetchrow(
-        """
-        SELECT id::text AS id, category, org_unit, lead_department, co_departments
-        FROM dispatch_rules WHERE category = $1 AND org_unit = ANY($2::text[])
-        ORDER BY array_position($2::text[], org_unit) LIMIT 1
-        """,
-        category, units_nearest_first,
-    )
 
 
 # --- what a case became, and the answers that come back from it ---------------------------------

@@ -127,11 +127,12 @@ async def set_unit(conn, proposal_id: str, department_id: str, round_: int, **ch
                                              "department_id": department_id, "round": round_}, changes)
 
 
-async def record(conn, proposal_id: str, principal, action: str, from_status, to_status: str, detail=None):
+async def record(conn, proposal_id: str, *, actor_sub: str, actor_role: str, action: str, from_status: str | None,
+                 to_status: str, detail: dict | None = None) -> None:
     await conn.execute(
         "INSERT INTO proposal_history (proposal_id, actor_sub, actor_role, action, from_status, to_status, detail)"
         " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)",
-        proposal_id, principal.sub, principal.role.value, action, from_status, to_status, detail or {})
+        proposal_id, actor_sub, actor_role, action, from_status, to_status, detail or {})
 
 
 async def history(conn, proposal_id: str):
@@ -159,10 +160,15 @@ async def proposals_page(conn, *, pattern: str | None, member_id: str | None, de
         pattern, member_id, department_id, status, year, limit=limit, offset=offset)
 
 
-async def figures(conn, *, pattern: str, year: int | None, group_sql: str):
+# The group key of each grouping; chosen from this table, never from the request.
+FIGURE_GROUPS = {"committee": "p.committee", "sector": "coalesce(m.sector_name, p.proposer_name, '')",
+                 "unit": "coalesce(u.department_id, '')", "year": "p.year::text"}
+
+
+async def figures(conn, *, pattern: str, year: int | None, group_by: str):
     return await conn.fetch(
         f"""
-        SELECT {group_sql} AS key,
+        SELECT {FIGURE_GROUPS[group_by]} AS key,
                count(*) FILTER (WHERE p.status <> 'draft') AS filed,
                count(*) FILTER (WHERE p.status NOT IN ('draft', 'filed', 'not_accepted', 'merged')) AS accepted,
                count(*) FILTER (WHERE p.assigned_at IS NOT NULL) AS assigned,

@@ -8,25 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal
 from liaison_shared.errors import Unprocessable
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel
 
-from ..handlers.imports import _DryRun, import_csv
+from ..handlers.imports import DryRun, import_csv
+from ..schemas.imports import ImportReport
 from . import managers
 
 router = APIRouter()
-
-
-class RejectedRow(BaseModel):
-    row: int
-    errors: list[str]
-
-
-class ImportReport(BaseModel):
-    kind: str
-    rows: int
-    accepted: int
-    rejected: list[RejectedRow]
-    applied: bool
 
 
 @router.post(
@@ -48,6 +35,6 @@ async def import_file(
     try:
         async with runtime_of(request).uow() as uow:
             report = await import_csv(uow, principal, kind, text, dry_run=dry_run)
-    except _DryRun as done:
+    except DryRun as done:
         report = done.report
     return ImportReport(**report)

@@ -6,19 +6,11 @@ from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, notify_service
 from liaison_shared.errors import NotFound
 from liaison_shared.service import runtime_of
-from pydantic import BaseModel
 
+from ..schemas.people import MemberContact
 from ..storage import people as storage
 
 router = APIRouter()
-
-
-class MemberContact(BaseModel):
-    """A member's private contact, for notify alone: member events never carry it, since other
-    government systems subscribe to those topics."""
-
-    email: str | None
-    phone: str | None
 
 
 @router.get("/internal/members/{member_id}/contact", response_model=MemberContact, tags=["internal"],

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.members import SectorCategory
 from liaison_shared.errors import NotFound
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
@@ -28,7 +29,6 @@ from ..schemas.people import (
     PlanItemIn,
     PlanItemOut,
     PublicMember,
-    SectorCategory,
     SectorIn,
     SectorOut,
     SpecialCommitteeIn,
@@ -36,6 +36,7 @@ from ..schemas.people import (
     SuggestionOut,
 )
 from ..storage import people as storage
+from ..storage import registry as registry_storage
 from ..storage import venues as venue_storage
 from . import managers, overseers
 
@@ -215,10 +216,10 @@ async def member_card(request: Request, member_id: str) -> MemberCard:
     row = await storage.member(pool, member_id)
     if row is None or row["status"] != "active":
         raise NotFound(f"no member {member_id}")
-    committee = await pool.fetchval("SELECT name FROM org_units WHERE code = $1", row["org_unit"])
+    committee = await registry_storage.org_unit(pool, row["org_unit"])  # there: a member's unit is a reference
     return MemberCard(
         id=row["id"], name=row["name"], sector=row["sector_name"], sector_category=row["sector_category"],
-        committee=f"{committee}政协", photo_url=row["photo_url"], public_contact=row["public_contact"],
+        committee=f"{committee['name']}政协", photo_url=row["photo_url"], public_contact=row["public_contact"],
         contact_points=list(row["contact_points"]),
         venues=[CardVenue(**dict(v)) for v in await venue_storage.card_venues(pool, member_id)],
         next_reception_days=[

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.members import Level
 from liaison_shared.errors import NotFound
+from liaison_shared.orgunits import sql_subtree_pattern
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
@@ -54,11 +54,9 @@ async def list_org_units(
     request: Request,
     page: PageParams = Depends(page_params),
     under: OrgCode | None = Query(None, description="Only this unit and the units under it."),
-    level: Literal["city", "county", "town", "village"] | None = None,
+    level: Level | None = None,
     parent: OrgCode | None = None,
 ) -> Page[OrgUnitOut]:
-    from liaison_shared.orgunits import sql_subtree_pattern
-
     pattern = sql_subtree_pattern(under) if under else "%"
     rows, total = await storage.org_units_page(
         runtime_of(request).pool, pattern=pattern, level=level, parent=parent,

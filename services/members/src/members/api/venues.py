@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, current_principal
 from liaison_shared.chinatime import day_range
 from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.members import VenueKind
 from liaison_shared.errors import NotFound
 from liaison_shared.orgunits import sql_subtree_pattern
 from liaison_shared.paging import Page, PageParams, page_params
@@ -17,7 +18,6 @@ from ..schemas.venues import (
     ReceptionDayIn,
     ReceptionDayOut,
     VenueIn,
-    VenueKind,
     VenueOut,
     VenuePatch,
 )

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import Forbidden, NotFound
+from liaison_shared.orgunits import ancestors_of
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
@@ -78,7 +79,7 @@ async def get_rules(
     request: Request, org_unit: OrgCode, year: int = Query(..., ge=2000, le=2100),
     principal: Principal = Depends(current_principal),
 ) -> RulesOut:
-    if not (principal.may_manage(org_unit) or org_unit in _above(principal)):
+    if not (principal.may_manage(org_unit) or org_unit in ancestors_of(principal.org)):
         raise NotFound(f"no rules for {org_unit}")
     return RulesOut(**await handlers.rules_for(runtime_of(request).pool, org_unit, year))
 
@@ -140,9 +141,3 @@ async def member_score(
     if principal.role is Role.DEPARTMENT:
         raise Forbidden("departments see no member scores")
     return MemberScoreOut(**await handlers.member_score(runtime_of(request).pool, principal, member_id, year))
-
-
-def _above(principal: Principal) -> list[str]:
-    from liaison_shared.orgunits import ancestors_of
-
-    return ancestors_of(principal.org)

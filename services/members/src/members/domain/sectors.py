@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from liaison_shared.contracts.members import SectorCategory
 
-SectorCategory = Literal["cpc", "parties_groups", "professional", "ethnic_religious"]
-
-DUTY_EMPHASIS: dict[str, str] = {
+DUTY_EMPHASIS: dict[SectorCategory, str] = {
     "cpc": "侧重聚焦思想政治引领，充分发挥先锋模范作用",
     "parties_groups": "侧重用好党派团体组织化程度高的优势，充分发挥好团结合作和协商议政作用",
     "professional": "重点突出专业优势，发挥好建言资政作用",
@@ -14,5 +12,5 @@ DUTY_EMPHASIS: dict[str, str] = {
 }
 
 
-def duty_emphasis_of(category: str) -> str:
+def duty_emphasis_of(category: SectorCategory) -> str:
     return DUTY_EMPHASIS[category]

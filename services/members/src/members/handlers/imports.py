@@ -17,6 +17,8 @@ from ..domain.csv_rows import VENUE_KIND_NAMES, parse, split_list
 from ..schemas.people import MemberIn
 from ..schemas.registry import OrgUnitIn
 from ..schemas.venues import VenueIn
+from ..storage import people as people_storage
+from ..storage import savepoint
 from . import people, registry, venues
 
 
@@ -32,9 +34,7 @@ def _contact(row: dict) -> dict | None:
 async def _sector_id(uow: UnitOfWork, org_unit: str, name: str | None) -> str | None:
     if not name:
         return None
-    found = await uow.conn.fetchval(
-        "SELECT id::text FROM sectors WHERE org_unit = $1 AND name = $2", org_unit, name
-    )
+    found = await people_storage.sector_named(uow.conn, org_unit, name)
     if found is None:
         raise Unprocessable(f"no sector {name!r} at {org_unit}")
     return found
@@ -52,9 +52,7 @@ async def _import_member(uow, principal, row):
     row["sector_id"] = await _sector_id(uow, org_unit, row.pop("sector", None)) or ""
     committee = row.pop("special_committee", None)
     if committee:
-        row["special_committee_id"] = await uow.conn.fetchval(
-            "SELECT id::text FROM special_committees WHERE org_unit = $1 AND name = $2", org_unit, committee
-        )
+        row["special_committee_id"] = await people_storage.special_committee_named(uow.conn, org_unit, committee)
         if row["special_committee_id"] is None:
             raise Unprocessable(f"no special committee {committee!r} at {org_unit}")
     data = MemberIn(**row).model_dump(mode="json")
@@ -94,7 +92,7 @@ async def import_csv(uow: UnitOfWork, principal: Principal, kind: str, text: str
             rejected.append({"row": number, "errors": [row["__error__"]]})
             continue
         try:
-            async with uow.conn.transaction():  # a savepoint per row
+            async with savepoint(uow.conn):
                 await importer(uow, principal, dict(row))
             accepted += 1
         except ValidationError as error:
@@ -110,12 +108,12 @@ async def import_csv(uow: UnitOfWork, principal: Principal, kind: str, text: str
         raise ImportRejected(f"{len(rejected)} of {len(rows)} rows rejected; nothing was imported",
                              report=report)
     if dry_run:
-        raise _DryRun(report)
+        raise DryRun(report)
     return report
 
 
-class _DryRun(Exception):
-    """Rolls the unit of work back after a successful check."""
+class DryRun(Exception):
+    """Rolls the unit of work back after a successful check; the route answers its report."""
 
     def __init__(self, report: dict) -> None:
         super().__init__("dry run")

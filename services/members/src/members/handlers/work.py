@@ -77,7 +77,7 @@ def _taken_in_by(principal: Principal, opinion, member_ids: list[str]) -> bool:
     """A member names the opinions it took in; staff also those of their scope no member took in."""
     if opinion["member_id"] is not None:
         return opinion["member_id"] in member_ids
-    return principal.role is Role.ADMIN or (principal.role is Role.STAFF and principal.covers(opinion["org_unit"]))
+    return principal.is_staff_over(opinion["org_unit"])
 
 
 def can_see_activity(principal: Principal, row) -> bool:

@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Literal
 
 from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.members import MemberStatus, SectorCategory
 from pydantic import BaseModel, EmailStr, Field, HttpUrl
 
 from .registry import Patch, Strict
-
-SectorCategory = Literal["cpc", "parties_groups", "professional", "ethnic_religious"]
 
 
 class SectorIn(Strict):
@@ -93,7 +92,7 @@ class MemberPatch(Patch):
     work_unit: str | None = Field(None, max_length=200)
     region: OrgCode | None = None
     term: str | None = Field(None, max_length=50)
-    status: Literal["active", "ended"] = None
+    status: MemberStatus = None
     photo_url: HttpUrl | None = None
     public_contact: str | None = Field(None, max_length=200)
     email: EmailStr | None = None
@@ -111,7 +110,7 @@ class MemberOut(BaseModel):
     work_unit: str | None
     region: str | None
     term: str | None
-    status: Literal["active", "ended"]
+    status: MemberStatus
     photo_url: str | None
     public_contact: str | None
     email: str | None = Field(None, description="Only for staff and the member itself.")
@@ -187,3 +186,11 @@ class GapsOut(BaseModel):
 
     members_without_contact_point: list[MemberOut]
     contact_points_without_member: list[ContactPointOut]
+
+
+class MemberContact(BaseModel):
+    """A member's private contact, for notify alone: member events never carry it, since other
+    government systems subscribe to those topics."""
+
+    email: str | None
+    phone: str | None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.members import Level, OrgUnitKind
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 
@@ -56,8 +56,8 @@ class OrgUnitPatch(Patch):
 class OrgUnitOut(BaseModel):
     code: str
     parent: str | None
-    level: Literal["city", "county", "town", "village"]
-    kind: Literal["committee", "liaison_group", "contact_point"]
+    level: Level
+    kind: OrgUnitKind
     name: str
     duty_contact: DutyContactIn | None = None
     duties: str | None = None

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.members import VenueKind
 from pydantic import BaseModel, Field, model_validator
 
 from .registry import Patch, Strict
 
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2101, 1, 1, tzinfo=UTC)
-
-VenueKind = Literal["sector_studio", "reception_room", "contact_point", "deliberation_hall"]
-
 
 class VenueIn(Strict):
     kind: VenueKind

@@ -32,6 +32,11 @@ async def sector(conn, sector_id: str):
     return await conn.fetchrow(f"SELECT {SECTOR_COLUMNS} FROM sectors WHERE id = $1", key)
 
 
+async def sector_named(conn, org_unit: str, name: str) -> str | None:
+    """The id of a committee's sector by its name (an import names sectors so)."""
+    return await conn.fetchval("SELECT id::text FROM sectors WHERE org_unit = $1 AND name = $2", org_unit, name)
+
+
 async def sectors_page(conn, *, org_unit: str | None, category: str | None, limit: int, offset: int):
     return await fetch_page(
         conn,
@@ -66,6 +71,12 @@ async def special_committee(conn, committee_id: str):
         WHERE c.id = $1 GROUP BY c.id
         """,
         key,
+    )
+
+
+async def special_committee_named(conn, org_unit: str, name: str) -> str | None:
+    return await conn.fetchval(
+        "SELECT id::text FROM special_committees WHERE org_unit = $1 AND name = $2", org_unit, name
     )
 
 
@@ -193,7 +204,7 @@ async def insert_member(conn, values: dict[str, Any]) -> str:
 
 
 async def update_member(conn, member_id: str, changes: dict[str, Any]) -> None:
-    await _update(conn, "members", "id", uuid.UUID(member_id), changes, "id")
+    await _update(conn, "members", "id", as_uuid(member_id), changes, "id")
 
 
 async def assign(conn, member_id: str, contact_point: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 from liaison_shared import db
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
 ORG_UNIT_COLUMNS = (
     "code, parent, level, kind, name, duty_name, duty_email, duty_phone, duties, address,"
@@ -60,13 +60,10 @@ async def update_org_unit(conn, code: str, changes: dict[str, Any]) -> asyncpg.R
 
 
 async def department(conn, department_id: str) -> asyncpg.Record | None:
-    try:
-        uuid.UUID(department_id)
-    except ValueError:
+    key = as_uuid(department_id)
+    if key is None:
         return None
-    return await conn.fetchrow(
-        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = $1::uuid", department_id
-    )
+    return await conn.fetchrow(f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = $1", key)
 
 
 async def departments_page(
@@ -95,8 +92,7 @@ async def insert_department(conn, values: dict[str, Any]) -> asyncpg.Record:
 
 
 async def update_department(conn, department_id: str, changes: dict[str, Any]) -> asyncpg.Record:
-    return await _update(conn, "departments", "id", uuid.UUID(department_id), changes,
-                         DEPARTMENT_COLUMNS)
+    return await _update(conn, "departments", "id", as_uuid(department_id), changes, DEPARTMENT_COLUMNS)
 
 
 async def _update(conn, table: str, key: str, value, changes: dict[str, Any], columns: str):

@@ -51,7 +51,7 @@ async def insert_venue(conn, values: dict[str, Any]):
 
 
 async def update_venue(conn, venue_id: str, changes: dict[str, Any]):
-    return await _update(conn, "venues", "id", uuid.UUID(venue_id), changes, VENUE_COLUMNS)
+    return await _update(conn, "venues", "id", as_uuid(venue_id), changes, VENUE_COLUMNS)
 
 
 async def insert_reception_day(conn, values: dict[str, Any]):

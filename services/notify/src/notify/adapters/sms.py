@@ -10,6 +10,8 @@ from typing import Protocol
 
 from liaison_shared.db import outside_transaction
 
+from ..storage import notifications as storage
+
 
 class SmsGateway(Protocol):
     async def send(self, db, *, phone: str, text: str, idempotency_key: str) -> None: ...
@@ -22,9 +24,7 @@ class DevelopmentGateway:
 
     async def send(self, db, *, phone: str, text: str, idempotency_key: str) -> None:
         outside_transaction("an SMS")
-        await db.execute(
-            "INSERT INTO sms_messages (idempotency_key, phone, body) VALUES ($1, $2, $3)"
-            " ON CONFLICT (idempotency_key) DO NOTHING", idempotency_key, phone, text)
+        await storage.record_sms(db, idempotency_key=idempotency_key, phone=phone, body=text)
 
 
 def gateway_for(name: str) -> SmsGateway:

@@ -19,14 +19,12 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
-import aiosmtplib
-import httpx
 from liaison_shared.chinatime import CHINA
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.jobs import periodic
-from liaison_shared.servicetoken import TokenRefused
 
 from ..adapters import platform, webhooks
+from ..adapters.failures import FAILURES, describe
 from ..adapters.sms import gateway_for
 from ..adapters.smtp import Mailer
 from ..adapters.webhooks import DeliveryRefused
@@ -34,9 +32,6 @@ from ..domain.rules import DEFAULT_LOCALE, render
 from ..storage import notifications as storage
 
 log = logging.getLogger(__name__)
-
-FAILURES = (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused,
-            webhooks.RefusedDestination, TokenRefused)
 
 
 class NobodyToReach(DeliveryRefused):
@@ -155,29 +150,6 @@ def tracking_link(settings, code: str) -> str:
     """The page a person reads and rates the case on (feedback serves it; the portal's later),
     under the public base URL, which follows FEEDBACK_PORT unless set."""
     return f"{settings.public_base()}/t/{code}"
-
-
-def describe(error: BaseException) -> str:
-    """What the delivery log and NotificationFailed say of a failure: our own words only. A
-    receiver's text (an HTTP body, an SMTP reply naming a mailbox, a banner of whatever listens
-    on a port) is never repeated to the caller, who might be scanning with our help."""
-    if isinstance(error, DeliveryRefused | webhooks.RefusedDestination):
-        return str(error)  # written here, from a status code or a fixed reason
-    if isinstance(error, webhooks.Unresolved):
-        return "host does not resolve"
-    if isinstance(error, TokenRefused):
-        return "no service token"
-    if isinstance(error, httpx.HTTPStatusError):
-        return f"HTTP {error.response.status_code} from a platform service"
-    if isinstance(error, httpx.TimeoutException | TimeoutError | aiosmtplib.SMTPTimeoutError):
-        return "timeout"
-    if isinstance(error, aiosmtplib.SMTPResponseException):
-        return f"SMTP {error.code}"
-    if isinstance(error, httpx.ConnectError | ConnectionRefusedError | aiosmtplib.SMTPConnectError):
-        return "connection refused"
-    if isinstance(error, httpx.HTTPError | aiosmtplib.SMTPException):
-        return "not a valid answer"
-    return "network error"
 
 
 async def send_digests(runtime) -> int:

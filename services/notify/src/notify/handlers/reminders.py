@@ -18,6 +18,7 @@ from liaison_shared.jobs import periodic
 from ..domain import labels
 from ..domain.about import About
 from ..domain.rules import DEFAULT_LOCALE, render
+from ..storage import deadlines
 from ..storage import notifications as storage
 from .notifications import projected_address
 
@@ -32,34 +33,24 @@ async def track_assigned(uow: UnitOfWork, envelope: Envelope, event) -> None:
     else:
         kind, source_id = "proposal", event.proposal_id
         departments = [event.lead_department_id, *event.co_department_ids]
-    await uow.conn.execute(
-        """
-        INSERT INTO deadlines (source_id, kind, org_unit, deadline, department_ids, open)
-        VALUES ($1, $2, $3, $4, $5, true)
-        ON CONFLICT (source_id) DO UPDATE SET deadline = excluded.deadline,
-            department_ids = excluded.department_ids, open = true
-        """,
-        source_id, kind, event.org_unit, date.fromisoformat(event.deadline), departments,
-    )
+    await deadlines.track(uow.conn, source_id, kind=kind, org_unit=event.org_unit,
+                          deadline=date.fromisoformat(event.deadline), department_ids=departments)
 
 
 async def track_extended(uow: UnitOfWork, envelope: Envelope, event: events.OpinionDeadlineExtended) -> None:
-    await uow.conn.execute("UPDATE deadlines SET deadline = greatest(deadline, $2) WHERE source_id = $1",
-                           event.opinion_id, date.fromisoformat(event.deadline))
+    await deadlines.extend(uow.conn, event.opinion_id, date.fromisoformat(event.deadline))
 
 
 async def track_answered(uow: UnitOfWork, envelope: Envelope, event) -> None:
     source_id = getattr(event, "opinion_id", None) or event.proposal_id
-    await uow.conn.execute("UPDATE deadlines SET open = false WHERE source_id = $1", source_id)
+    await deadlines.close(uow.conn, source_id)
 
 
 async def send_reminders(uow: UnitOfWork, today: date, days_before: list[int]) -> int:
     """Remind every department of the open deadlines ``days_before`` away; returns how many."""
     sent = 0
     horizon = today + timedelta(days=max(days_before, default=0))
-    rows = await uow.conn.fetch(
-        "SELECT source_id, kind, org_unit, deadline, department_ids FROM deadlines"
-        " WHERE open AND deadline BETWEEN $1 AND $2", today, horizon)
+    rows = await deadlines.open_between(uow.conn, today, horizon)
     text = await storage.template(uow.conn, "deadline_reminder", DEFAULT_LOCALE)
     for row in rows:
         left = (row["deadline"] - today).days

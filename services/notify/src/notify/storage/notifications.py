@@ -7,7 +7,7 @@ from typing import Any
 
 from liaison_shared import db, projections
 from liaison_shared.cache import TtlCache
-from liaison_shared.db import fetch_page
+from liaison_shared.db import as_uuid, fetch_page
 
 COLUMNS = """
     n.id::text AS id, n.event_type, n.event_id, n.org_unit, n.recipient_kind, n.recipient_id, n.channel,
@@ -179,18 +179,16 @@ async def subscriptions(conn, pattern: str):
 
 async def deactivate_subscription(conn, subscription_id: str, pattern: str) -> bool:
     SUBSCRIPTIONS.invalidate()
-    try:
-        key = uuid.UUID(subscription_id)
-    except ValueError:
+    key = as_uuid(subscription_id)
+    if key is None:
         return False
     return bool(await conn.fetchval(
         "UPDATE subscriptions SET active = false WHERE id = $1 AND org_unit LIKE $2 RETURNING true", key, pattern))
 
 
 async def redrive(conn, notification_id: str, pattern: str) -> bool:
-    try:
-        key = uuid.UUID(notification_id)
-    except ValueError:
+    key = as_uuid(notification_id)
+    if key is None:
         return False
     return bool(await conn.fetchval(
         "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt = now(), last_error = NULL"
@@ -209,6 +207,13 @@ async def cancel_to_submitter(conn, opinion_id: str) -> None:
         " WHERE recipient_kind = 'submitter' AND recipient_id = $1 AND status = 'pending'", opinion_id)
 
 
+async def record_sms(db, *, idempotency_key: str, phone: str, body: str) -> None:
+    """The development SMS gateway's "sending": once per key, as a real gateway's dedupe would."""
+    await db.execute(
+        "INSERT INTO sms_messages (idempotency_key, phone, body) VALUES ($1, $2, $3)"
+        " ON CONFLICT (idempotency_key) DO NOTHING", idempotency_key, phone, body)
+
+
 async def forget_messages_to_submitter(conn, opinion_id: str) -> None:
     """What the SMS gateway adapter recorded of the messages to a case's submitter."""
     await conn.execute(
@@ -218,7 +223,7 @@ async def forget_messages_to_submitter(conn, opinion_id: str) -> None:
 
 async def mark(conn, notification_id: str, **changes) -> None:
     """The outcome of an attempt; the claim on the row ends with it."""
-    await db.update(conn, "notifications", {"id": uuid.UUID(notification_id)}, {**changes, "claimed_until": None})
+    await db.update(conn, "notifications", {"id": as_uuid(notification_id)}, {**changes, "claimed_until": None})
 
 
 INBOX_WHERE = """
@@ -252,9 +257,8 @@ async def unread_count(conn, *, member_id, dept, staff_unit, leader_unit, sub: s
 
 
 async def mark_read(conn, notification_id: str, *, member_id, dept, staff_unit, leader_unit, sub: str) -> bool:
-    try:
-        key = uuid.UUID(notification_id)
-    except ValueError:
+    key = as_uuid(notification_id)
+    if key is None:
         return False
     mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $6 AND {INBOX_WHERE}",
                                member_id or "", dept or "", staff_unit or "", sub, leader_unit or "", key)

@@ -1,0 +1,1 @@
+"""HTTP shapes of the notify API, one module per area."""
