@@ -1,38 +1,35 @@
 """deploy/k8s: every overlay builds with kustomize, its core objects validate against the
-Kubernetes schemas, and its topics, users, ports and settings are the code's."""
+Kubernetes schemas and its custom resources against their operators' CRD schemas (kept in
+tests/deploy/schemas), and its topics, users, ports and settings are the code's."""
 
-import subprocess
-from pathlib import Path
-
-import kubernetes_validate
 import pytest
 import yaml
+from kubernetes_validate import validate
 from liaison_shared import registry
 from liaison_shared.service import all_topics
 from liaison_shared.settings import SERVICES, Settings
 from liaison_tools import strimzi
 
-ROOT = Path(__file__).resolve().parents[2]
-K8S = ROOT / "deploy" / "k8s"
+from .manifests import (
+    K8S,
+    OVERLAYS,
+    SCHEMAS,
+    build,
+    closed,
+    custom_resource_errors,
+    of_kind,
+    schema_path,
+    settings_of,
+)
+
 CORE = {"Deployment", "Service", "Job", "ConfigMap", "NetworkPolicy", "PodDisruptionBudget", "ServiceAccount",
         "Namespace"}
 FIELDS = {name.upper() for name in Settings.model_fields}
 
 
-def build(overlay: str) -> list[dict]:
-    done = subprocess.run(["kubectl", "kustomize", str(K8S / "overlays" / overlay)], capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
-
-
-@pytest.fixture(scope="module", params=["dev", "prod"])
+@pytest.fixture(scope="module", params=OVERLAYS)
 def overlay(request):
     return request.param, build(request.param)
-
-
-def of_kind(objects, kind):
-    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
 
 
 def test_core_objects_validate_against_the_kubernetes_schemas(overlay):
@@ -40,15 +37,51 @@ def test_core_objects_validate_against_the_kubernetes_schemas(overlay):
     core = [o for o in objects if o["kind"] in CORE]
     assert len(core) > 15
     for obj in core:
-        kubernetes_validate.validate(obj, "1.32.0", strict=True)
-    for obj in objects:  # the operators' resources at least name themselves
-        assert obj["apiVersion"] and obj["metadata"]["name"]
+        validate(obj, "1.32.0", strict=True)
+
+
+def test_custom_resources_validate_against_their_crd_schemas(overlay):
+    _, objects = overlay
+    custom = [o for o in objects if o["kind"] not in CORE]
+    kinds = {(o["apiVersion"], o["kind"]) for o in custom}
+    assert {("kafka.strimzi.io/v1", "Kafka"), ("postgresql.cnpg.io/v1", "Cluster"),
+            ("gateway.networking.k8s.io/v1", "HTTPRoute"), ("monitoring.coreos.com/v1", "PrometheusRule"),
+            ("keda.sh/v1alpha1", "ScaledObject")} <= kinds
+    missing = sorted(f"{api} {kind}" for api, kind in kinds if not schema_path(api, kind).exists())
+    assert not missing, f"no schema kept for {missing}: see tests/deploy/schemas/README.md"
+    for obj in custom:
+        errors = custom_resource_errors(obj)
+        assert not errors, f"{obj['kind']} {obj['metadata']['name']}: {errors}"
+
+
+def test_a_closed_schema_refuses_what_the_crd_does_not_name():
+    kafka = of_kind(build("prod"), "Kafka")["liaison"]
+    assert custom_resource_errors(kafka) == []
+    misspelt = {**kafka, "spec": {**kafka["spec"], "kafka": {**kafka["spec"]["kafka"], "listener": []}}}
+    assert any("'listener' was unexpected" in e for e in custom_resource_errors(misspelt))
+    nightly = of_kind(build("prod"), "ScheduledBackup")["liaison-db-nightly"]
+    assert any("'pgbarman' is not one of" in e for e in custom_resource_errors(
+        {**nightly, "spec": {**nightly["spec"], "method": "pgbarman"}}))
+    assert closed({"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {}}) \
+        .get("additionalProperties") is None
+
+
+def test_the_operators_current_apis_are_used(overlay):
+    _, objects = overlay
+    strimzi_kinds = [o for o in objects if o["apiVersion"].startswith("kafka.strimzi.io/")]
+    assert strimzi_kinds and {o["apiVersion"] for o in strimzi_kinds} == {"kafka.strimzi.io/v1"}
+    cluster = of_kind(objects, "Cluster")["liaison-db"]["spec"]
+    assert "backup" not in cluster, "backups go through the Barman Cloud plugin, not the in-tree barmanObjectStore"
+    kafka = of_kind(objects, "Kafka")["liaison"]["spec"]["kafka"]
+    versions = yaml.safe_load((SCHEMAS / "kafka.strimzi.io" / "kafka-versions.yaml").read_text())
+    supported = {v["version"] for v in versions if v["supported"]}
+    assert kafka["version"] in supported, f"Strimzi runs {sorted(supported)}"
 
 
 def test_each_service_runs_as_the_code_says(overlay):
     name, objects = overlay
     deployments, services = of_kind(objects, "Deployment"), of_kind(objects, "Service")
-    settings = next(iter(of_kind(objects, "ConfigMap").values()))["data"]
+    settings = settings_of(objects)
     assert set(settings) <= FIELDS, set(settings) - FIELDS
     assert set(deployments) == set(SERVICES)
     for service in SERVICES:
@@ -77,9 +110,9 @@ def test_each_service_runs_as_the_code_says(overlay):
     assert len(of_kind(objects, "NetworkPolicy")) >= 4
 
 
-def test_prod_is_replicated_and_encrypted():
+def test_prod_is_replicated_encrypted_and_backed_up():
     objects = build("prod")
-    settings = next(iter(of_kind(objects, "ConfigMap").values()))["data"]
+    settings = settings_of(objects)
     assert settings["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and settings["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
     assert settings["KAFKA_REPLICATION_FACTOR"] == "3"
     kafka = of_kind(objects, "Kafka")["liaison"]["spec"]["kafka"]
@@ -88,6 +121,13 @@ def test_prod_is_replicated_and_encrypted():
     assert of_kind(objects, "KafkaNodePool")["combined"]["spec"]["replicas"] == 3
     for topic in of_kind(objects, "KafkaTopic").values():
         assert topic["spec"]["replicas"] == 3 and topic["spec"]["config"]["min.insync.replicas"] == "2"
+    plugin = of_kind(objects, "Cluster")["liaison-db"]["spec"]["plugins"][0]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io" and plugin["isWALArchiver"] is True
+    store = of_kind(objects, "ObjectStore")[plugin["parameters"]["barmanObjectName"]]
+    assert store["spec"]["retentionPolicy"] == "30d"
+    nightly = of_kind(objects, "ScheduledBackup")["liaison-db-nightly"]["spec"]
+    assert nightly["cluster"]["name"] == "liaison-db" and nightly["method"] == "plugin"
+    assert nightly["pluginConfiguration"]["name"] == plugin["name"]
 
 
 def test_topics_and_users_in_the_manifests_are_the_codes():

@@ -2,13 +2,15 @@
 wait while work is waiting; a job told to wait first does."""
 
 import asyncio
+import time
 from types import SimpleNamespace
 
+from liaison_shared import metrics
 from liaison_shared.jobs import periodic
 
 
 def runtime():
-    return SimpleNamespace(stopping=False)
+    return SimpleNamespace(stopping=False, spec=SimpleNamespace(name="probe"))
 
 
 async def test_a_failing_step_is_tried_again_next_round(caplog):
@@ -21,9 +23,12 @@ async def test_a_failing_step_is_tried_again_next_round(caplog):
         if len(calls) == 3:
             rt.stopping = True
 
+    succeeded = metrics.JOB_LAST_SUCCESS.labels("probe", "probe job")
+    succeeded.set(0)
     await asyncio.wait_for(periodic(step, every=0.01, name="probe job")(rt), 2)
     assert calls == [0, 1, 2]
     assert "probe job paused: database away" in caplog.text
+    assert succeeded._value.get() > time.time() - 5  # the rounds after the outage count
 
 
 async def test_a_drain_job_runs_again_at_once_while_there_is_work():

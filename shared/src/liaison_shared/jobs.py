@@ -3,7 +3,8 @@
 A step is ``async def step(runtime) -> int | None``. It runs at start (unless told to wait
 first) and then every ``every`` seconds until the service stops. A step that fails — most
 often the database or broker being away — is logged and tried again next round, so one
-outage never ends a job. A ``drain`` job runs again at once while its step reports work done
+outage never ends a job, and ``liaison_job_last_success_timestamp_seconds`` says when a round last
+succeeded. A ``drain`` job runs again at once while its step reports work done
 (rows waiting in a table), and waits only when there was none.
 """
 
@@ -13,6 +14,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+
+from . import metrics
 
 if TYPE_CHECKING:
     from .service import Runtime
@@ -35,6 +38,8 @@ def periodic(step: Step, *, every: float | Callable[[Runtime], float], name: str
         while not runtime.stopping:
             try:
                 done = await step(runtime)
+                # what the "job silent" alerts read (deploy/k8s/base/monitoring/alerts.yaml)
+                metrics.JOB_LAST_SUCCESS.labels(runtime.spec.name, job.__name__).set_to_current_time()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # an outage: the next round tries again

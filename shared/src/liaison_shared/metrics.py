@@ -53,6 +53,15 @@ HTTP_SECONDS = Histogram(
     ["service", "method", "route"],
     buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+JOB_LAST_SUCCESS = Gauge(
+    "liaison_job_last_success_timestamp_seconds",
+    "When a background job last finished a round without error (Unix seconds).",
+    ["service", "task"],
+)
+WORKING_DAY_CALENDAR_LAST_YEAR = Gauge(
+    "liaison_working_day_calendar_last_year",
+    "The last year whose official working-day schedule is known (entered, or in the package).",
+)
 FEEDBACK_RATE = Gauge(
     "liaison_feedback_rate",
     "Response, resolution and satisfaction rates of the cases of the last 90 days (0..1).",

@@ -23,7 +23,7 @@ def resource_name(topic: str) -> str:
 
 def topics(specs, partitions: int, replicas: int) -> str:
     documents = [{
-        "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+        "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
         "metadata": {"name": resource_name(name), "labels": {"strimzi.io/cluster": CLUSTER}},
         "spec": {"topicName": name, "partitions": partitions, "replicas": replicas, "config": dict(configs)},
     } for name, configs in sorted(all_topics(specs).items())]
@@ -42,7 +42,7 @@ def user(spec: ServiceSpec) -> dict:
             acls.append(_acl(dlq_topic(topic), ["Write", "Describe"]))
         acls.append(_acl(consumer_group(spec.name), ["Read"], kind="group"))
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaUser",
+        "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
         "metadata": {"name": f"liaison-{spec.name}", "labels": {"strimzi.io/cluster": CLUSTER}},
         "spec": {"authentication": {"type": "scram-sha-512"},
                  "authorization": {"type": "simple", "acls": acls}},

@@ -1,4 +1,5 @@
-"""The three rates operators watch on the dashboard (响应率, 解决率, 满意率), kept as gauges."""
+"""The gauges operators watch: the three rates on the dashboard (响应率, 解决率, 满意率), and the
+last year of the official working-day calendar, which an alert wants a year ahead from December."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from liaison_shared import metrics
 from liaison_shared.jobs import periodic
 
-from ..storage import stats
+from ..domain.deadlines import PACKAGE_YEARS
+from ..storage import catalogue, stats
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(days=90)
@@ -29,10 +31,17 @@ async def publish_rates(conn) -> dict[str, float]:
     return rates
 
 
+async def publish_calendar_year(conn) -> int:
+    last = max(PACKAGE_YEARS[-1], await catalogue.last_entered_year(conn) or 0)
+    metrics.WORKING_DAY_CALENDAR_LAST_YEAR.set(last)
+    return last
+
+
 async def refresh_rates(runtime) -> None:
     async with runtime.pool.acquire() as conn:
         await publish_rates(conn)
+        await publish_calendar_year(conn)
 
 
-# Background job: recompute the rates every minute (in an outage the gauges keep their values).
+# Background job: recompute the gauges every minute (in an outage they keep their values).
 run_rates = periodic(refresh_rates, every=60, name="rates")

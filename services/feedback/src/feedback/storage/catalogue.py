@@ -20,6 +20,11 @@ async def calendar_year(conn, year: int):
     )
 
 
+async def last_entered_year(conn) -> int | None:
+    """The last year staff entered a schedule for (each PUT holds a whole year's)."""
+    return await conn.fetchval("SELECT max(extract(year FROM day))::int FROM calendar_days")
+
+
 async def replace_calendar_year(conn, year: int, days: list[dict]) -> None:
     await conn.execute("DELETE FROM calendar_days WHERE extract(year FROM day) = $1", year)
     await conn.executemany(

@@ -1,0 +1,121 @@
+"""The way in on Kubernetes: a Gateway API route publishes exactly the code's public routes,
+over TLS, with request-rate limits at the edge, and the network policy admits that gateway's
+proxies and nothing else from outside the namespace but Prometheus."""
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from liaison_shared import registry
+from liaison_shared.service import create_app
+from liaison_tools.gates import gate_of
+
+from .manifests import OVERLAYS, build, of_kind, settings_of
+
+GATEWAY_NAMESPACE = "envoy-gateway-system"  # where Envoy Gateway runs a Gateway's proxies
+OPERATIONAL = {"/healthz", "/readyz", "/metrics", "/asyncapi.json"}
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def objects(request):
+    return build(request.param)
+
+
+def _routes(routes, prefix=""):
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):  # FastAPI's included routers
+            yield from _routes(route.original_router.routes, prefix + route.include_context.prefix)
+
+
+def public_routes() -> set[tuple[str, str, str]]:
+    """(service, method, path as the gateway matches it) of every route open to anyone."""
+    out = set()
+    for name, spec in registry.specs().items():
+        for path, route in _routes(create_app(spec).routes):
+            if path in OPERATIONAL or gate_of(route) != "public":
+                continue
+            matched = ("RegularExpression", re.sub(r"\{[^}]+\}", "[^/]+", path)) if "{" in path else ("Exact", path)
+            out |= {(name, method, *matched) for method in route.methods}
+    return out
+
+
+def published(route: dict, ports: dict[str, int]) -> set[tuple[str, str, str]]:
+    out = set()
+    for rule in route["spec"]["rules"]:
+        [backend] = rule["backendRefs"]
+        assert backend["port"] == ports[backend["name"]], backend
+        for match in rule["matches"]:
+            assert match.get("method"), f"{match}: every method of the path would pass"
+            out.add((backend["name"], match["method"], match["path"]["type"], match["path"]["value"]))
+    return out
+
+
+def test_the_gateway_publishes_the_public_routes_and_nothing_else(objects):
+    routes = of_kind(objects, "HTTPRoute")
+    ports = {name: s["spec"]["ports"][0]["port"] for name, s in of_kind(objects, "Service").items()}
+    code = public_routes()
+    assert ("feedback", "POST", "Exact", "/api/v1/opinions") in code
+    assert not any("/internal/" in path for *_, path in code)
+    assert published(routes["liaison-public"], ports) == {(s, m, t, p) for s, m, t, p in code}
+
+
+def test_the_gateway_answers_over_tls_and_redirects_plain_http(objects):
+    gateway = of_kind(objects, "Gateway")["liaison"]
+    listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+    https, http = listeners["https"], listeners["http"]
+    assert https["protocol"] == "HTTPS" and https["port"] == 443
+    assert https["tls"]["mode"] == "Terminate" and https["tls"]["certificateRefs"][0]["name"]
+    routes = of_kind(objects, "HTTPRoute")
+    for route in routes.values():
+        [parent] = route["spec"]["parentRefs"]
+        assert parent["name"] == "liaison"
+        assert route["spec"]["hostnames"] == [https["hostname"]]
+        if parent["sectionName"] == "http":
+            [rule] = route["spec"]["rules"]
+            assert "backendRefs" not in rule
+            assert rule["filters"] == [{"type": "RequestRedirect",
+                                        "requestRedirect": {"scheme": "https", "statusCode": 301}}]
+    assert {r["spec"]["parentRefs"][0]["sectionName"] for r in routes.values()} == {"https", "http"}
+    assert http["protocol"] == "HTTP"
+
+
+def test_the_edge_limits_each_client_as_the_services_do(objects):
+    policy = of_kind(objects, "BackendTrafficPolicy")["liaison-public-rate-limits"]["spec"]
+    assert policy["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
+                                     "name": "liaison-public"}]
+    per_client = {}
+    for rule in policy["rateLimit"]["global"]["rules"]:
+        [selector] = rule["clientSelectors"]
+        assert selector["sourceCIDR"]["type"] == "Distinct"  # a bucket per client address
+        for method in selector["methods"]:
+            per_client[method["value"], selector["sourceCIDR"]["value"]] = (rule["limit"]["requests"],
+                                                                          rule["limit"]["unit"])
+    writes = int(settings_of(objects).get("PUBLIC_RATE_LIMIT_PER_MINUTE", 30))
+    for cidr in ("0.0.0.0/0", "::/0"):
+        assert per_client["POST", cidr] == (writes, "Minute")
+        assert per_client["GET", cidr][1] == "Minute" and per_client["GET", cidr][0] > writes
+    assert policy["rateLimit"]["local"]["rules"]  # a ceiling per proxy, whoever sends
+
+
+def test_only_the_gateways_proxies_and_prometheus_come_in_from_outside(objects):
+    namespace = of_kind(objects, "Gateway")["liaison"]["metadata"]["namespace"]
+    policies = of_kind(objects, "NetworkPolicy")
+    route = of_kind(objects, "HTTPRoute")["liaison-public"]
+    backends = {rule["backendRefs"][0]["name"]: rule["backendRefs"][0]["port"] for rule in route["spec"]["rules"]}
+    [rule] = policies["liaison-ingress-gateway"]["spec"]["ingress"]
+    [peer] = rule["from"]
+    assert peer["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": GATEWAY_NAMESPACE}}
+    assert peer["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "envoy",
+        "gateway.envoyproxy.io/owning-gateway-name": "liaison",
+        "gateway.envoyproxy.io/owning-gateway-namespace": namespace,
+    }
+    assert sorted(p["port"] for p in rule["ports"]) == sorted(backends.values())
+    selected = policies["liaison-ingress-gateway"]["spec"]["podSelector"]["matchExpressions"]
+    assert selected == [{"key": "app.kubernetes.io/name", "operator": "In", "values": sorted(backends, reverse=True)}]
+    outside = {peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+               for policy in policies.values() for rule in policy["spec"].get("ingress", [])
+               for peer in rule["from"] if "namespaceSelector" in peer}
+    assert outside == {GATEWAY_NAMESPACE, "monitoring"}
