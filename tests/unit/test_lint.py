@@ -12,7 +12,7 @@ import yaml
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).parents[2]
-LINTED = ("shared", "tools", "services", "tests")
+LINTED = ("shared", "tools", "services", "tests", "examples", "bench")
 
 
 def test_ruff_finds_nothing():

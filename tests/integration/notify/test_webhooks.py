@@ -1,6 +1,7 @@
 """Webhooks: signed CloudEvents to other government systems, retried, failed, redriven."""
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -88,6 +89,12 @@ async def test_a_subscriber_gets_a_correctly_signed_cloudevent(stack, platform, 
     expected = hmac.new(subscription["secret"].encode(), timestamp.encode() + b"." + request["body"],
                         hashlib.sha256).hexdigest()
     assert request["headers"]["x-liaison-signature"] == f"sha256={expected}"
+    # Standard Webhooks beside it: the delivery id is signed there too
+    delivery_id = request["headers"]["webhook-id"]
+    assert delivery_id == request["headers"]["x-liaison-delivery"] and request["headers"]["webhook-timestamp"] == timestamp
+    standard = hmac.new(subscription["secret"].encode(), f"{delivery_id}.{timestamp}.".encode() + request["body"],
+                        hashlib.sha256).digest()
+    assert request["headers"]["webhook-signature"] == "v1," + base64.b64encode(standard).decode()
     assert request["headers"]["content-type"].startswith("application/cloudevents+json")
     await stack["notify"].delete(f"/api/v1/subscriptions/{subscription['id']}",
                                  headers=token_for(platform, "admin", CITY))

@@ -13,6 +13,7 @@ host). What a receiver answers is never repeated to the caller: the delivery log
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -139,6 +140,13 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
+def standard_signature(secret: str, delivery_id: str, timestamp: str, body: bytes) -> str:
+    """Standard Webhooks' ``v1,<base64>`` over ``id.timestamp.body``, keyed with the secret's
+    bytes: it signs the delivery id too, which receivers deduplicate on."""
+    mac = hmac.new(secret.encode(), f"{delivery_id}.{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1," + base64.b64encode(mac.digest()).decode()
+
+
 async def post(settings: Settings, row) -> None:
     """One signed delivery, to an address checked just now."""
     outside_transaction("a webhook")
@@ -157,6 +165,10 @@ async def post(settings: Settings, row) -> None:
         "x-liaison-timestamp": timestamp,
         "x-liaison-signature": signature(secret, timestamp, body),
         "x-liaison-delivery": row["id"],  # the same on every retry: receivers may dedupe on it
+        # the same, by the Standard Webhooks spec (standardwebhooks.com), for receivers' libraries
+        "webhook-id": row["id"],
+        "webhook-timestamp": timestamp,
+        "webhook-signature": standard_signature(secret, row["id"], timestamp, body),
     }
     # connect to the checked address; TLS still names (and verifies) the host of the URL
     extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
