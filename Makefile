@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 # The repository's own packages (the uv workspace of pyproject.toml), installed editable.
-LOCAL  := shared tools services/members services/consultation services/feedback services/notify
+LOCAL  := shared tools services/members services/consultation services/feedback services/notify services/portal
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(LOCAL))
 
 .PHONY: install run test bench token hooks lock clean

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import Field
 
 from .auth import Acted, Principal, Role, require_roles
 from .db import fetch_page
@@ -15,14 +16,15 @@ auditors = require_roles(Role.ADMIN, Role.LEADER)
 
 
 class AuditEntry(Acted):
-    id: int
-    resource: str
-    resource_id: str | None
-    trace_id: str | None
-    change_hash: str
-    events: list[str]
-    seal: int | None = None
-    seal_hash: str | None = None
+    id: int = Field(description="The entry's number in this service's audit log (审计日志).")
+    resource: str = Field(description="The kind of thing written, from the route.")
+    resource_id: str | None = Field(description="The id of the thing written, from the path.")
+    trace_id: str | None = Field(description="The W3C trace id of the request.")
+    change_hash: str = Field(description="HMAC of the request body and the events it caused.")
+    events: list[str] = Field(description="Ids of the events the write published.")
+    seal: int | None = Field(None, description="The seal (block of the hash chain) the entry is in; none yet "
+                                               "within a second of the write.")
+    seal_hash: str | None = Field(None, description="That seal's hash, to check with liaison audit-verify.")
 
 
 @router.get("/audit", response_model=Page[AuditEntry], tags=["audit"],

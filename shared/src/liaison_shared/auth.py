@@ -19,7 +19,7 @@ from enum import Enum
 
 import jwt
 from fastapi import Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from . import audit, orgunits
 from .errors import Forbidden, Unauthorized
@@ -50,6 +50,20 @@ class Principal:
         return orgunits.is_within(org_unit, self.org)
 
     @property
+    def acting_dept(self) -> str:
+        """The department a department's token acts for (reading the token required it)."""
+        if self.dept is None:
+            raise Forbidden("only a department (承办单位) acts here")
+        return self.dept
+
+    @property
+    def acting_member_id(self) -> str:
+        """The member a member's token acts for (reading the token required it)."""
+        if self.member_id is None:
+            raise Forbidden("only a member (政协委员) acts here")
+        return self.member_id
+
+    @property
     def actor(self) -> dict[str, str]:
         """The actor columns of a history row: who did it, in which role, for which unit."""
         return {"actor_sub": self.sub, "actor_role": self.role.value, "actor_org": self.org}
@@ -77,11 +91,12 @@ class Principal:
 class Acted(BaseModel):
     """An answer's row of who did what and when (history, audit): ``Principal.actor``'s columns."""
 
-    at: datetime
-    actor_sub: str
-    actor_role: str
-    actor_org: str | None
-    action: str
+    at: datetime = Field(description="When it was done.")
+    actor_sub: str = Field(description="Who did it: the token's sub.")
+    actor_role: str = Field(description="In which role: member (委员), staff (机关), department (承办单位), leader, "
+                                        "admin, service.")
+    actor_org: str | None = Field(description="For which unit: the division code of the actor's org.")
+    action: str = Field(description="What was done: an action's name, or the method and route of a write.")
 
 
 class TokenVerifier:

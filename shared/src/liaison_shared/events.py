@@ -230,7 +230,7 @@ class Envelope:
             level=level.value,
             time=datetime.now(UTC),
             data=data,
-            traceparent=tracing.child_of(traceparent or tracing.current_traceparent.get()),
+            traceparent=tracing.of_event(traceparent),
             key=str(key if key is not None else subject),
         )
 

@@ -56,14 +56,15 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, dict[str, 
 class ErrorDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    code: str = Field(..., examples=["illegal_transition"])
-    message: str
+    code: str = Field(..., examples=["illegal_transition"],
+                      description="What went wrong, for a program: invalid, not_found, illegal_transition, …")
+    message: str = Field(description="What went wrong, for a person: names the field or the allowed states.")
 
 
 class ErrorBody(BaseModel):
     """Every error answer (docs/api.md): a code, a message, sometimes details."""
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="The error; some codes add details beside code and message.")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -170,7 +171,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or ())
-        traceparent = tracing.child_of(headers.get(b"traceparent", b"").decode("latin-1"))
+        traceparent = tracing.of_request(headers.get(b"traceparent", b"").decode("latin-1"))
         token = tracing.current_traceparent.set(traceparent)
         started = time.perf_counter()
         status_holder = {"status": 500}

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -29,7 +29,6 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
 from . import db, logs, metrics, tracing
-from .db import UnitOfWork
 from .events import (
     Envelope,
     Event,
@@ -39,8 +38,13 @@ from .events import (
     dlq_topic,
     unversioned,
 )
+from .jobs import periodic
 from .kafka import consumer_group
 from .settings import Settings
+from .uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from .service import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +129,17 @@ class EventConsumer:
 
     async def run_handlers(self, uow: UnitOfWork, envelope: Envelope, event: Event, *,
                            only: list[Handler] | None = None) -> None:
-        token = tracing.current_traceparent.set(tracing.child_of(envelope.traceparent))
-        event_token = tracing.current_event_id.set(envelope.id)
-        try:
-            for handler in self.handlers_of(envelope.type) if only is None else only:
-                await handler(uow, envelope, event)
-        finally:
-            tracing.current_traceparent.reset(token)
-            tracing.current_event_id.reset(event_token)
+        handlers = self.handlers_of(envelope.type) if only is None else only
+        if not handlers:
+            return
+        with tracing.handling(envelope.traceparent, topic=envelope.topic, event_id=envelope.id,
+                              event_type=envelope.type, group=consumer_group(self.service)):
+            event_token = tracing.current_event_id.set(envelope.id)
+            try:
+                for handler in handlers:
+                    await handler(uow, envelope, event)
+            finally:
+                tracing.current_event_id.reset(event_token)
 
     @property
     def topics(self) -> list[str]:
@@ -343,3 +350,27 @@ class InboxRunner:
                 )
         except Exception:  # lag is a metric, never a reason to fail a batch
             log.debug("could not read consumer lag", exc_info=True)
+
+
+# --- retention ----------------------------------------------------------------------------
+
+PURGE_BATCH = 5000
+
+
+async def purge_handled(runtime: Runtime) -> int:
+    """Delete one batch of inbox rows older than ``inbox_retention_hours``; the count deleted.
+
+    An event topic keeps 30 days, so a row kept longer than that can no longer meet its event
+    again from the topic. Registry topics keep every event, and a consumer group that lost its
+    offsets reads them from the start: their handlers are projections that apply an event again
+    without harm, which ``liaison replay`` relies on already."""
+    deleted: str = await runtime.started_pool().execute(
+        "DELETE FROM inbox WHERE ctid = ANY (ARRAY(SELECT ctid FROM inbox"
+        " WHERE handled_at < now() - make_interval(secs => $1) LIMIT $2))",
+        runtime.settings.inbox_retention_hours * 3600, PURGE_BATCH,
+    )
+    return int(deleted.rsplit(" ", 1)[-1])
+
+
+# Background job of every service: batches until none is left, then every five minutes.
+run_inbox_retention = periodic(purge_handled, every=300, drain=True, name="inbox retention")

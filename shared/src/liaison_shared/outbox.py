@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from . import db, metrics
+from . import db, metrics, tracing
 from .kafka import new_producer
 from .settings import Settings
 
@@ -165,16 +165,17 @@ class OutboxRelay:
         if not rows:
             return 0
         producer = await self._ensure_producer()
+        sending = tracing.Sending()
         try:
             futures = [
                 await producer.send(
                     row["topic"],
                     value=row["payload"],
                     key=row["record_key"].encode(),
-                    headers=[
+                    headers=sending.headers(row["topic"], [
                         (name, value.encode())
                         for name, _, value in (h.partition("=") for h in row["headers"])
-                    ],
+                    ]),
                 )
                 for row in rows
             ]
@@ -186,11 +187,13 @@ class OutboxRelay:
                 self._mark_broker(False)
                 self.last_error = f"no acknowledgement from the broker for {STALLED_AFTER_S:g} s"
             await acknowledged
-        except Exception:
+        except Exception as error:
+            sending.end(error)
             self._mark_broker(False)
             # A stuck producer is rebuilt rather than trusted after a failed batch.
             await self.stop()
             raise
+        sending.end()
         self._mark_broker(True)
         ids = [row["id"] for row in rows]
         if self._after_publish is not None:

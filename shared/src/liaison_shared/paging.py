@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 
@@ -15,8 +15,8 @@ DEFAULT_LIMIT = 50
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
+    items: list[T] = Field(description="This page's items, in the list's order.")
+    total: int = Field(description="How many items the whole list holds, over every page.")
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from .contracts.members import (
     MemberUpdated,
     OrgUnitChanged,
 )
-from .db import UnitOfWork
 from .events import Envelope
 from .inbox import EventConsumer
+from .uow import UnitOfWork
 
 MIGRATIONS = "registry"
 

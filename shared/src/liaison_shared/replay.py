@@ -13,11 +13,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from . import db
 from .events import Envelope
+from .inbox import EventConsumer
 from .kafka import drain, partitions_of
 from .service import ServiceSpec
 from .settings import Settings
@@ -29,10 +32,10 @@ Progress = Callable[[int, int], None]  # (records done, records in all)
 class ReplayReport:
     topics: list[str]
     records: int = 0
-    outcomes: Counter = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
     dry_run: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"topics": self.topics, "records": self.records, "outcomes": dict(self.outcomes),
                 "dry_run": self.dry_run}
 
@@ -40,9 +43,10 @@ class ReplayReport:
 async def replay(spec: ServiceSpec, settings: Settings, topics: list[str], *, since: datetime | None = None,
                  from_offset: int | None = None, dry_run: bool = False,
                  progress: Progress | None = None) -> ReplayReport:
-    if spec.consumer is None:
+    events = spec.consumer
+    if events is None:
         raise ValueError(f"{spec.name} consumes no events")
-    unknown = sorted(set(topics) - set(spec.consumer.topics))
+    unknown = sorted(set(topics) - set(events.topics))
     if unknown:
         raise ValueError(f"{spec.name} does not consume {', '.join(unknown)}")
     report = ReplayReport(topics=topics, dry_run=dry_run)
@@ -59,7 +63,7 @@ async def replay(spec: ServiceSpec, settings: Settings, topics: list[str], *, si
         for tp in partitions:
             consumer.seek(tp, starts[tp])
         async for record in drain(consumer, partitions):
-            report.outcomes[await _one(spec, settings, pool, record, dry_run)] += 1
+            report.outcomes[await _one(events, settings, pool, record, dry_run)] += 1
             report.records += 1
             if progress:
                 progress(report.records, max(total, report.records))
@@ -70,8 +74,9 @@ async def replay(spec: ServiceSpec, settings: Settings, topics: list[str], *, si
     return report
 
 
-async def _starts(consumer, partitions, since: datetime | None, from_offset: int | None) -> dict:
-    beginnings = await consumer.beginning_offsets(partitions)
+async def _starts(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], since: datetime | None,
+                  from_offset: int | None) -> dict[TopicPartition, int]:
+    beginnings: dict[TopicPartition, int] = await consumer.beginning_offsets(partitions)
     if since is not None:
         found = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
         ends = await consumer.end_offsets(partitions)
@@ -81,10 +86,11 @@ async def _starts(consumer, partitions, since: datetime | None, from_offset: int
     return beginnings
 
 
-async def _one(spec: ServiceSpec, settings: Settings, pool, record, dry_run: bool) -> str:
+async def _one(events: EventConsumer, settings: Settings, pool: asyncpg.Pool | None, record: ConsumerRecord,
+               dry_run: bool) -> str:
     try:
         envelope = Envelope.from_kafka(record.headers, record.value, record.key)
-        if not spec.consumer.handlers_of(envelope.type):
+        if not events.handlers_of(envelope.type):
             return "ignored"
         event = envelope.parse()
     except Exception:
@@ -92,4 +98,4 @@ async def _one(spec: ServiceSpec, settings: Settings, pool, record, dry_run: boo
         return "unreadable"
     if dry_run:
         return "would_apply"
-    return await spec.consumer.apply(pool, settings, envelope, event, replay=True)
+    return await events.apply(pool, settings, envelope, event, replay=True)

@@ -31,17 +31,18 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import asyncapi, audit, audit_routes, db, metrics
+from . import asyncapi, audit, audit_routes, crypto, db, metrics, openapi, telemetry
 from .auth import TokenVerifier
 from .events import Event, dlq_topic
 from .events import registry as event_registry
 from .http import ERROR_RESPONSES, RequestContextMiddleware, install_error_handlers
-from .inbox import EventConsumer, InboxRunner
+from .inbox import EventConsumer, InboxRunner, run_inbox_retention
 from .kafka import faststream_security
 from .logs import configure_logging
 from .outbox import AfterPublish, OutboxRelay
 from .ratelimit import RateLimit
 from .settings import DEV_AUDIT_KEY, DEV_MASTER_KEY, ServiceName, Settings, get_settings
+from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class ServiceSpec:
     demo_data: Callable[[asyncpg.Pool, Settings], Awaitable[str]] | None = None
     # This service's own checks of its settings at start; each raises UnsafeSettings.
     start_checks: Sequence[Callable[[Settings], None]] = ()
+    # Columns holding what the master key sealed: `liaison rewrap` moves them to the current key.
+    master_sealed: Sequence[crypto.MasterSealed] = ()
 
     def migration_dirs(self) -> list[Path]:
         return db.migration_dirs(self.package, self.shared_migrations)
@@ -128,8 +131,8 @@ class Runtime:
             raise RuntimeError("the service has not started: no database pool yet")
         return self.pool
 
-    def uow(self, *, write_only: bool = False) -> db.UnitOfWork:
-        return db.UnitOfWork(
+    def uow(self, *, write_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(
             self.started_pool(), schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s,
             settings=self.settings, write_only=write_only,
         )
@@ -182,7 +185,7 @@ def refuse_development_secrets(settings: Settings) -> None:
     wrong = []
     if not settings.auth_jwks_url:
         wrong.append("AUTH_JWKS_URL is unset (tokens would be checked with the development key)")
-    if settings.data_master_key.get_secret_value() == DEV_MASTER_KEY:
+    if settings.data_master_key.get_secret_value().rpartition(":")[2].strip() == DEV_MASTER_KEY:
         wrong.append("DATA_MASTER_KEY is the development key")
     audit_key = settings.audit_hmac_key.get_secret_value()
     if audit_key == DEV_AUDIT_KEY or len(audit_key) < 32:
@@ -196,6 +199,10 @@ def check_start(spec: ServiceSpec, settings: Settings) -> None:
     """The one door of every start (``liaison serve``, the tests' ``running``): the shared checks,
     then the service's own; each refuses with ``UnsafeSettings``."""
     refuse_development_secrets(settings)
+    try:
+        crypto.keyring(settings)
+    except ValueError as wrong:
+        raise UnsafeSettings(f"refusing to start: {wrong}") from None
     for check in spec.start_checks:
         check(settings)
 
@@ -220,7 +227,7 @@ def create_app(
         )
         runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
         runtime.tasks.append(asyncio.create_task(_start_broker(runtime), name="broker-start"))
-        for job in [audit.run_sealer, *spec.background_jobs]:
+        for job in [audit.run_sealer, run_inbox_retention, *spec.background_jobs]:
             runtime.tasks.append(asyncio.create_task(_forever(job, runtime), name=job.__name__))
         try:
             yield
@@ -244,7 +251,11 @@ def create_app(
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app)
+    telemetry.start(spec.name)  # once per process, from the OTEL_* variables: off unless they configure it
+    telemetry.instrument(app)
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)

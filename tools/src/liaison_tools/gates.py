@@ -49,6 +49,6 @@ def route_gates(spec: ServiceSpec) -> list[tuple[str, str, str]]:
     for route in _api_routes(app.routes):
         if route.path in ("/healthz", "/readyz", "/metrics", "/asyncapi.json"):
             continue
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             out.append((method, route.path, gate_of(route)))
     return out

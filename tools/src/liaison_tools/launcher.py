@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import httpx
 from liaison_shared import db, registry
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.service import all_topics
-from liaison_shared.settings import Settings
+from liaison_shared.settings import ServiceName, Settings
 
 from . import devmail
 from .devstack import (
@@ -28,6 +31,7 @@ from .devstack import (
     EmbeddedPostgres,
     development_env,
     die_with_parent,
+    free_port,
     stop_process,
 )
 
@@ -75,7 +79,7 @@ class Launcher:
                 log_path=self.home / "logs" / "postgres.log",
             ).start()
             env["DATABASE_URL"] = self.postgres.url()
-            where = self.home / "pgdata"
+            where: Path | str = self.home / "pgdata"
             if self.postgres.location != where:  # under root, out of the database user's reach
                 where = f"{self.postgres.location}, linked from {where}"
             self.echo(f"postgresql  127.0.0.1:{self.postgres.port} (embedded, data in {where})")
@@ -91,14 +95,22 @@ class Launcher:
             db.migrate(settings, name, spec.migration_dirs())
         asyncio.run(ensure_topics(settings, all_topics(specs.values())))
         for name in specs:
-            self.services[name] = subprocess.Popen(
-                [sys.executable, "-m", "liaison_shared.cli", "serve", name],
-                env=env,
-                stdout=open(self.home / "logs" / f"{name}.log", "ab"),
-                stderr=subprocess.STDOUT,
-                preexec_fn=die_with_parent(),
-            )
-        self.wait_ready(settings, list(specs))
+            with open(self.home / "logs" / f"{name}.log", "ab") as log:
+                self.services[name] = subprocess.Popen(
+                    [sys.executable, "-m", "liaison_shared.cli", "serve", name],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=die_with_parent(),
+                )
+        if importlib.util.find_spec("portal") is not None:  # the people's pages: stateless, on PORTAL_PORT
+            env.setdefault("PORTAL_PORT", "8005" if _free(8005) else str(free_port()))
+            with open(self.home / "logs" / "portal.log", "ab") as log:
+                self.services["portal"] = subprocess.Popen(
+                    [sys.executable, "-m", "portal"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                    preexec_fn=die_with_parent(),
+                )
+        self.wait_ready(settings, list(self.services))
         for name, spec in specs.items():
             if spec.demo_data is not None:
                 summary = asyncio.run(_load_demo(spec, settings))
@@ -106,8 +118,11 @@ class Launcher:
                     self.echo(f"demo data   {name}: {summary}")
         self.echo(f"ready in {time.monotonic() - started:.1f}s")
         for name in specs:
-            base = settings.base_url_of(name)
+            base = settings.base_url_of(cast(ServiceName, name))  # the registry's names are the services'
             self.echo(f"  {name:<13} {base}/api/v1  (docs {base}/docs, events {base}/asyncapi.json)")
+        if "portal" in self.services:
+            self.echo(f"  {'portal':<13} {self._base_url(settings, 'portal')}/  (citizens' pages; staff and "
+                      "members sign in at /console)")
 
     def _start_mail_sink(self, env: dict[str, str]) -> None:
         """E-mail goes to a sink that keeps it under LIAISON_HOME/mail (DEV_MAIL_PORT, else a free
@@ -130,7 +145,7 @@ class Launcher:
                         f"{name} exited with {process.returncode}; see {self.home / 'logs' / (name + '.log')}"
                     )
                 try:
-                    response = httpx.get(f"{settings.base_url_of(name)}/readyz", timeout=1)
+                    response = httpx.get(f"{self._base_url(settings, name)}/readyz", timeout=1)
                     if response.status_code == 200:
                         waiting.discard(name)
                 except httpx.HTTPError:
@@ -138,6 +153,11 @@ class Launcher:
             time.sleep(0.2)
         if waiting:
             raise TimeoutError(f"not ready after {timeout}s: {', '.join(sorted(waiting))}")
+
+    def _base_url(self, settings: Settings, name: str) -> str:
+        if name == "portal":
+            return f"http://{settings.http_host}:{self.env.get('PORTAL_PORT', '8005')}"
+        return settings.base_url_of(name)  # type: ignore[arg-type]
 
     # --- stop ----------------------------------------------------------------------------
 
@@ -179,6 +199,15 @@ class Launcher:
         finally:
             self.echo("stopping…")
             self.stop()
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 async def _load_demo(spec, settings: Settings) -> str:

@@ -17,8 +17,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -94,7 +95,7 @@ class TcpProxy:
 
 
 @pytest.fixture(scope="session")
-def infra(tmp_path_factory) -> dict[str, str]:
+def infra(tmp_path_factory) -> Iterator[dict[str, str]]:
     """Bootstrap servers and a database URL for this session."""
     found: dict[str, str] = {}
     broker = postgres = None
@@ -126,7 +127,7 @@ def infra(tmp_path_factory) -> dict[str, str]:
 
 
 def make_settings(infra: dict[str, str], **overrides) -> Settings:
-    values = {
+    values: dict[str, Any] = {
         "kafka_bootstrap_servers": infra["KAFKA_BOOTSTRAP_SERVERS"],
         "database_url": infra["DATABASE_URL"],
         "outbox_poll_interval_s": 0.2,
@@ -175,7 +176,17 @@ async def running(spec: ServiceSpec, settings: Settings, **kwargs) -> AsyncItera
             yield client
 
 
-async def eventually(check, *, timeout: float = 20.0, interval: float = 0.1):
+async def request_body(receive) -> bytes:
+    """The whole body of an ASGI request: what the small fake servers of the tests read."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+async def eventually(check, *, timeout: float = 20.0, interval: float = 0.1):  # noqa: ASYNC109 — reports the last value seen at the deadline, which a caller's asyncio.timeout cannot
     """Poll ``check`` (sync or async) until it returns a truthy value; return that value."""
     deadline = asyncio.get_running_loop().time() + timeout
     last = None
@@ -200,7 +211,7 @@ async def db_pool(platform):
 
 
 async def collect(
-    settings: Settings, topic: str, *, count: int, where=lambda record: True, timeout: float = 20.0
+    settings: Settings, topic: str, *, count: int, where=lambda record: True, timeout: float = 20.0  # noqa: ASYNC109 — returns what it found by then, where a caller's asyncio.timeout would lose it
 ) -> list:
     """Read ``topic`` from the start until ``count`` records match ``where``.
 
@@ -274,16 +285,19 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, wait: bool = True, timeout: float = 60) -> ServiceProcess:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "liaison_shared.cli", "serve", self.name], env=self.env,
-            stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),
-        )
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "liaison_shared.cli", "serve", self.name], env=self.env,
+                stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),
+            )
         if wait:
             self.wait_ready(timeout)
         return self
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was not started")
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")

@@ -49,6 +49,12 @@ class OpinionSubmitted(Event):
     venue_id: str | None = None
     subject_id: str | None = Field(None, description="Pseudonymous id of the submitter.")
     contact_consented: bool = False
+    # Added in issue 20 (optional: v1 readers ignore them, v1 producers leave them out).
+    received_by: str | None = Field(None, description="The member (委员) who took it in, as its own or staff's "
+                                    "token attests (an opinion taken in); none for a public intake.")
+    reception_day_id: str | None = Field(None, description="The reception day (委员接待日) where it was taken in.")
+    activity_id: str | None = Field(None, description="The liaison activity (履职活动) where it was taken in.")
+    sector_id: str | None = Field(None, description="The sector (界别) whose constituents raised it.")
 
 
 class OpinionAnswered(Event):
@@ -110,6 +116,21 @@ class OpinionReturned(Event):
     handling_unit: OrgCode
     department_id: str
     reason: str
+
+
+class OpinionReturnRuled(Event):
+    """退单审核 — staff ruled on a department's return: upheld (the case is theirs to assign
+    again) or overruled (the department keeps the case, with a new deadline)."""
+
+    event_type = EventType("feedback", "opinion", "return_ruled", 1)
+
+    opinion_id: str
+    org_unit: OrgCode
+    handling_unit: OrgCode
+    department_id: str
+    ruling: Literal["upheld", "overruled"]
+    reason: str
+    deadline: str | None = None  # overruled: the reply is due by this day (ISO date)
 
 
 class OpinionDeadlineExtended(Event):
@@ -305,7 +326,9 @@ class OutcomeConverted(Conversion):
 
 
 ReportKind = Literal["public_opinion_report", "special_report"]
-AdoptedBy = Literal["city", "province", "national"]
+AdoptedBy = Literal["town", "county", "city", "province", "national"]
+"""The level that adopted a report (采用): the receiving unit's own (town, county, city) or one above
+it whose adoption came back (province, national). town and county were added in issue 20."""
 
 
 class ReportSubmitted(Event):
