@@ -10,7 +10,7 @@ from liaison_shared.service import ServiceSpec
 
 import consultation
 
-from .api import outcomes, sessions, topics
+from .api import outcomes, public, sessions, topics
 from .handlers.consumed import apply_venue, take_converted_opinion
 
 
@@ -23,7 +23,7 @@ def spec() -> ServiceSpec:
         name="consultation",
         package="consultation",
         description=consultation.__doc__ or "",
-        routers=[topics.router, sessions.router, outcomes.router],
+        routers=[topics.router, sessions.router, outcomes.router, public.router],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
     )

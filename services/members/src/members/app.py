@@ -15,9 +15,10 @@ from liaison_shared.service import ServiceSpec
 
 import members
 
-from .api import imports, internal, people, registry, venues, work
+from .api import imports, internal, people, record, registry, venues, work
 from .demo import load_demo
 from .handlers import work as work_handlers
+from .handlers.record import keep_record_projection
 
 
 def spec() -> ServiceSpec:
@@ -28,12 +29,14 @@ def spec() -> ServiceSpec:
     consumer.on(OutcomeConverted)(work_handlers.credit_converted_outcome)
     consumer.on(ReportAdopted)(work_handlers.credit_adopted_report)
     consumer.on(ReportInstructed)(work_handlers.credit_instruction)
+    keep_record_projection(consumer)
     return ServiceSpec(
         name="members",
         package="members",
         description=members.__doc__ or "",
         routers=[registry.router, people.router, venues.router, work.router, imports.router,
-                 internal.router],
+                 internal.router, record.router],
+        pages=[record.pages],
         consumer=consumer,
         # Registry state other services rebuild projections from: kept and compacted.
         registry_topics=[

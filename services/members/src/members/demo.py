@@ -18,9 +18,9 @@ from datetime import datetime, time, timedelta
 import asyncpg
 from liaison_shared.auth import Principal, Role
 from liaison_shared.chinatime import CHINA, today_in_china
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict
 from liaison_shared.settings import Settings
+from liaison_shared.uow import UnitOfWork
 
 from .handlers import people, registry, venues
 from .storage import registry as registry_storage
@@ -96,7 +96,7 @@ async def load_demo(pool: asyncpg.Pool, settings: Settings) -> str:
     async with UnitOfWork(pool, schema="members") as uow:
         if await registry_storage.org_unit(uow.conn, CITY) is not None:
             return "already loaded"
-        counts = await _load(uow, random.Random(2026))
+        counts = await _load(uow, random.Random(2026))  # noqa: S311 — the same made-up demo data on every load, no secret
     return ", ".join(f"{n} {what}" for what, n in counts.items())
 
 
@@ -219,13 +219,13 @@ async def _load(uow: UnitOfWork, rng: random.Random) -> dict[str, int]:
         day = (first.replace(day=1) + timedelta(days=31 * month)).replace(day=15)
         for i, town in enumerate(towns):
             turns = [villages[town][(month + k) % 3] for k in range(3)]
-            village = next((v for v in turns if serving[v]), None)
-            if village is None:
+            taking_turn = next((v for v in turns if serving[v]), None)
+            if taking_turn is None:
                 continue
-            member_id = serving[village][(month + i) % len(serving[village])]
+            member_id = serving[taking_turn][(month + i) % len(serving[taking_turn])]
             try:
                 await venues.schedule_reception_day(uow, ADMIN, {
-                    "member_id": member_id, "venue_id": points[village],
+                    "member_id": member_id, "venue_id": points[taking_turn],
                     "starts_at": datetime.combine(day, time(9), CHINA),
                     "ends_at": datetime.combine(day, time(12), CHINA), "capacity": 30,
                     "topic": "倾听群众呼声，收集社情民意"})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
 from liaison_shared.contracts.members import Level
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
@@ -47,7 +48,7 @@ async def create_outcome(request: Request, body: OutcomeIn,
 
 
 @router.get("/outcomes/{outcome_id}", response_model=OutcomeOut, tags=["outcomes"])
-async def get_outcome(request: Request, outcome_id: str,
+async def get_outcome(request: Request, outcome_id: UuidStr,
                       principal: Principal = Depends(current_principal)) -> OutcomeOut:
     row = await storage.outcome(runtime_of(request).pool, outcome_id)
     if row is None or not handlers.can_read(principal, row):
@@ -56,8 +57,8 @@ async def get_outcome(request: Request, outcome_id: str,
 
 
 @router.post("/outcomes/{outcome_id}/actions", response_model=OutcomeOut, tags=["outcomes"],
-             summary="convert (staff), instruct (a leader's 批示 on a party report), evaluate (staff)")
-async def act_on_outcome(request: Request, outcome_id: str, body: OutcomeAction,
+             summary="convert (staff), instruct (a leader's 批示 on a party report), evaluate (staff), publish (staff: 公开)")
+async def act_on_outcome(request: Request, outcome_id: UuidStr, body: OutcomeAction,
                          principal: Principal = Depends(current_principal)) -> OutcomeOut:
     async with runtime_of(request).uow() as uow:
         return outcome_out(await handlers.act(uow, principal, outcome_id, body))

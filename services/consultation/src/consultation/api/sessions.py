@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
@@ -50,7 +51,7 @@ async def schedule_session(request: Request, body: SessionIn,
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, tags=["sessions"])
-async def get_session(request: Request, session_id: str,
+async def get_session(request: Request, session_id: UuidStr,
                       principal: Principal = Depends(current_principal)) -> SessionOut:
     row = await storage.session(runtime_of(request).pool, session_id)
     if row is None or not handlers.can_read(principal, row):
@@ -60,7 +61,7 @@ async def get_session(request: Request, session_id: str,
 
 @router.post("/sessions/{session_id}/actions", response_model=SessionOut, tags=["sessions"],
              summary="attend (who was there), conclude (minutes, outcomes agreed), cancel")
-async def act_on_session(request: Request, session_id: str, body: SessionAction,
+async def act_on_session(request: Request, session_id: UuidStr, body: SessionAction,
                          principal: Principal = Depends(current_principal)) -> SessionOut:
     async with runtime_of(request).uow() as uow:
         return session_out(await handlers.act(uow, principal, session_id, body))
@@ -68,7 +69,7 @@ async def act_on_session(request: Request, session_id: str, body: SessionAction,
 
 @router.post("/sessions/{session_id}/opinions", response_model=SessionOpinionOut, status_code=201,
              tags=["sessions"], summary="A resident's opinion raised in the session, handed to the opinion process")
-async def raise_opinion(request: Request, session_id: str, body: SessionOpinionIn,
+async def raise_opinion(request: Request, session_id: UuidStr, body: SessionOpinionIn,
                         principal: Principal = Depends(current_principal)) -> SessionOpinionOut:
     async with runtime_of(request).uow() as uow:
         return SessionOpinionOut(**await handlers.raise_opinion(uow, principal, session_id, body))

@@ -7,6 +7,7 @@ from liaison_shared.auth import Principal, Role, current_principal, require_role
 from liaison_shared.contracts.consultation import Stage, Track
 from liaison_shared.contracts.members import Level
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
@@ -85,7 +86,7 @@ async def create_topic(request: Request, body: TopicIn, principal: Principal = D
 
 @router.get("/topics/{topic_id}", response_model=TopicDetail, tags=["topics"],
             summary="A topic with its sources, score, history and research")
-async def get_topic(request: Request, topic_id: str, principal: Principal = Depends(current_principal)):
+async def get_topic(request: Request, topic_id: UuidStr, principal: Principal = Depends(current_principal)):
     pool = runtime_of(request).pool
     row = await storage.topic(pool, topic_id)
     if row is None or not handlers.can_read(principal, row):
@@ -95,13 +96,13 @@ async def get_topic(request: Request, topic_id: str, principal: Principal = Depe
 
 @router.get("/topics/{topic_id}/lineage", response_model=TopicLineage, tags=["topics"],
             summary="Every opinion that fed the topic and the people behind them, its moves, sessions and outcomes")
-async def topic_lineage(request: Request, topic_id: str, principal: Principal = Depends(overseers)) -> TopicLineage:
+async def topic_lineage(request: Request, topic_id: UuidStr, principal: Principal = Depends(overseers)) -> TopicLineage:
     return TopicLineage(**await lineage.topic_lineage(runtime_of(request).pool, principal, topic_id))
 
 
 @router.patch("/topics/{topic_id}", response_model=TopicDetail, tags=["topics"],
               summary="Edit a topic still in the pool or selected (staff)")
-async def edit_topic(request: Request, topic_id: str, body: TopicPatch,
+async def edit_topic(request: Request, topic_id: UuidStr, body: TopicPatch,
                      principal: Principal = Depends(current_principal)):
     async with runtime_of(request).uow() as uow:
         row = await handlers.edit(uow, principal, topic_id, body)
@@ -110,7 +111,7 @@ async def edit_topic(request: Request, topic_id: str, body: TopicPatch,
 
 @router.post("/topics/{topic_id}/actions", response_model=TopicDetail, tags=["topics"],
              summary="select, decline, support, raise, hand_down, submit_plan, approve, return_plan, conclude, close")
-async def act_on_topic(request: Request, topic_id: str, body: TopicAction,
+async def act_on_topic(request: Request, topic_id: UuidStr, body: TopicAction,
                        principal: Principal = Depends(current_principal)):
     async with runtime_of(request).uow() as uow:
         row = await handlers.act(uow, principal, topic_id, body)
@@ -119,7 +120,7 @@ async def act_on_topic(request: Request, topic_id: str, body: TopicAction,
 
 @router.post("/topics/{topic_id}/research", response_model=ResearchOut, status_code=201, tags=["topics"],
              summary="Record a field visit or material (学习调研) with the members who did it")
-async def add_research(request: Request, topic_id: str, body: ResearchIn,
+async def add_research(request: Request, topic_id: UuidStr, body: ResearchIn,
                        principal: Principal = Depends(current_principal)) -> ResearchOut:
     async with runtime_of(request).uow() as uow:
         return ResearchOut(**await session_handlers.record_research(uow, principal, topic_id, body))

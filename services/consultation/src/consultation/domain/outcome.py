@@ -15,6 +15,8 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "convert": ({"drafted"}, {"staff"}),
     "instruct": ({"converted", "evaluated"}, {"leader"}),
     "evaluate": ({"converted", "evaluated"}, {"staff"}),
+    # 公开: once it is more than a draft; withdrawn the same way
+    "publish": ({"converted", "evaluated"}, {"staff"}),
 }
 
 

@@ -17,7 +17,7 @@ from liaison_shared import orgunits
 from liaison_shared.errors import Conflict, Forbidden, Unprocessable
 
 
-class Stage(str, Enum):
+class Stage(str, Enum):  # noqa: UP042 — as auth.Role: a StrEnum would change what str() and f-strings make of a stage
     PROPOSED = "proposed"              # 议题库: in the pool
     SELECTED = "selected"              # 选定: taken up, its track chosen
     PLAN_SUBMITTED = "plan_submitted"  # 协商计划报党委审定
@@ -28,7 +28,7 @@ class Stage(str, Enum):
     DECLINED = "declined"              # 未采用
 
 
-class Track(str, Enum):
+class Track(str, Enum):  # noqa: UP042 — as auth.Role
     STANDARD = "standard"
     SMALL_MATTER = "small_matter"      # 小事简议
     URGENT = "urgent"                  # 急事快议

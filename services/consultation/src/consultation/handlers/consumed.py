@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from liaison_shared.contracts.feedback import OutcomeConverted
 from liaison_shared.contracts.members import VenueChanged
-from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
+from liaison_shared.uow import UnitOfWork
 
 from ..storage import sessions as session_storage
 from . import topics

@@ -10,13 +10,13 @@ from liaison_shared.auth import Principal, Role
 from liaison_shared.chinatime import today_in_china
 from liaison_shared.contracts import consultation as events
 from liaison_shared.contracts.feedback import OutcomeRef
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, NotFound, Unprocessable
+from liaison_shared.uow import UnitOfWork
 
 from ..domain import outcome as rules
 from ..domain import topic as topic_rules
 from ..domain.topic import Stage
-from ..schemas.outcomes import Convert, Evaluate, Instruct, OutcomeAction, OutcomeIn
+from ..schemas.outcomes import Convert, Evaluate, Instruct, OutcomeAction, OutcomeIn, Publish
 from ..storage import outcomes as storage
 from ..storage import sessions as session_storage
 from ..storage import topics as topic_storage
@@ -65,6 +65,8 @@ async def act(uow: UnitOfWork, principal: Principal, outcome_id: str, command: O
                                                     "instructed_at": datetime.now(UTC)})
         uow.publish(events.OutcomeInstructed(outcome_id=outcome["id"], topic_id=outcome["topic_id"],
                                              org_unit=outcome["org_unit"], leader_org=principal.org))
+    elif isinstance(command, Publish):
+        await storage.update(uow.conn, outcome_id, {"published_at": datetime.now(UTC) if command.public else None})
     else:
         await _evaluate(uow, outcome, command)
     await topic_storage.record(uow.conn, outcome["topic_id"], principal_cols=principal.actor,

@@ -10,8 +10,8 @@ from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.chinatime import today_in_china
 from liaison_shared.contracts import consultation as events
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from liaison_shared.uow import UnitOfWork
 
 from ..domain import topic as rules
 from ..domain.topic import Stage, Track

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.chinatime import today_in_china
 from liaison_shared.contracts import consultation as events
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, NotFound, Unprocessable
+from liaison_shared.uow import UnitOfWork
 
 from ..domain import topic as rules
 from ..domain.topic import Stage, Track
@@ -227,7 +229,7 @@ async def _move(uow, topic, target: str, reason: str, how: str):
                                      source_kind=topic["source_kind"], moved_from=topic["org_unit"],
                                      urgency=rules.urgency(topic["track"])))
     # it starts again in the new unit's pool: that unit chooses the track and the plan
-    changes = {"org_unit": target, "level": orgunits.level_of(target).value, "track": "standard", "due": {},
+    changes: dict[str, Any] = {"org_unit": target, "level": orgunits.level_of(target).value, "track": "standard", "due": {},
                "plan": None}
     return Stage.PROPOSED, changes, {how: {"from": topic["org_unit"], "to": target}, "reason": reason}
 
@@ -271,7 +273,7 @@ async def close(uow, principal, topic, command: CloseTopic):
     return Stage.CLOSED, {"closed_at": _now()}, {"outcomes": len(outcomes)}
 
 
-ACTIONS = {
+ACTIONS: dict[type, Callable[..., Awaitable[tuple[Stage, dict, dict | None]]]] = {
     Select: select, Decline: decline, Support: support, Raise: raise_, HandDown: hand_down,
     SubmitPlan: submit_plan, Approve: approve, ReturnPlan: return_plan, ConcludeTopic: conclude,
     CloseTopic: close,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
+from liaison_shared.openapi import UuidStr
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-Ids = list[str]
+Ids = list[UuidStr]
 SessionStatus = Literal["scheduled", "concluded", "cancelled"]
 OutcomeKind = Literal["consensus", "suggestion"]
 OutcomeStatus = Literal["drafted", "converted", "evaluated"]

@@ -11,7 +11,7 @@ COLUMNS = """
     o.id::text AS id, o.topic_id::text AS topic_id, o.session_id::text AS session_id, o.kind, o.text,
     o.status, o.target_kind, o.target_id, o.department_ids, o.member_ids, o.deadline, o.converted_at,
     o.instruction, o.instructed_by, o.instructed_at, o.result, o.reason, o.satisfied,
-    o.basically_satisfied, o.unsatisfied, o.evaluated_at, o.created_by, o.created_at, o.updated_at,
+    o.basically_satisfied, o.unsatisfied, o.evaluated_at, o.published_at, o.created_by, o.created_at, o.updated_at,
     t.org_unit, t.title AS topic_title, t.track, t.stage AS topic_stage, t.department_ids AS topic_department_ids
 """
 
@@ -31,7 +31,7 @@ async def outcome(conn, outcome_id: str, *, for_update: bool = False):
         return None
     lock = " FOR UPDATE OF o" if for_update else ""
     return await conn.fetchrow(
-        f"SELECT {COLUMNS} FROM outcomes o JOIN topics t ON t.id = o.topic_id WHERE o.id = $1{lock}", key)
+        f"SELECT {COLUMNS} FROM outcomes o JOIN topics t ON t.id = o.topic_id WHERE o.id = $1{lock}", key)  # noqa: S608 — COLUMNS above; the lock clause chosen by a bool
 
 
 async def update(conn, outcome_id: str, changes: dict[str, Any]) -> None:
@@ -40,7 +40,7 @@ async def update(conn, outcome_id: str, changes: dict[str, Any]) -> None:
 
 async def of_topic(conn, topic_id: str):
     return await conn.fetch(
-        f"SELECT {COLUMNS} FROM outcomes o JOIN topics t ON t.id = o.topic_id WHERE o.topic_id = $1::uuid"
+        f"SELECT {COLUMNS} FROM outcomes o JOIN topics t ON t.id = o.topic_id WHERE o.topic_id = $1::uuid"  # noqa: S608 — COLUMNS above
         " ORDER BY o.created_at", topic_id)
 
 
@@ -48,11 +48,21 @@ async def outcomes_page(conn, *, pattern: str, topic_id: str | None, status: str
                         limit: int, offset: int):
     return await fetch_page(
         conn,
-        f"SELECT {COLUMNS} FROM outcomes o JOIN topics t ON t.id = o.topic_id WHERE"
+        f"SELECT {COLUMNS} FROM outcomes o JOIN topics t ON t.id = o.topic_id WHERE"  # noqa: S608 — COLUMNS above
         " (($4::text IS NULL AND t.org_unit LIKE $1) OR $4 = ANY(o.department_ids))"
         " AND ($2::uuid IS NULL OR o.topic_id = $2) AND ($3::text IS NULL OR o.status = $3)"
         " ORDER BY o.created_at DESC",
         pattern, as_uuid(topic_id) if topic_id else None, status, department, limit=limit, offset=offset,
+    )
+
+
+async def published_page(conn, *, pattern: str, limit: int, offset: int):
+    """Published outcomes (公开) of a subtree, the latest first."""
+    return await fetch_page(
+        conn,
+        f"SELECT {COLUMNS} FROM outcomes o JOIN topics t ON t.id = o.topic_id"  # noqa: S608 — COLUMNS above
+        " WHERE o.published_at IS NOT NULL AND t.org_unit LIKE $1 ORDER BY o.published_at DESC",
+        pattern, limit=limit, offset=offset,
     )
 
 

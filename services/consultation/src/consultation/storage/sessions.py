@@ -40,7 +40,7 @@ async def session(conn, session_id: str, *, for_update: bool = False):
     if key is None:
         return None
     lock = " FOR UPDATE OF s" if for_update else ""
-    return await conn.fetchrow(f"SELECT {COLUMNS} FROM sessions s WHERE s.id = $1{lock}", key)
+    return await conn.fetchrow(f"SELECT {COLUMNS} FROM sessions s WHERE s.id = $1{lock}", key)  # noqa: S608 — COLUMNS above; the lock clause chosen by a bool
 
 
 async def update(conn, session_id: str, changes: dict[str, Any]) -> None:
@@ -48,7 +48,7 @@ async def update(conn, session_id: str, changes: dict[str, Any]) -> None:
 
 
 async def of_topic(conn, topic_id: str):
-    return await conn.fetch(f"SELECT {COLUMNS} FROM sessions s WHERE s.topic_id = $1::uuid ORDER BY s.starts_at",
+    return await conn.fetch(f"SELECT {COLUMNS} FROM sessions s WHERE s.topic_id = $1::uuid ORDER BY s.starts_at",  # noqa: S608 — COLUMNS above
                             topic_id)
 
 
@@ -57,7 +57,7 @@ async def sessions_page(conn, *, pattern: str, topic_id: str | None, status: str
     """Sessions of the caller's subtree — or, for a member or department, those they are invited to."""
     return await fetch_page(
         conn,
-        f"SELECT {COLUMNS} FROM sessions s WHERE"
+        f"SELECT {COLUMNS} FROM sessions s WHERE"  # noqa: S608 — COLUMNS above
         " (($4::text IS NULL AND $5::text IS NULL AND s.org_unit LIKE $1)"
         "  OR $4 = ANY(s.member_ids) OR $5 = ANY(s.department_ids))"
         " AND ($2::uuid IS NULL OR s.topic_id = $2) AND ($3::text IS NULL OR s.status = $3)"

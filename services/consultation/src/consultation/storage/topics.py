@@ -53,7 +53,7 @@ async def topic(conn, topic_id: str, *, for_update: bool = False):
     if key is None:
         return None
     lock = " FOR UPDATE OF t" if for_update else ""
-    return await conn.fetchrow(f"SELECT {COLUMNS} FROM topics t WHERE t.id = $1{lock}", key)
+    return await conn.fetchrow(f"SELECT {COLUMNS} FROM topics t WHERE t.id = $1{lock}", key)  # noqa: S608 — COLUMNS above; the lock clause chosen by a bool
 
 
 async def update(conn, topic_id: str, changes: dict[str, Any]) -> None:
@@ -83,7 +83,7 @@ async def topics_page(conn, *, pattern: str, stage: str | None, track: str | Non
     # raised_from: staff and leaders also see the topics their units raised to a unit above
     return await fetch_page(
         conn,
-        f"SELECT {COLUMNS} FROM topics t WHERE (t.org_unit LIKE $1 OR $5::text = ANY(t.department_ids)"
+        f"SELECT {COLUMNS} FROM topics t WHERE (t.org_unit LIKE $1 OR $5::text = ANY(t.department_ids)"  # noqa: S608 — COLUMNS above
         "   OR ($6::text IS NOT NULL AND EXISTS (SELECT 1 FROM topic_history h WHERE h.topic_id = t.id"
         "        AND h.action = 'raise' AND h.detail->'raised'->>'from' LIKE $6)))"
         " AND ($2::text IS NULL OR t.stage = $2) AND ($3::text IS NULL OR t.track = $3)"

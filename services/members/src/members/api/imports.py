@@ -19,7 +19,7 @@ router = APIRouter()
 @router.post(
     "/imports/{kind}", response_model=ImportReport, tags=["imports"],
     summary="Import CSV (UTF-8, Chinese or English headers); all rows or none",
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 async def import_file(
     request: Request,

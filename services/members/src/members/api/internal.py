@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, notify_service
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.service import runtime_of
 
 from ..schemas.people import MemberContact
@@ -15,7 +16,7 @@ router = APIRouter()
 
 @router.get("/internal/members/{member_id}/contact", response_model=MemberContact, tags=["internal"],
             summary="A member's e-mail and phone, for the notify service only")
-async def member_contact(request: Request, member_id: str,
+async def member_contact(request: Request, member_id: UuidStr,
                          _: Principal = Depends(notify_service)) -> MemberContact:
     runtime = runtime_of(request)
     row = await storage.member(runtime.pool, member_id)

@@ -8,6 +8,7 @@ from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.contracts.members import SectorCategory
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
@@ -70,7 +71,7 @@ async def list_sectors(
 
 
 @router.get("/sectors/{sector_id}", response_model=SectorOut, tags=["sectors"], summary="One sector (public)")
-async def get_sector(request: Request, sector_id: str) -> SectorOut:
+async def get_sector(request: Request, sector_id: UuidStr) -> SectorOut:
     row = await storage.sector(runtime_of(request).pool, sector_id)
     if row is None:
         raise NotFound(f"no sector {sector_id}")
@@ -85,7 +86,7 @@ async def create_sector(request: Request, body: SectorIn, principal: Principal =
 
 @router.get("/sectors/{sector_id}/bridges", response_model=list[BridgeOut], tags=["sectors"],
             summary="对口联系: the departments, enterprises and industries a sector speaks for (public)")
-async def list_bridges(request: Request, sector_id: str) -> list[BridgeOut]:
+async def list_bridges(request: Request, sector_id: UuidStr) -> list[BridgeOut]:
     pool = runtime_of(request).pool
     if await storage.sector(pool, sector_id) is None:
         raise NotFound(f"no sector {sector_id}")
@@ -94,7 +95,7 @@ async def list_bridges(request: Request, sector_id: str) -> list[BridgeOut]:
 
 @router.post("/sectors/{sector_id}/bridges", response_model=BridgeOut, status_code=201, tags=["sectors"])
 async def create_bridge(
-    request: Request, sector_id: str, body: BridgeIn, principal: Principal = Depends(managers)
+    request: Request, sector_id: UuidStr, body: BridgeIn, principal: Principal = Depends(managers)
 ) -> BridgeOut:
     async with runtime_of(request).uow() as uow:
         return BridgeOut(**await handlers.add_bridge(uow, principal, sector_id, body.model_dump(mode="json")))
@@ -118,7 +119,7 @@ async def list_special_committees(
 @router.get("/special-committees/{committee_id}", response_model=SpecialCommitteeOut,
             tags=["special committees"])
 async def get_special_committee(
-    request: Request, committee_id: str, principal: Principal = Depends(current_principal)
+    request: Request, committee_id: UuidStr, principal: Principal = Depends(current_principal)
 ) -> SpecialCommitteeOut:
     row = await storage.special_committee(runtime_of(request).pool, committee_id)
     if row is None or not handlers.visible(principal, row["org_unit"]):
@@ -139,7 +140,7 @@ async def create_special_committee(
 @router.get("/special-committees/{committee_id}/plan-items", response_model=list[PlanItemOut],
             tags=["special committees"], summary="一委一品: the committee's annual plan for its sectors")
 async def list_plan_items(
-    request: Request, committee_id: str, year: int | None = Query(None, ge=2000, le=2100),
+    request: Request, committee_id: UuidStr, year: int | None = Query(None, ge=2000, le=2100),
     principal: Principal = Depends(current_principal),
 ) -> list[PlanItemOut]:
     pool = runtime_of(request).pool
@@ -152,7 +153,7 @@ async def list_plan_items(
 @router.post("/special-committees/{committee_id}/plan-items", response_model=PlanItemOut,
              status_code=201, tags=["special committees"])
 async def create_plan_item(
-    request: Request, committee_id: str, body: PlanItemIn, principal: Principal = Depends(managers)
+    request: Request, committee_id: UuidStr, body: PlanItemIn, principal: Principal = Depends(managers)
 ) -> PlanItemOut:
     async with runtime_of(request).uow() as uow:
         return PlanItemOut(**await handlers.add_plan_item(uow, principal, committee_id, body.model_dump(mode="json")))
@@ -192,7 +193,7 @@ async def create_member(request: Request, body: MemberIn, principal: Principal =
 
 
 @router.get("/members/{member_id}", response_model=MemberOut, tags=["members"])
-async def get_member(request: Request, member_id: str, principal: Principal = Depends(current_principal)) -> MemberOut:
+async def get_member(request: Request, member_id: UuidStr, principal: Principal = Depends(current_principal)) -> MemberOut:
     row = await storage.member(runtime_of(request).pool, member_id)
     if row is None or not can_see_member(principal, row):
         raise NotFound(f"no member {member_id}")
@@ -202,7 +203,7 @@ async def get_member(request: Request, member_id: str, principal: Principal = De
 @router.patch("/members/{member_id}", response_model=MemberOut, tags=["members"],
               summary="Staff change a member; a member changes its own card")
 async def patch_member(
-    request: Request, member_id: str, body: MemberPatch, principal: Principal = Depends(current_principal)
+    request: Request, member_id: UuidStr, body: MemberPatch, principal: Principal = Depends(current_principal)
 ) -> MemberOut:
     async with runtime_of(request).uow() as uow:
         row = await handlers.change_member(uow, principal, member_id, body.model_dump(mode="json", exclude_unset=True))
@@ -211,12 +212,14 @@ async def patch_member(
 
 @router.get("/members/{member_id}/card", response_model=MemberCard, tags=["members"],
             summary="亮身份: a member's public card (public)")
-async def member_card(request: Request, member_id: str) -> MemberCard:
+async def member_card(request: Request, member_id: UuidStr) -> MemberCard:
     pool = runtime_of(request).pool
     row = await storage.member(pool, member_id)
     if row is None or row["status"] != "active":
         raise NotFound(f"no member {member_id}")
     committee = await registry_storage.org_unit(pool, row["org_unit"])  # there: a member's unit is a reference
+    if committee is None:
+        raise RuntimeError(f"member {member_id}'s committee {row['org_unit']} is not in the registry")
     return MemberCard(
         id=row["id"], name=row["name"], sector=row["sector_name"], sector_category=row["sector_category"],
         committee=f"{committee['name']}政协", photo_url=row["photo_url"], public_contact=row["public_contact"],
@@ -232,7 +235,7 @@ async def member_card(request: Request, member_id: str) -> MemberCard:
 @router.post("/members/{member_id}/assignments", response_model=MemberOut, status_code=201,
              tags=["contact points"], summary="下沉: assign a member to a contact point")
 async def assign(
-    request: Request, member_id: str, body: AssignmentIn, principal: Principal = Depends(managers)
+    request: Request, member_id: UuidStr, body: AssignmentIn, principal: Principal = Depends(managers)
 ) -> MemberOut:
     async with runtime_of(request).uow() as uow:
         row = await handlers.assign_member(uow, principal, member_id, body.contact_point, assigned=True)
@@ -241,7 +244,7 @@ async def assign(
 
 @router.delete("/members/{member_id}/assignments/{contact_point}", status_code=204, tags=["contact points"])
 async def unassign(
-    request: Request, member_id: str, contact_point: OrgCode, principal: Principal = Depends(managers)
+    request: Request, member_id: UuidStr, contact_point: OrgCode, principal: Principal = Depends(managers)
 ) -> Response:
     async with runtime_of(request).uow() as uow:
         await handlers.assign_member(uow, principal, member_id, contact_point, assigned=False)
@@ -251,7 +254,7 @@ async def unassign(
 @router.get("/members/{member_id}/contact-point-suggestions", response_model=list[SuggestionOut],
             tags=["contact points"], summary="Contact points that fit a member's sector, occupation and region")
 async def suggestions(
-    request: Request, member_id: str, limit: int = Query(5, ge=1, le=50),
+    request: Request, member_id: UuidStr, limit: int = Query(5, ge=1, le=50),
     principal: Principal = Depends(overseers),
 ) -> list[SuggestionOut]:
     pool = runtime_of(request).pool

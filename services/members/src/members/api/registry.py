@@ -7,6 +7,7 @@ from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.contracts.members import Level
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.orgunits import sql_subtree_pattern
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
@@ -122,7 +123,7 @@ async def list_departments(
 
 @router.get("/departments/{department_id}", response_model=DepartmentOut, tags=["departments"])
 async def get_department(
-    request: Request, department_id: str, principal: Principal = Depends(current_principal)
+    request: Request, department_id: UuidStr, principal: Principal = Depends(current_principal)
 ) -> DepartmentOut:
     row = await storage.department(runtime_of(request).pool, department_id)
     if row is None or not handlers.can_see_department(principal, row):
@@ -142,7 +143,7 @@ async def create_department(
 
 @router.patch("/departments/{department_id}", response_model=DepartmentOut, tags=["departments"])
 async def patch_department(
-    request: Request, department_id: str, body: DepartmentPatch,
+    request: Request, department_id: UuidStr, body: DepartmentPatch,
     principal: Principal = Depends(managers),
 ) -> DepartmentOut:
     async with runtime_of(request).uow() as uow:

@@ -8,6 +8,7 @@ from liaison_shared.chinatime import day_range
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.contracts.members import VenueKind
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.orgunits import sql_subtree_pattern
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
@@ -40,7 +41,7 @@ async def list_venues(
 
 
 @router.get("/venues/{venue_id}", response_model=VenueOut, tags=["venues"], summary="One venue (public)")
-async def get_venue(request: Request, venue_id: str) -> VenueOut:
+async def get_venue(request: Request, venue_id: UuidStr) -> VenueOut:
     row = await storage.venue(runtime_of(request).pool, venue_id)
     if row is None:
         raise NotFound(f"no venue {venue_id}")
@@ -55,7 +56,7 @@ async def create_venue(request: Request, body: VenueIn, principal: Principal = D
 
 @router.patch("/venues/{venue_id}", response_model=VenueOut, tags=["venues"])
 async def patch_venue(
-    request: Request, venue_id: str, body: VenuePatch, principal: Principal = Depends(managers)
+    request: Request, venue_id: UuidStr, body: VenuePatch, principal: Principal = Depends(managers)
 ) -> VenueOut:
     async with runtime_of(request).uow() as uow:
         row = await handlers.change_venue(uow, principal, venue_id, body.model_dump(mode="json", exclude_unset=True))

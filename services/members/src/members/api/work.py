@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import Forbidden, NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.orgunits import ancestors_of
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
@@ -53,7 +54,7 @@ async def list_activities(
 ) -> Page[ActivityOut]:
     if principal.role is Role.DEPARTMENT:
         return Page(items=[], total=0)
-    pattern = principal.subtree_pattern
+    pattern: str | None = principal.subtree_pattern
     if principal.role is Role.MEMBER:
         pattern, member_id = None, principal.member_id  # its own, wherever they took place
     rows, total = await storage.activities_page(
@@ -65,7 +66,7 @@ async def list_activities(
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut, tags=["activities"])
 async def get_activity(
-    request: Request, activity_id: str, principal: Principal = Depends(current_principal)
+    request: Request, activity_id: UuidStr, principal: Principal = Depends(current_principal)
 ) -> ActivityOut:
     row = await storage.activity(runtime_of(request).pool, activity_id)
     if row is None or not handlers.can_see_activity(principal, row):
@@ -124,7 +125,7 @@ async def list_assessments(
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut, tags=["assessments"])
 async def get_assessment(
-    request: Request, assessment_id: str, principal: Principal = Depends(overseers)
+    request: Request, assessment_id: UuidStr, principal: Principal = Depends(overseers)
 ) -> AssessmentOut:
     row = await storage.assessment(runtime_of(request).pool, assessment_id)
     if row is None or not principal.may_manage(row["org_unit"]):
@@ -135,7 +136,7 @@ async def get_assessment(
 @router.get("/members/{member_id}/score", response_model=MemberScoreOut, tags=["assessments"],
             summary="A member's score with its breakdown (the member itself, or staff)")
 async def member_score(
-    request: Request, member_id: str, year: int = Query(..., ge=2000, le=2100),
+    request: Request, member_id: UuidStr, year: int = Query(..., ge=2000, le=2100),
     principal: Principal = Depends(current_principal),
 ) -> MemberScoreOut:
     if principal.role is Role.DEPARTMENT:

@@ -19,25 +19,29 @@ Points = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
 Cap = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
 
 
+DEFAULT_ACTIVITY_POINTS: dict[str, Points] = {
+    "visit": 2, "pairing": 2, "seminar": 2, "research_inspection": 3, "lecture": 3,
+    "reception_day": 3, "public_service": 3, "themed_campaign": 2, "training": 1,
+    "open_day": 2,
+}
+
+
 class AssessmentRules(BaseModel):
     """A year's rule set. Points per unit of work, and caps so one kind cannot dominate."""
 
     activity_points: dict[str, Points] = Field(
-        default_factory=lambda: {
-            "visit": 2, "pairing": 2, "seminar": 2, "research_inspection": 3, "lecture": 3,
-            "reception_day": 3, "public_service": 3, "themed_campaign": 2, "training": 1,
-            "open_day": 2,
-        }
+        default_factory=lambda: dict(DEFAULT_ACTIVITY_POINTS),
+        description="Points per liaison activity (履职活动), by type.",
     )
     activity_cap: Cap = Field(40, description="Most points from activities in a year.")
-    per_opinion_taken_in: Points = 0.5
-    opinion_cap: Cap = 20
-    per_proposal_accepted: Points = 5
-    per_outcome_converted: Points = 4
-    per_satisfied_rating: Points = 1
+    per_opinion_taken_in: Points = Field(0.5, description="Points per opinion (群众意见) taken in.")
+    opinion_cap: Cap = Field(20, description="Most points from opinions taken in, in a year.")
+    per_proposal_accepted: Points = Field(5, description="Points per proposal accepted (立案).")
+    per_outcome_converted: Points = Field(4, description="Points per consultation outcome converted (成果转化).")
+    per_satisfied_rating: Points = Field(1, description="Points per satisfied rating (满意) of what the member took in.")
     per_report_adopted: Points = Field(3, description="社情民意信息/专报 adopted.")
     per_instruction: Points = Field(2, description="A leader's instruction (批示) on a report.")
-    rating_cap: Cap = 10
+    rating_cap: Cap = Field(10, description="Most points from ratings, in a year.")
     top_groups: int = Field(3, ge=1, le=100, description="How many sector groups are named 先进界别活动组.")
 
     def model_post_init(self, _context) -> None:

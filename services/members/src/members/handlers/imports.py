@@ -7,10 +7,12 @@ whole import is rolled back.
 
 from __future__ import annotations
 
+from typing import Any
+
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import ApiError, Unprocessable
+from liaison_shared.uow import UnitOfWork
 from pydantic import ValidationError
 
 from ..domain.csv_rows import VENUE_KIND_NAMES, parse, split_list
@@ -86,7 +88,8 @@ async def import_csv(uow: UnitOfWork, principal: Principal, kind: str, text: str
         rows.sort(key=lambda r: orgunits.prefix_of(r[1]["code"]).__len__()
                   if orgunits.is_valid_code(r[1].get("code", "")) else 0)
     importer = IMPORTERS[kind]
-    rejected, accepted = [], 0
+    rejected: list[dict[str, Any]] = []
+    accepted = 0
     for number, row in rows:
         if "__error__" in row:
             rejected.append({"row": number, "errors": [row["__error__"]]})

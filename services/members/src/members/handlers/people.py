@@ -7,8 +7,8 @@ from typing import Any
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.contracts.members import MemberAssigned, MemberRegistered, MemberUpdated
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from liaison_shared.uow import UnitOfWork
 
 from ..domain.people import check_committee, check_contact_point
 from ..domain.sectors import duty_emphasis_of

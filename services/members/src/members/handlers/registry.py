@@ -16,8 +16,8 @@ from liaison_shared.contracts.members import (
     DutyContact,
     OrgUnitChanged,
 )
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from liaison_shared.uow import UnitOfWork
 
 from ..domain.registry import plan_org_unit
 from ..storage import registry as storage

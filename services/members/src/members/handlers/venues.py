@@ -6,8 +6,8 @@ from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.chinatime import CHINA, today_in_china
 from liaison_shared.contracts.members import ReceptionDayScheduled, VenueChanged
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from liaison_shared.uow import UnitOfWork
 
 from ..storage import people as people_storage
 from ..storage import registry as registry_storage

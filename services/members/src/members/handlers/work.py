@@ -16,13 +16,14 @@ from liaison_shared.contracts.feedback import (
     ReportInstructed,
 )
 from liaison_shared.contracts.members import ActivityLogged, AssessmentPublished
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Forbidden, NotFound, Unprocessable
 from liaison_shared.events import Envelope
+from liaison_shared.uow import UnitOfWork
 
 from ..domain.assessment import AssessmentRules, MemberWork, rank_sectors, score
 from ..domain.people import check_committee
 from ..storage import people as people_storage
+from ..storage import record as record_storage
 from ..storage import registry as registry_storage
 from ..storage import work as storage
 from .people import can_see_member
@@ -162,8 +163,9 @@ async def member_score(conn, principal: Principal, member_id: str, year: int) ->
 
 
 async def project_opinion(uow: UnitOfWork, envelope: Envelope, event: OpinionSubmitted) -> None:
-    """Which member took an opinion in, and where it arose: what activities and ratings are checked against."""
-    await storage.upsert_opinion(uow.conn, event.opinion_id, event.org_unit, event.member_id, envelope.time)
+    """Which member took an opinion in, and where it arose: what activities and ratings are checked
+    against; taken in during an activity, the activity names it too (委员履职档案)."""
+    await record_storage.upsert_taken_in(uow.conn, event.model_dump(), envelope.time)
 
 
 async def credit_satisfied_rating(uow: UnitOfWork, envelope: Envelope, event: OpinionRated) -> None:

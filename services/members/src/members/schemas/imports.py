@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class RejectedRow(BaseModel):
-    row: int
-    errors: list[str]
+    row: int = Field(description="The row's number in the file.")
+    errors: list[str] = Field(description="What is wrong with it.")
 
 
 class ImportReport(BaseModel):
-    kind: str
-    rows: int
-    accepted: int
-    rejected: list[RejectedRow]
-    applied: bool
+    kind: str = Field(description="What was imported: org-units, members or venues.")
+    rows: int = Field(description="Rows read.")
+    accepted: int = Field(description="Rows that passed.")
+    rejected: list[RejectedRow] = Field(description="Rows refused, with the reasons.")
+    applied: bool = Field(description="Whether the rows were written (not for a dry run).")

@@ -29,7 +29,7 @@ async def sector(conn, sector_id: str):
     key = as_uuid(sector_id)
     if key is None:
         return None
-    return await conn.fetchrow(f"SELECT {SECTOR_COLUMNS} FROM sectors WHERE id = $1", key)
+    return await conn.fetchrow(f"SELECT {SECTOR_COLUMNS} FROM sectors WHERE id = $1", key)  # noqa: S608 — SECTOR_COLUMNS above
 
 
 async def sector_named(conn, org_unit: str, name: str) -> str | None:
@@ -40,7 +40,7 @@ async def sector_named(conn, org_unit: str, name: str) -> str | None:
 async def sectors_page(conn, *, org_unit: str | None, category: str | None, limit: int, offset: int):
     return await fetch_page(
         conn,
-        f"SELECT {SECTOR_COLUMNS} FROM sectors WHERE ($1::text IS NULL OR org_unit = $1)"
+        f"SELECT {SECTOR_COLUMNS} FROM sectors WHERE ($1::text IS NULL OR org_unit = $1)"  # noqa: S608 — SECTOR_COLUMNS above
         " AND ($2::text IS NULL OR category = $2) ORDER BY org_unit, name",
         org_unit, category, limit=limit, offset=offset,
     )
@@ -48,7 +48,7 @@ async def sectors_page(conn, *, org_unit: str | None, category: str | None, limi
 
 async def insert_sector(conn, values: dict[str, Any]):
     return await conn.fetchrow(
-        f"INSERT INTO sectors (id, org_unit, name, category, duty_emphasis)"
+        f"INSERT INTO sectors (id, org_unit, name, category, duty_emphasis)"  # noqa: S608 — SECTOR_COLUMNS above
         f" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_unit, name) DO NOTHING RETURNING {SECTOR_COLUMNS}",
         values.get("id") or uuid.uuid4(), values["org_unit"], values["name"], values["category"],
         values["duty_emphasis"],
@@ -163,7 +163,7 @@ async def member(conn, member_id: str, *, for_update: bool = False):
         return None
     if for_update:
         await conn.execute("SELECT 1 FROM members WHERE id = $1 FOR UPDATE", key)
-    return await conn.fetchrow(f"SELECT {MEMBER_COLUMNS} FROM {MEMBER_FROM} WHERE m.id = $1", key)
+    return await conn.fetchrow(f"SELECT {MEMBER_COLUMNS} FROM {MEMBER_FROM} WHERE m.id = $1", key)  # noqa: S608 — MEMBER_COLUMNS, MEMBER_FROM above
 
 
 async def members_page(
@@ -182,7 +182,7 @@ async def members_page(
           AND (NOT $4 OR NOT EXISTS (SELECT 1 FROM member_assignments a WHERE a.member_id = m.id))
           AND ($5::text IS NULL OR m.name LIKE '%' || $5 || '%' OR m.work_unit LIKE '%' || $5 || '%')
         ORDER BY m.org_unit, s.name, m.name
-        """,
+        """,  # noqa: S608 — MEMBER_COLUMNS, MEMBER_FROM above
         pattern, as_uuid(sector_id), status, unassigned, query, limit=limit, offset=offset,
     )
 

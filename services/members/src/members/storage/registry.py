@@ -19,12 +19,12 @@ DEPARTMENT_COLUMNS = (
 
 
 async def org_unit(conn, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code = $1", code)
+    return await conn.fetchrow(f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code = $1", code)  # noqa: S608 — ORG_UNIT_COLUMNS above
 
 
 async def org_unit_for_update(conn, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code = $1 FOR UPDATE", code
+        f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code = $1 FOR UPDATE", code  # noqa: S608 — ORG_UNIT_COLUMNS above
     )
 
 
@@ -33,7 +33,7 @@ async def org_units_page(
 ) -> tuple[list[asyncpg.Record], int]:
     return await fetch_page(
         conn,
-        f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code LIKE $1"
+        f"SELECT {ORG_UNIT_COLUMNS} FROM org_units WHERE code LIKE $1"  # noqa: S608 — ORG_UNIT_COLUMNS above
         " AND ($2::text IS NULL OR level = $2) AND ($3::text IS NULL OR parent = $3)"
         " ORDER BY code",
         pattern, level, parent,
@@ -48,7 +48,7 @@ async def insert_org_unit(conn, values: dict[str, Any]) -> asyncpg.Record:
                                duties, address)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         RETURNING {ORG_UNIT_COLUMNS}
-        """,
+        """,  # noqa: S608 — ORG_UNIT_COLUMNS above
         values["code"], values["parent"], values["level"], values["kind"], values["name"],
         values.get("duty_name"), values.get("duty_email"), values.get("duty_phone"),
         values.get("duties"), values.get("address"),
@@ -63,7 +63,7 @@ async def department(conn, department_id: str) -> asyncpg.Record | None:
     key = as_uuid(department_id)
     if key is None:
         return None
-    return await conn.fetchrow(f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = $1", key)
+    return await conn.fetchrow(f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = $1", key)  # noqa: S608 — DEPARTMENT_COLUMNS above
 
 
 async def departments_page(
@@ -71,7 +71,7 @@ async def departments_page(
 ) -> tuple[list[asyncpg.Record], int]:
     return await fetch_page(
         conn,
-        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE org_unit LIKE $1"
+        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE org_unit LIKE $1"  # noqa: S608 — DEPARTMENT_COLUMNS above
         " AND ($2::text IS NULL OR org_unit = $2) ORDER BY org_unit, name",
         pattern, org_unit,
         limit=limit, offset=offset,
@@ -85,7 +85,7 @@ async def insert_department(conn, values: dict[str, Any]) -> asyncpg.Record:
         VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (org_unit, name) DO NOTHING
         RETURNING {DEPARTMENT_COLUMNS}
-        """,
+        """,  # noqa: S608 — DEPARTMENT_COLUMNS above
         values.get("id") or uuid.uuid4(), values["name"], values["org_unit"],
         values.get("duty_name"), values.get("duty_email"), values.get("duty_phone"),
     )

@@ -26,13 +26,13 @@ async def venue(conn, venue_id: str):
     key = as_uuid(venue_id)
     if key is None:
         return None
-    return await conn.fetchrow(f"SELECT {VENUE_COLUMNS} FROM venues WHERE id = $1", key)
+    return await conn.fetchrow(f"SELECT {VENUE_COLUMNS} FROM venues WHERE id = $1", key)  # noqa: S608 — VENUE_COLUMNS above
 
 
 async def venues_page(conn, *, pattern: str, kind: str | None, limit: int, offset: int):
     return await fetch_page(
         conn,
-        f"SELECT {VENUE_COLUMNS} FROM venues WHERE org_unit LIKE $1 AND ($2::text IS NULL OR kind = $2)"
+        f"SELECT {VENUE_COLUMNS} FROM venues WHERE org_unit LIKE $1 AND ($2::text IS NULL OR kind = $2)"  # noqa: S608 — VENUE_COLUMNS above
         " AND active ORDER BY org_unit, kind, name",
         pattern, kind, limit=limit, offset=offset,
     )
@@ -44,7 +44,7 @@ async def insert_venue(conn, values: dict[str, Any]):
         INSERT INTO venues (id, kind, name, org_unit, address, opening_hours, sector_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7::uuid)
         ON CONFLICT (org_unit, name) DO NOTHING RETURNING {VENUE_COLUMNS}
-        """,
+        """,  # noqa: S608 — VENUE_COLUMNS above
         values.get("id") or uuid.uuid4(), values["kind"], values["name"], values["org_unit"],
         values.get("address"), values.get("opening_hours"), values.get("sector_id"),
     )
@@ -66,7 +66,7 @@ async def insert_reception_day(conn, values: dict[str, Any]):
     )
     if created is None:
         return None
-    return await conn.fetchrow(f"SELECT {RECEPTION_COLUMNS} FROM {RECEPTION_FROM} WHERE r.id = $1", created)
+    return await conn.fetchrow(f"SELECT {RECEPTION_COLUMNS} FROM {RECEPTION_FROM} WHERE r.id = $1", created)  # noqa: S608 — RECEPTION_COLUMNS, RECEPTION_FROM above
 
 
 async def overlapping_reception(conn, member_id: str, starts_at: datetime, ends_at: datetime) -> bool:
@@ -90,7 +90,7 @@ async def reception_days_page(
           AND ($4::timestamptz IS NULL OR r.starts_at >= $4)
           AND ($5::timestamptz IS NULL OR r.starts_at < $5)
         ORDER BY r.starts_at, m.name
-        """,
+        """,  # noqa: S608 — RECEPTION_COLUMNS, RECEPTION_FROM above
         pattern, as_uuid(member_id), as_uuid(venue_id), date_from, date_to,
         limit=limit, offset=offset,
     )
@@ -113,7 +113,7 @@ async def card_venues(conn, member_id: str):
 
 async def next_reception_days(conn, member_id: str, *, limit: int = 5):
     return await conn.fetch(
-        f"SELECT {RECEPTION_COLUMNS} FROM {RECEPTION_FROM}"
+        f"SELECT {RECEPTION_COLUMNS} FROM {RECEPTION_FROM}"  # noqa: S608 — RECEPTION_COLUMNS, RECEPTION_FROM above
         " WHERE r.member_id = $1::uuid AND r.ends_at > now() ORDER BY r.starts_at LIMIT $2",
         member_id, limit,
     )

@@ -40,7 +40,7 @@ async def activity(conn, activity_id: str):
     key = as_uuid(activity_id)
     if key is None:
         return None
-    return await conn.fetchrow(f"SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1", key)
+    return await conn.fetchrow(f"SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1", key)  # noqa: S608 — ACTIVITY_COLUMNS above
 
 
 async def activities_page(
@@ -57,7 +57,7 @@ async def activities_page(
           AND ($3::text IS NULL OR a.type = $3)
           AND ($4::date IS NULL OR a.occurred_on >= $4) AND ($5::date IS NULL OR a.occurred_on <= $5)
         ORDER BY a.occurred_on DESC, a.created_at DESC
-        """,
+        """,  # noqa: S608 — ACTIVITY_COLUMNS above
         pattern, as_uuid(member_id), type, date_from, date_to, limit=limit, offset=offset,
     )
 
@@ -119,18 +119,6 @@ async def work_of_members(conn, org_unit: str, year: int):
         ORDER BY m.id
         """,
         org_unit, year, orgunits.sql_subtree_pattern(org_unit),
-    )
-
-
-async def upsert_opinion(conn, opinion_id: str, org_unit: str, member_id: str | None, source_time) -> None:
-    await conn.execute(
-        """
-        INSERT INTO opinions (id, org_unit, member_id, source_time) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (id) DO UPDATE SET org_unit = excluded.org_unit, member_id = excluded.member_id,
-                                       source_time = excluded.source_time
-        WHERE opinions.source_time <= excluded.source_time
-        """,
-        opinion_id, org_unit, member_id, source_time,
     )
 
 
