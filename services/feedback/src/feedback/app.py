@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liaison_shared import projections
+from liaison_shared import crypto, projections
 from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
     OpinionRaised,
@@ -16,7 +16,20 @@ from liaison_shared.service import ServiceSpec
 
 import feedback
 
-from .api import catalogue, internal, lineage, opinions, page, proposals, reports, stats
+from .api import (
+    catalogue,
+    duplicates,
+    internal,
+    lineage,
+    opendata,
+    opinions,
+    page,
+    proposals,
+    public,
+    reports,
+    stats,
+    taken_in,
+)
 from .demo import load_demo
 from .handlers import conversions
 from .handlers.consumed import (
@@ -29,6 +42,7 @@ from .handlers.deadlines import run_scheduler
 from .handlers.figures import run_rates
 from .handlers.lineage import keep_lineage_projection
 from .handlers.retention import run_retention
+from .handlers.taken_in import keep_casework_projection
 
 
 def spec() -> ServiceSpec:
@@ -36,20 +50,23 @@ def spec() -> ServiceSpec:
     projections.keep_registry_projection(consumer)
     consumer.on(ConsultationOutcomeConverted)(take_consultation_outcome)
     consumer.on(OpinionRaised)(take_session_opinion)
-    for topic_event in (TopicProposed, TopicApproved, TopicClosed):
-        consumer.on(topic_event, rebuildable=True)(keep_topic)
+    consumer.on(TopicProposed, rebuildable=True)(keep_topic)
+    consumer.on(TopicApproved, rebuildable=True)(keep_topic)
+    consumer.on(TopicClosed, rebuildable=True)(keep_topic)
     consumer.on(VenueChanged, rebuildable=True)(keep_venue)
     conversions.listen(consumer)
     keep_lineage_projection(consumer)
+    keep_casework_projection(consumer)
     return ServiceSpec(
         name="feedback",
         package="feedback",
         description=feedback.__doc__ or "",
-        routers=[opinions.router, catalogue.router, stats.router, reports.router, proposals.router,
-                 internal.router, lineage.router],
+        routers=[taken_in.router, opinions.router, catalogue.router, stats.router, reports.router, proposals.router,
+                 internal.router, lineage.router, opendata.router, public.router, duplicates.router],
         pages=[page.router],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
         background_jobs=[run_scheduler, run_retention, run_rates],
         demo_data=load_demo,
+        master_sealed=[crypto.MasterSealed("submitters", "wrapped_key", "subject_id")],
     )

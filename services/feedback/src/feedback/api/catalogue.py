@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.paging import Page
 from liaison_shared.service import runtime_of
 
@@ -35,14 +36,14 @@ async def put_rule(request: Request, body: DispatchRuleIn, principal: Principal 
 
 
 @router.delete("/dispatch-rules/{rule_id}", status_code=204, tags=["dispatch catalogue"])
-async def delete_rule(request: Request, rule_id: str, principal: Principal = Depends(staff)) -> None:
+async def delete_rule(request: Request, rule_id: UuidStr, principal: Principal = Depends(staff)) -> None:
     async with runtime_of(request).uow() as uow:
         await handlers.delete_rule(uow, principal, rule_id)
 
 
 @router.get("/opinions/{opinion_id}/dispatch-proposal", response_model=DispatchProposal | None,
             tags=["dispatch catalogue"], summary="What the catalogue proposes for a case (null: no rule)")
-async def proposal(request: Request, opinion_id: str, principal: Principal = Depends(current_principal)):
+async def proposal(request: Request, opinion_id: UuidStr, principal: Principal = Depends(current_principal)):
     pool = runtime_of(request).pool
     case = await opinion_storage.opinion(pool, opinion_id)
     if case is None or principal.role not in (Role.STAFF, Role.ADMIN) or not access.handles(principal, case):

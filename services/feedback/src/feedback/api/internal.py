@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, notify_service
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.service import runtime_of
 
 from ..handlers import intake
@@ -16,7 +17,7 @@ router = APIRouter()
 
 @router.get("/internal/submitters/{opinion_id}", response_model=SubmitterContact, tags=["internal"],
             summary="The submitter's phone and tracking code, for notify alone; 404 once erased")
-async def submitter_contact(request: Request, opinion_id: str,
+async def submitter_contact(request: Request, opinion_id: UuidStr,
                             _: Principal = Depends(notify_service)) -> SubmitterContact:
     runtime = runtime_of(request)
     case = await storage.opinion(runtime.pool, opinion_id)

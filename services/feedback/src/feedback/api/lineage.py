@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from liaison_shared.auth import Principal, Role, require_roles
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.service import runtime_of
 
 from ..handlers import access, lineage
@@ -21,19 +22,22 @@ overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
 @router.get("/opinions/{opinion_id}/lineage", response_model=OpinionLineage, tags=["opinions"],
             summary="What became of an opinion: merges, escalations, conversion, topic, sessions, outcomes, "
                     "proposals, reports")
-async def opinion_lineage(request: Request, opinion_id: str,
+async def opinion_lineage(request: Request, opinion_id: UuidStr,
                           principal: Principal = Depends(overseers)) -> OpinionLineage:
     pool = runtime_of(request).pool
     case = await opinion_storage.opinion(pool, opinion_id)
     departments = {a["department_id"] for a in await opinion_storage.assignments(pool, opinion_id)} if case else set()
     if case is None or not access.can_read(principal, case, departments):
         raise NotFound(f"no opinion {opinion_id}")
-    return OpinionLineage(**await lineage.opinion_lineage(pool, opinion_id))
+    found = await lineage.opinion_lineage(pool, opinion_id)
+    if found is None:  # gone since it was read above
+        raise NotFound(f"no opinion {opinion_id}")
+    return OpinionLineage(**found)
 
 
 @router.get("/proposals/{proposal_id}/lineage", response_model=ProposalLineage, tags=["proposals"],
             summary="Where a proposal came from: its source, outcome, topic and every opinion behind it")
-async def proposal_lineage(request: Request, proposal_id: str,
+async def proposal_lineage(request: Request, proposal_id: UuidStr,
                            principal: Principal = Depends(overseers)) -> ProposalLineage:
     pool = runtime_of(request).pool
     row = await proposal_storage.proposal(pool, proposal_id)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
-from liaison_shared.errors import NotFound
+from liaison_shared.errors import NotFound, Unprocessable
+from liaison_shared.openapi import UuidStr
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.ratelimit import public_limit
 from liaison_shared.service import runtime_of
@@ -26,7 +27,8 @@ from ..schemas.opinions import (
 from ..storage import opinions as storage
 
 router = APIRouter()
-readers = require_roles(Role.STAFF, Role.LEADER, Role.DEPARTMENT, Role.ADMIN)
+# a member reads only the cases it took in (access.can_read, list_opinions)
+readers = require_roles(Role.STAFF, Role.LEADER, Role.DEPARTMENT, Role.ADMIN, Role.MEMBER)
 staff = require_roles(Role.STAFF, Role.ADMIN)
 
 
@@ -44,7 +46,7 @@ async def _opinion_out(request: Request, row, *, in_clear: bool, tracking_code: 
     phone = submitter.phone if submitter else None
     if not in_clear:
         name, phone = mask_name(name), mask_phone(phone)
-    values = {k: row[k] for k in OpinionOut.model_fields if k in row.keys()}
+    values = {k: row[k] for k in OpinionOut.model_fields if k in row}
     values["tracking_code"] = row["tracking_code"] if tracking_code else None
     values["deadline_reason"] = _deadline_reason(row)
     return model(**values, submitter_name=name, submitter_phone=phone, **extra)
@@ -67,16 +69,26 @@ async def submit_opinion(request: Request, body: OpinionIn) -> OpinionCreated:
 
 
 @router.get("/opinions", response_model=Page[OpinionOut], tags=["opinions"],
-            summary="Cases of the caller's subtree, or assigned to the caller's department")
+            summary="Cases of the caller's subtree, assigned to the caller's department, or taken in by the "
+                    "calling member")
 async def list_opinions(
     request: Request, page: PageParams = Depends(page_params), status: Status | None = None,
+    received_by: str | None = Query(None, max_length=64, description=(
+        "Only those a member took in (委员收集): its id, or `me` with a member's token. A member's token "
+        "lists only its own, whatever is asked.")),
     principal: Principal = Depends(readers),
 ) -> Page[OpinionOut]:
     department = principal.dept if principal.role is Role.DEPARTMENT else None
-    pattern = None if principal.role in (Role.DEPARTMENT, Role.ADMIN) else principal.subtree_pattern
+    pattern = None if principal.role in (Role.DEPARTMENT, Role.ADMIN, Role.MEMBER) else principal.subtree_pattern
+    if principal.role is Role.MEMBER:
+        if received_by not in (None, "me", principal.acting_member_id):
+            return Page(items=[], total=0)
+        received_by = principal.acting_member_id
+    elif received_by == "me":
+        raise Unprocessable("received_by=me names the calling member: a member's token only")
     rows, total = await storage.opinions_page(
         runtime_of(request).pool, pattern=pattern, department_id=department, status=status and status.value,
-        limit=page.limit, offset=page.offset,
+        limit=page.limit, offset=page.offset, received_by=received_by,
     )
     # Lists never show personal data in clear, whoever asks.
     people = await intake.reveal_submitters(runtime_of(request).pool, runtime_of(request).settings,
@@ -87,7 +99,7 @@ async def list_opinions(
 
 
 @router.get("/opinions/{opinion_id}", response_model=OpinionDetail, tags=["opinions"])
-async def get_opinion(request: Request, opinion_id: str, principal: Principal = Depends(readers)) -> OpinionDetail:
+async def get_opinion(request: Request, opinion_id: UuidStr, principal: Principal = Depends(readers)) -> OpinionDetail:
     pool = runtime_of(request).pool
     row = await storage.opinion(pool, opinion_id)
     assignments = await storage.assignments(pool, opinion_id) if row else []
@@ -99,13 +111,14 @@ async def get_opinion(request: Request, opinion_id: str, principal: Principal = 
         tracking_code=access.may_see_tracking_code(principal, row), model=OpinionDetail,
         assignments=[AssignmentOut(**dict(a)) for a in assignments],
         history=[HistoryOut(**dict(h)) for h in await storage.history(pool, opinion_id)],
+        allowed_actions=await actions.allowed_actions(pool, principal, row, assignments),
     )
 
 
 @router.post("/opinions/{opinion_id}/actions", response_model=OpinionDetail, tags=["opinions"],
              summary="Triage: answer, assign, escalate, convert, merge, return, extend, reply, rate, supervise, close")
 async def act_on_opinion(
-    request: Request, opinion_id: str, body: OpinionAction, principal: Principal = Depends(current_principal)
+    request: Request, opinion_id: UuidStr, body: OpinionAction, principal: Principal = Depends(current_principal)
 ) -> OpinionDetail:
     runtime = runtime_of(request)
     async with runtime.uow() as uow:
@@ -115,7 +128,7 @@ async def act_on_opinion(
 
 @router.delete("/opinions/{opinion_id}/submitter", status_code=204, tags=["opinions"],
                summary="Erase the submitter's personal data (PIPL); the case and its history stay")
-async def erase_submitter(request: Request, opinion_id: str, principal: Principal = Depends(staff)) -> Response:
+async def erase_submitter(request: Request, opinion_id: UuidStr, principal: Principal = Depends(staff)) -> Response:
     async with runtime_of(request).uow() as uow:
         await retention.erase_on_request(uow, principal, opinion_id)
     return Response(status_code=204)

@@ -170,7 +170,8 @@ async def rate_from_page(request: Request, code: str) -> Response:
     if row is None:
         return _not_found()
     try:
-        rated = RatingIn(rating=(form.get("rating") or [""])[0], comment=(form.get("comment") or [None])[0])
+        comment = form.get("comment")
+        rated = RatingIn(rating=(form.get("rating") or [""])[0], comment=comment[0] if comment else None)
     except ValidationError:
         return _page(render(await tracked(runtime.pool, row), code, "请选择一项评价（意见不超过2000字）。"), 422)
     try:

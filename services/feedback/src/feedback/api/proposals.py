@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
 from liaison_shared.contracts.common import OrgCode
 from liaison_shared.errors import NotFound
+from liaison_shared.openapi import UuidStr
 from liaison_shared.orgunits import sql_subtree_pattern
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
@@ -92,12 +93,12 @@ async def proposal_stats(request: Request, committee: OrgCode | None = None,
 
     return [ProposalFigures(key=r["key"], filed=r["filed"], accepted=r["accepted"],
                             filing_rate=rate(r["accepted"], r["filed"]), reply_rate=rate(r["replied"], r["assigned"]),
-                            on_time_rate=rate(r["on_time"], r["replied"]), ab_share=rate(r["class_ab"], r["replied"]),
+                            on_time_rate=rate(r["on_time"], r["timed"]), ab_share=rate(r["class_ab"], r["replied"]),
                             satisfaction_rate=rate(r["satisfied"], r["evaluated"])) for r in rows]
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut, tags=["proposals"])
-async def get_proposal(request: Request, proposal_id: str, principal: Principal = Depends(current_principal)) -> ProposalOut:
+async def get_proposal(request: Request, proposal_id: UuidStr, principal: Principal = Depends(current_principal)) -> ProposalOut:
     pool = runtime_of(request).pool
     row = await storage.proposal(pool, proposal_id)
     units = await storage.units(pool, proposal_id) if row else []
@@ -108,7 +109,7 @@ async def get_proposal(request: Request, proposal_id: str, principal: Principal 
 
 @router.post("/proposals/{proposal_id}/actions", response_model=ProposalOut, tags=["proposals"],
              summary="sign, file, accept, reject, merge, assign, return, extend, opinion, reply, evaluate, mark_key, progress, close")
-async def act_on_proposal(request: Request, proposal_id: str, body: ProposalAction,
+async def act_on_proposal(request: Request, proposal_id: UuidStr, body: ProposalAction,
                           principal: Principal = Depends(current_principal)) -> ProposalOut:
     runtime = runtime_of(request)
     async with runtime.uow() as uow:

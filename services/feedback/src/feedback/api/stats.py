@@ -68,7 +68,9 @@ async def stats(
         response_rate=_rate(r["responded"], r["assignments"] if group_by == "department" else r["cases"]),
         resolution_rate=_rate(r["resolved"], r["cases"]),
         satisfaction_rate=_rate(r["satisfied"], r["rated"]),
-        on_time_rate=_rate(r["replies_on_time"], r["replies"]),
+        on_time_rate=_rate(r["replies_on_time"], r["timed"]),
+        **({"returns": r["returns"], "returns_overruled": r["returns_overruled"],
+            "return_rate": _rate(r["returns"], r["assignments"])} if group_by == "department" else {}),
     ) for r in rows]
     return StatsOut(org_unit=unit, group_by=group_by, date_from=date_from, date_to=date_to, groups=groups)
 

@@ -17,7 +17,7 @@ from liaison_shared.errors import Conflict, Forbidden
 from .action import ActionName
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 — as auth.Role: a StrEnum would change what str() and f-strings make of a status
     RECEIVED = "received"        # 已受理: waiting for triage at its handling unit
     ESCALATED = "escalated"      # 已上报: handed up, waiting for triage at the unit above
     ANSWERED = "answered"        # 当场答复: answered on the spot
@@ -31,7 +31,7 @@ class Status(str, Enum):
     CLOSED = "closed"            # 已办结
 
 
-class Actor(str, Enum):
+class Actor(str, Enum):  # noqa: UP042 — as auth.Role
     STAFF = "staff"              # staff of the handling unit or of a unit above it
     DEPARTMENT = "department"    # a department the case is assigned to
     PUBLIC = "public"            # the submitter, by tracking code
@@ -48,6 +48,7 @@ class Action(ActionName):
     CONVERT = "convert"                # 成果转化
     MERGE = "merge"                    # 合并
     RETURN = "return"                  # 退单
+    RULE_RETURN = "rule_return"        # 退单审核
     EXTEND = "extend"                  # 延期
     REPLY = "reply"                    # 答复
     RATE = "rate"                      # 评价
@@ -81,6 +82,8 @@ RULES: dict[Action, Rule] = {
     Action.CONVERT: _rule({*TRIAGE, Status.ANSWERED, Status.REPLIED, Status.RATED}, {S}),
     Action.MERGE: _rule(TRIAGE, {S}),
     Action.RETURN: _rule({Status.ASSIGNED}, {D}),
+    # after a return: the case waits in triage, or stays assigned while co-handlers still work
+    Action.RULE_RETURN: _rule({*TRIAGE, Status.ASSIGNED}, {S}),
     Action.EXTEND: _rule({Status.ASSIGNED}, {S, D}),
     Action.REPLY: _rule({Status.ASSIGNED}, {D}),
     Action.RATE: _rule({Status.ANSWERED, Status.REPLIED}, {S, Actor.PUBLIC}),
@@ -93,6 +96,11 @@ HINTS = {
     (Action.ESCALATE, Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
     (Action.CONVERT, Status.ASSIGNED): " (recall the assignment first: action recall with a reason)",
 }
+
+
+def allowed(status: Status, actor: Actor) -> list[Action]:
+    """The actions ``actor`` may take on a case in ``status`` — what ``check`` lets through."""
+    return [action for action, rule in RULES.items() if actor in rule.actors and status in rule.states]
 
 
 def check(action: Action, status: Status, actor: Actor) -> None:
@@ -138,7 +146,8 @@ def deadline_in_force(status: Status, converted_to: dict | None, active_deadline
     if status in (Status.ASSIGNED, Status.SUPERVISED) and active_deadlines:
         return max(active_deadlines), None
     if converted_to and status is Status.CONVERTED:
-        return None, f"converted into {CONVERTED_INTO.get(converted_to.get('kind'), converted_to.get('kind'))}:" \
+        kind = converted_to.get("kind")
+        return None, f"converted into {CONVERTED_INTO.get(kind, kind) if kind else kind}:" \
                      " answered when that is"
     reasons = {
         Status.RECEIVED: "waiting for triage at its handling unit",

@@ -32,8 +32,11 @@ class Action(ActionName):
     MARK_KEY = "mark_key"    # 重点提案
     PROGRESS = "progress"    # 督办进展
     CLOSE = "close"          # 办结
+    CONSENT = "consent_disclosure"  # 同意公开: a proposer agrees to the reply being made public
+    PUBLISH = "publish_reply"       # 公开答复
 
 
+REPLIED = {"replied", "evaluated", "supervised", "closed"}  # a reply exists (a closed one may have none)
 STATES: dict[Action, set[str]] = {
     Action.SIGN: {"draft"},
     Action.FILE: {"draft"},
@@ -49,13 +52,15 @@ STATES: dict[Action, set[str]] = {
     Action.MARK_KEY: {"accepted", "assigned", "replied"},
     Action.PROGRESS: {"accepted", "assigned", "replied", "supervised"},
     Action.CLOSE: {"evaluated", "supervised", "not_accepted"},
+    Action.CONSENT: {"draft", "filed", "accepted", "assigned", "replied", "evaluated", "supervised", "closed"},
+    Action.PUBLISH: REPLIED,
 }
 ACTORS: dict[Action, set[str]] = {
     Action.SIGN: {"member"}, Action.FILE: {"member", "staff"}, Action.ACCEPT: {"staff"},
     Action.REJECT: {"staff"}, Action.MERGE: {"staff"}, Action.ASSIGN: {"staff"}, Action.RETURN: {"department"},
     Action.EXTEND: {"department", "staff"}, Action.OPINION: {"department"}, Action.REPLY: {"department"},
     Action.EVALUATE: {"member"}, Action.MARK_KEY: {"leader"}, Action.PROGRESS: {"staff", "leader"},
-    Action.CLOSE: {"staff"},
+    Action.CLOSE: {"staff"}, Action.CONSENT: {"member"}, Action.PUBLISH: {"staff"},
 }
 REPLY_CLASSES: dict[ReplyClass, str] = {
     "A": "所提问题已经解决或基本解决、所提建议已被采纳",

@@ -2,7 +2,8 @@
 asks here, so a new route cannot grow its own idea of it.
 
 - reading a case: staff and leaders of the unit where it arises or is handled; a department
-  it was ever assigned to (it keeps reading what it answered);
+  it was ever assigned to (it keeps reading what it answered); the member who took it in
+  (``received_by``, attested by a token), masked;
 - the submitter in clear (个人信息): staff handling the case, and a department only while its
   assignment is open — returning it (退单), replying, staff recalling it (召回) or a new round
   ends the access;
@@ -40,6 +41,9 @@ def can_read(principal: Principal, case, departments: set[str]) -> bool:
         return principal.dept in departments
     if principal.role in (Role.STAFF, Role.LEADER):
         return principal.covers(case["handling_unit"]) or principal.covers(case["org_unit"])
+    if principal.role is Role.MEMBER:
+        # what it took in (委员收集), never another member's: its personal data stays masked
+        return principal.member_id is not None and case.get("received_by") == principal.member_id
     return False
 
 
@@ -67,9 +71,9 @@ async def departments_out_of_reach(conn, department_ids: list[str], case_unit: s
     (or inactive) ones, and those off the case's line and outside the acting staff's scope. A
     caller that is not staff (a consumed command) has no scope to widen the line with."""
     units = await storage.department_units(conn, department_ids)
-    widens = principal is not None and principal.role in (Role.STAFF, Role.ADMIN)
+    widening = principal if principal is not None and principal.role in (Role.STAFF, Role.ADMIN) else None
     return [d for d in department_ids if d not in units or not (
-        on_the_line(units[d], case_unit) or (widens and principal.covers(units[d])))]
+        on_the_line(units[d], case_unit) or (widening is not None and widening.covers(units[d])))]
 
 
 async def require_reachable(conn, department_ids: list[str], case_unit: str, principal: Principal | None) -> None:

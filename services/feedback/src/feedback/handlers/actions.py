@@ -4,14 +4,16 @@ records who did what and why in its history, and publishes what happened."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.contracts import feedback as events
 from liaison_shared.contracts.feedback import Rating
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from liaison_shared.settings import Settings
+from liaison_shared.uow import UnitOfWork
 
 from ..domain import opinion as rules
 from ..domain.deadlines import today_in_china
@@ -30,6 +32,7 @@ from ..schemas.opinions import (
     RecallCase,
     ReplyToCase,
     ReturnCase,
+    RuleOnReturn,
     SuperviseCase,
 )
 from ..schemas.proposals import ProposalIn
@@ -57,6 +60,31 @@ def actor_of(principal: Principal, case, active_departments: set[str]) -> Actor:
     if access.can_read(principal, case, active_departments):
         raise Forbidden("you may read this case but not act on it")
     raise NotFound(f"no opinion {case['id']}")
+
+
+async def allowed_actions(conn, principal: Principal, case, assignments) -> list[Action]:
+    """What ``act`` would let this caller try now (the console shows only these): the state
+    machine's rules for the caller's part in the case, and what waits — a return without a
+    ruling (rule_return), an extension request (staff decide it; a department asks once)."""
+    round_ = await storage.current_round(conn, case["id"])
+    current = [a for a in assignments if a["round"] == round_]
+    active = {a["department_id"] for a in current if a["state"] == "active"}
+    try:
+        actor = actor_of(principal, case, {a["department_id"] for a in current} | active)
+    except (Forbidden, NotFound):
+        return []
+    if actor is Actor.DEPARTMENT and principal.dept not in active:
+        return []
+    found = rules.allowed(Status(case["status"]), actor)
+    if Action.RULE_RETURN in found and not any(a["state"] == "returned" and a["return_ruling"] is None
+                                               for a in current):
+        found.remove(Action.RULE_RETURN)
+    if Action.EXTEND in found:
+        waiting = await storage.pending_extension(
+            conn, case["id"], principal.dept if actor is Actor.DEPARTMENT else None)
+        if (waiting is None) == (actor is Actor.STAFF):
+            found.remove(Action.EXTEND)
+    return found
 
 
 async def act(uow: UnitOfWork, settings: Settings, principal: Principal, opinion_id: str,
@@ -242,7 +270,7 @@ async def merge(uow: UnitOfWork, acting: Acting, case, command: MergeCase):
 
 
 async def return_(uow: UnitOfWork, acting: Acting, case, command: ReturnCase):
-    department_id = acting.principal.dept
+    department_id = acting.principal.acting_dept
     mine = next(a for a in acting.current if a["department_id"] == department_id)
     await require_return_window(uow.conn, acting.settings, mine["assigned_at"])
     await storage.set_assignment(uow.conn, case["id"], department_id, acting.round, state="returned",
@@ -254,6 +282,35 @@ async def return_(uow: UnitOfWork, acting: Acting, case, command: ReturnCase):
     return status, {"department_id": department_id, "reason": command.reason}
 
 
+async def rule_return(uow: UnitOfWork, acting: Acting, case, command: RuleOnReturn):
+    """退单审核: a return staff disagree with is overruled — the department keeps the case, with a
+    deadline — or upheld, and staff assign it anew. Both stay on the assignment for the figures."""
+    returned = next((a for a in acting.current if a["department_id"] == command.department_id
+                     and a["state"] == "returned" and a["return_ruling"] is None), None)
+    if returned is None:
+        raise Conflict(f"no return of this round by {command.department_id} waits for a ruling",
+                       code="illegal_transition")
+    ruling = "upheld" if command.ruling == "uphold" else "overruled"
+    changes: dict[str, Any] = {"return_ruling": ruling, "return_ruling_reason": command.reason,
+                               "return_ruled_at": now()}
+    deadline = None
+    if ruling == "overruled":
+        deadline = command.deadline or (await default_deadline(uow.conn, acting.settings, case["urgency"])).due
+        if deadline <= today_in_china():
+            raise Unprocessable("the deadline must be after today")
+        changes |= {"state": "active", "deadline": deadline}
+    elif command.deadline is not None:
+        raise Unprocessable("deadline goes with overrule only: an upheld return leaves the case to assign anew")
+    await storage.set_assignment(uow.conn, case["id"], command.department_id, acting.round, **changes)
+    uow.publish(events.OpinionReturnRuled(
+        opinion_id=case["id"], org_unit=case["org_unit"], handling_unit=case["handling_unit"],
+        department_id=command.department_id, ruling=ruling, reason=command.reason,
+        deadline=deadline.isoformat() if deadline else None))
+    status = Status.ASSIGNED if ruling == "overruled" else Status(case["status"])
+    return status, {"department_id": command.department_id, "ruling": ruling, "reason": command.reason,
+                    **({"deadline": deadline.isoformat()} if deadline else {})}
+
+
 async def extend(uow: UnitOfWork, acting: Acting, case, command: ExtendCase):
     principal = acting.principal
     if principal.role is Role.DEPARTMENT:
@@ -262,9 +319,9 @@ async def extend(uow: UnitOfWork, acting: Acting, case, command: ExtendCase):
             raise Unprocessable("days is a whole number of working days from 1 to 60")
         if command.reason is None:
             raise Unprocessable("reason is required")
-        if await storage.pending_extension(uow.conn, case["id"], principal.dept):
+        if await storage.pending_extension(uow.conn, case["id"], principal.acting_dept):
             raise Conflict("an extension request is already waiting for a decision")
-        request_id = await storage.insert_extension(uow.conn, case["id"], principal.dept, command.days,
+        request_id = await storage.insert_extension(uow.conn, case["id"], principal.acting_dept, command.days,
                                                     command.reason)
         return Status.ASSIGNED, {"request": request_id, "days": command.days, "reason": command.reason}
     if command.decision is None:
@@ -289,7 +346,7 @@ async def extend(uow: UnitOfWork, acting: Acting, case, command: ExtendCase):
 
 
 async def reply(uow: UnitOfWork, acting: Acting, case, command: ReplyToCase):
-    department_id = acting.principal.dept
+    department_id = acting.principal.acting_dept
     await storage.set_assignment(uow.conn, case["id"], department_id, acting.round, state="replied",
                                  reply=command.text, replied_at=now())
     status = await _after_department_change(uow, case, acting.round)
@@ -322,9 +379,10 @@ async def close(uow: UnitOfWork, acting: Acting, case, command: CloseCase):
     return Status.CLOSED, {"reason": command.reason}
 
 
-ACTIONS = {
+ACTIONS: dict[type, Callable[..., Awaitable[tuple[Status, dict]]]] = {
     AnswerOnSpot: answer_on_spot, AssignCase: assign, RecallCase: recall, EscalateCase: escalate,
-    ConvertCase: convert, MergeCase: merge, ReturnCase: return_, ExtendCase: extend, ReplyToCase: reply,
+    ConvertCase: convert, MergeCase: merge, ReturnCase: return_, RuleOnReturn: rule_return, ExtendCase: extend,
+    ReplyToCase: reply,
     RateCase: rate, SuperviseCase: supervise, CloseCase: close,
 }
 
@@ -378,7 +436,7 @@ async def _apply_rating(uow: UnitOfWork, settings: Settings, case, rating: Ratin
         # what it became answered it: not satisfied is for supervision (督办), not for its old departments
         had_departments, reopened_before = False, True
     status = rules.after_rating(rating, reopened_before, had_departments)
-    changes = {"rating": rating, "rating_comment": (comment or None)}
+    changes: dict[str, Any] = {"rating": rating, "rating_comment": (comment or None)}
     if status is Status.ASSIGNED:  # reopened once: back to the same departments, a new deadline
         deadline = (await default_deadline(uow.conn, settings, case["urgency"])).due
         departments = [a["department_id"] for a in current if a["state"] == "replied"] or \

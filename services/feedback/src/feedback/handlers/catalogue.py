@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.orgunits import Level, level_of
+from liaison_shared.uow import UnitOfWork
 
 from ..schemas.catalogue import CalendarDay, DispatchRuleIn
 from ..storage import catalogue as storage

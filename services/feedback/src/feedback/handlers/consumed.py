@@ -21,10 +21,11 @@ from liaison_shared.contracts.consultation import (
     TopicProposed,
 )
 from liaison_shared.contracts.members import VenueChanged
-from liaison_shared.db import UnitOfWork, as_uuid
+from liaison_shared.db import as_uuid
 from liaison_shared.errors import ApiError
 from liaison_shared.events import Envelope
 from liaison_shared.settings import get_settings
+from liaison_shared.uow import UnitOfWork
 from pydantic import ValidationError
 
 from ..domain.deadlines import today_in_china
@@ -49,13 +50,13 @@ async def take_consultation_outcome(uow: UnitOfWork, envelope: Envelope, event: 
         await track_department_task(uow, envelope, event)
     elif event.target.kind == "proposal":
         await draft_proposal(uow, envelope, event)
-    elif event.target.kind == "public_opinion_report" and as_uuid(event.target.id) is not None:
-        if await report_storage.report(uow.conn, event.target.id) is None:
-            composer = Principal(sub=envelope.source, role=Role.STAFF, org=event.org_unit)
-            await reports.compose(uow, composer, ReportIn(
-                kind="public_opinion_report", title=event.title.strip() or "协商成果", body=event.title,
-                org_unit=event.org_unit, member_ids=event.member_ids,
-            ), report_id=as_uuid(event.target.id))
+    elif (event.target.kind == "public_opinion_report" and as_uuid(event.target.id) is not None
+          and await report_storage.report(uow.conn, event.target.id) is None):
+        composer = Principal(sub=envelope.source, role=Role.STAFF, org=event.org_unit)
+        await reports.compose(uow, composer, ReportIn(
+            kind="public_opinion_report", title=event.title.strip() or "协商成果", body=event.title,
+            org_unit=event.org_unit, member_ids=event.member_ids,
+        ), report_id=as_uuid(event.target.id))
 
 
 async def draft_proposal(uow: UnitOfWork, envelope: Envelope, event: ConsultationOutcomeConverted) -> None:

@@ -18,8 +18,9 @@ from liaison_shared.contracts.consultation import (
     OutcomeInstructed,
     TopicClosed,
 )
-from liaison_shared.db import UnitOfWork
+from liaison_shared.contracts.feedback import ReplyClass
 from liaison_shared.events import Envelope
+from liaison_shared.uow import UnitOfWork
 
 from ..domain.opinion import Status
 from ..domain.proposal import REPLY_CLASSES
@@ -29,12 +30,13 @@ from .casework import settle_deadline, subject_of
 EVALUATIONS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意（将重新办理）"}
 OUTCOME_RESULTS = {"adopted": "已被采纳", "implementing": "正在落实", "implemented": "已落实",
                    "not_adopted": "未被采纳"}
-ADOPTED_BY = {"city": "市政协", "province": "省政协", "national": "全国政协"}
+ADOPTED_BY = {"town": "乡镇（街道）", "county": "县（区）政协", "city": "市政协", "province": "省政协",
+              "national": "全国政协"}
 KINDS = {"proposal": "提案", "public_opinion_report": "社情民意信息", "special_report": "政协专报",
          "topic": "协商议题", "consultation_outcome": "协商成果"}
 
 
-async def proposal_replied(uow: UnitOfWork, proposal, reply_class: str, reply: str) -> None:
+async def proposal_replied(uow: UnitOfWork, proposal, reply_class: ReplyClass, reply: str) -> None:
     text = f"您的意见已转为提案，承办单位答复为{reply_class}类（{REPLY_CLASSES[reply_class]}）：{reply}"
     await _answer_from_proposal(uow, proposal, reply_class, text)
 

@@ -7,8 +7,8 @@ from datetime import date
 
 from liaison_shared import orgunits
 from liaison_shared.contracts.feedback import OpinionOverdue
-from liaison_shared.db import UnitOfWork
 from liaison_shared.jobs import periodic
+from liaison_shared.uow import UnitOfWork
 
 from ..domain.deadlines import today_in_china
 from ..storage import deadlines as storage

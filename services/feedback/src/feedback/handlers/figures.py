@@ -4,7 +4,9 @@ last year of the official working-day calendar, which an alert wants a year ahea
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from liaison_shared import metrics
 from liaison_shared.jobs import periodic
@@ -19,7 +21,7 @@ WINDOW = timedelta(days=90)
 async def publish_rates(conn) -> dict[str, float]:
     rows = await stats.case_stats(conn, pattern="%", group="none", child_prefix=12,
                                   start=datetime.now(UTC) - WINDOW, end=None)
-    row = rows[0] if rows else None
+    row: Mapping[str, Any] = rows[0] if rows else {}
     cases = row["cases"] if row else 0
     rates = {
         "response": row["responded"] / cases if cases else 0.0,

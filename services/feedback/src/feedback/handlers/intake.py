@@ -8,12 +8,14 @@ import uuid
 from dataclasses import dataclass
 
 from liaison_shared import crypto
+from liaison_shared.auth import Principal
 from liaison_shared.contracts.feedback import OpinionSubmitted
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Unprocessable
 from liaison_shared.settings import Settings
+from liaison_shared.uow import UnitOfWork
 
 from ..storage import opinions as storage
+from ..storage import taken_in as taken_in_storage
 from . import access
 
 
@@ -31,21 +33,22 @@ def new_tracking_code() -> str:
 
 
 async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id: uuid.UUID | None = None,
-                 received_by: str = "public") -> dict:
-    """A new case. A public intake naming a member or venue nobody registered is refused (422); a
-    consumed one (``received_by`` another service) is kept, crediting nobody."""
+                 received_by: str = "public", actor: Principal | None = None) -> dict:
+    """A new case. A public intake naming a member, venue or sector nobody registered is refused
+    (422); a consumed one (``received_by`` another service) is kept, crediting nobody. ``actor``:
+    the member or staff who recorded an opinion taken in (handlers.taken_in checked it)."""
     if not await storage.org_unit_exists(uow.conn, data["org_unit"]):
         raise Unprocessable(f"org unit {data['org_unit']} is not known")
-    data = {**data, **await _credited(uow.conn, data, strict=received_by == "public")}
+    data = {**data, **await _credited(uow.conn, data, strict=received_by == "public" or actor is not None)}
     subject_id = None
     if data.get("consent") and (data.get("submitter_name") or data.get("submitter_phone")):
         subject_id = uuid.uuid4()
-        master = crypto.master_key_from(settings.data_master_key.get_secret_value())
-        key = crypto.new_data_key()
+        ring = crypto.keyring(settings)
+        key = ring.new_data_key()
         await storage.insert_submitter(
-            uow.writer, subject_id, crypto.wrap(master, subject_id, key),
-            crypto.seal(key, subject_id, "name", data.get("submitter_name")),
-            crypto.seal(key, subject_id, "phone", data.get("submitter_phone")),
+            uow.writer, subject_id, ring.wrap(subject_id, key),
+            crypto.seal(key, subject_id, "name", data.get("submitter_name"), suite=ring.suite),
+            crypto.seal(key, subject_id, "phone", data.get("submitter_phone"), suite=ring.suite),
         )
     opinion_id = opinion_id or uuid.uuid4()
     code = new_tracking_code()
@@ -53,8 +56,9 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
         **data, "id": opinion_id, "tracking_code": code, "subject_id": subject_id,
         "consent": bool(data.get("consent")), "urgency": data.get("urgency") or "normal",
     })
-    await storage.record(uow.writer, str(opinion_id), actor_sub=received_by, actor_role=received_by,
-                         actor_org=None, action="submit",
+    who = actor.actor if actor is not None else {
+        "actor_sub": received_by, "actor_role": received_by, "actor_org": None}
+    await storage.record(uow.writer, str(opinion_id), **who, action="submit",
                          from_status=None, to_status="received", detail={"channel": data["channel"]})
     uow.publish(
         OpinionSubmitted(
@@ -63,6 +67,8 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
             member_id=data.get("member_id"), venue_id=data.get("venue_id"),
             subject_id=str(subject_id) if subject_id else None,
             contact_consented=subject_id is not None and bool(data.get("submitter_phone")),
+            received_by=data.get("received_by"), reception_day_id=data.get("reception_day_id"),
+            activity_id=data.get("activity_id"), sector_id=data.get("sector_id"),
         ),
     )
     given = bool(data.get("submitter_name") or data.get("submitter_phone"))
@@ -87,6 +93,13 @@ async def _credited(conn, data: dict, *, strict: bool) -> dict:
                 raise Unprocessable(f"{field}: no registered {noun} {wanted} serves org unit {data['org_unit']}")
             wanted = None
         found[field] = wanted
+    sector = data.get("sector_id")
+    if sector and not any(access.on_the_line(unit, data["org_unit"])
+                          for unit in await taken_in_storage.sector_units(conn, sector)):
+        if strict:
+            raise Unprocessable(f"sector_id: no registered sector {sector} serves org unit {data['org_unit']}")
+        sector = None
+    found["sector_id"] = sector
     return found
 
 
@@ -108,8 +121,7 @@ def _open(settings: Settings, row) -> Submitter | None:
     if row is None or row["wrapped_key"] is None:
         return None
     subject_id = row["subject_id"]
-    master = crypto.master_key_from(settings.data_master_key.get_secret_value())
-    key = crypto.unwrap(master, subject_id, row["wrapped_key"])
+    key = crypto.keyring(settings).unwrap(subject_id, row["wrapped_key"])
     return Submitter(
         name=crypto.open_(key, subject_id, "name", row["name_sealed"]),
         phone=crypto.open_(key, subject_id, "phone", row["phone_sealed"]),

@@ -10,6 +10,7 @@ citizen's tracking page, with nothing personal or internal (no ids, no names, no
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
@@ -22,8 +23,8 @@ from liaison_shared.contracts.consultation import (
     TopicProposed,
     TopicStageChanged,
 )
-from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
+from liaison_shared.uow import UnitOfWork
 
 from ..storage import lineage as storage
 from ..storage import opinions as opinion_storage
@@ -60,12 +61,13 @@ async def keep_topic(uow: UnitOfWork, envelope: Envelope,
 
 
 async def keep_session(uow: UnitOfWork, envelope: Envelope, event: SessionScheduled | SessionConcluded) -> None:
-    scheduled = isinstance(event, SessionScheduled)
+    scheduled = event if isinstance(event, SessionScheduled) else None
     await storage.keep_session(uow.conn, {
         "id": event.session_id, "topic_id": event.topic_id, "org_unit": event.org_unit, "title": event.title,
-        "form": event.form if scheduled else None, "starts_at": event.starts_at if scheduled else None,
-        "status": "scheduled" if scheduled else "concluded"}, envelope.time)
-    if scheduled:  # a session scheduled: the topic is in consultation (unless a newer event says more)
+        "form": scheduled.form if scheduled is not None else None,
+        "starts_at": scheduled.starts_at if scheduled is not None else None,
+        "status": "scheduled" if scheduled is not None else "concluded"}, envelope.time)
+    if scheduled is not None:  # a session scheduled: the topic is in consultation (unless a newer event says more)
         await storage.keep_topic(uow.conn, event.topic_id, org_unit=event.org_unit, title="", stage="consulting",
                                  track=None, at=envelope.time)
 
@@ -92,8 +94,8 @@ def keep_lineage_projection(consumer) -> None:
     """Subscribe feedback's consumer to the consultation events the lineage is built from."""
     for model in (TopicProposed, TopicStageChanged, TopicApproved, TopicClosed):
         consumer.on(model, rebuildable=True)(keep_topic)
-    for model in (SessionScheduled, SessionConcluded):
-        consumer.on(model, rebuildable=True)(keep_session)
+    for session_model in (SessionScheduled, SessionConcluded):
+        consumer.on(session_model, rebuildable=True)(keep_session)
     consumer.on(ConsultationOutcomeConverted, rebuildable=True)(keep_outcome_conversion)
     consumer.on(OutcomeEvaluated, rebuildable=True)(keep_outcome_evaluation)
     consumer.on(OutcomeInstructed, rebuildable=True)(keep_outcome_instruction)
@@ -120,16 +122,18 @@ async def downstream(conn, converted_to: dict | None, case_id: str | None = None
     target = _json(converted_to) or {}
     kind, target_id = target.get("kind"), target.get("id")
     topic, sessions, outcomes = None, [], []
-    proposal_ids, report_ids, task_ids = [], [], []
+    proposal_ids: list[str] = []
+    report_ids: list[str] = []
+    task_ids: list[str] = []
     if kind == "topic" and target_id:
         row = await storage.topic(conn, target_id)
         topic = {"id": target_id, **({k: row[k] for k in ("org_unit", "title", "stage", "track")} if row else
                                      {"org_unit": None, "title": None, "stage": None, "track": None})}
         sessions = [dict(s) for s in await storage.sessions_of(conn, target_id)]
         outcomes = [dict(o) for o in await storage.outcomes_of(conn, target_id)]
-    elif kind == "proposal":
+    elif kind == "proposal" and target_id:  # (an id-less target would find nothing)
         proposal_ids.append(target_id)
-    elif kind in ("public_opinion_report", "special_report"):
+    elif kind in ("public_opinion_report", "special_report") and target_id:
         report_ids.append(target_id)
     for o in outcomes:
         {"proposal": proposal_ids, "public_opinion_report": report_ids,
@@ -169,7 +173,7 @@ async def opinion_lineage(conn, opinion_id: str) -> dict | None:
 async def sources_of(conn, source: dict | None) -> dict:
     """Upstream of a proposal's source: the case itself, or the outcome, its topic and every case
     converted into that topic."""
-    out = {"outcome": None, "topic": None, "opinions": []}
+    out: dict[str, Any] = {"outcome": None, "topic": None, "opinions": []}
     if not source:
         return out
     if source.get("kind") == "opinion":

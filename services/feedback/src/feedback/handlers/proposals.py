@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal, Role
 from liaison_shared.contracts import feedback as events
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from liaison_shared.settings import Settings
+from liaison_shared.uow import UnitOfWork
 
 from ..domain import proposal as rules
 from ..domain.deadlines import today_in_china
@@ -18,6 +20,7 @@ from ..schemas.proposals import (
     AcceptProposal,
     AssignProposal,
     CloseProposal,
+    ConsentToDisclosure,
     EvaluateReply,
     ExtendProposal,
     FileProposal,
@@ -25,6 +28,7 @@ from ..schemas.proposals import (
     MergeProposal,
     ProposalAction,
     ProposalIn,
+    PublishReply,
     RejectProposal,
     ReplyToProposal,
     ReportProgress,
@@ -35,7 +39,7 @@ from ..schemas.proposals import (
 from ..storage import opinions as opinion_storage
 from ..storage import proposals as storage
 from . import access, conversions
-from .casework import Acting, require_return_window
+from .casework import Acting, now, require_return_window
 from .intake import new_tracking_code
 
 
@@ -81,9 +85,9 @@ async def draft(uow: UnitOfWork, principal: Principal, command: ProposalIn, *, s
         raise Unprocessable("proposals belong to a city or county committee")
     lead = command.proposer_member_id
     if principal.role is Role.MEMBER:
-        if not await access.sits_on(uow.conn, principal.member_id, committee):
+        if not await access.sits_on(uow.conn, principal.acting_member_id, committee):
             raise NotFound(f"no committee {committee} in your scope")
-        lead = principal.member_id
+        lead = principal.acting_member_id
         if kind not in ("member", "joint"):
             raise Forbidden("a member drafts its own or a joint proposal")
     elif not converted and not manages_committee(principal, committee):
@@ -99,13 +103,13 @@ async def draft(uow: UnitOfWork, principal: Principal, command: ProposalIn, *, s
         raise Unprocessable("a joint proposal (联名) has co-signers")
     await access.require_members(uow.conn, [*([lead] if lead else []), *co], lambda seat: seat == committee,
                                  f"of committee {committee}")
-    proposal_id = await storage.insert(uow.conn, {
+    drafted = await storage.insert(uow.conn, {
         "id": proposal_id, "committee": committee, "year": command.year, "title": command.title,
         "body": command.body, "kind": kind, "proposer_member_id": lead, "proposer_name": proposer_name,
         "source": source, "created_by": principal.sub}, co)
-    await storage.record(uow.conn, proposal_id, actor_sub=principal.sub, actor_role=principal.role.value,
+    await storage.record(uow.conn, drafted, actor_sub=principal.sub, actor_role=principal.role.value,
                          action="draft", from_status=None, to_status="draft", detail={"source": source})
-    return dict(await storage.proposal(uow.conn, proposal_id))
+    return dict(await storage.proposal(uow.conn, drafted))
 
 
 async def put_session(uow: UnitOfWork, principal: Principal, committee: str, year: int, opens, closes) -> dict:
@@ -142,7 +146,7 @@ async def act(uow: UnitOfWork, settings: Settings, principal: Principal, proposa
     }:
         raise Conflict("this unit has no open assignment on the proposal", code="illegal_transition")
     actor = _actor(principal, row, active)
-    if actor == "member" and not await access.sits_on(uow.conn, principal.member_id, row["committee"]):
+    if actor == "member" and not await access.sits_on(uow.conn, principal.acting_member_id, row["committee"]):
         raise NotFound(f"no proposal {proposal_id}")  # it moved to another committee, or left
     action = command.action
     rules.check(action, row["status"], actor)
@@ -162,7 +166,7 @@ def _ids(row) -> dict:
 
 
 async def _sign(uow: UnitOfWork, acting: Acting, row, command: SignProposal):
-    member_id = acting.principal.member_id
+    member_id = acting.principal.acting_member_id
     if not await storage.confirm_signer(uow.conn, row["id"], member_id):
         raise Conflict("already confirmed")
     return "draft", {"member_id": member_id}
@@ -241,7 +245,7 @@ async def _assign(uow: UnitOfWork, acting: Acting, row, command: AssignProposal)
 
 
 async def _return(uow: UnitOfWork, acting: Acting, row, command: ReturnProposal):
-    department_id = acting.principal.dept
+    department_id = acting.principal.acting_dept
     mine = next(u for u in acting.current if u["department_id"] == department_id)
     await require_return_window(uow.conn, acting.settings, mine["assigned_at"])
     await storage.set_unit(uow.conn, row["id"], department_id, acting.round, state="returned",
@@ -262,7 +266,7 @@ async def _extend(uow: UnitOfWork, acting: Acting, row, command: ExtendProposal)
 
 
 async def _opinion(uow: UnitOfWork, acting: Acting, row, command: SendOpinion):
-    department_id = acting.principal.dept
+    department_id = acting.principal.acting_dept
     mine = next(u for u in acting.current if u["department_id"] == department_id)
     if mine["lead"]:
         raise Conflict("the lead unit replies; co-handling units send it their opinions")
@@ -271,7 +275,7 @@ async def _opinion(uow: UnitOfWork, acting: Acting, row, command: SendOpinion):
 
 
 async def _reply(uow: UnitOfWork, acting: Acting, row, command: ReplyToProposal):
-    department_id, current = acting.principal.dept, acting.current
+    department_id, current = acting.principal.acting_dept, acting.current
     mine = next(u for u in current if u["department_id"] == department_id)
     if not mine["lead"]:
         raise Conflict("co-handling units send their opinion to the lead unit, which replies")
@@ -294,7 +298,7 @@ async def _reply(uow: UnitOfWork, acting: Acting, row, command: ReplyToProposal)
 async def _evaluate(uow: UnitOfWork, acting: Acting, row, command: EvaluateReply):
     current, evaluation = acting.current, command.evaluation
     status = rules.after_evaluation(evaluation, row["rehandled"])
-    changes = {"evaluation": evaluation}
+    changes: dict[str, Any] = {"evaluation": evaluation}
     if status == "assigned":  # re-handled once by the same units, three more months
         lead = next(u["department_id"] for u in current if u["lead"])
         await storage.insert_units(uow.conn, row["id"], lead, [u["department_id"] for u in current if not u["lead"]],
@@ -324,9 +328,33 @@ async def _close(uow: UnitOfWork, acting: Acting, row, command: CloseProposal):
     return "closed", {"reason": command.reason}
 
 
-ACTIONS = {
+async def _consent(uow: UnitOfWork, acting: Acting, row, command: ConsentToDisclosure):
+    """同意公开: one proposer's word on the reply being public. Withdrawn, the reply leaves the
+    public at once — a publication stands only on every proposer's consent."""
+    member_id = acting.principal.acting_member_id
+    await storage.set_disclosure_consent(uow.conn, row["id"], member_id, command.consent)
+    if not command.consent and row["reply_published_at"] is not None:
+        await storage.update(uow.conn, row["id"], {"reply_published_at": None})
+    return row["status"], {"member_id": member_id, "consent": command.consent}
+
+
+async def _publish(uow: UnitOfWork, acting: Acting, row, command: PublishReply):
+    """公开答复: staff make the reply public, once every member proposer agreed (a sector's,
+    committee's or party group's proposal is the body's own, and staff speak for it)."""
+    if command.public:
+        if row["reply_text"] is None:
+            raise Conflict("there is no reply to publish", code="illegal_transition")
+        waiting = [s["member_id"] for s in row["signers"] if s["confirmed"] and not s["disclosure_consented"]]
+        if waiting:
+            raise Conflict(f"{len(waiting)} proposer(s) have not agreed to the reply being public "
+                           "(action consent_disclosure)", code="illegal_transition")
+    await storage.update(uow.conn, row["id"], {"reply_published_at": now() if command.public else None})
+    return row["status"], {"public": command.public}
+
+
+ACTIONS: dict[type, Callable[..., Awaitable[tuple[str, dict]]]] = {
     SignProposal: _sign, FileProposal: _file, AcceptProposal: _accept, RejectProposal: _reject,
     MergeProposal: _merge, AssignProposal: _assign, ReturnProposal: _return, ExtendProposal: _extend,
     SendOpinion: _opinion, ReplyToProposal: _reply, EvaluateReply: _evaluate, MarkKey: _mark_key,
-    ReportProgress: _progress, CloseProposal: _close,
+    ReportProgress: _progress, CloseProposal: _close, ConsentToDisclosure: _consent, PublishReply: _publish,
 }

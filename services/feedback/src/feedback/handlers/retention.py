@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from liaison_shared.auth import Principal
 from liaison_shared.contracts.feedback import SubmitterErased
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import NotFound
 from liaison_shared.jobs import periodic
+from liaison_shared.uow import UnitOfWork
 
 from ..storage import opinions as storage
 from . import access

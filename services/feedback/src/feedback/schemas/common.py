@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+from liaison_shared.openapi import UuidStr
 from pydantic import BaseModel, ConfigDict, Field
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -12,7 +13,7 @@ Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description="YYYY-MM-DD, 
 """Every date the service is given — query, body or path — is bounded here, so an absurd one
 (``9999-12-31``) is a 422 at the model, never an overflow in date arithmetic."""
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+Id = Annotated[UuidStr, Field(min_length=1, max_length=64)]
 # Kept in the history, so never blank (the text is stripped first); the bounds are the columns'.
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]

@@ -10,12 +10,14 @@ from liaison_shared import db, projections
 from liaison_shared.cache import TtlCache
 from liaison_shared.db import as_uuid, fetch_page
 
+from ..domain import duplicates
+
 OPINION_COLUMNS = """
     o.id::text AS id, o.tracking_code, o.content, o.category, o.channel, o.urgency, o.org_unit,
     o.handling_unit, o.first_receiver, o.status, o.member_id, o.venue_id,
     o.subject_id, o.consent, o.people_count, o.merged_into::text AS merged_into, o.reopened,
     o.deadline, o.answer, o.rating, o.rating_comment, o.converted_to, o.created_at, o.updated_at,
-    o.closed_at
+    o.closed_at, o.received_by, o.reception_day_id, o.activity_id, o.sector_id
 """
 
 
@@ -25,12 +27,14 @@ async def insert_opinion(conn, values: dict[str, Any]) -> None:
         """
         INSERT INTO opinions (id, tracking_code, content, category, channel, urgency, org_unit,
                               handling_unit, first_receiver, status, member_id, venue_id, subject_id,
-                              consent)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, 'received', $8, $9, $10, $11)
+                              consent, received_by, reception_day_id, activity_id, sector_id, shingles)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, 'received', $8, $9, $10, $11, $12, $13, $14, $15, $16)
         """,
         values["id"], values["tracking_code"], values["content"], values.get("category"),
         values["channel"], values["urgency"], values["org_unit"], values.get("member_id"),
-        values.get("venue_id"), values.get("subject_id"), values["consent"],
+        values.get("venue_id"), values.get("subject_id"), values["consent"], values.get("received_by"),
+        values.get("reception_day_id"), values.get("activity_id"), values.get("sector_id"),
+        duplicates.keys(values["content"]),  # 关注多: what the duplicate suggester looks up
     )
 
 
@@ -39,13 +43,13 @@ async def opinion(conn, opinion_id: str, *, for_update: bool = False):
     if key is None:
         return None
     lock = " FOR UPDATE OF o" if for_update else ""
-    return await conn.fetchrow(f"SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.id = $1{lock}", key)
+    return await conn.fetchrow(f"SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.id = $1{lock}", key)  # noqa: S608 — OPINION_COLUMNS above; the lock clause chosen by a bool
 
 
 async def opinion_by_code(conn, code: str, *, for_update: bool = False):
     lock = " FOR UPDATE OF o" if for_update else ""
     return await conn.fetchrow(
-        f"SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.tracking_code = $1{lock}", code
+        f"SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.tracking_code = $1{lock}", code  # noqa: S608 — OPINION_COLUMNS above; the lock clause chosen by a bool
     )
 
 
@@ -72,8 +76,9 @@ async def history(conn, opinion_id: str):
 
 
 async def opinions_page(conn, *, pattern: str | None, department_id: str | None, status: str | None,
-                        limit: int, offset: int):
-    """Cases handled in or arising in the subtree; or the cases assigned to a department."""
+                        limit: int, offset: int, received_by: str | None = None):
+    """Cases handled in or arising in the subtree; or the cases assigned to a department; or
+    (``received_by``) those a member took in."""
     return await fetch_page(
         conn,
         f"""
@@ -82,16 +87,17 @@ async def opinions_page(conn, *, pattern: str | None, department_id: str | None,
           AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM assignments a
                                            WHERE a.opinion_id = o.id AND a.department_id = $2))
           AND ($3::text IS NULL OR o.status = $3)
+          AND ($4::text IS NULL OR o.received_by = $4)
         ORDER BY o.created_at DESC
-        """,
-        pattern, department_id, status, limit=limit, offset=offset,
+        """,  # noqa: S608 — OPINION_COLUMNS above
+        pattern, department_id, status, received_by, limit=limit, offset=offset,
     )
 
 
 async def cases_for_export(conn, *, pattern: str, start, end, limit: int):
     """The cases handled in or arising in the subtree, created in [start, end), oldest first."""
     return await conn.fetch(
-        f"SELECT {OPINION_COLUMNS} FROM opinions o"
+        f"SELECT {OPINION_COLUMNS} FROM opinions o"  # noqa: S608 — OPINION_COLUMNS above
         " WHERE (o.org_unit LIKE $1 OR o.handling_unit LIKE $1)"
         " AND ($2::timestamptz IS NULL OR o.created_at >= $2) AND ($3::timestamptz IS NULL OR o.created_at < $3)"
         " ORDER BY o.created_at LIMIT $4",
@@ -104,7 +110,8 @@ async def cases_for_export(conn, *, pattern: str, start, end, limit: int):
 
 async def assignments(conn, opinion_id: str):
     return await conn.fetch(
-        "SELECT department_id, lead, state, deadline, assigned_at, reply, replied_at, return_reason, round"
+        "SELECT department_id, lead, state, deadline, assigned_at, reply, replied_at, return_reason, round,"
+        " return_ruling, return_ruling_reason, return_ruled_at"
         " FROM assignments WHERE opinion_id = $1::uuid ORDER BY round, lead DESC, department_id",
         opinion_id,
     )
@@ -291,7 +298,7 @@ async def plenary_speech(conn, speech_id: str):
 async def cases_converted_into(conn, kind: str, target_id: str):
     """The cases converted into this proposal, report, speech or topic (locked: an answer is written)."""
     return await conn.fetch(
-        f"SELECT {OPINION_COLUMNS} FROM opinions o"
+        f"SELECT {OPINION_COLUMNS} FROM opinions o"  # noqa: S608 — OPINION_COLUMNS above
         " WHERE o.converted_to->>'kind' = $1 AND o.converted_to->>'id' = $2 ORDER BY o.created_at FOR UPDATE OF o",
         kind, target_id,
     )
@@ -339,7 +346,7 @@ async def merged_cases(conn, opinion_id: str):
             SELECT o.id, down.depth + 1 FROM opinions o JOIN down ON o.merged_into = down.id WHERE down.depth < 20
         )
         SELECT {OPINION_COLUMNS} FROM opinions o WHERE o.id IN (SELECT id FROM down)
-        """, opinion_id,
+        """, opinion_id,  # noqa: S608 — OPINION_COLUMNS above
     )
 
 

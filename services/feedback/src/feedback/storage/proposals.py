@@ -13,7 +13,9 @@ COLUMNS = """
     p.proposer_name, p.source, p.status, p.not_accepted_reason, p.turned_into,
     p.merged_into::text AS merged_into, p.assigned_at, p.deadline, p.reply_class, p.reply_text,
     p.replied_at, p.evaluation, p.rehandled, p.key_proposal, p.key_leader, p.created_at, p.updated_at,
-    coalesce((SELECT jsonb_agg(jsonb_build_object('member_id', s.member_id, 'confirmed', s.confirmed_at IS NOT NULL)
+    p.reply_published_at,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('member_id', s.member_id, 'confirmed', s.confirmed_at IS NOT NULL,
+                                                  'disclosure_consented', s.disclosure_consented_at IS NOT NULL)
                                ORDER BY s.member_id) FROM proposal_signers s WHERE s.proposal_id = p.id), '[]') AS signers
 """
 
@@ -24,7 +26,7 @@ async def proposal(conn, proposal_id: str, *, for_update: bool = False):
     if key is None:
         return None
     lock = " FOR UPDATE OF p" if for_update else ""
-    return await conn.fetchrow(f"SELECT {COLUMNS} FROM proposals p WHERE p.id = $1{lock}", key)
+    return await conn.fetchrow(f"SELECT {COLUMNS} FROM proposals p WHERE p.id = $1{lock}", key)  # noqa: S608 — COLUMNS above; the lock clause chosen by a bool
 
 
 async def insert(conn, values: dict[str, Any], signers: list[str]) -> str:
@@ -63,6 +65,26 @@ async def confirm_signer(conn, proposal_id: str, member_id: str) -> bool:
         " AND confirmed_at IS NULL RETURNING true", proposal_id, member_id))
 
 
+async def set_disclosure_consent(conn, proposal_id: str, member_id: str, consent: bool) -> None:
+    await conn.execute(
+        "UPDATE proposal_signers SET disclosure_consented_at = CASE WHEN $3 THEN now() END"
+        " WHERE proposal_id = $1::uuid AND member_id = $2", proposal_id, member_id, consent)
+
+
+async def published_page(conn, *, pattern: str, year: int | None, limit: int, offset: int,
+                         proposal_id: str | None = None):
+    """Proposals whose reply is public, with the names of their proposers, the latest first."""
+    return await fetch_page(
+        conn,
+        f"SELECT {COLUMNS}, coalesce((SELECT array_agg(m.name ORDER BY s.member_id) FROM proposal_signers s"  # noqa: S608 — COLUMNS above
+        " JOIN members m ON m.id = s.member_id WHERE s.proposal_id = p.id AND s.confirmed_at IS NOT NULL),"
+        " '{}') AS member_names FROM proposals p"
+        " WHERE p.reply_published_at IS NOT NULL AND p.committee LIKE $1 AND ($2::int IS NULL OR p.year = $2)"
+        " AND ($3::uuid IS NULL OR p.id = $3) ORDER BY p.reply_published_at DESC",
+        pattern, year, as_uuid(proposal_id) if proposal_id else None, limit=limit, offset=offset,
+    )
+
+
 async def add_signers(conn, proposal_id: str, member_ids: list[str]) -> None:
     await conn.executemany(
         "INSERT INTO proposal_signers (proposal_id, member_id, confirmed_at) VALUES ($1::uuid, $2, now())"
@@ -74,7 +96,7 @@ async def add_signers(conn, proposal_id: str, member_ids: list[str]) -> None:
 async def session(conn, committee: str, year: int, *, for_update: bool = False):
     lock = " FOR UPDATE" if for_update else ""
     return await conn.fetchrow(
-        f"SELECT committee, year, filing_opens, filing_closes, last_number FROM proposal_sessions"
+        f"SELECT committee, year, filing_opens, filing_closes, last_number FROM proposal_sessions"  # noqa: S608 — the lock clause chosen by a bool
         f" WHERE committee = $1 AND year = $2{lock}", committee, year)
 
 
@@ -156,7 +178,7 @@ async def proposals_page(conn, *, pattern: str | None, member_id: str | None, de
                                                  SELECT max(round) FROM proposal_units WHERE proposal_id = p.id)))
           AND ($4::text IS NULL OR p.status = $4) AND ($5::int IS NULL OR p.year = $5)
         ORDER BY p.year DESC, p.number NULLS LAST, p.created_at
-        """,
+        """,  # noqa: S608 — COLUMNS above
         pattern, member_id, department_id, status, year, limit=limit, offset=offset)
 
 
@@ -174,6 +196,9 @@ async def figures(conn, *, pattern: str, year: int | None, group_by: str):
                count(*) FILTER (WHERE p.assigned_at IS NOT NULL) AS assigned,
                count(*) FILTER (WHERE p.replied_at IS NOT NULL) AS replied,
                count(*) FILTER (WHERE (p.replied_at AT TIME ZONE 'Asia/Shanghai')::date <= p.deadline) AS on_time,
+               -- 按时率 counts the silent too: assigned, past the deadline, no reply yet
+               count(*) FILTER (WHERE p.replied_at IS NOT NULL OR (p.status = 'assigned'
+                                AND p.deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date)) AS timed,
                count(*) FILTER (WHERE p.reply_class IN ('A', 'B')) AS class_ab,
                count(*) FILTER (WHERE p.evaluation IS NOT NULL) AS evaluated,
                count(*) FILTER (WHERE p.evaluation IN ('satisfied', 'basically_satisfied')) AS satisfied
@@ -183,7 +208,7 @@ async def figures(conn, *, pattern: str, year: int | None, group_by: str):
              AND u.round = (SELECT max(round) FROM proposal_units WHERE proposal_id = p.id)
         WHERE p.committee LIKE $1 AND ($2::int IS NULL OR p.year = $2) AND p.merged_into IS NULL
         GROUP BY 1 ORDER BY 1
-        """, pattern, year)
+        """, pattern, year)  # noqa: S608 — the group key from FIGURE_GROUPS (a KeyError otherwise)
 
 
 async def member_name(conn, member_id: str) -> str | None:

@@ -1,0 +1,33 @@
+"""关注多: which open cases say the same thing as this one — at its handling unit and the unit
+above, and only those the caller may read — so staff merge them and the people count grows."""
+
+from __future__ import annotations
+
+from liaison_shared import orgunits
+from liaison_shared.auth import Principal
+from liaison_shared.errors import NotFound
+from liaison_shared.settings import Settings
+
+from ..domain import duplicates
+from ..storage import duplicates as storage
+from ..storage import opinions as opinion_storage
+from . import access
+
+
+async def similar_cases(pool, settings: Settings, principal: Principal, opinion_id: str, limit: int) -> dict:
+    case = await opinion_storage.opinion(pool, opinion_id)
+    if case is None or not access.handles(principal, case):
+        raise NotFound(f"no opinion {opinion_id}")
+    unit = case["handling_unit"]
+    units = [unit, *filter(None, [orgunits.parent_of(unit)])]
+    async with pool.acquire() as conn:
+        rows = await storage.similar_open_cases(
+            conn, keys=duplicates.keys(case["content"]), units=units, scope=principal.managed_pattern,
+            exclude=case["id"], threshold=settings.duplicate_similarity_threshold, limit=limit,
+        )
+    return {
+        "opinion_id": case["id"], "threshold": settings.duplicate_similarity_threshold, "units": units,
+        "items": [{"id": r["id"], "similarity": round(r["similarity"], 3), "status": r["status"],
+                   "created_at": r["created_at"], "people_count": r["people_count"],
+                   "excerpt": duplicates.excerpt(r["content"])} for r in rows],
+    }
