@@ -11,6 +11,8 @@ from liaison_shared.servicetoken import NoServiceToken, check_configured
 
 import notify
 
+from .adapters import aliyun_sms, webhooks
+from .adapters.sms import say_which_gateway
 from .api import inbox, subscriptions
 from .handlers import erasure, people, reminders
 from .handlers.delivery import run_delivery_worker, run_digests, seal_clear_secrets
@@ -30,12 +32,19 @@ def can_reach_peers(settings) -> None:
         raise UnsafeSettings(f"refusing to start: {missing}") from None
 
 
+def can_send_sms(settings) -> None:
+    """SMS_GATEWAY=aliyun without its keys, signature or template codes would fail every SMS."""
+    wrong = aliyun_sms.problems(settings)
+    if wrong:
+        raise UnsafeSettings("refusing to start: SMS_GATEWAY=aliyun needs " + "; ".join(wrong))
+
+
 def spec() -> ServiceSpec:
     consumer = EventConsumer("notify")
     projections.keep_registry_projection(consumer)
     for model in NOTIFIED:
         consumer.on(model)(notify_of)
-    for model in (feedback.OpinionAssigned, feedback.ProposalAssigned):
+    for model in (feedback.OpinionAssigned, feedback.ProposalAssigned, feedback.OpinionReturnRuled):
         consumer.on(model)(reminders.track_assigned)
     consumer.on(feedback.OpinionDeadlineExtended)(reminders.track_extended)
     # erasure converges on any replay: applied again after a restore, it deletes again
@@ -52,6 +61,8 @@ def spec() -> ServiceSpec:
         routers=[inbox.router, subscriptions.router],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
-        start_checks=[can_reach_peers],
-        background_jobs=[seal_clear_secrets, run_delivery_worker, reminders.run_reminders, run_digests],
+        start_checks=[can_reach_peers, can_send_sms],
+        background_jobs=[say_which_gateway, seal_clear_secrets, run_delivery_worker, reminders.run_reminders,
+                         run_digests],
+        master_sealed=webhooks.MASTER_SEALED,
     )

@@ -10,6 +10,12 @@ from liaison_shared.servicetoken import TokenRefused
 from . import webhooks
 from .webhooks import DeliveryRefused
 
+
+class Undeliverable(DeliveryRefused):
+    """Sending again cannot help (a number or a template the SMS provider refuses): the delivery
+    fails at once. The message is written here, from the provider's error code, and is safe to show."""
+
+
 # A delivery that fails with one of these is retried, then failed; anything else is a bug.
 FAILURES = (aiosmtplib.SMTPException, OSError, TimeoutError, httpx.HTTPError, DeliveryRefused,
             webhooks.RefusedDestination, TokenRefused)

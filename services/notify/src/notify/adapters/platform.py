@@ -5,8 +5,8 @@ private address — and never kept; never with a transaction open."""
 from __future__ import annotations
 
 import httpx
-from liaison_shared.db import outside_transaction
 from liaison_shared.servicetoken import ServiceToken
+from liaison_shared.uow import outside_transaction
 
 _TOKENS: dict[tuple, ServiceToken] = {}
 

@@ -6,7 +6,7 @@ import base64
 from email.utils import formatdate
 
 import aiosmtplib
-from liaison_shared.db import outside_transaction
+from liaison_shared.uow import outside_transaction
 
 
 def mime(sender: str, to: str, subject: str, body: str, message_id: str) -> bytes:

@@ -23,8 +23,8 @@ import uuid
 
 import httpx
 from liaison_shared import crypto
-from liaison_shared.db import outside_transaction
 from liaison_shared.settings import Settings
+from liaison_shared.uow import outside_transaction
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -116,16 +116,20 @@ async def checked_addresses(url: str, settings: Settings) -> list[Address]:
 
 # --- The signing secret, sealed at rest with the master key -----------------------------------
 
+SECRET_FIELD = "webhook_secret"  # noqa: S105 — the name it is sealed as, no secret
+# Where notify keeps what the master key sealed, for `liaison rewrap`.
+MASTER_SEALED = [crypto.MasterSealed("subscriptions", "secret_sealed", "id", SECRET_FIELD),
+                 crypto.MasterSealed("subscriptions", "previous_secret_sealed", "id", SECRET_FIELD)]
+
 def seal_secret(settings: Settings, subscription_id: uuid.UUID, secret: str) -> bytes:
-    """AES-GCM under the master key, bound to the subscription (a sealed secret copied to
-    another row does not open there)."""
-    master = crypto.master_key_from(settings.data_master_key.get_secret_value())
-    return crypto.seal(master, subscription_id, "webhook_secret", secret)
+    """Sealed under the current master key (``CRYPTO_SUITE``), bound to the subscription (a sealed
+    secret copied to another row does not open there). The secret a rotation replaced is sealed
+    alike, as the same field: it is the same subscription's secret."""
+    return crypto.keyring(settings).seal_secret(subscription_id, SECRET_FIELD, secret)
 
 
 def open_secret(settings: Settings, subscription_id: str, sealed: bytes) -> str:
-    master = crypto.master_key_from(settings.data_master_key.get_secret_value())
-    return crypto.open_(master, uuid.UUID(subscription_id), "webhook_secret", sealed)
+    return crypto.keyring(settings).open_secret(uuid.UUID(subscription_id), SECRET_FIELD, sealed)
 
 
 # --- Sending ------------------------------------------------------------------------------
@@ -157,6 +161,9 @@ async def post(settings: Settings, row) -> None:
     # a row from before sealing, in the moment before the start job seals it
     secret = (open_secret(settings, row["recipient_id"], row["secret_sealed"]) if row["secret_sealed"] is not None
               else row["secret"])
+    # after a rotation, until its overlap ends: the replaced secret signs too (webhook-signature only)
+    previous = (open_secret(settings, row["recipient_id"], row["previous_secret_sealed"])
+                if row.get("previous_secret_sealed") is not None else None)
     body = row["body"].encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -168,14 +175,17 @@ async def post(settings: Settings, row) -> None:
         # the same, by the Standard Webhooks spec (standardwebhooks.com), for receivers' libraries
         "webhook-id": row["id"],
         "webhook-timestamp": timestamp,
-        "webhook-signature": standard_signature(secret, row["id"], timestamp, body),
+        "webhook-signature": " ".join(standard_signature(s, row["id"], timestamp, body)
+                                      for s in (secret, previous) if s is not None),
     }
     # connect to the checked address; TLS still names (and verifies) the host of the URL
     extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-    async with httpx.AsyncClient(timeout=10, follow_redirects=False, trust_env=False) as client:
-        # the status is all we read: a receiver's body is neither kept nor loaded
-        async with client.stream("POST", url.copy_with(host=str(address)), content=body, headers=headers,
-                                 extensions=extensions) as response:
-            status = response.status_code
+    # the status is all we read: a receiver's body is neither kept nor loaded
+    async with (
+        httpx.AsyncClient(timeout=10, follow_redirects=False, trust_env=False) as client,
+        client.stream("POST", url.copy_with(host=str(address)), content=body, headers=headers,
+                      extensions=extensions) as response,
+    ):
+        status = response.status_code
     if not 200 <= status < 300:
         raise DeliveryRefused(f"HTTP {status}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from liaison_shared.auth import Principal, Role, current_principal, require_roles
+from liaison_shared.openapi import UuidStr
 from liaison_shared.paging import Page, PageParams, page_params
 from liaison_shared.service import runtime_of
 
@@ -52,7 +53,7 @@ async def unread(request: Request, principal: Principal = Depends(current_princi
 
 
 @router.post("/inbox/{notification_id}/read", status_code=204, tags=["inbox"], summary="Mark read (for the caller)")
-async def mark_read(request: Request, notification_id: str, principal: Principal = Depends(current_principal)) -> Response:
+async def mark_read(request: Request, notification_id: UuidStr, principal: Principal = Depends(current_principal)) -> Response:
     async with runtime_of(request).uow() as uow:
         await handlers.mark_read(uow, principal, notification_id)
     return Response(status_code=204)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Collection
 from datetime import date, datetime
 
 from liaison_shared.chinatime import CHINA, today_in_china
@@ -61,6 +62,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "approved": ("协商方案已获批准", "plan approved"), "consulting": ("协商议事中", "in consultation"),
     "concluded": ("协商已结束", "concluded"), "recalled": ("已撤回", "recalled"),
     "returned": ("已退回", "returned"), "rated": ("已评价", "rated"), "supervised": ("督办中", "supervised"),
+    # 退单审核: staff's ruling on a return
+    "upheld": ("退单成立", "return upheld"), "overruled": ("退单未获同意", "return overruled"),
     # who puts a topic in the pool
     "public": ("群众", "the public"), "department": ("部门", "a department"),
     "village_committee": ("村（居）委会", "the village committee"), "party_committee": ("党委", "the party committee"),
@@ -115,7 +118,7 @@ def _is_literal(annotation) -> bool:
     return False
 
 
-def present(fields: dict, locale: str = ZH, *, enums: set[str] = frozenset()) -> dict:
+def present(fields: dict, locale: str = ZH, *, enums: Collection[str] = frozenset()) -> dict:
     """The fields as a template shows them: labels for enum values, China time for times."""
     shown = {}
     for name, value in fields.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from string import Formatter
+from typing import Any
 
 DEFAULT_LOCALE = "zh-CN"
 
@@ -18,7 +19,7 @@ class Rule:
 
     def applies(self, data: dict) -> bool:
         for path, allowed in (self.only_if or {}).items():
-            value = data
+            value: Any = data
             for part in path.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
             if value not in allowed:
@@ -63,6 +64,13 @@ def render(text: str, fields: dict) -> str:
     """``{field}`` from the event and its context; an unknown field renders as a dash."""
     values = _Fields({k: _plain(v) for k, v in fields.items()})
     return Formatter().vformat(text, (), values)
+
+
+def values_of(text: str, fields: dict) -> dict[str, str]:
+    """The ``{field}`` values of ``text`` as ``render`` writes them: what a provider that sends only
+    approved templates (Alibaba Cloud SMS) is given instead of the text."""
+    values = _Fields({k: _plain(v) for k, v in fields.items()})
+    return {name: values[name] for _, name, _, _ in Formatter().parse(text) if name}
 
 
 def _plain(value) -> str:

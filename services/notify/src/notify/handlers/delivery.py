@@ -2,7 +2,7 @@
 
 Claim → commit → send → record. A round claims a batch for ``DELIVERY_LEASE_S`` in a short
 transaction of its own and commits; it then sends with no transaction open (the adapters
-refuse to run inside one: ``liaison_shared.db.outside_transaction``), asking feedback or
+refuse to run inside one: ``liaison_shared.uow.outside_transaction``), asking feedback or
 members for an address only they keep; then it records every outcome, with the events that
 say so, in one more transaction. A worker that dies between a send and its record leaves
 the claim to lapse and the message is sent again — at most the one batch it held, with the
@@ -24,7 +24,7 @@ from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.jobs import periodic
 
 from ..adapters import platform, webhooks
-from ..adapters.failures import FAILURES, describe
+from ..adapters.failures import FAILURES, Undeliverable, describe
 from ..adapters.sms import gateway_for
 from ..adapters.smtp import Mailer
 from ..adapters.webhooks import DeliveryRefused
@@ -91,8 +91,8 @@ async def _send(runtime, mailer: Mailer, row) -> None:
     else:
         address = row["address"] or await _members_own(settings, row)
         if row["channel"] == "sms":
-            await gateway_for(settings.sms_gateway).send(runtime.pool, phone=address, text=row["body"],
-                                                         idempotency_key=row["id"])
+            await gateway_for(settings).send(runtime.pool, phone=address, text=row["body"], idempotency_key=row["id"],
+                                             template=row.get("template"), fields=row.get("template_fields"))
         else:
             await mailer.send(row["id"], address, row["subject"], row["body"])
 
@@ -121,7 +121,7 @@ async def _record(uow, settings, outcomes) -> None:
             await storage.mark(uow.conn, row["id"], status="skipped", last_error="no address given")
             continue
         attempts, said = row["attempts"] + 1, describe(error)
-        final = isinstance(error, NobodyToReach | webhooks.RefusedDestination)
+        final = isinstance(error, NobodyToReach | webhooks.RefusedDestination | Undeliverable)
         if attempts >= settings.delivery_max_attempts or final:
             await storage.mark(uow.conn, row["id"], status="failed", attempts=attempts, last_error=said)
             uow.publish(NotificationFailed(
@@ -142,8 +142,9 @@ async def _text_submitter(runtime, row) -> None:
     if contact is None:
         raise NobodyToReach("no contact for this case (erased, or no consent)")
     link = tracking_link(settings, contact["tracking_code"])
-    await gateway_for(settings.sms_gateway).send(runtime.pool, phone=contact["phone"],
-                                                 text=row["body"].replace("{link}", link), idempotency_key=row["id"])
+    fields = {name: value.replace("{link}", link) for name, value in (row.get("template_fields") or {}).items()}
+    await gateway_for(settings).send(runtime.pool, phone=contact["phone"], text=row["body"].replace("{link}", link),
+                                     idempotency_key=row["id"], template=row.get("template"), fields=fields)
 
 
 def tracking_link(settings, code: str) -> str:
@@ -206,8 +207,10 @@ run_delivery_worker = periodic(send_due, every=lambda runtime: runtime.settings.
 
 
 async def seal_clear_secrets(runtime) -> None:
-    """Once at start: seal the secrets of subscriptions made before secrets were sealed."""
+    """Once at start: seal the secrets of subscriptions made before secrets were sealed, and drop
+    the replaced secrets whose overlap after a rotation has ended."""
     async with runtime.uow() as uow:
+        await storage.forget_previous_secrets(uow.conn)
         for row in await storage.clear_secrets(uow.conn):
             await storage.seal_secret(uow.conn, row["id"], webhooks.seal_secret(runtime.settings, row["id"],
                                                                                   row["secret"]))

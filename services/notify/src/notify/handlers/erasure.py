@@ -9,8 +9,8 @@ message still waiting is cancelled, so nothing asks for the contact again.
 from __future__ import annotations
 
 from liaison_shared.contracts.feedback import SubmitterErased
-from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
+from liaison_shared.uow import UnitOfWork
 
 from ..storage import notifications as storage
 

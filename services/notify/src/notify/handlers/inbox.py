@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from liaison_shared.auth import Principal
-from liaison_shared.db import UnitOfWork
 from liaison_shared.errors import NotFound
+from liaison_shared.uow import UnitOfWork
 
 from ..domain.inbox import addressing, recipient
 from ..schemas.inbox import Preferences

@@ -16,12 +16,20 @@ from datetime import datetime
 from liaison_shared import orgunits
 from liaison_shared.chinatime import CHINA
 from liaison_shared.contracts.notify import NotificationSent
-from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope, Event, unversioned
+from liaison_shared.uow import UnitOfWork
 
 from ..domain import labels
 from ..domain.about import about
-from ..domain.rules import DEFAULT_LOCALE, Rule, is_urgent, quiet_until, recipients, render
+from ..domain.rules import (
+    DEFAULT_LOCALE,
+    Rule,
+    is_urgent,
+    quiet_until,
+    recipients,
+    render,
+    values_of,
+)
 from ..storage import notifications as storage
 
 # recipients whose address is asked of another service at sending (handlers.delivery)
@@ -83,6 +91,8 @@ async def notify(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
             "subject": render(text["subject"], fields), "body": render(text["body"], fields),
             "status": "sent" if delivery.channel == "inbox" else "pending", "urgent": urgent, **timing,
             "about_kind": thing.kind, "about_id": thing.id, "link_service": thing.service, "link_api": thing.api,
+            "template": delivery.template,
+            "template_fields": values_of(text["body"], fields) if delivery.channel == "sms" else None,
         })
         if delivery.channel == "inbox":
             uow.publish(NotificationSent(

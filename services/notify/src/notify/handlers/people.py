@@ -4,8 +4,8 @@ when it closes (rules on ``topic_member_ids`` and ``topic_department_ids``)."""
 
 from __future__ import annotations
 
-from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
+from liaison_shared.uow import UnitOfWork
 
 from ..storage import notifications as storage
 

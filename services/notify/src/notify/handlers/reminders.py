@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 from liaison_shared.chinatime import today_in_china
 from liaison_shared.contracts import feedback as events
-from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Envelope
 from liaison_shared.jobs import periodic
+from liaison_shared.uow import UnitOfWork
 
 from ..domain import labels
 from ..domain.about import About
@@ -28,6 +28,12 @@ KIND_NAMES = {"opinion": "群众意见", "proposal": "提案"}
 
 
 async def track_assigned(uow: UnitOfWork, envelope: Envelope, event) -> None:
+    if isinstance(event, events.OpinionReturnRuled):  # overruled: the department keeps the case
+        if event.deadline is not None:
+            await deadlines.add_department(uow.conn, event.opinion_id, kind="opinion", org_unit=event.org_unit,
+                                           deadline=date.fromisoformat(event.deadline),
+                                           department_id=event.department_id)
+        return
     if isinstance(event, events.OpinionAssigned):
         kind, source_id, departments = "opinion", event.opinion_id, event.department_ids
     else:

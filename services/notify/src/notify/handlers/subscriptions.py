@@ -6,11 +6,12 @@ import secrets
 import uuid
 
 from liaison_shared.auth import Principal
-from liaison_shared.db import UnitOfWork
+from liaison_shared.db import as_uuid
 from liaison_shared.errors import NotFound, Unprocessable
+from liaison_shared.uow import UnitOfWork
 
 from ..adapters import webhooks
-from ..schemas.subscriptions import SubscriptionIn
+from ..schemas.subscriptions import SecretRotation, SubscriptionIn
 from ..storage import notifications as storage
 
 
@@ -33,6 +34,23 @@ async def subscribe(runtime, principal: Principal, command: SubscriptionIn) -> t
             uow.conn, subscription_id, values, webhooks.seal_secret(runtime.settings, subscription_id, secret),
             principal.sub)
     storage.SUBSCRIPTIONS.invalidate()  # nobody cached the old list in between
+    return dict(row), secret
+
+
+async def rotate_secret(runtime, principal: Principal, subscription_id: str,
+                        command: SecretRotation) -> tuple[dict, str]:
+    """A new signing secret (shown once); the old one keeps signing beside it for the overlap, so
+    a receiver can change its secret any time within it without refusing a genuine delivery."""
+    key = as_uuid(subscription_id)
+    if key is None:
+        raise NotFound(f"no subscription {subscription_id}")
+    secret = secrets.token_urlsafe(32)
+    sealed = webhooks.seal_secret(runtime.settings, key, secret)
+    async with runtime.uow() as uow:
+        row = await storage.rotate_secret(uow.conn, key, principal.subtree_pattern, sealed,
+                                          command.overlap_hours * 3600.0)
+        if row is None:
+            raise NotFound(f"no subscription {subscription_id}")
     return dict(row), secret
 
 

@@ -18,6 +18,21 @@ async def track(conn, source_id: str, *, kind: str, org_unit: str, deadline: dat
     )
 
 
+async def add_department(conn, source_id: str, *, kind: str, org_unit: str, deadline: date,
+                         department_id: str) -> None:
+    """One more department on an open deadline (a return overruled), the others kept."""
+    await conn.execute(
+        """
+        INSERT INTO deadlines (source_id, kind, org_unit, deadline, department_ids, open)
+        VALUES ($1, $2, $3, $4, ARRAY[$5], true)
+        ON CONFLICT (source_id) DO UPDATE SET
+            department_ids = ARRAY(SELECT DISTINCT unnest(deadlines.department_ids || ARRAY[$5])),
+            deadline = CASE WHEN deadlines.open THEN greatest(deadlines.deadline, $4) ELSE $4 END, open = true
+        """,
+        source_id, kind, org_unit, deadline, department_id,
+    )
+
+
 async def extend(conn, source_id: str, deadline: date) -> None:
     """A later deadline; an earlier one (an event redelivered late) changes nothing."""
     await conn.execute("UPDATE deadlines SET deadline = greatest(deadline, $2) WHERE source_id = $1",

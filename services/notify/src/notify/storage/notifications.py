@@ -93,9 +93,10 @@ async def department(conn, department_id: str):
 INSERT = """
     INSERT INTO notifications (id, event_source, event_id, event_type, org_unit, recipient_kind,
                                recipient_id, channel, address, subject, body, status, sent_at, urgent,
-                               in_digest, next_attempt, about_kind, about_id, link_service, link_api)
+                               in_digest, next_attempt, about_kind, about_id, link_service, link_api,
+                               template, template_fields)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $12 = 'sent' THEN now() END,
-            $13, $14, coalesce($15, now()), $16, $17, $18, $19)
+            $13, $14, coalesce($15, now()), $16, $17, $18, $19, $20, $21)
     ON CONFLICT (event_source, event_id, recipient_kind, recipient_id, channel) DO NOTHING
 """
 
@@ -106,21 +107,34 @@ def _row(notification_id, values: dict[str, Any]) -> tuple:
         values["recipient_kind"], values["recipient_id"], values["channel"], values.get("address"),
         values["subject"], values["body"], values["status"], values.get("urgent", False),
         values.get("in_digest", False), values.get("next_attempt"), values.get("about_kind"),
-        values.get("about_id"), values.get("link_service"), values.get("link_api"),
+        values.get("about_id"), values.get("link_service"), values.get("link_api"), values.get("template"),
+        values.get("template_fields"),
     )
+
+
+# A notification's id follows from its unique key, so the same event, recipient and channel
+# always make the same id: a notification made again — after a restore from a backup, an event
+# replayed — carries the Message-ID and webhook delivery id the first one did, and a recipient
+# that saw it can drop the copy.
+NOTIFICATION_IDS = uuid.UUID("5b0b6a55-0d3e-4f55-9a55-6c69616973f0")
+
+
+def notification_id(values: dict[str, Any]) -> uuid.UUID:
+    key = "\x1f".join(str(values[k]) for k in ("event_source", "event_id", "recipient_kind", "recipient_id", "channel"))
+    return uuid.uuid5(NOTIFICATION_IDS, key)
 
 
 async def insert(conn, values: dict[str, Any]) -> str | None:
     """The notification, or None when this (event, recipient, channel) already has one."""
-    return await conn.fetchval(INSERT + " RETURNING id::text", *_row(uuid.uuid4(), values))
+    return await conn.fetchval(INSERT + " RETURNING id::text", *_row(notification_id(values), values))
 
 
 def insert_later(uow, values: dict[str, Any]) -> str:
     """The notification of an event the inbox just found fresh (so none exists yet for it),
     written with the commit; its id is known now."""
-    notification_id = uuid.uuid4()
-    uow.later(INSERT, *_row(notification_id, values))
-    return str(notification_id)
+    made = notification_id(values)
+    uow.later(INSERT, *_row(made, values))
+    return str(made)
 
 
 async def claim_due(conn, limit: int, lease_s: float):
@@ -128,13 +142,16 @@ async def claim_due(conn, limit: int, lease_s: float):
     committed at once, so no lock is held while they are sent; other workers skip them until
     the claim is recorded or lapses (a crashed worker's)."""
     return await conn.fetch(
-        "WITH due AS (SELECT n.id, s.url, s.secret_sealed, s.secret FROM notifications n"
+        "WITH due AS (SELECT n.id, s.url, s.secret_sealed, s.secret,"  # noqa: S608 — COLUMNS above
+        " CASE WHEN s.previous_secret_until > now() THEN s.previous_secret_sealed END AS previous_secret_sealed"
+        " FROM notifications n"
         " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
         " WHERE n.status = 'pending' AND NOT n.in_digest AND n.channel IN ('email', 'webhook', 'sms')"
         " AND n.next_attempt <= now() AND (n.claimed_until IS NULL OR n.claimed_until < now())"
         " ORDER BY n.next_attempt LIMIT $1 FOR UPDATE OF n SKIP LOCKED)"
         " UPDATE notifications n SET claimed_until = now() + make_interval(secs => $2) FROM due"
-        f" WHERE n.id = due.id RETURNING {COLUMNS}, due.url, due.secret_sealed, due.secret", limit, lease_s)
+        f" WHERE n.id = due.id RETURNING {COLUMNS}, due.url, due.secret_sealed, due.secret,"
+        " due.previous_secret_sealed, n.template, n.template_fields", limit, lease_s)
 
 
 async def release(conn, notification_ids: list[str]) -> None:
@@ -169,6 +186,24 @@ async def clear_secrets(conn):
 async def seal_secret(conn, subscription_id: uuid.UUID, sealed: bytes) -> None:
     await conn.execute("UPDATE subscriptions SET secret_sealed = $2, secret = NULL WHERE id = $1",
                        subscription_id, sealed)
+
+
+async def rotate_secret(conn, subscription_id: uuid.UUID, pattern: str, sealed: bytes, overlap_s: float):
+    """The new sealed secret; the one it replaces signs too for ``overlap_s`` (0: not at all), and
+    one replaced before it is forgotten. None for a subscription outside ``pattern`` or ended."""
+    return await conn.fetchrow(
+        "UPDATE subscriptions SET secret_sealed = $3, secret = NULL, secret_rotated_at = now(),"
+        " previous_secret_sealed = CASE WHEN $4::float8 > 0 THEN secret_sealed END,"
+        " previous_secret_until = CASE WHEN $4::float8 > 0 THEN now() + make_interval(secs => $4::float8) END"
+        " WHERE id = $1 AND org_unit LIKE $2 AND active"
+        " RETURNING id::text AS id, secret_rotated_at, previous_secret_until",
+        subscription_id, pattern, sealed, overlap_s)
+
+
+async def forget_previous_secrets(conn) -> None:
+    """Secrets whose overlap after a rotation has ended: no longer kept, even sealed."""
+    await conn.execute("UPDATE subscriptions SET previous_secret_sealed = NULL, previous_secret_until = NULL"
+                       " WHERE previous_secret_until <= now()")
 
 
 async def subscriptions(conn, pattern: str):
@@ -214,6 +249,12 @@ async def record_sms(db, *, idempotency_key: str, phone: str, body: str) -> None
         " ON CONFLICT (idempotency_key) DO NOTHING", idempotency_key, phone, body)
 
 
+async def sms_templates(conn) -> list[str]:
+    """The templates the active rules send by SMS."""
+    return [row["template"] for row in await conn.fetch(
+        "SELECT DISTINCT template FROM rules WHERE active AND 'sms' = ANY(channels) ORDER BY template")]
+
+
 async def forget_messages_to_submitter(conn, opinion_id: str) -> None:
     """What the SMS gateway adapter recorded of the messages to a case's submitter."""
     await conn.execute(
@@ -245,13 +286,13 @@ async def inbox_page(conn, *, member_id, dept, staff_unit, leader_unit, sub: str
         FROM notifications n WHERE {INBOX_WHERE}
           AND (NOT $6 OR NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4))
         ORDER BY n.created_at DESC
-        """,
+        """,  # noqa: S608 — COLUMNS, INBOX_WHERE above
         member_id or "", dept or "", staff_unit or "", sub, leader_unit or "", unread, limit=limit, offset=offset)
 
 
 async def unread_count(conn, *, member_id, dept, staff_unit, leader_unit, sub: str) -> int:
     return await conn.fetchval(
-        f"SELECT count(*) FROM notifications n WHERE {INBOX_WHERE}"
+        f"SELECT count(*) FROM notifications n WHERE {INBOX_WHERE}"  # noqa: S608 — INBOX_WHERE above
         " AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.notification_id = n.id AND r.sub = $4)",
         member_id or "", dept or "", staff_unit or "", sub, leader_unit or "")
 
@@ -260,7 +301,7 @@ async def mark_read(conn, notification_id: str, *, member_id, dept, staff_unit, 
     key = as_uuid(notification_id)
     if key is None:
         return False
-    mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $6 AND {INBOX_WHERE}",
+    mine = await conn.fetchval(f"SELECT true FROM notifications n WHERE n.id = $6 AND {INBOX_WHERE}",  # noqa: S608 — INBOX_WHERE above
                                member_id or "", dept or "", staff_unit or "", sub, leader_unit or "", key)
     if not mine:
         return False
@@ -272,7 +313,7 @@ async def mark_read(conn, notification_id: str, *, member_id, dept, staff_unit, 
 async def deliveries_page(conn, *, pattern: str, status: str | None, channel: str | None, limit: int, offset: int):
     return await fetch_page(
         conn,
-        f"SELECT {COLUMNS} FROM notifications n WHERE n.org_unit LIKE $1"
+        f"SELECT {COLUMNS} FROM notifications n WHERE n.org_unit LIKE $1"  # noqa: S608 — COLUMNS above
         " AND ($2::text IS NULL OR n.status = $2) AND ($3::text IS NULL OR n.channel = $3)"
         " ORDER BY n.created_at DESC",
         pattern, status, channel, limit=limit, offset=offset)
