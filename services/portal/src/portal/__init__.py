@@ -1,0 +1,1 @@
+"""门户 — the people's pages."""

@@ -1,0 +1,101 @@
+"""门户 — the portal's composition root: settings, the four services' clients, the pages.
+
+Stateless: no database, no topics. ``liaison portal`` (or ``python -m portal``) serves it on
+``PORTAL_PORT`` (8005).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from liaison_shared import audit, metrics
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import board, citizen, console, member
+from .backend import Backends
+from .settings import PortalSettings, get_portal_settings, refuse_unsafe
+from .web import SECURITY_HEADERS, BadForm, render
+
+# What the Gateway publishes (deploy/k8s/base/gateway.yaml, tests/deploy): the citizen's pages and
+# their stylesheet — nothing of the console, which staff reach inside the government network.
+PUBLIC_ROUTERS = (citizen.router,)
+PUBLIC_PREFIXES = ("/static/",)
+OPERATIONAL = ("/healthz", "/readyz", "/metrics")
+
+
+def public_pages() -> set[tuple[str, str]]:
+    """(method, path template) of every citizen page."""
+    return {(method, route.path) for router in PUBLIC_ROUTERS for route in router.routes
+            if isinstance(route, APIRoute) for method in route.methods or ()}
+
+
+def create_app(settings: PortalSettings | None = None,
+               transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    settings = settings or get_portal_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.backends = Backends(settings, transport)
+        try:
+            yield
+        finally:
+            await app.state.backends.close()
+
+    app = FastAPI(title="cppcc-liaison portal", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.settings = settings
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        template = "/static" if request.url.path.startswith("/static/") else audit.route_template(request.scope)
+        metrics.HTTP_REQUESTS.labels("portal", request.method, template, str(response.status_code)).inc()
+        metrics.HTTP_SECONDS.labels("portal", request.method, template).observe(time.perf_counter() - started)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if settings.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.exception_handler(BadForm)
+    async def bad_form(request: Request, _error: BadForm) -> HTMLResponse:
+        return render(request, "message.html", 403, title_key="error.form_title", text_key="error.form")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> PlainTextResponse:
+        # nothing of its own to wait for: the pages say so when a service behind them is down
+        return PlainTextResponse("ok")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.mount("/static", StaticFiles(packages=[("portal", "static")]), name="static")
+    app.include_router(citizen.router)
+    app.include_router(console.router)
+    app.include_router(board.router)
+    app.include_router(member.router)
+    return app
+
+
+def serve() -> None:
+    """Serve the portal (门户): citizens' pages and the staff and member console, on PORTAL_PORT."""
+    import uvicorn
+    from liaison_shared.logs import configure_logging
+
+    settings = get_portal_settings()
+    configure_logging("portal", settings.log_level, settings.log_format)
+    refuse_unsafe(settings)
+    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.portal_port,
+                proxy_headers=False, log_config=None, access_log=False, timeout_graceful_shutdown=10)

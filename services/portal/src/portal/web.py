@@ -1,0 +1,114 @@
+"""What every page shares: the templates, the words, the CSRF check, the security headers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from liaison_shared.chinatime import CHINA
+from liaison_shared.ratelimit import RateLimit
+
+from . import i18n, session
+from .backend import ApiProblem, Backends
+from .settings import PortalSettings
+
+MAX_FORM_BYTES = 20_000
+# No script at all: every page works with plain forms and links (progressive enhancement has
+# nothing to enhance yet), so the policy allows none.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer", "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+templates = Environment(loader=PackageLoader("portal"), autoescape=select_autoescape(default=True),
+                        trim_blocks=True, lstrip_blocks=True)
+
+
+def when(value: str | datetime | None) -> str:
+    if not value:
+        return ""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def day(value: str | date | None) -> str:
+    if not value:
+        return ""
+    return (date.fromisoformat(value) if isinstance(value, str) else value).strftime("%Y-%m-%d")
+
+
+templates.filters.update(when=when, day=day)
+
+
+def settings_of(request: Request) -> PortalSettings:
+    return request.app.state.settings
+
+
+def backends_of(request: Request) -> Backends:
+    return request.app.state.backends
+
+
+def translator(request: Request) -> i18n.Translator:
+    asked = request.query_params.get("lang") or request.cookies.get("portal_lang")
+    return i18n.Translator(i18n.pick(asked, request.headers.get("accept-language")))
+
+
+def client_ip(request: Request) -> str | None:
+    """The citizen's address: the peer's, or behind the Gateway's proxies (``TRUSTED_PROXIES``) the
+    client they saw — the services count their public limits per this address."""
+    peer = request.client.host if request.client else None
+    limits = request.app.state.__dict__.setdefault(
+        "proxies", RateLimit(1, trusted_proxies=settings_of(request).trusted_proxies))
+    return limits.client_of(peer, request.headers.get("x-forwarded-for"))
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    settings = settings_of(request)
+    t = translator(request)
+    html = templates.get_template(name).render(
+        t=t, lang=t.locale, request=request, me=session.current(settings, request),
+        csrf=session.csrf_token(settings, request), path=request.url.path, **context)
+    response = HTMLResponse(html, status, headers={"Cache-Control": "no-store"})
+    session.remember_csrf(settings, request, response)
+    if (asked := request.query_params.get("lang")) and asked in i18n.LOCALES:
+        response.set_cookie("portal_lang", asked, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+class BadForm(Exception):
+    """A form without a valid CSRF token, or too large: refused before anything is sent on."""
+
+
+async def form(request: Request) -> dict[str, list[str]]:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise BadForm("too large")
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    if not session.csrf_ok(settings_of(request), request, (fields.get("csrf") or [""])[0]):
+        raise BadForm("csrf")
+    return fields
+
+
+def one(fields: dict[str, list[str]], name: str) -> str:
+    return ((fields.get(name) or [""])[0]).strip()
+
+
+def problem_words(t: i18n.Translator, problem: ApiProblem) -> str:
+    """An API error in plain words: the status's sentence, and the API's own message for a person
+    who handles cases (staff read the field names the API uses)."""
+    if problem.status == 429:
+        return t("error.too_many", seconds=problem.retry_after or "60")
+    if problem.status == 503:
+        return t("error.unavailable")
+    return t(f"error.{problem.status}") if problem.status in (401, 403, 404) else problem.message
