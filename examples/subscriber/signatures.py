@@ -12,7 +12,11 @@ notify (``services/notify/src/notify/adapters/webhooks.py``) sends, with each de
 and beside them, by Standard Webhooks, ``webhook-id`` (the delivery's id), ``webhook-timestamp``
 and ``webhook-signature``: ``v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">``, one or more
 separated by spaces, keyed with the base64-decoded secret after ``whsec_`` or else the secret's
-own bytes (notify's case). Every signature a request carries must hold, and it must carry one.
+own bytes (notify's case). For a while after the subscription's secret is rotated,
+``webhook-signature`` holds two: one by the new secret, one by the old, so a receiver still on
+the old secret accepts; ``x-liaison-signature`` is by the new secret only. A request with the
+Standard Webhooks headers is checked on them (any one signature by your secret holds); one without
+them on ``x-liaison-signature``; a request with neither is refused.
 """
 
 from __future__ import annotations
@@ -71,14 +75,15 @@ def _standard(secret: str, headers: Mapping[str, str], body: bytes, now: float) 
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> None:
-    """Check every signature the request carries, or raise ``Refused``. ``headers`` must be
-    looked up by lower-case name (Starlette's are, whatever case was sent)."""
+    """Check the request's Standard Webhooks signature, or else its ``x-liaison-signature``, or
+    raise ``Refused``. ``headers`` must be looked up by lower-case name (Starlette's are, whatever
+    case was sent)."""
     now = time.time() if now is None else now
     liaison = "x-liaison-signature" in headers
     standard = any(name in headers for name in ("webhook-id", "webhook-timestamp", "webhook-signature"))
     if not (liaison or standard):
         raise Refused("not signed")
-    if liaison:
-        _liaison(secret, headers, body, now)
-    if standard:
+    if standard:  # signs the delivery id too, and lists the old secret's signature after a rotation
         _standard(secret, headers, body, now)
+    else:
+        _liaison(secret, headers, body, now)

@@ -7,10 +7,12 @@ import yaml
 from liaison_shared import registry
 from liaison_shared.cli import app as cli
 from liaison_shared.settings import SERVICES, Settings
+from portal.settings import PortalSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "compose"
 FIELDS = {name.upper() for name in Settings.model_fields}
+PORTAL_FIELDS = {name.upper() for name in PortalSettings.model_fields}
 COMPOSE_ONLY = {"LIAISON_IMAGE", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "COMPOSE_PROFILES",
                 "KAFKA_CONTROLLER_QUORUM_VOTERS", "KAFKA_MIN_INSYNC_REPLICAS"}
 
@@ -52,7 +54,7 @@ def test_the_services_and_their_ports_are_the_codes():
 
 def test_every_setting_named_is_a_setting_and_every_variable_is_defined():
     own, settings = env_example()
-    assert set(settings) <= FIELDS, set(settings) - FIELDS
+    assert set(settings) <= PORTAL_FIELDS, set(settings) - PORTAL_FIELDS
     assert set(own) == COMPOSE_ONLY
     text = (COMPOSE / "compose.yaml").read_text()
     referenced = set(re.findall(r"\$\{([A-Z0-9_]+)\}", text))
@@ -61,9 +63,35 @@ def test_every_setting_named_is_a_setting_and_every_variable_is_defined():
         for variable in (service.get("environment") or {}):
             if name in SERVICES:
                 assert variable in FIELDS | {"PROBE_PORT"}, (name, variable)
+            elif name == "portal":
+                assert variable in PORTAL_FIELDS | {"PROBE_PORT"}, (name, variable)
     # what the services need to reach each other and Kafka and PostgreSQL is set
     for needed in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "DATA_MASTER_KEY", "MEMBERS_URL", "FEEDBACK_URL"):
         assert needed in settings
+
+
+def test_the_portal_runs_from_the_same_image_in_front_of_the_four_services():
+    portal = compose()["services"]["portal"]
+    _, settings = env_example()
+    assert portal["image"] == compose()["services"]["members"]["image"]
+    assert portal["command"] == ["portal"]
+    assert "portal" in {command.name for command in cli.registered_commands} | _plugin_commands()
+    assert portal["ports"] == ["${PORTAL_PORT}:${PORTAL_PORT}"]
+    assert settings["PORTAL_PORT"] == str(PortalSettings().portal_port)
+    assert portal["environment"]["PROBE_PORT"] == "${PORTAL_PORT}"
+    assert "/readyz" in " ".join(portal["healthcheck"]["test"])
+    assert set(portal["depends_on"]) == set(SERVICES)
+    # it reaches every service by its compose name; the session key is the operator's own
+    reached = {**settings, **portal["environment"]}
+    for name in SERVICES:
+        assert reached[f"{name.upper()}_URL"] == f"http://{name}:{Settings().port_of(name)}"
+    assert len(settings["PORTAL_SESSION_SECRET"]) >= 32
+
+
+def _plugin_commands() -> set[str]:
+    from importlib.metadata import entry_points
+
+    return {entry.name for entry in entry_points(group="cppcc_liaison.commands")}
 
 
 def test_kafka_single_and_three_broker_profiles():
@@ -86,7 +114,8 @@ def test_the_init_job_and_the_monitoring():
     assert services["postgres"]["image"].startswith("postgres:")
     prometheus = yaml.safe_load((COMPOSE / "prometheus" / "prometheus.yml").read_text())
     targets = {t for job in prometheus["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
-    assert targets == {f"{name}:{Settings().port_of(name)}" for name in SERVICES}
+    assert targets == {f"{name}:{Settings().port_of(name)}" for name in SERVICES} | {
+        f"portal:{PortalSettings().portal_port}"}
     import json
 
     dashboard = json.loads((COMPOSE / "grafana" / "dashboards" / "cppcc-liaison.json").read_text())

@@ -9,6 +9,7 @@ from liaison_shared import registry
 from liaison_shared.service import all_topics
 from liaison_shared.settings import SERVICES, Settings
 from liaison_tools import strimzi
+from portal.settings import PortalSettings
 
 from .manifests import (
     K8S,
@@ -23,7 +24,7 @@ from .manifests import (
 )
 
 CORE = {"Deployment", "Service", "Job", "ConfigMap", "NetworkPolicy", "PodDisruptionBudget", "ServiceAccount",
-        "Namespace"}
+        "Namespace", "HorizontalPodAutoscaler"}
 FIELDS = {name.upper() for name in Settings.model_fields}
 
 
@@ -83,7 +84,7 @@ def test_each_service_runs_as_the_code_says(overlay):
     deployments, services = of_kind(objects, "Deployment"), of_kind(objects, "Service")
     settings = settings_of(objects)
     assert set(settings) <= FIELDS, set(settings) - FIELDS
-    assert set(deployments) == set(SERVICES)
+    assert set(deployments) == set(SERVICES) | {"portal"}
     for service in SERVICES:
         port = Settings().port_of(service)
         container = deployments[service]["spec"]["template"]["spec"]["containers"][0]
@@ -97,7 +98,7 @@ def test_each_service_runs_as_the_code_says(overlay):
         assert services[service]["spec"]["ports"][0]["port"] == port
         env = {e["name"] for e in container.get("env", [])}
         assert env <= FIELDS | {"LIAISON_SECRETS_DIR"}
-    assert set(of_kind(objects, "PodDisruptionBudget")) == set(SERVICES)
+    assert set(of_kind(objects, "PodDisruptionBudget")) == set(SERVICES) | {"portal"}
     scaled = of_kind(objects, "ScaledObject")
     assert set(scaled) == set(SERVICES)
     for service, obj in scaled.items():
@@ -108,6 +109,39 @@ def test_each_service_runs_as_the_code_says(overlay):
     assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["init"]
     assert of_kind(objects, "Cluster")["liaison-db"]["spec"]["instances"] == (3 if name == "prod" else 1)
     assert len(of_kind(objects, "NetworkPolicy")) >= 4
+
+
+def test_the_portal_runs_from_the_same_image_probed_budgeted_and_scaled_on_cpu(overlay):
+    name, objects = overlay
+    deployments = of_kind(objects, "Deployment")
+    portal, members = deployments["portal"]["spec"], deployments["members"]["spec"]
+    container = portal["template"]["spec"]["containers"][0]
+    assert container["image"] == members["template"]["spec"]["containers"][0]["image"]
+    assert container["args"] == ["portal"]
+    port = PortalSettings().portal_port
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    assert of_kind(objects, "Service")["portal"]["spec"]["ports"][0]["port"] == port
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["resources"]["requests"] and container["resources"]["limits"]
+    # no database, no broker: not a Kafka client, no service's secrets; its own cookie key
+    assert "liaison/kafka-client" not in portal["template"]["metadata"]["labels"]
+    secrets = [source["secret"]["name"] for volume in portal["template"]["spec"]["volumes"]
+               if "projected" in volume for source in volume["projected"]["sources"]]
+    assert secrets == ["liaison-portal-settings"]
+    fields = {field.upper() for field in PortalSettings.model_fields}
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert set(env) <= fields | {"LIAISON_SECRETS_DIR"}
+    reached = {**settings_of(objects), **env}
+    for service in SERVICES:
+        assert reached[f"{service.upper()}_URL"] == f"http://{service}:{Settings().port_of(service)}"
+    hpa = of_kind(objects, "HorizontalPodAutoscaler")["portal"]["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "portal"}
+    assert [m["resource"]["name"] for m in hpa["metrics"]] == ["cpu"]
+    assert hpa["minReplicas"] == {"dev": 1, "prod": 3}[name] <= hpa["maxReplicas"]
+    assert of_kind(objects, "PodDisruptionBudget")["portal"]["spec"]["selector"]["matchLabels"] == \
+        {"app.kubernetes.io/name": "portal"}
 
 
 def test_prod_is_replicated_encrypted_and_backed_up():

@@ -1,5 +1,5 @@
-"""The way in on Kubernetes: a Gateway API route publishes exactly the code's public routes,
-over TLS, with request-rate limits at the edge, and the network policy admits that gateway's
+"""The way in on Kubernetes: a Gateway API route publishes exactly the code's public routes
+and the portal's citizen pages (never its console), over TLS, with request-rate limits at the edge, and the network policy admits that gateway's
 proxies and nothing else from outside the namespace but Prometheus."""
 
 import re
@@ -9,6 +9,8 @@ from fastapi.routing import APIRoute
 from liaison_shared import registry
 from liaison_shared.service import create_app
 from liaison_tools.gates import gate_of
+from portal import app as portal
+from portal.settings import PortalSettings
 
 from .manifests import OVERLAYS, build, of_kind, settings_of
 
@@ -41,6 +43,27 @@ def public_routes() -> set[tuple[str, str, str]]:
     return out
 
 
+def matched(path: str) -> tuple[str, str]:
+    return ("RegularExpression", re.sub(r"\{[^}]+\}", "[^/]+", path)) if "{" in path else ("Exact", path)
+
+
+def portal_pages() -> set[tuple[str, str, str, str]]:
+    """The portal's citizen pages (its explicit list, ``portal.app.PUBLIC_ROUTERS``) and static files."""
+    pages = {("portal", method, *matched(path)) for method, path in portal.public_pages()}
+    return pages | {("portal", "GET", "PathPrefix", prefix) for prefix in portal.PUBLIC_PREFIXES}
+
+
+def test_the_portals_public_list_is_every_page_but_the_console():
+    app = portal.create_app(PortalSettings(dev_mode=True))
+    pages = {(method, path) for path, route in _routes(app.routes) for method in route.methods}
+    public = portal.public_pages()
+    assert ("POST", "/v/{code}/say") in public and ("GET", "/track/{code}") in public
+    rest = pages - public
+    assert rest and all(path.startswith("/console") or path in portal.OPERATIONAL for _, path in rest), \
+        sorted(rest)
+    assert not any(path.startswith("/console") for _, path in public)
+
+
 def published(route: dict, ports: dict[str, int]) -> set[tuple[str, str, str]]:
     out = set()
     for rule in route["spec"]["rules"]:
@@ -58,7 +81,10 @@ def test_the_gateway_publishes_the_public_routes_and_nothing_else(objects):
     code = public_routes()
     assert ("feedback", "POST", "Exact", "/api/v1/opinions") in code
     assert not any("/internal/" in path for *_, path in code)
-    assert published(routes["liaison-public"], ports) == {(s, m, t, p) for s, m, t, p in code}
+    assert published(routes["liaison-public"], ports) == code | portal_pages()
+    # one backend per method and path: the portal's pages shadow no service's route
+    claimed = [(m, t, p) for _, m, t, p in published(routes["liaison-public"], ports)]
+    assert len(claimed) == len(set(claimed))
 
 
 def test_the_gateway_answers_over_tls_and_redirects_plain_http(objects):

@@ -9,6 +9,7 @@ session's broker, which it leaves alone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import httpx
@@ -86,7 +87,7 @@ async def unpublished(pool) -> int:
     return await pool.fetchval("SELECT count(*) FROM feedback.outbox WHERE published_at IS NULL")
 
 
-async def bring_back(stack: Stack, *nodes: Node, timeout: float = 120) -> None:
+async def bring_back(stack: Stack, *nodes: Node, timeout: float = 120) -> None:  # noqa: ASYNC109 — its asserts say which step ran out of time
     """Start ``nodes`` again on their data and wait until each has started and every replica of
     the opinions' partitions is in sync again."""
     kafka = kafka_of(stack)
@@ -105,12 +106,10 @@ async def bring_back(stack: Stack, *nodes: Node, timeout: float = 120) -> None:
         assert time.monotonic() < deadline, "a node did not start again"
         await asyncio.sleep(0.3)
     while True:
-        try:
+        with contextlib.suppress(Exception):  # metadata not available yet
             described = await partitions(stack)
             if all(p["isr"] == p["replicas"] and len(p["isr"]) == 3 for p in described.values()):
                 return
-        except Exception:  # noqa: BLE001 — metadata not available yet
-            pass
         assert time.monotonic() < deadline, "replicas not back in sync"
         await asyncio.sleep(0.5)
 

@@ -66,3 +66,27 @@ async def test_poison_goes_to_the_dlq_with_its_origin_and_the_next_is_still_hand
     assert header(handler_failure, "dlq_consumer_group") == "cppcc-liaison.probe"
     assert header(handler_failure, "ce_type") == "cppcc.probe.thing.happened.v1"  # kept for redrive
     assert await count_effects(db_pool, f"good-{tag}") == 1
+
+
+async def test_inbox_rows_past_retention_are_purged_and_recent_ones_kept(probe, platform, db_pool):
+    from types import SimpleNamespace
+
+    from liaison_shared import db
+    from liaison_shared.inbox import PURGE_BATCH, purge_handled
+
+    tag = uuid.uuid4().hex[:8]
+    old = [f"old-{tag}-{n}" for n in range(3)]
+    await db_pool.execute(
+        "INSERT INTO probe.inbox (source, event_id, event_type, handled_at)"
+        " SELECT 'test', e, 'probe', now() - interval '36 days' FROM unnest($1::text[]) AS e", old)
+    await db_pool.execute(
+        "INSERT INTO probe.inbox (source, event_id, event_type) VALUES ('test', $1, 'probe')", f"new-{tag}")
+    pool = await db.create_pool(platform, "probe")
+    try:
+        runtime = SimpleNamespace(started_pool=lambda: pool, settings=platform)
+        assert await purge_handled(runtime) == len(old) < PURGE_BATCH
+        assert await purge_handled(runtime) == 0  # the drain job stops here
+    finally:
+        await pool.close()
+    left = await db_pool.fetch("SELECT event_id FROM probe.inbox WHERE event_id LIKE $1", f"%-{tag}%")
+    assert [r["event_id"] for r in left] == [f"new-{tag}"]

@@ -9,6 +9,7 @@ from liaison_shared import db
 from liaison_shared.events import Envelope
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.outbox import OutboxRelay
+from liaison_shared.uow import UnitOfWork
 from liaison_tools.devstack import EmbeddedBroker, free_port
 from liaison_tools.testing import (
     TcpProxy,
@@ -37,7 +38,7 @@ async def write_events(uow_factory, prefix: str, count: int, *, keys: int = 1) -
 
 
 def uow_factory(pool):
-    return lambda: db.UnitOfWork(pool, schema="probe")
+    return lambda: UnitOfWork(pool, schema="probe")
 
 
 async def effects(db_pool, prefix: str) -> list:

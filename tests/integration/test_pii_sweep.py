@@ -13,6 +13,7 @@ hashed it). Zero hits.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -45,14 +46,19 @@ async def postgres_log(pool) -> tuple[str, str | None]:
     """The embedded PostgreSQL's server log, beside its data directory or the link to it (None on a
     server of someone else's, whose log is not ours to read)."""
     try:
-        data_directory = Path(await pool.fetchval("SHOW data_directory")).resolve()
+        data_directory = Path(await pool.fetchval("SHOW data_directory"))
     except Exception:
         return "postgres.log", None
+    return "postgres.log", await asyncio.to_thread(_server_log, data_directory)
+
+
+def _server_log(data_directory: Path) -> str | None:
+    data_directory = data_directory.resolve()
     candidates = [data_directory.parent / "postgres.log", data_directory / "postgres.log"]
     candidates += [link.parent / "postgres.log" for link in Path(tempfile.gettempdir()).glob("liaison-pg-*/pgdata")
                    if link.resolve() == data_directory]
     found = next((path for path in candidates if path.is_file()), None)
-    return "postgres.log", found.read_text(errors="replace") if found else None
+    return found.read_text(errors="replace") if found else None
 
 
 async def everywhere(stack, needle: str, records: list) -> dict[str, int]:

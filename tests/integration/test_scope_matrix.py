@@ -131,12 +131,13 @@ def bodies(o: dict, who: dict) -> dict:
         ("POST", "/api/v1/outcomes/{outcome_id}/actions"): [
             {"action": "convert", "target": "department_task", "department_ids": [mine_dept],
              "deadline": (date.today() + timedelta(days=30)).isoformat()},
-            {"action": "evaluate", "result": "implementing", "satisfied": 100}],
+            {"action": "evaluate", "result": "implementing", "satisfied": 100}, {"action": "publish"}],
         ("POST", "/api/v1/opinions/{opinion_id}/actions"): [
             {"action": "assign", "department_ids": [mine_dept]}, {"action": "reply", "text": "已办"},
             {"action": "return", "reason": "不归我管"}, {"action": "close"},
             {"action": "answer_on_spot", "text": "x"}, {"action": "rate", "rating": "satisfied"},
-            {"action": "convert", "target": "topic", "title": "x"}],
+            {"action": "convert", "target": "topic", "title": "x"},
+            {"action": "rule_return", "department_id": mine_dept, "ruling": "overrule", "reason": "x"}],
         ("DELETE", "/api/v1/opinions/{opinion_id}/submitter"): [None],
         ("DELETE", "/api/v1/dispatch-rules/{rule_id}"): [None],
         ("PUT", "/api/v1/calendar/{year}"): [[{"day": f"{YEAR}-12-31", "workday": False, "note": "闯入"}]],
@@ -146,9 +147,11 @@ def bodies(o: dict, who: dict) -> dict:
         ("PUT", "/api/v1/proposal-sessions/{committee}/{year}"): [
             {"filing_opens": f"{YEAR}-01-01", "filing_closes": f"{YEAR}-01-02"}],
         ("POST", "/api/v1/proposals/{proposal_id}/actions"): [
-            {"action": "sign"}, {"action": "file"}, {"action": "accept"}, {"action": "close"}],
+            {"action": "sign"}, {"action": "file"}, {"action": "accept"}, {"action": "close"},
+            {"action": "publish_reply"}, {"action": "consent_disclosure"}],
         ("POST", "/api/v1/inbox/{notification_id}/read"): [None],
         ("DELETE", "/api/v1/subscriptions/{subscription_id}"): [None],
+        ("POST", "/api/v1/subscriptions/{subscription_id}/secret"): [{"overlap_hours": 1}],
         ("POST", "/api/v1/deliveries/{notification_id}/redrive"): [None],
     }
 

@@ -144,7 +144,7 @@ async def test_liaison_serve_with_real_secrets_starts(platform, db_pool, tmp_pat
     service = ServiceProcess("members", own, log_dir=tmp_path, **real)
     try:
         await asyncio.to_thread(service.start, timeout=120)
-        assert httpx.get(f"{service.url}/healthz").status_code == 200
+        assert (await asyncio.to_thread(httpx.get, f"{service.url}/healthz")).status_code == 200
     finally:
         service.stop()
         await db_pool.execute(f"DROP DATABASE {database} WITH (FORCE)")

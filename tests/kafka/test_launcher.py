@@ -125,7 +125,7 @@ async def test_one_node_keeps_what_an_idempotent_producer_sent_and_creates_no_to
         pids = [n.process.pid for n in kafka.nodes]
     finally:
         kafka.stop()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+    assert not any([await asyncio.to_thread(Path(f"/proc/{pid}").exists) for pid in pids])
     assert not kafka.home.exists()
 
 

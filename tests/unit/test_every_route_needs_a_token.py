@@ -2,7 +2,8 @@
 
 Walks each service's OpenAPI document; the public routes are exactly those docs/api.md names:
 opinion intake, tracking and rating by code, member cards and the members of a contact point,
-reception days, and reads of org units, sectors, venues and their sub-paths (plus the operational endpoints).
+reception days, reads of org units, sectors, venues and their sub-paths, and the open data
+(plus the operational endpoints).
 """
 
 import re
@@ -24,6 +25,8 @@ PUBLIC = [
     ("GET", r"/api/v1/contact-points/[^/]+/members"),
     ("GET", r"/api/v1/reception-days"),
     ("GET", r"/api/v1/(org-units|sectors|venues)(/.*)?"),
+    ("GET", r"/api/v1/open-data/(figures|categories)"),
+    ("GET", r"/api/v1/public/(outcomes|proposals)(/[^/]+)?"),
 ]
 
 
@@ -47,6 +50,12 @@ def test_the_public_routes_are_exactly_the_contracts():
     public = sorted(f"{name} {method} {path}" for name, _, method, path in all_routes()
                     if is_public(method, concrete(path)) and path not in OPERATIONS)
     assert public == [
+        "consultation GET /api/v1/public/outcomes",
+        "consultation GET /api/v1/public/outcomes/{outcome_id}",
+        "feedback GET /api/v1/open-data/categories",
+        "feedback GET /api/v1/open-data/figures",
+        "feedback GET /api/v1/public/proposals",
+        "feedback GET /api/v1/public/proposals/{proposal_id}",
         "feedback GET /api/v1/track/{code}",
         "feedback POST /api/v1/opinions",
         "feedback POST /api/v1/track/{code}/rating",

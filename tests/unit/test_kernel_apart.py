@@ -1,6 +1,6 @@
 """The runtime kernel stands apart from the tooling: a service, composed as its image runs it,
-imports neither pytest nor liaison_tools, and the image installs the kernel and the four
-services from the locked runtime set only — no tooling, no test or bench extras."""
+imports neither pytest nor liaison_tools, and the image installs the kernel, the four
+services and the portal from the locked runtime set only — no tooling, no test or bench extras."""
 
 import json
 import re
@@ -55,6 +55,15 @@ def test_a_service_composed_as_it_runs_imports_no_test_harness_nor_tooling(servi
     assert not imported & TOOLING
 
 
+def test_the_portal_composed_as_it_runs_imports_no_test_harness_nor_tooling():
+    # its development sign-in finds the tooling's signer through an entry point, only when asked
+    imported = modules_after("from portal.app import create_app, serve\n"
+                             "from portal.settings import PortalSettings\n"
+                             "create_app(PortalSettings())")
+    assert "portal" in imported
+    assert not imported & TOOLING
+
+
 def test_no_module_of_the_kernel_imports_the_tooling():
     imported = modules_after(
         "import importlib, pkgutil, liaison_shared\n"
@@ -85,7 +94,7 @@ def test_the_image_installs_the_locked_runtime_set_and_the_kernel_and_services_o
     directories = member_directories()
     runtime = {directories[canonicalize_name(name)] for name in PYPROJECT["dependency-groups"]["runtime"]}
     assert local == runtime == {"shared", "services/members", "services/consultation",
-                                "services/feedback", "services/notify"}
+                                "services/feedback", "services/notify", "services/portal"}
     assert all("--no-deps" in install for install in installs if any(w.startswith("./") for w in install))
     assert not any("[" in word for word in words), "no extras in the image"
     assert not re.search(r"^COPY\s+tools\b", (ROOT / "Dockerfile").read_text(), re.MULTILINE)

@@ -93,3 +93,15 @@ def test_the_citizens_link_is_feedbacks_page_and_follows_its_port_unless_a_publi
     assert tracking_link(Settings(feedback_port=18003), "AB12CD34") == "http://127.0.0.1:18003/t/AB12CD34"
     assert tracking_link(Settings(feedback_port=18003, public_base_url="https://liaison.example.cn/"),
                          "AB12CD34") == "https://liaison.example.cn/t/AB12CD34"
+
+
+def test_a_notification_made_again_is_the_same_notification():
+    """After a restore or a replay, the same event, recipient and channel give the same id, so the
+    copy carries the first one's Message-ID (and webhook delivery id) and receivers can drop it."""
+    from notify.storage.notifications import notification_id
+
+    values = {"event_source": "/cppcc-liaison/feedback", "event_id": "e-1", "recipient_kind": "department",
+              "recipient_id": "d-1", "channel": "email"}
+    assert notification_id(values) == notification_id(dict(values))
+    assert notification_id(values) != notification_id(values | {"channel": "inbox"})
+    assert notification_id(values) != notification_id(values | {"event_id": "e-2"})

@@ -44,7 +44,7 @@ def spec() -> ServiceSpec:
 # --- finding 4: the change hash is keyed --------------------------------------------------
 
 def test_the_change_hash_of_a_known_body_needs_the_audit_key():
-    body = ('{"name":"马兰花","phone":"%s","content":"村口灌溉渠堵塞"}' % PHONE).encode()
+    body = f'{{"name":"马兰花","phone":"{PHONE}","content":"村口灌溉渠堵塞"}}'.encode()
     scope = {"method": "POST", "path": "/api/v1/opinions", "path_params": {}}
     key = "an-operator-audit-key-of-at-least-32-characters"
     token = audit.start(scope, audit.keyed(key))

@@ -1,6 +1,6 @@
-"""The kernel passes mypy's strict rules (mypy.ini), so a wrong type is found before it runs:
-a value that may be None used as if it were there, a handler given the wrong event, a
-signature changed under its callers."""
+"""The kernel passes mypy's strict rules (mypy.ini), the services and the tooling its default
+ones, so a wrong type is found before it runs: a value that may be None used as if it were
+there, a handler given the wrong event, a signature changed under its callers."""
 
 import configparser
 import re
@@ -15,6 +15,8 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).parents[2]
 CONFIG = ROOT / "mypy.ini"
 KERNEL = "liaison_shared"
+SERVICES = ("members", "consultation", "feedback", "notify")
+TOOLING = "liaison_tools"
 # Flags of --strict that mypy reads from the [mypy] section only.
 GLOBAL_ONLY = {"warn_redundant_casts", "warn_unused_configs"}
 
@@ -29,6 +31,23 @@ def mypy(*args: str) -> subprocess.CompletedProcess[str]:
 def test_mypy_finds_nothing_in_the_kernel():
     done = mypy("-p", KERNEL)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_finds_nothing_in_the_services_by_its_default_rules():
+    done = mypy(*(arg for service in SERVICES for arg in ("-p", service)))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_finds_nothing_in_the_tooling_by_its_default_rules():
+    done = mypy("-p", TOOLING)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_module_is_excused_from_its_checks():
+    config = configparser.ConfigParser()
+    config.read(CONFIG)
+    excused = [name for name in config.sections() if config[name].getboolean("ignore_errors", fallback=False)]
+    assert not excused, f"mypy.ini lets these go unchecked: {', '.join(excused)}"
 
 
 def test_the_kernel_is_checked_with_every_flag_of_strict():

@@ -132,6 +132,18 @@ async def test_village_topic_from_pool_to_close(world, db_pool):
     done = await ok(await api.post(f"/api/v1/outcomes/{task['id']}/actions", headers=staff, json={
         "action": "evaluate", "result": "implemented", "satisfied": 10, "basically_satisfied": 2}))
     assert done["satisfaction_rate"] == 1.0
+    # 公开: nobody outside reads it until staff publish it; then anyone does, without who took part
+    outcome_path = f"/api/v1/outcomes/{task['id']}/actions"
+    assert (await api.get(f"/api/v1/public/outcomes/{task['id']}")).status_code == 404
+    assert (await api.post(outcome_path, headers=world["water"], json={"action": "publish"})).status_code in (403, 404)
+    await ok(await api.post(outcome_path, headers=staff, json={"action": "publish"}))
+    shown = await ok(await api.get(f"/api/v1/public/outcomes/{task['id']}"))  # no token
+    assert (shown["result"], shown["satisfaction_rate"], shown["target_kind"]) == ("implemented", 1.0, "department_task")
+    assert not {"member_ids", "department_ids", "instruction"} & set(shown)
+    listed = await ok(await api.get("/api/v1/public/outcomes", params={"org_unit": DONGFENG}))
+    assert task["id"] in {o["id"] for o in listed["items"]}
+    await ok(await api.post(outcome_path, headers=staff, json={"action": "publish", "public": False}))
+    assert (await api.get(f"/api/v1/public/outcomes/{task['id']}")).status_code == 404
     assert (await api.post(f"/api/v1/outcomes/{task['id']}/actions", headers=staff, json={
         "action": "evaluate", "result": "adopted"})).status_code == 409  # implemented is final
     await ok(await api.post(f"/api/v1/outcomes/{proposal['id']}/actions", headers=staff, json={

@@ -48,7 +48,7 @@ async def world(platform, service_specs, db_pool):
 
         await eventually(projected, timeout=30)
         yield {
-            "api": feedback, "settings": settings, "departments": departments,
+            "api": feedback, "members": members, "settings": settings, "departments": departments,
             "member_id": member.json()["id"], "venue_id": venue.json()["id"],
             "town_staff": token_for(settings, "staff", HUANGQUQIAO),
             "county_staff": token_for(settings, "staff", PINGLUO),

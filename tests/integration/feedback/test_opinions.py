@@ -199,7 +199,8 @@ async def test_retention_erases_personal_data_of_long_closed_cases_and_keeps_the
     from datetime import UTC, datetime
 
     from feedback.handlers.retention import erase_expired
-    from liaison_shared.db import UnitOfWork, create_pool
+    from liaison_shared.db import create_pool
+    from liaison_shared.uow import UnitOfWork
 
     api, staff = world["api"], world["town_staff"]
     old, recent, still_open = await submit(api), await submit(api), await submit(api)
@@ -225,3 +226,47 @@ async def test_retention_erases_personal_data_of_long_closed_cases_and_keeps_the
         "SELECT s.wrapped_key, s.name_sealed FROM feedback.submitters s JOIN feedback.opinions o"
         " ON o.subject_id = s.subject_id WHERE o.id = $1::uuid", old["id"])
     assert sealed["wrapped_key"] is None and sealed["name_sealed"] is None
+
+
+async def test_a_return_staff_disagree_with_is_overruled_and_the_figures_show_it(world, platform):
+    from liaison_tools.testing import collect, header
+
+    api, staff = world["api"], world["county_staff"]
+    water, housing = world["departments"]["平罗县水务局"], world["departments"]["平罗县住建局"]
+    kept, upheld = await submit(api), await submit(api)
+    for case, department, token in ((kept, water, world["water"]), (upheld, housing, world["housing"])):
+        await act(api, staff, case["id"], action="assign", department_ids=[department])
+        returned = await act(api, token, case["id"], action="return", reason="不属本单位职责")
+        assert returned.json()["status"] == "received"
+    # nothing to rule on for a department that did not return this case
+    assert (await act(api, staff, kept["id"], action="rule_return", department_id=housing, ruling="uphold",
+                      reason="x")).status_code == 409
+    assert (await act(api, world["water"], kept["id"], action="rule_return", department_id=water,
+                      ruling="overrule", reason="x")).status_code in (403, 409)  # staff's to decide
+    assert (await act(api, staff, upheld["id"], action="rule_return", department_id=housing, ruling="uphold",
+                      reason="确非住建职责", deadline="2099-01-01")).status_code == 422
+
+    overruled = await act(api, staff, kept["id"], action="rule_return", department_id=water, ruling="overrule",
+                          reason="灌溉渠属水务局管护范围")
+    assert overruled.status_code == 200, overruled.text
+    body = overruled.json()
+    assert body["status"] == "assigned" and body["deadline"]
+    [mine] = [a for a in body["assignments"] if a["department_id"] == water]
+    assert (mine["state"], mine["return_ruling"]) == ("active", "overruled")
+    again = await act(api, staff, kept["id"], action="rule_return", department_id=water, ruling="uphold", reason="x")
+    assert again.status_code == 409  # ruled once
+    assert (await act(api, world["water"], kept["id"], action="reply", text="已疏通")).json()["status"] == "replied"
+
+    stood = await act(api, staff, upheld["id"], action="rule_return", department_id=housing, ruling="uphold",
+                      reason="确非住建职责")
+    assert stood.json()["status"] == "received"  # to assign anew
+    assert [a["return_ruling"] for a in stood.json()["assignments"]] == ["upheld"]
+
+    [event] = await collect(world["settings"], "cppcc.feedback.opinion", count=1,
+                            where=lambda r: r.key == kept["id"].encode()
+                            and header(r, "ce_type") == "cppcc.feedback.opinion.return_ruled.v1")
+    assert b'"ruling":"overruled"' in event.value and water.encode() in event.value
+    figures = (await api.get(f"/api/v1/stats?org_unit={PINGLUO}&group_by=department", headers=staff)).json()
+    by = {g["key"]: g for g in figures["groups"]}
+    assert by[water]["returns"] >= 1 and by[water]["returns_overruled"] >= 1
+    assert by[housing]["returns"] >= 1 and 0 < by[housing]["return_rate"] <= 1

@@ -183,3 +183,34 @@ async def test_a_consultation_outcome_to_be_proposed_becomes_a_draft_with_its_so
     proposal = (await world["api"].get(f"/api/v1/proposals/{target}", headers=world["county_staff"])).json()
     assert proposal["source"] == {"kind": "consultation_outcome", "id": source}
     assert proposal["committee"] == PINGLUO and proposal["proposer_member_id"] == world["member_id"]
+
+
+async def test_a_reply_is_public_only_with_every_proposers_consent(world, people):
+    await open_window(world)
+    proposal = await draft(world, people, title="关于公开答复的提案")
+    await do(world, people["partner"], proposal, action="sign")
+    await do(world, people["lead"], proposal, action="file")
+    staff = world["county_staff"]
+    await do(world, staff, proposal, action="accept")
+    water = world["departments"]["平罗县水务局"]
+    await do(world, staff, proposal, action="assign", lead_department=water)
+    assert (await do(world, staff, proposal, action="publish_reply")).status_code == 409  # no reply yet
+    await do(world, world["water"], proposal, action="reply", reply_class="A", text="已完成改造")
+
+    assert (await do(world, people["lead"], proposal, action="consent_disclosure")).status_code == 200
+    refused = await do(world, staff, proposal, action="publish_reply")
+    assert refused.status_code == 409 and "1 proposer(s)" in refused.json()["error"]["message"]
+    assert (await do(world, people["lead"], proposal, action="publish_reply")).status_code == 403  # staff's to do
+    await do(world, people["partner"], proposal, action="consent_disclosure")
+    published = await do(world, staff, proposal, action="publish_reply")
+    assert published.status_code == 200 and published.json()["reply_published_at"]
+
+    api = world["api"]
+    shown = (await api.get(f"/api/v1/public/proposals/{proposal['id']}")).json()  # no token
+    assert (shown["reply_class"], shown["reply_text"], shown["proposers"]) == ("A", "已完成改造", ["王建国", "王建国"])
+    assert "body" not in shown and "signers" not in shown
+    listed = (await api.get(f"/api/v1/public/proposals?committee={PINGLUO}")).json()
+    assert proposal["id"] in {p["id"] for p in listed["items"]}
+    # a proposer who changes its mind takes the reply out of the public at once
+    await do(world, people["partner"], proposal, action="consent_disclosure", consent=False)
+    assert (await api.get(f"/api/v1/public/proposals/{proposal['id']}")).status_code == 404

@@ -6,6 +6,7 @@ import pytest
 from feedback.domain.deadlines import today_in_china
 from feedback.handlers.deadlines import publish_overdue
 from liaison_shared import db
+from liaison_shared.uow import UnitOfWork
 from liaison_tools.testing import collect, header, token_for
 
 from .conftest import DONGFENG, HUANGQUQIAO, PINGLUO, act, submit
@@ -65,7 +66,7 @@ async def test_overdue_is_published_once_per_case_and_deadline(world, platform, 
     try:
         later = today_in_china() + timedelta(days=5)  # a controllable clock: the scheduler is told the day
         for _ in range(2):
-            async with db.UnitOfWork(pool, schema="feedback") as uow:
+            async with UnitOfWork(pool, schema="feedback") as uow:
                 await publish_overdue(uow, later)
     finally:
         await pool.close()

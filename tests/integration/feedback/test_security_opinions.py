@@ -155,7 +155,8 @@ async def test_erasure_by_retention_tells_every_copy(world, db_pool):
     from datetime import UTC, datetime
 
     from feedback.handlers.retention import erase_expired
-    from liaison_shared.db import UnitOfWork, create_pool
+    from liaison_shared.db import create_pool
+    from liaison_shared.uow import UnitOfWork
 
     api, staff = world["api"], world["town_staff"]
     case = await submit(api)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import uuid
 
 import pytest
 from liaison_tools.testing import token_for
@@ -55,3 +56,48 @@ async def test_exports_mask_personal_data(world):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     name = values[0].index("submitter_name")
     assert values[0][0] == "id" and any(row[0] == case["id"] and row[name] == "张*" for row in values[1:])
+
+
+async def test_silence_past_the_deadline_lowers_the_on_time_rate(world, platform, db_pool):
+    api, water = world["api"], world["water"]
+    town = token_for(platform, "staff", CHENGGUAN)
+    category = f"逾期-{uuid.uuid4().hex[:8]}"  # a group of this test's cases only
+    answered, silent = [await submit(api, org_unit=CHENGGUAN, category=category) for _ in range(2)]
+    for case in (answered, silent):
+        assigned = await act(api, town, case["id"], action="assign", department_ids=[world["departments"]["平罗县水务局"]])
+        assert assigned.status_code == 200, assigned.text
+    await act(api, water, answered["id"], action="reply", text="已处理")
+
+    async def on_time_rate() -> float | None:
+        found = (await api.get(f"/api/v1/stats?org_unit={CHENGGUAN}&group_by=category", headers=town)).json()
+        return next(g for g in found["groups"] if g["key"] == category)["on_time_rate"]
+
+    assert await on_time_rate() == 1.0  # the silent one is not late yet
+    await db_pool.execute("UPDATE feedback.assignments SET deadline = current_date - 3 WHERE opinion_id = $1",
+                          uuid.UUID(silent["id"]))
+    assert await on_time_rate() == 0.5  # one reply on time, one assignment overdue with no reply
+
+
+async def test_open_data_answers_anyone_without_personal_data_or_small_cells(world):
+    api = world["api"]
+    many, few = f"公开-{uuid.uuid4().hex[:6]}", f"少数-{uuid.uuid4().hex[:6]}"
+    for category, count in ((many, 6), (few, 2)):
+        for _ in range(count):
+            await submit(api, org_unit=CHENGGUAN, category=category)
+    found = await api.get("/api/v1/open-data/categories")  # no token
+    assert found.status_code == 200 and found.headers["cache-control"] == "public, max-age=600"
+    body = found.json()
+    assert body["k"] == 5
+    rows = {r["category"]: r for r in body["rows"] if r["county"] == PINGLUO}
+    assert rows[many]["cases"] == 6 and rows[many]["county_name"]
+    assert rows[few]["cases"] is None  # two cases: withheld
+    figures = (await api.get("/api/v1/open-data/figures")).json()["rows"]
+    county = [r for r in figures if r["county"] == PINGLUO]
+    assert county and all(set(r) == {"county", "county_name", "month", "cases", "response_rate", "resolution_rate",
+                                     "satisfaction_rate", "on_time_rate"} for r in county)
+    as_csv = await api.get("/api/v1/open-data/categories?format=csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.text.lstrip("\ufeff"))))
+    assert next(r for r in table if r["category"] == few)["cases"] == ""
+    assert "13812345678" not in as_csv.text + found.text and "张" not in as_csv.text + found.text
+    assert (await api.get("/api/v1/open-data/figures?year=1999")).status_code == 422

@@ -28,7 +28,13 @@ async def served(app, port: int):
 
 
 @pytest_asyncio.fixture(scope="module")
-async def stack(platform, service_specs, db_pool):
+async def notify_overrides():
+    """Settings of notify alone that a test module changes (the SMS gateway, say)."""
+    return {}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def stack(platform, service_specs, db_pool, notify_overrides):
     with smtp_sink() as (mailbox, smtp_port):
         settings = platform.model_copy(update={"smtp_port": smtp_port, "public_rate_limit_per_minute": 10_000,
                                                "delivery_poll_interval_s": 0.2, "delivery_backoff_s": 0.2,
@@ -39,7 +45,7 @@ async def stack(platform, service_specs, db_pool):
         # allows; every other internal address stays refused
         notify_settings = settings.model_copy(update={"feedback_url": f"http://127.0.0.1:{feedback_port}",
                                                       "members_url": f"http://127.0.0.1:{members_port}",
-                                                      "webhook_allowlist": [RECEIVERS]})
+                                                      "webhook_allowlist": [RECEIVERS], **notify_overrides})
         async with running(service_specs["members"], settings) as members, \
                 running(service_specs["feedback"], settings) as feedback, \
                 served(feedback.app, feedback_port), served(members.app, members_port), \

@@ -171,6 +171,7 @@ async def test_departments_are_reminded_before_a_deadline_once_per_reminder_poin
 
     from liaison_shared import db
     from liaison_shared.chinatime import today_in_china
+    from liaison_shared.uow import UnitOfWork
     from notify.handlers.reminders import send_reminders
 
     town = token_for(platform, "staff", HUANGQUQIAO)
@@ -183,7 +184,7 @@ async def test_departments_are_reminded_before_a_deadline_once_per_reminder_poin
     pool = await db.create_pool(stack["settings"], "notify")
     try:
         async def remind(day):  # the job, told which day it is
-            async with db.UnitOfWork(pool, schema="notify") as uow:
+            async with UnitOfWork(pool, schema="notify") as uow:
                 return await send_reminders(uow, day, [3, 1])
 
         async def reminders_of():

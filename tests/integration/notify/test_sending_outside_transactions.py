@@ -8,6 +8,7 @@ import uuid
 import asyncpg
 import pytest
 from liaison_shared import db
+from liaison_shared.uow import NetworkCallInTransaction, UnitOfWork
 from liaison_tools.devstack import free_port
 from liaison_tools.testing import eventually, token_for
 from notify.adapters import platform as services
@@ -32,8 +33,8 @@ async def test_every_adapter_that_leaves_the_process_refuses_an_open_transaction
             "feedback": lambda: services.submitter_contact(settings, str(uuid.uuid4())),
         }
         for name, call in calls.items():
-            async with db.UnitOfWork(pool, schema="notify") as uow:
-                with pytest.raises(db.NetworkCallInTransaction):
+            async with UnitOfWork(pool, schema="notify") as uow:
+                with pytest.raises(NetworkCallInTransaction):
                     await call()
                 assert await uow.conn.fetchval("SELECT 1") == 1, name  # the transaction itself is fine
     finally:
@@ -49,7 +50,7 @@ async def test_the_fan_out_writes_every_notification_while_members_is_unreachabl
     nowhere = stack["settings"].model_copy(update={"members_url": f"http://127.0.0.1:{free_port()}"})
     pool = await db.create_pool(nowhere, "notify")
     try:
-        async with db.UnitOfWork(pool, schema="notify", settings=nowhere) as uow:
+        async with UnitOfWork(pool, schema="notify", settings=nowhere) as uow:
             await fan_out(uow, envelope, event)
     finally:
         await pool.close()

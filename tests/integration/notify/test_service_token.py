@@ -16,7 +16,14 @@ from liaison_shared.contracts.consultation import SessionScheduled
 from liaison_shared.events import Envelope
 from liaison_shared.servicetoken import ServiceToken, TokenRefused
 from liaison_tools.devstack import free_port
-from liaison_tools.testing import eventually, produce_raw, running, smtp_sink, token_for
+from liaison_tools.testing import (
+    eventually,
+    produce_raw,
+    request_body,
+    running,
+    smtp_sink,
+    token_for,
+)
 from pydantic import SecretStr
 
 from .conftest import CITY, DONGFENG, PINGLUO
@@ -47,12 +54,7 @@ class Issuer:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         status, answer = 404, {}
         if scope["path"] == "/jwks":
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))

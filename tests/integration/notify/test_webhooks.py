@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 from liaison_tools.devstack import free_port
-from liaison_tools.testing import eventually, token_for
+from liaison_tools.testing import eventually, request_body, token_for
 
 from .conftest import CITY, DONGFENG, HUANGQUQIAO, RECEIVERS, submit
 
@@ -28,12 +28,7 @@ class Receiver:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         self.received.append({"headers": {k.decode(): v.decode() for k, v in scope["headers"]}, "body": body,
                               "status": self.status})
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
@@ -285,3 +280,71 @@ async def test_errors_kept_before_the_upgrade_lose_the_receivers_words(db_pool):
         await conn.execute(up)
     kept = await db_pool.fetch("SELECT last_error FROM notify.notifications WHERE id = ANY($1)", ids)
     assert sorted(r["last_error"] for r in kept) == sorted(["HTTP 503", "delivery failed", "delivery failed"])
+
+
+def _standard_signatures(request) -> list[str]:
+    return request["headers"]["webhook-signature"].split()
+
+
+def _signed_by(secret: str, request) -> str:
+    headers = request["headers"]
+    mac = hmac.new(secret.encode(), f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode()
+                   + request["body"], hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+async def _delivered(stack, db_pool, receiver, subscription):
+    case = await submit(stack)
+    delivery = await eventually(lambda: db_pool.fetchval(
+        "SELECT id::text FROM notify.notifications WHERE recipient_id = $1 AND body LIKE '%' || $2 || '%'",
+        subscription["id"], case["id"]), timeout=30)
+    return (await eventually(lambda: [r for r in receiver.received
+                                      if r["headers"]["x-liaison-delivery"] == delivery], timeout=30))[0]
+
+
+async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(stack, platform, receiver, db_pool):
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    old = subscription["secret"]
+    sibling = token_for(platform, "staff", "640205000000")  # 惠农区: not the subscription's subtree
+    refused = await stack["notify"].post(f"/api/v1/subscriptions/{subscription['id']}/secret", headers=sibling)
+    assert refused.status_code == 404
+    rotated = await stack["notify"].post(f"/api/v1/subscriptions/{subscription['id']}/secret",
+                                         headers=token_for(platform, "staff", HUANGQUQIAO), json={"overlap_hours": 24})
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["secret"]
+    assert new != old and rotated.json()["previous_secret_until"] is not None
+
+    request = await _delivered(stack, db_pool, receiver, subscription)
+    # the new secret first, the old one after it: a receiver on either accepts (Standard Webhooks)
+    assert _standard_signatures(request) == [_signed_by(new, request), _signed_by(old, request)]
+    timestamp = request["headers"]["x-liaison-timestamp"]
+    assert request["headers"]["x-liaison-signature"] == "sha256=" + hmac.new(
+        new.encode(), timestamp.encode() + b"." + request["body"], hashlib.sha256).hexdigest()
+
+    again = await stack["notify"].post(f"/api/v1/subscriptions/{subscription['id']}/secret",
+                                       headers=token_for(platform, "admin", CITY), json={"overlap_hours": 0})
+    assert again.status_code == 200 and again.json()["previous_secret_until"] is None
+    newest = again.json()["secret"]
+    request = await _delivered(stack, db_pool, receiver, subscription)
+    assert _standard_signatures(request) == [_signed_by(newest, request)]
+    stored = await db_pool.fetchrow("SELECT * FROM notify.subscriptions WHERE id = $1::uuid", subscription["id"])
+    assert not [c for c, v in stored.items() for s in (old, new, newest)
+                if s in (v.decode("latin-1") if isinstance(v, bytes) else str(v))]
+    await _unsubscribe(stack, platform, subscription)
+
+
+async def test_a_replaced_secret_past_its_overlap_is_forgotten(stack, platform, receiver, db_pool):
+    from notify.handlers.delivery import seal_clear_secrets
+
+    subscription = await subscribe(stack, platform, receiver, ["cppcc.feedback.opinion.submitted"])
+    rotated = await stack["notify"].post(f"/api/v1/subscriptions/{subscription['id']}/secret",
+                                         headers=token_for(platform, "admin", CITY))
+    assert rotated.status_code == 200 and rotated.json()["previous_secret_until"] is not None  # 24 h by default
+    await db_pool.execute("UPDATE notify.subscriptions SET previous_secret_until = now() - interval '1 minute'"
+                          " WHERE id = $1::uuid", subscription["id"])
+    request = await _delivered(stack, db_pool, receiver, subscription)
+    assert _standard_signatures(request) == [_signed_by(rotated.json()["secret"], request)]
+    await seal_clear_secrets(stack["notify"].app.state.runtime)
+    assert await db_pool.fetchval("SELECT previous_secret_sealed FROM notify.subscriptions WHERE id = $1::uuid",
+                                  subscription["id"]) is None
+    await _unsubscribe(stack, platform, subscription)

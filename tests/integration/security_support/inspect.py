@@ -45,7 +45,7 @@ async def busy(pool: asyncpg.Pool) -> int:
     return found
 
 
-async def settled(pool: asyncpg.Pool, schemas: list[str] | None = None, *, timeout: float = 90) -> dict[str, str]:
+async def settled(pool: asyncpg.Pool, schemas: list[str] | None = None, *, timeout: float = 90) -> dict[str, str]:  # noqa: ASYNC109 — says what still changes at the deadline
     """The checksums once nothing is left to send or deliver and two readings a second and a half
     apart agree: the events consumed, the audit rows sealed."""
     last = await snapshot(pool, schemas)
