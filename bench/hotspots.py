@@ -9,7 +9,9 @@ def main(path: str, top: int = 40) -> None:
     inclusive: Counter = Counter()
     own: Counter = Counter()
     total = 0
-    for line in open(path):
+    with open(path) as lines:
+        stacks = lines.read().splitlines()
+    for line in stacks:
         stack, _, count = line.rstrip().rpartition(" ")
         n = int(count)
         total += n

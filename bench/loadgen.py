@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import resource
 import time
@@ -98,10 +99,8 @@ class Connections:
             asyncio.get_running_loop().create_task(self._replace())
 
     async def _replace(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.release(await self._connect())
-        except OSError:
-            pass
 
 
 class Recorder:

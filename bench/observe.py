@@ -13,6 +13,7 @@ better. The e-mail side comes from the SMTP sink: notify's Message-ID is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 
@@ -119,10 +120,8 @@ def group_rss_mb(process: psutil.Process, *, children: bool) -> float:
         return 0.0
     total = 0
     for member in members:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 2**20
 
 

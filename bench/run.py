@@ -80,7 +80,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--soak-minutes", type=float, default=20.0)
     parser.add_argument("--soak-fraction", type=float, default=0.6, help="Of --rate, else of the found rate.")
     parser.add_argument("--soak-retention-minutes", type=float, default=5.0,
-                        help="Outbox retention during the soak, so its plateau comes within the run.")
+                        help="Outbox and inbox retention during the soak, so their plateau comes within the run.")
     parser.add_argument("--keep", action="store_true", help="Keep the stack's data directory.")
     parser.add_argument("--profile", type=Path, help="py-spy profiles of the services in the first repetition.")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the services (experiments).")
@@ -111,6 +111,7 @@ async def run(args: argparse.Namespace) -> int:
     extra_env = dict(item.split("=", 1) for item in args.env)
     if args.soak:
         extra_env.setdefault("OUTBOX_RETENTION_HOURS", str(args.soak_retention_minutes / 60))
+        extra_env.setdefault("INBOX_RETENTION_HOURS", str(args.soak_retention_minutes / 60))
     with SmtpSink() as mailbox:
         stack = Stack(home, broker=args.broker, unsafe_db=args.unsafe_db, mailbox=mailbox, extra_env=extra_env)
         observer = sampler = None
