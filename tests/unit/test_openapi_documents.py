@@ -4,6 +4,7 @@ and openapi-python-client makes a client of it that compiles and imports (no sta
 apps are built, never started)."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -99,7 +100,9 @@ def test_a_python_client_generates_compiles_and_imports(documents, service, tmp_
     generated = subprocess.run(
         [str(GENERATOR), "generate", "--path", str(document), "--output-path", str(tmp_path / package),
          "--meta", "none", "--config", str(config)],
+        # its post-hooks run the venv's ruff, which `make test` does not put on PATH
         cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "PATH": f"{GENERATOR.parent}{os.pathsep}{os.environ.get('PATH', '')}"},
     )
     said = generated.stdout + generated.stderr
     assert generated.returncode == 0, said
