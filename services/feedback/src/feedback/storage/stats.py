@@ -30,21 +30,24 @@ OVERDUE_UNANSWERED = (
     "a.state = 'active' AND a.replied_at IS NULL AND a.deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date"
 )
 
+# Per case, what 按时率 counts: the assignments it is judged on (replied, or overdue and silent)
+# and the replies in time. One definition for the figures staff see and the open data.
+TIMELY = f"""timely AS (
+            SELECT a.opinion_id,
+                   count(*) FILTER (WHERE a.replied_at IS NOT NULL OR {OVERDUE_UNANSWERED}) AS timed,
+                   count(*) FILTER (WHERE (a.replied_at AT TIME ZONE 'Asia/Shanghai')::date <= a.deadline) AS on_time
+            FROM assignments a GROUP BY a.opinion_id
+        )"""  # noqa: S608 — OVERDUE_UNANSWERED above, no input
+
 
 async def case_stats(conn, *, pattern: str, group: str, child_prefix: int,
                      start: datetime | None, end: datetime | None):
     key = GROUP_KEYS.get(group) or f"substr(o.org_unit, 1, {int(child_prefix)}) || repeat('0', {12 - int(child_prefix)})"
     return await conn.fetch(
         f"""
-        WITH timely AS (
-            SELECT a.opinion_id,
-                   count(*) FILTER (WHERE a.replied_at IS NOT NULL) AS replies,
-                   count(*) FILTER (WHERE (a.replied_at AT TIME ZONE 'Asia/Shanghai')::date <= a.deadline) AS on_time,
-                   count(*) FILTER (WHERE {OVERDUE_UNANSWERED}) AS overdue
-            FROM assignments a GROUP BY a.opinion_id
-        )
+        WITH {TIMELY}
         SELECT {key} AS key, {CASE_FIGURES},
-               coalesce(sum(t.replies), 0) + coalesce(sum(t.overdue), 0) AS timed,
+               coalesce(sum(t.timed), 0) AS timed,
                coalesce(sum(t.on_time), 0) AS replies_on_time
         FROM opinions o
         LEFT JOIN members m ON m.id = o.member_id
@@ -53,7 +56,7 @@ async def case_stats(conn, *, pattern: str, group: str, child_prefix: int,
         WHERE (o.org_unit LIKE $1 OR o.handling_unit LIKE $1) AND o.status <> 'merged'
           AND ($2::timestamptz IS NULL OR o.created_at >= $2) AND ($3::timestamptz IS NULL OR o.created_at < $3)
         GROUP BY 1 ORDER BY 1
-        """,  # noqa: S608 — key from GROUP_KEYS or an int prefix, CASE_FIGURES and OVERDUE_UNANSWERED above
+        """,  # noqa: S608 — key from GROUP_KEYS or an int prefix, CASE_FIGURES and TIMELY above
         pattern, start, end,
     )
 
@@ -91,12 +94,7 @@ async def open_figures(conn, *, year: int):
     """Counts behind the four rates, per county (a city's own cases under the city) and month."""
     return await conn.fetch(
         f"""
-        WITH timely AS (
-            SELECT a.opinion_id,
-                   count(*) FILTER (WHERE a.replied_at IS NOT NULL OR {OVERDUE_UNANSWERED}) AS timed,
-                   count(*) FILTER (WHERE (a.replied_at AT TIME ZONE 'Asia/Shanghai')::date <= a.deadline) AS on_time
-            FROM assignments a GROUP BY a.opinion_id
-        )
+        WITH {TIMELY}
         SELECT {COUNTY_OF} AS county, {MONTH_OF} AS month, {CASE_FIGURES},
                coalesce(sum(t.timed), 0) AS timed, coalesce(sum(t.on_time), 0) AS on_time
         FROM opinions o LEFT JOIN timely t ON t.opinion_id = o.id
