@@ -37,6 +37,7 @@ import tempfile
 import time
 import uuid
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,6 +147,14 @@ def require_java() -> str:
 
 
 # --- server.properties from deploy/compose -------------------------------------------------
+
+def cluster_id(draw: Callable[[], bytes] = lambda: uuid.uuid4().bytes) -> str:
+    """A KRaft cluster id as Kafka's Uuid.randomUuid makes one: 16 random bytes in URL-safe
+    base64, drawn again when the text would begin with '-' (a command line reads that as a flag)."""
+    while (text := base64.urlsafe_b64encode(draw()).rstrip(b"=").decode()).startswith("-"):
+        pass
+    return text
+
 
 def property_name(variable: str) -> str:
     """``KAFKA_LOG_DIRS`` → ``log.dirs``, as the apache/kafka image reads its environment."""
@@ -260,7 +269,7 @@ class ApacheKafka:
         self._own_home = home is None
         self.home = Path(home) if home else Path()  # a temporary directory once started
         self.values = env_example(ha=nodes == 3)
-        self.cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        self.cluster_id = cluster_id()
         self.nodes: list[Node] = []
         self.java = ""
         self.libs = Path()
@@ -339,7 +348,7 @@ class ApacheKafka:
         formats = [
             (node, subprocess.Popen(
                 node.command(self.java, self.libs, "kafka.tools.StorageTool", "format",
-                             "--cluster-id", self.cluster_id, "--config", str(node.home / "server.properties"),
+                             f"--cluster-id={self.cluster_id}", "--config", str(node.home / "server.properties"),
                              brief=True),
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                 preexec_fn=die_with_parent(signal.SIGKILL)))
