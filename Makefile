@@ -67,7 +67,7 @@ hooks: $(VENV)/.installed-dev
 # After changing a dependency in any pyproject.toml: resolve uv.lock again and export each set
 # for pip (needs uv: `pip install uv`, or UV=path/to/uv).
 UV   ?= uv
-SETS := runtime run test bench dev
+SETS := runtime run test bench dev sbom
 lock:
 	$(UV) lock
 	@for set in $(SETS); do $(UV) export --quiet --frozen --no-emit-workspace --only-group $$set \

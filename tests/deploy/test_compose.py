@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "compose"
 FIELDS = {name.upper() for name in Settings.model_fields}
 PORTAL_FIELDS = {name.upper() for name in PortalSettings.model_fields}
-COMPOSE_ONLY = {"LIAISON_IMAGE", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "COMPOSE_PROFILES",
+COMPOSE_ONLY = {"LIAISON_IMAGE", "IMAGE_REGISTRY", "BASE_IMAGE", "PIP_INDEX_URL", "POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "COMPOSE_PROFILES",
                 "KAFKA_CONTROLLER_QUORUM_VOTERS", "KAFKA_MIN_INSYNC_REPLICAS"}
 
 
@@ -100,7 +100,7 @@ def test_kafka_single_and_three_broker_profiles():
     assert brokers == ["kafka-1", "kafka-2", "kafka-3"]
     assert "profiles" not in services["kafka-1"] and services["kafka-2"]["profiles"] == ["ha"]
     for name in brokers:
-        assert services[name]["image"].startswith("apache/kafka:")
+        assert services[name]["image"].startswith("${IMAGE_REGISTRY}/apache/kafka:")
         assert services[name]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
         assert services[name]["environment"]["KAFKA_MIN_INSYNC_REPLICAS"] == "${KAFKA_MIN_INSYNC_REPLICAS}"
     text = (COMPOSE / ".env.example").read_text()
@@ -111,7 +111,7 @@ def test_the_init_job_and_the_monitoring():
     services = compose()["services"]
     assert services["init"]["command"] == ["init"]
     assert "init" in {command.name or command.callback.__name__ for command in cli.registered_commands}
-    assert services["postgres"]["image"].startswith("postgres:")
+    assert services["postgres"]["image"].startswith("${IMAGE_REGISTRY}/postgres:")
     prometheus = yaml.safe_load((COMPOSE / "prometheus" / "prometheus.yml").read_text())
     targets = {t for job in prometheus["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
     assert targets == {f"{name}:{Settings().port_of(name)}" for name in SERVICES} | {
@@ -128,7 +128,9 @@ def test_the_init_job_and_the_monitoring():
 def test_the_dockerfile_is_multi_stage_slim_and_not_root():
     text = (ROOT / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
-    assert len(stages) == 2 and all("slim" in stage for stage in stages)
+    base = re.search(r"^ARG BASE_IMAGE=(\S+)", text, re.MULTILINE)
+    assert base and "-slim@sha256:" in base[1]
+    assert stages == ["${BASE_IMAGE}", "${BASE_IMAGE}"]
     assert re.search(r"^USER 10001", text, re.MULTILINE)
     assert 'ENTRYPOINT ["liaison"]' in text
     ignored = (ROOT / ".dockerignore").read_text().split()

@@ -90,7 +90,7 @@ def test_compose_runs_the_version_the_tests_run(monkeypatch):
 
     monkeypatch.delenv("APACHE_KAFKA_VERSION", raising=False)
     document = yaml.safe_load((COMPOSE / "compose.yaml").read_text())
-    assert document["x-kafka"]["image"] == f"apache/kafka:{kafka_version()}"
+    assert document["x-kafka"]["image"] == f"${{IMAGE_REGISTRY}}/apache/kafka:{kafka_version()}"
 
 
 def test_a_node_can_advertise_another_port(tmp_path):

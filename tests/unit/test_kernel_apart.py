@@ -78,10 +78,14 @@ def test_the_check_sees_the_tooling_when_it_is_imported():
 
 
 def dockerfile_installs() -> list[list[str]]:
+    """The pip installs into the image's environment, /opt/liaison (the SBOM tool's own venv,
+    /opt/sbom, stays in the build stage: tests/deploy/test_images.py)."""
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     commands = [part.strip() for line in text.splitlines() if line.startswith("RUN ")
                 for part in line[4:].split("&&")]
-    return [command.split() for command in commands if re.search(r"\bpip install\b", command)]
+    installs = [command.split() for command in commands if re.search(r"\bpip install\b", command)]
+    assert all(install[0] in ("/opt/liaison/bin/pip", "/opt/sbom/bin/pip") for install in installs)
+    return [install for install in installs if install[0] == "/opt/liaison/bin/pip"]
 
 
 def test_the_image_installs_the_locked_runtime_set_and_the_kernel_and_services_only():
