@@ -149,3 +149,32 @@ def _cli(settings, *args: str) -> tuple[int, str]:
     done = subprocess.run([sys.executable, "-m", "liaison_shared.cli", *args],
                           capture_output=True, text=True, env=env, timeout=120)
     return done.returncode, done.stdout + done.stderr
+
+
+async def test_a_chain_that_moved_to_hmac_sm3_verifies_block_by_block_and_each_seal_names_its_mac(chain):
+    """CRYPTO_SUITE=sm4-gcm seals with HMAC-SM3 (GB/T 32905, for 密评) from the next block on; the
+    blocks sealed before keep HMAC-SHA256, and the chain verifies across the switch."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import hmac as crypto_hmac
+
+    await _append(chain, 3, "after-the-switch")
+    assert await audit.seal(chain, KEY, mac="hmac-sm3") == 3
+    seals = await chain.fetch("SELECT seq, mac, prev_hash, hash, from_txid::text AS f, to_txid::text AS t"
+                              " FROM audit_seals ORDER BY seq")
+    assert [s["mac"] for s in seals] == ["hmac-sha256"] * 3 + ["hmac-sm3"]
+    newest = seals[-1]
+    rows = await chain.fetch(audit.BLOCK, int(newest["f"]), int(newest["t"]))
+    independent = crypto_hmac.HMAC(KEY.encode(), hashes.SM3())
+    independent.update(newest["prev_hash"].encode())
+    for row in rows:
+        independent.update(b"\n" + audit._canonical(row).encode())
+    assert newest["hash"] == independent.finalize().hex()
+    assert (await audit.verify(chain, KEY)).ok
+    # a seal that claims the other algorithm no longer matches its rows
+    await chain.execute("ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_append_only")
+    try:
+        await chain.execute("UPDATE audit_seals SET mac = 'hmac-sha256' WHERE seq = $1", newest["seq"])
+    finally:
+        await chain.execute("ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_append_only")
+    broken = await audit.verify(chain, KEY)
+    assert not broken.ok and broken.broken_at == newest["seq"]

@@ -216,3 +216,19 @@ def test_real_secrets_or_development_mode_pass_the_start_check():
     refuse_development_secrets(DEV)
     with pytest.raises(UnsafeSettings):
         refuse_development_secrets(Settings(dev_mode=False, **{**REAL, "audit_hmac_key": "short"}))
+
+
+def test_the_audit_mac_follows_the_crypto_suite():
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import hmac as crypto_hmac
+    from liaison_shared.settings import Settings
+
+    assert audit.mac_of(Settings(dev_mode=True)) == "hmac-sha256"
+    assert audit.mac_of(Settings(dev_mode=True, crypto_suite="sm4-gcm")) == "hmac-sm3"
+    mac = audit.keyed("k" * 32, "hmac-sm3")
+    copy = mac.copy()
+    copy.update(b"body")
+    expected = crypto_hmac.HMAC(b"k" * 32, hashes.SM3())
+    expected.update(b"body")
+    assert copy.hexdigest() == expected.finalize().hex()
+    assert mac.hexdigest() != copy.hexdigest(), "a copy does not share its state"

@@ -16,20 +16,25 @@ the log try every phone number, and lets anyone who can write the tables recompu
 What the key cannot stop — the newest blocks dropped, the chain cut back — is found against
 a head kept elsewhere: ``liaison audit-head`` prints ``seq:hash``, ``liaison audit-verify
 --against seq:hash`` fails when that seal is missing or different.
+
+The MAC is HMAC-SHA256, or HMAC-SM3 (GB/T 32905) where ``CRYPTO_SUITE=sm4-gcm`` asks for China's
+commercial cryptography (密评). Each seal names its own (``audit_seals.mac``), so a deployment that
+switches keeps one chain: older blocks verify as they were sealed, newer ones under SM3.
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import asyncpg
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from starlette.types import Scope
 
 from . import tracing
@@ -51,7 +56,7 @@ class AuditContext:
     method: str
     path: str
     scope: Scope
-    body: hmac.HMAC
+    body: Mac
     principal: Principal | None = None
 
     @property
@@ -77,16 +82,41 @@ def route_template(scope: Scope) -> str:
 current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("audit", default=None)
 
 
-def keyed(key: str) -> hmac.HMAC:
-    """An HMAC-SHA256 under the audit key: made once, copied per request (a copy skips the keying)."""
-    return hmac.new(key.encode(), digestmod=hashlib.sha256)
+MacName = Literal["hmac-sha256", "hmac-sm3"]
+DIGESTS: dict[MacName, Callable[[], hashes.HashAlgorithm]] = {"hmac-sha256": hashes.SHA256, "hmac-sm3": hashes.SM3}
+
+
+class Mac:
+    """An HMAC in progress (cryptography's, which has SM3 whatever the system OpenSSL offers)."""
+
+    def __init__(self, state: crypto_hmac.HMAC) -> None:
+        self._state = state
+
+    def update(self, data: bytes) -> None:
+        self._state.update(data)
+
+    def copy(self) -> Mac:
+        return Mac(self._state.copy())
+
+    def hexdigest(self) -> str:
+        return self._state.copy().finalize().hex()
+
+
+def keyed(key: str, mac: MacName = "hmac-sha256") -> Mac:
+    """An HMAC under the audit key: made once, copied per request (a copy skips the keying)."""
+    return Mac(crypto_hmac.HMAC(key.encode(), DIGESTS[mac]()))
 
 
 def key_of(settings: Settings) -> str:
     return settings.audit_hmac_key.get_secret_value()
 
 
-def start(scope: Scope, mac: hmac.HMAC) -> contextvars.Token[AuditContext | None] | None:
+def mac_of(settings: Settings) -> MacName:
+    """HMAC-SM3 for the GM/T suite, HMAC-SHA256 otherwise."""
+    return "hmac-sm3" if settings.crypto_suite == "sm4-gcm" else "hmac-sha256"
+
+
+def start(scope: Scope, mac: Mac) -> contextvars.Token[AuditContext | None] | None:
     """Open the audit context of a write request; ``mac`` is ``keyed(key)``, copied here."""
     if scope.get("method") not in WRITE_METHODS:
         return None
@@ -136,10 +166,10 @@ def _canonical(row: Mapping[str, Any]) -> str:
     ], ensure_ascii=False, separators=(",", ":"))
 
 
-def block_hash(key: str, prev_hash: str, rows: Iterable[Mapping[str, Any]]) -> str:
+def block_hash(key: str, prev_hash: str, rows: Iterable[Mapping[str, Any]], mac: MacName = "hmac-sha256") -> str:
     """The seal of a block: the previous seal's hash, then every row of the block in id order,
     under the audit key."""
-    digest = keyed(key)
+    digest = keyed(key, mac)
     digest.update(prev_hash.encode())
     for row in rows:
         digest.update(b"\n" + _canonical(row).encode())
@@ -151,8 +181,9 @@ ROW = "id, at, actor_sub, actor_role, actor_org, action, resource, resource_id, 
 BLOCK = f"SELECT {ROW} FROM audit_log WHERE txid >= $1::xid8 AND txid < $2::xid8 ORDER BY id"  # noqa: S608 — ROW above
 
 
-async def seal(conn: asyncpg.Connection, key: str) -> int:
-    """Seal the rows of every transaction finished since the last seal; returns how many rows.
+async def seal(conn: asyncpg.Connection, key: str, mac: MacName = "hmac-sha256") -> int:
+    """Seal the rows of every transaction finished since the last seal with ``mac``; returns how
+    many rows.
 
     Only one sealer per schema works at once (an advisory lock)."""
     if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", SEAL_LOCK):
@@ -168,9 +199,10 @@ async def seal(conn: asyncpg.Connection, key: str) -> int:
                 return 0
             prev = last["hash"] if last else GENESIS
             await conn.execute(
-                "INSERT INTO audit_seals (seq, from_txid, to_txid, row_count, prev_hash, hash)"
-                " VALUES ($1, $2::xid8, $3::xid8, $4, $5, $6)",
-                (last["seq"] if last else 0) + 1, start, horizon, len(rows), prev, block_hash(key, prev, rows))
+                "INSERT INTO audit_seals (seq, from_txid, to_txid, row_count, prev_hash, hash, mac)"
+                " VALUES ($1, $2::xid8, $3::xid8, $4, $5, $6, $7)",
+                (last["seq"] if last else 0) + 1, start, horizon, len(rows), prev, block_hash(key, prev, rows, mac),
+                mac)
             return len(rows)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", SEAL_LOCK)
@@ -211,13 +243,14 @@ async def verify(conn: asyncpg.Connection, key: str, *, against: tuple[int, str]
     kept = None
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         seals = await conn.fetch("SELECT seq, from_txid::text AS from_txid, to_txid::text AS to_txid, row_count,"
-                                 " prev_hash, hash FROM audit_seals ORDER BY seq")
+                                 " prev_hash, hash, mac FROM audit_seals ORDER BY seq")
         for seal_row in seals:
             if seal_row["seq"] != expected or int(seal_row["from_txid"]) != last_to:
                 return Verification(False, rows, 0, expected, f"seal {expected} of the chain is missing")
             block = await conn.fetch(BLOCK, int(seal_row["from_txid"]), int(seal_row["to_txid"]))
             if (seal_row["prev_hash"] != prev or len(block) != seal_row["row_count"]
-                    or not hmac.compare_digest(block_hash(key, prev, block), seal_row["hash"])):
+                    or seal_row["mac"] not in DIGESTS
+                    or not hmac.compare_digest(block_hash(key, prev, block, seal_row["mac"]), seal_row["hash"])):
                 return Verification(False, rows, 0, seal_row["seq"], "the block does not match its hash")
             if against is not None and seal_row["seq"] == against[0]:
                 kept = seal_row["hash"]
@@ -235,7 +268,7 @@ async def verify(conn: asyncpg.Connection, key: str, *, against: tuple[int, str]
 
 async def seal_appended(runtime: Runtime) -> None:
     async with runtime.started_pool().acquire() as conn:
-        await seal(conn, key_of(runtime.settings))
+        await seal(conn, key_of(runtime.settings), mac_of(runtime.settings))
 
 
 # Background job of every service: seal what was appended, about once a second.

@@ -161,11 +161,12 @@ def install_error_handlers(app: FastAPI) -> None:
 class RequestContextMiddleware:
     """Trace context in and out, request metrics by route template, a body size limit."""
 
-    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int, audit_key: str) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int, audit_key: str,
+                 audit_mac: audit.MacName = "hmac-sha256") -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
-        self.audit_mac = audit.keyed(audit_key)
+        self.audit_mac = audit.keyed(audit_key, audit_mac)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

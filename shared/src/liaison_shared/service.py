@@ -277,7 +277,7 @@ def create_app(
         )
     app.add_middleware(
         RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes,
-        audit_key=audit.key_of(settings),
+        audit_key=audit.key_of(settings), audit_mac=audit.mac_of(settings),
     )
     return app
 

@@ -154,6 +154,28 @@ class Settings(BaseSettings):
         "to be suggested as saying the same thing; tuned on tests/data/duplicates.jsonl.",
     )
 
+    # --- Check-in (扫码签到, members) ----------------------------------------------------
+    checkin_secret: SecretStr | None = Field(
+        None, description="Key of the signed check-in codes, 32 characters or more. Unset, a key derived "
+        "from AUDIT_HMAC_KEY (HKDF-SHA256, its own label) is used, so no new secret is needed to deploy.",
+    )
+    checkin_code_ttl_s: int = Field(
+        300, ge=30, le=3600, description="How long one check-in code (the QR code an organiser shows) is good "
+        "for; the organiser's screen fetches a fresh one before. Never past the occasion's window.",
+    )
+    checkin_grace_minutes: int = Field(
+        30, ge=0, le=240, description="How long before a reception day or session starts, and after it ends, "
+        "a check-in still counts (an activity's window is its day, China time).",
+    )
+    checkin_link_base: str | None = Field(
+        None, description="The check-in link, without its `?code=`: the page of the members' app that posts "
+        "the code with the member's token. Default: members' own POST /api/v1/check-ins.",
+    )
+    hotline_import_max_rows: int = Field(
+        2000, ge=1, le=100_000, description="12345 hotline import: most cases one file may hold (each row is "
+        "its own transaction; a larger file is refused whole, 422).",
+    )
+
     # --- Notify ---------------------------------------------------------------------------
     smtp_host: str = Field("127.0.0.1", description="SMTP server for e-mail notifications.")
     smtp_port: int = 25
@@ -220,7 +242,8 @@ class Settings(BaseSettings):
     )
     crypto_suite: Literal["aes-gcm", "sm4-gcm"] = Field(
         "aes-gcm", description="The cipher of what is sealed from now on: AES-256-GCM, or SM4-GCM with "
-        "SM3 for key derivation (GM/T, for 密评). Each ciphertext names its own, so both read back.",
+        "SM3 for key derivation and the audit chain's HMACs (GM/T, for 密评). Each ciphertext and each "
+        "audit seal names its own, so both read back.",
     )
     audit_hmac_key: SecretStr = Field(
         SecretStr(DEV_AUDIT_KEY),
