@@ -116,3 +116,26 @@ async def test_precision_and_recall_of_the_sql_on_the_labelled_set(world, db_poo
     print(f"duplicate suggester (SQL), threshold {threshold}: precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.8
     assert recall >= 0.8
+
+
+async def test_cases_from_before_the_keys_are_backfilled_and_then_suggested(world, village, db_pool):
+    """Open cases written before the duplicate suggester had no keys; the backfill job gives them
+    theirs in batches (closed and merged cases are never suggested and are left alone)."""
+    from feedback.handlers.duplicates import backfill_keys
+
+    api, town = world["api"], world["town_staff"]
+    old = await submit(api, content="红柳村五组的路灯坏了半个月，晚上黑漆漆的看不见路", org_unit=village, category="城乡建设")
+    new = await submit(api, content="红柳村五组路灯不亮有半个多月了，晚上走路看不见", org_unit=village, category="城乡建设")
+    await db_pool.execute("UPDATE feedback.opinions SET shingles = NULL WHERE id = $1::uuid", old["id"])
+    assert old["id"] not in [i["id"] for i in (await similar(api, town, new["id"])).json()["items"]]
+
+    async with db_pool.acquire() as conn:
+        await conn.execute("SET search_path TO feedback")
+        try:
+            assert await backfill_keys(conn, limit=1000) >= 1
+            assert await backfill_keys(conn, limit=1000) == 0  # nothing left: the job waits again
+        finally:
+            await conn.execute("RESET search_path")
+    stored = await db_pool.fetchval("SELECT shingles FROM feedback.opinions WHERE id = $1::uuid", old["id"])
+    assert list(stored) == duplicates.keys("红柳村五组的路灯坏了半个月，晚上黑漆漆的看不见路")
+    assert old["id"] in [i["id"] for i in (await similar(api, town, new["id"])).json()["items"]]

@@ -39,6 +39,7 @@ from .handlers.consumed import (
     take_session_opinion,
 )
 from .handlers.deadlines import run_scheduler
+from .handlers.duplicates import run_backfill_keys
 from .handlers.figures import run_rates
 from .handlers.lineage import keep_lineage_projection
 from .handlers.retention import run_retention
@@ -66,7 +67,7 @@ def spec() -> ServiceSpec:
         pages=[page.router],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
-        background_jobs=[run_scheduler, run_retention, run_rates],
+        background_jobs=[run_scheduler, run_retention, run_rates, run_backfill_keys],
         demo_data=load_demo,
         master_sealed=[crypto.MasterSealed("submitters", "wrapped_key", "subject_id")],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from liaison_shared import orgunits
 from liaison_shared.auth import Principal
 from liaison_shared.errors import NotFound
+from liaison_shared.jobs import periodic
 from liaison_shared.settings import Settings
 
 from ..domain import duplicates
@@ -31,3 +32,21 @@ async def similar_cases(pool, settings: Settings, principal: Principal, opinion_
                    "created_at": r["created_at"], "people_count": r["people_count"],
                    "excerpt": duplicates.excerpt(r["content"])} for r in rows],
     }
+
+
+async def backfill_keys(conn, *, limit: int = 500) -> int:
+    """Give open cases from before the duplicate suggester their gram keys, ``limit`` at a time;
+    returns how many (0: none left)."""
+    rows = await storage.open_cases_without_keys(conn, limit)
+    await storage.store_keys(conn, [(row["id"], duplicates.keys(row["content"])) for row in rows])
+    return len(rows)
+
+
+async def backfill_some(runtime) -> int:
+    async with runtime.started_pool().acquire() as conn:
+        return await backfill_keys(conn)
+
+
+# Background job: drains the cases without keys at start (a batch at a time, again at once while
+# there were some), then looks again hourly — after a restore from an old backup, say.
+run_backfill_keys = periodic(backfill_some, every=3600, drain=True, name="duplicate keys backfill")

@@ -38,3 +38,15 @@ async def similar_open_cases(conn: asyncpg.Connection, *, keys: list[int], units
         # unit holds very many cases and the grams are rare.
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         return await conn.fetch(QUERY, keys, units, scope, as_uuid(exclude) if exclude else None, threshold, limit)
+
+
+async def open_cases_without_keys(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Open cases written before the keys existed (the migration left them NULL), oldest first."""
+    return await conn.fetch(
+        "SELECT id, content FROM opinions WHERE shingles IS NULL AND status NOT IN ('merged', 'closed')"
+        " ORDER BY created_at, id LIMIT $1", limit)
+
+
+async def store_keys(conn: asyncpg.Connection, keyed: list[tuple[object, list[int]]]) -> None:
+    """Each case's keys; a case given its keys meanwhile (a concurrent backfill) keeps them."""
+    await conn.executemany("UPDATE opinions SET shingles = $2 WHERE id = $1 AND shingles IS NULL", keyed)
