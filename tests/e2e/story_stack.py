@@ -51,7 +51,8 @@ async def _projected(pool: asyncpg.Pool) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def demo_stack(platform: Settings, log_dir: Path):
+async def demo_stack(platform: Settings, log_dir: Path, service_env: dict[str, str] | None = None):
+    """``service_env``: settings every service is started with besides (an issuer to trust, say)."""
     broker = EmbeddedBroker(free_port(), log_path=log_dir / "broker.out").start()
     services: dict[str, ServiceProcess] = {}
     pool = settings = None
@@ -71,7 +72,7 @@ async def demo_stack(platform: Settings, log_dir: Path):
                 "SMTP_PORT": str(smtp_port), "PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
                 # as `make run`: every process knows every port (the SMS link follows FEEDBACK_PORT)
                 **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
-                "DELIVERY_POLL_INTERVAL_S": "0.2", "DELIVERY_BACKOFF_S": "0.2",
+                "DELIVERY_POLL_INTERVAL_S": "0.2", "DELIVERY_BACKOFF_S": "0.2", **(service_env or {}),
             }
             for name in SERVICES:
                 services[name] = ServiceProcess(name, settings, log_dir=log_dir, port=ports[name], **common)

@@ -73,3 +73,36 @@ async def test_tokens_verify_against_the_jwks_and_survive_a_key_rotation():
     finally:
         server.should_exit = True
         await task
+
+
+async def test_a_token_without_a_key_id_verifies_against_the_issuers_only_key():
+    """OIDC Core 10.1: an issuer with one key may leave ``kid`` out of its tokens (oidc-provider-mock does);
+    with several keys published, a token naming none is refused."""
+    issuer = Issuer()
+    issuer.add_key("only")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(issuer, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started)
+
+    def without_kid(**claims) -> str:
+        now = int(time.time())
+        body = {"sub": "staff-3", "role": "staff", "org": "640221000000", "iss": "https://idp.example.cn",
+                "aud": "cppcc-liaison", "iat": now, "exp": now + 600, **claims}
+        return jwt.encode(body, issuer.keys["only"], algorithm="RS256")
+
+    try:
+        verifier = TokenVerifier(Settings(auth_jwks_url=f"http://127.0.0.1:{port}/jwks",
+                                          auth_issuer="https://idp.example.cn", auth_jwks_refresh_cooldown_s=0))
+        assert "kid" not in jwt.get_unverified_header(without_kid())
+        assert (await asyncio.to_thread(verifier.verify, without_kid())).sub == "staff-3"
+        with pytest.raises(Unauthorized):  # still the issuer's audience only
+            await asyncio.to_thread(verifier.verify, without_kid(aud="another-app"))
+        issuer.add_key("second")
+        several = TokenVerifier(Settings(auth_jwks_url=f"http://127.0.0.1:{port}/jwks",
+                                         auth_issuer="https://idp.example.cn"))
+        with pytest.raises(Unauthorized):
+            await asyncio.to_thread(several.verify, without_kid())
+    finally:
+        server.should_exit = True
+        await task

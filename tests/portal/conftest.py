@@ -39,13 +39,14 @@ async def stack(platform, tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="session")
-def portal(stack, tmp_path_factory) -> str:
-    """The portal as ``make run`` starts it, on a free port, in front of the stack's services."""
+@contextlib.contextmanager
+def running_portal(stack, log_dir, **settings: str):
+    """The portal as ``make run`` starts it, on a free port, in front of the stack's services;
+    ``settings``: more of its environment (an OIDC issuer, say)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("portal-log") / "portal.log"
+    log = log_dir / "portal.log"
     env = {**os.environ, "DEV_MODE": "true", "PORTAL_PORT": str(port), "LOG_FORMAT": "text",
-           **{f"{name.upper()}_URL": stack.url(name) for name in stack.services}}
+           **{f"{name.upper()}_URL": stack.url(name) for name in stack.services}, **settings}
     with open(log, "ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "portal"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
@@ -58,8 +59,17 @@ def portal(stack, tmp_path_factory) -> str:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 break
         time.sleep(0.1)
-    yield url
-    stop_process(process)
+    try:
+        yield url
+    finally:
+        stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def portal(stack, tmp_path_factory) -> str:
+    """The portal with the development sign-in, as ``make run`` starts it."""
+    with running_portal(stack, tmp_path_factory.mktemp("portal-log")) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session")

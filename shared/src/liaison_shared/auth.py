@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import jwt
 from fastapi import Depends, Request
@@ -117,7 +118,7 @@ class TokenVerifier:
         s = self._settings
         try:
             if self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
+                key = self._issuer_key(self._jwks, token)
                 algorithms = s.auth_algorithms
             else:
                 key = s.auth_dev_secret.get_secret_value()
@@ -134,6 +135,17 @@ class TokenVerifier:
         except (jwt.PyJWTError, ValueError) as error:
             raise Unauthorized(f"invalid token: {error}") from None
         return principal_from_claims(claims)
+
+    @staticmethod
+    def _issuer_key(jwks: jwt.PyJWKClient, token: str) -> Any:
+        """The key named by the token's ``kid``; without one, the issuer's only signing key — OIDC Core
+        (10.1) asks for a ``kid`` only when the issuer publishes several, and some issuers then omit it."""
+        if jwt.get_unverified_header(token).get("kid") is not None:
+            return jwks.get_signing_key_from_jwt(token).key
+        keys = jwks.get_signing_keys()
+        if len(keys) != 1:
+            raise jwt.PyJWKClientError("the token names no key and the issuer publishes several")
+        return keys[0].key
 
 
 def principal_from_claims(claims: Mapping[str, object]) -> Principal:

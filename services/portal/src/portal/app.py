@@ -17,10 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from liaison_shared import audit, metrics
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import board, citizen, console, member
+from . import board, citizen, console, member, oidc
 from .backend import Backends
 from .settings import PortalSettings, get_portal_settings, refuse_unsafe
-from .web import SECURITY_HEADERS, BadForm, render
+from .web import BadForm, render, security_headers_for
 
 # What the Gateway publishes (deploy/k8s/base/gateway.yaml, tests/deploy): the citizen's pages and
 # their stylesheet — nothing of the console, which staff reach inside the government network.
@@ -50,6 +50,9 @@ def create_app(settings: PortalSettings | None = None,
     app = FastAPI(title="cppcc-liaison portal", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.settings = settings
+    # the staff sign-in's issuer, when one is configured (else the development sign-in, in DEV_MODE)
+    app.state.issuer = oidc.issuer_client(settings) if settings.portal_oidc_issuer else None
+    headers = security_headers_for(settings)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -58,7 +61,7 @@ def create_app(settings: PortalSettings | None = None,
         template = "/static" if request.url.path.startswith("/static/") else audit.route_template(request.scope)
         metrics.HTTP_REQUESTS.labels("portal", request.method, template, str(response.status_code)).inc()
         metrics.HTTP_SECONDS.labels("portal", request.method, template).observe(time.perf_counter() - started)
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         if settings.secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
@@ -84,6 +87,7 @@ def create_app(settings: PortalSettings | None = None,
     app.mount("/static", StaticFiles(packages=[("portal", "static")]), name="static")
     app.include_router(citizen.router)
     app.include_router(console.router)
+    app.include_router(oidc.router)
     app.include_router(board.router)
     app.include_router(member.router)
     return app

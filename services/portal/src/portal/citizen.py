@@ -7,6 +7,7 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from liaison_shared import qr
 from liaison_shared.chinatime import today_in_china
 
 from .backend import ApiProblem
@@ -24,11 +25,21 @@ from .web import (
 
 router = APIRouter()
 
-CATEGORIES = ("水利", "城乡建设", "道路交通", "教育", "医疗卫生", "社会保障", "生态环境", "农业农村", "市场监管")
 URGENCIES = ("normal", "urgent")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 CODE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
 ORG = re.compile(r"^\d{12}$")
+
+
+async def _categories(request: Request, code: str) -> list[dict]:
+    """The categories the unit offers (feedback's category tree, depth first); none when feedback
+    cannot say — the form still works, the citizen leaves the category out."""
+    try:
+        page = await backends_of(request).get("feedback", "/api/v1/public/categories", params={"org_unit": code},
+                                              client_ip=client_ip(request))
+    except ApiProblem:
+        return []
+    return page["items"]
 
 
 async def _units(request: Request, **params: str) -> list[dict]:
@@ -98,7 +109,7 @@ async def _say_page(request: Request, code: str, values: dict, errors: dict, sta
     except ApiProblem as problem:
         return render(request, "message.html", problem.status, title_key="error.title", text=problem_words(t, problem))
     return render(request, "say.html", status, unit=unit, values=values, errors=errors,
-                  categories=CATEGORIES, urgencies=URGENCIES)
+                  categories=await _categories(request, code), urgencies=URGENCIES)
 
 
 @router.post("/v/{code}/say", response_class=HTMLResponse)
@@ -112,7 +123,7 @@ async def say(request: Request, code: str) -> Response:
         return render(request, "message.html", 400, title_key="say.title", text=t("say.refused"))
     if not values["content"]:
         errors["content"] = t("say.need_content")
-    if values["category"] not in CATEGORIES:
+    if values["category"] and values["category"] not in {c["path"] for c in await _categories(request, code)}:
         values["category"] = ""
     if (values["name"] or values["phone"] or values["sms"]) and not values["consent"]:
         errors["consent"] = t("say.need_consent")
@@ -144,7 +155,8 @@ async def receipt(request: Request, code: str) -> Response:
     if not CODE.match(code):
         return render(request, "message.html", 404, title_key="error.title", text=translator(request)("track.unknown"))
     link = f"{settings_of(request).portal_base()}/track/{code}"
-    return render(request, "receipt.html", code=code, link=link, kept=request.query_params.get("kept") == "1")
+    return render(request, "receipt.html", code=code, link=link, kept=request.query_params.get("kept") == "1",
+                  qr=qr.svg(link, title=translator(request)("receipt.qr_title")))
 
 
 @router.get("/track", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from liaison_shared.chinatime import today_in_china
 
-from . import session
+from . import oidc, session
 from .actions import CONVERSIONS, DECISIONS, RATINGS, RULINGS, SUPERVISION_FORMS, body_of
 from .backend import ApiProblem
 from .devsignin import dev_signer
@@ -41,6 +41,8 @@ async def _dev_directory(request: Request) -> dict:
 @router.get("/signin", response_class=HTMLResponse)
 async def signin_form(request: Request) -> Response:
     settings = settings_of(request)
+    if settings.portal_oidc_issuer:
+        return await oidc.begin(request)
     if not settings.dev_mode or dev_signer() is None:
         return render(request, "message.html", 501, title_key="signin.title", text_key="signin.oidc_missing")
     try:
@@ -54,6 +56,8 @@ async def signin_form(request: Request) -> Response:
 @router.post("/signin", response_class=HTMLResponse)
 async def signin(request: Request) -> Response:
     settings, t, fields = settings_of(request), translator(request), await form(request)
+    if settings.portal_oidc_issuer:  # the issuer alone says who signs in: no development tokens beside it
+        return render(request, "message.html", 403, title_key="signin.title", text_key="signin.dev_off")
     if not settings.dev_mode or dev_signer() is None:
         return render(request, "message.html", 501, title_key="signin.title", text_key="signin.oidc_missing")
     role, dept, member_id = one(fields, "role"), one(fields, "department"), one(fields, "member")
@@ -88,7 +92,8 @@ async def signin(request: Request) -> Response:
 @router.post("/signout", response_class=HTMLResponse)
 async def signout(request: Request) -> Response:
     await form(request)
-    response = redirect("/")
+    ended = await oidc.end_session_url(request) if settings_of(request).portal_oidc_issuer else None
+    response = redirect(ended or "/")
     session.end(response)
     return response
 

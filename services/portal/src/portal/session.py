@@ -3,6 +3,8 @@
 The session cookie holds the API token and who it names, HMAC-signed with the portal's key:
 HttpOnly, SameSite=Lax, Secure outside development, expiring with the token. CSRF: a random
 ``portal_csrf`` cookie and, in every form, its HMAC; a POST whose field does not match is refused.
+An OIDC sign-in under way keeps its state, nonce and PKCE verifier in ``portal_signin``, signed the
+same way, for ten minutes and for the sign-in's own paths only.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from .settings import PortalSettings
 
 SESSION = "portal_session"
 CSRF = "portal_csrf"
+FLOW = "portal_signin"
+FLOW_PATH = "/console/signin"
+FLOW_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -39,14 +44,30 @@ def _sign(settings: PortalSettings, data: bytes) -> str:
     return base64.urlsafe_b64encode(hmac.new(key, data, hashlib.sha256).digest()).decode().rstrip("=")
 
 
-def _cookie(settings: PortalSettings, response: Response, name: str, value: str, max_age: int) -> None:
+def _cookie(settings: PortalSettings, response: Response, name: str, value: str, max_age: int,
+            path: str = "/") -> None:
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
-                        secure=settings.secure_cookies, path="/")
+                        secure=settings.secure_cookies, path=path)
+
+
+def _sealed(settings: PortalSettings, data: dict) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+    return f"{payload}.{_sign(settings, payload.encode())}"
+
+
+def _opened(settings: PortalSettings, raw: str) -> dict | None:
+    payload, _, signature = raw.rpartition(".")
+    if not payload or not hmac.compare_digest(signature, _sign(settings, payload.encode())):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def start(settings: PortalSettings, response: Response, session: Session) -> None:
-    payload = base64.urlsafe_b64encode(json.dumps(session.__dict__).encode()).decode()
-    _cookie(settings, response, SESSION, f"{payload}.{_sign(settings, payload.encode())}",
+    _cookie(settings, response, SESSION, _sealed(settings, session.__dict__),
             max(60, session.expires - int(time.time())))
 
 
@@ -55,15 +76,12 @@ def end(response: Response) -> None:
 
 
 def current(settings: PortalSettings, request: Request) -> Session | None:
-    raw = request.cookies.get(SESSION) or ""
-    payload, _, signature = raw.rpartition(".")
-    if not payload or not hmac.compare_digest(signature, _sign(settings, payload.encode())):
-        return None
+    data = _opened(settings, request.cookies.get(SESSION) or "")
     try:
-        session = Session(**json.loads(base64.urlsafe_b64decode(payload.encode())))
-    except (ValueError, TypeError):
+        session = Session(**data) if data is not None else None
+    except TypeError:
         return None
-    return session if session.expires > time.time() else None
+    return session if session is not None and session.expires > time.time() else None
 
 
 def csrf_seed(request: Request) -> str:
@@ -86,3 +104,19 @@ def remember_csrf(settings: PortalSettings, request: Request, response: Response
 def csrf_ok(settings: PortalSettings, request: Request, given: str | None) -> bool:
     seed = request.cookies.get(CSRF)
     return bool(seed and given and hmac.compare_digest(given, _sign(settings, b"csrf:" + seed.encode())))
+
+
+def start_flow(settings: PortalSettings, response: Response, flow: dict[str, str]) -> None:
+    """Remember a sign-in under way (state, nonce, PKCE verifier) until its callback."""
+    _cookie(settings, response, FLOW, _sealed(settings, {**flow, "until": int(time.time()) + FLOW_SECONDS}),
+            FLOW_SECONDS, path=FLOW_PATH)
+
+
+def pending_flow(settings: PortalSettings, request: Request) -> dict | None:
+    flow = _opened(settings, request.cookies.get(FLOW) or "")
+    return flow if flow is not None and int(flow.get("until", 0)) > time.time() else None
+
+
+def end_flow(response: Response) -> None:
+    """A callback is answered once, whatever its outcome."""
+    response.delete_cookie(FLOW, path=FLOW_PATH)

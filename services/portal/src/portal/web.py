@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -26,6 +26,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer", "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+def security_headers_for(settings: PortalSettings) -> dict[str, str]:
+    """The headers of every answer. Signing out goes on to the issuer's end-session endpoint, and a
+    form's redirect is held to form-action too: with an issuer, its origin is named there."""
+    if not settings.portal_oidc_issuer:
+        return SECURITY_HEADERS
+    parts = urlsplit(settings.portal_oidc_issuer)
+    return {**SECURITY_HEADERS, "Content-Security-Policy": CSP.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")}
+
 
 templates = Environment(loader=PackageLoader("portal"), autoescape=select_autoescape(default=True),
                         trim_blocks=True, lstrip_blocks=True)
