@@ -92,7 +92,8 @@ def path_values(o: dict) -> dict:
         "kind": "venues", "topic_id": o["topic"], "session_id": o["session"], "outcome_id": o["outcome"],
         "opinion_id": o["opinion"], "rule_id": o["rule"], "year": str(YEAR), "report_id": o["report"],
         "committee": COUNTY_A, "proposal_id": o["proposal"], "notification_id": o["notification"],
-        "subscription_id": o["subscription"],
+        "subscription_id": o["subscription"], "group_id": o["group"],
+        "occasion": "activity", "occasion_id": o["activity"],
         ("/api/v1/track/{code}", "code"): o["tracking_code"],
         ("/api/v1/track/{code}/rating", "code"): o["tracking_code"],
     }
@@ -112,6 +113,13 @@ def bodies(o: dict, who: dict) -> dict:
         ("PATCH", "/api/v1/members/{member_id}"): [{"public_contact": "改了"}, {"status": "ended"}],
         ("POST", "/api/v1/members/{member_id}/assignments"): [{"contact_point": VILLAGE_A}],
         ("DELETE", "/api/v1/members/{member_id}/assignments/{contact_point}"): [None],
+        ("PATCH", "/api/v1/sector-groups/{group_id}"): [{"name": "改名组"}, {"convener_id": mine_member}],
+        ("POST", "/api/v1/sector-groups/{group_id}/members"): [{"member_ids": [mine_member]}],
+        ("POST", "/api/v1/sector-groups/{group_id}/plan-items"): [{"planned_on": f"{YEAR}-12-01",
+                                                                   "theme": "闯入的计划"}],
+        ("POST", "/api/v1/sector-groups/{group_id}/activities"): [
+            {"type": "visit", "title": "闯入的活动", "org_unit": COUNTY_A, "occurred_on": date.today().isoformat(),
+             "member_ids": [mine_member]}],
         ("PATCH", "/api/v1/venues/{venue_id}"): [{"name": "改名厅"}, {"active": False}],
         ("POST", "/api/v1/imports/{kind}"): [f"kind,name,org_unit\ncontact_point,闯入的联系点,{VILLAGE_A}\n"],
         ("PATCH", "/api/v1/topics/{topic_id}"): [{"title": "改名"}, {"department_ids": [o["dept_b"]]}],
@@ -206,6 +214,13 @@ async def county_a_objects(stack, http: httpx.AsyncClient) -> dict:
                              json={"org_unit": COUNTY_A, "year": YEAR, "rules": {}}))
     o["assessment"] = (await ok(await http.post(f"{members}/api/v1/assessments", headers=staff,
                                                 json={"org_unit": COUNTY_A, "year": YEAR})))["id"]
+    o["group"] = (await ok(await http.post(f"{members}/api/v1/sector-groups", headers=staff, json={
+        "sector_id": ids["sector_a"], "name": "矩阵活动组", "convener_id": o["member"]})))["id"]
+    plan_item = (await ok(await http.post(f"{members}/api/v1/sector-groups/{o['group']}/plan-items", headers=staff,
+                                          json={"planned_on": date.today().isoformat(), "theme": "矩阵计划"})))["id"]
+    await ok(await http.post(f"{members}/api/v1/sector-groups/{o['group']}/activities", headers=staff, json={
+        "type": "seminar", "title": "矩阵活动组座谈", "org_unit": COUNTY_A, "occurred_on": date.today().isoformat(),
+        "member_ids": [o["member"]], "plan_item_id": plan_item}))
 
     async def projected():
         return await stack.pool.fetchval(
@@ -247,7 +262,7 @@ async def county_a_objects(stack, http: httpx.AsyncClient) -> dict:
     await ok(await http.post(f"{feedback}/api/v1/opinions/{o['opinion']}/actions", headers=staff,
                              json={"action": "assign", "department_ids": [ids["dept_a"]]}), 200)
     o["rule"] = (await ok(await http.post(f"{feedback}/api/v1/dispatch-rules", headers=staff, json={
-        "category": "矩阵类", "org_unit": COUNTY_A, "lead_department": ids["dept_a"]})))["id"]
+        "category": "水利", "org_unit": COUNTY_A, "lead_department": ids["dept_a"]})))["id"]
     o["report"] = (await ok(await http.post(f"{feedback}/api/v1/reports", headers=staff, json={
         "kind": "public_opinion_report", "title": "矩阵社情民意", "body": "x", "org_unit": COUNTY_A,
         "case_ids": [o["opinion"]], "member_ids": [ids["member_a"]]})))["id"]
@@ -407,6 +422,10 @@ def foreign_references(o: dict) -> list[tuple[str, str, str, str, object]]:
         ("member", "members", "POST", "/api/v1/activities",
          {"type": "visit", "title": "替人记功", "org_unit": COUNTY_A, "occurred_on": date.today().isoformat(),
           "member_ids": [o["member_a"], o["member_a2"]], "people_reached": 50}),
+        ("staff", "members", "POST", f"/api/v1/sector-groups/{o['group']}/members", {"member_ids": [o["member_b"]]}),
+        ("staff", "members", "POST", f"/api/v1/sector-groups/{o['group']}/activities",
+         {"type": "visit", "title": "跨区活动", "org_unit": COUNTY_B, "occurred_on": date.today().isoformat(),
+          "member_ids": [o["member"]]}),
     ]
 
 

@@ -118,7 +118,8 @@ async def test_activities_credits_and_the_score_breakdown(members_api, pingluo, 
     body = await eventually(scored, timeout=30)
     assert body["breakdown"] == {"activities": 2.0, "opinions_taken_in": 1.0, "proposals_accepted": 5.0,
                                  "outcomes_converted": 4.0, "satisfied_ratings": 1.0,
-                                 "reports_adopted": 0.0, "instructions": 0.0}
+                                 "reports_adopted": 0.0, "instructions": 0.0, "sessions_attended": 0.0,
+                                 "research": 0.0}
     other_member = token_for(platform, "member", PINGLUO, member_id=str(uuid.uuid4()))
     assert (await members_api.get(f"/api/v1/members/{member_id}/score?year=2026",
                                   headers=other_member)).status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from liaison_shared import checkin
 from liaison_shared.contracts.feedback import (
     OpinionRated,
     OpinionSubmitted,
@@ -11,14 +12,24 @@ from liaison_shared.contracts.feedback import (
     ReportInstructed,
 )
 from liaison_shared.inbox import EventConsumer
-from liaison_shared.service import ServiceSpec
+from liaison_shared.service import ServiceSpec, UnsafeSettings
 
 import members
 
-from .api import imports, internal, people, record, registry, venues, work
+from .api import checkins, groups, imports, internal, people, record, registry, venues, work
 from .demo import load_demo
 from .handlers import work as work_handlers
+from .handlers.checkins import keep_checkin_projection
+from .handlers.groups import keep_group_projection
 from .handlers.record import keep_record_projection
+
+
+def check_in_key_is_own(settings) -> None:
+    """Outside development, check-in codes (扫码签到) are signed with the operator's key: CHECKIN_SECRET
+    (32+ characters), or one derived from its own AUDIT_HMAC_KEY."""
+    wrong = None if settings.dev_mode else checkin.check_key(settings)
+    if wrong:
+        raise UnsafeSettings(f"refusing to start: {wrong}")
 
 
 def spec() -> ServiceSpec:
@@ -30,12 +41,14 @@ def spec() -> ServiceSpec:
     consumer.on(ReportAdopted)(work_handlers.credit_adopted_report)
     consumer.on(ReportInstructed)(work_handlers.credit_instruction)
     keep_record_projection(consumer)
+    keep_checkin_projection(consumer)
+    keep_group_projection(consumer)
     return ServiceSpec(
         name="members",
         package="members",
         description=members.__doc__ or "",
         routers=[registry.router, people.router, venues.router, work.router, imports.router,
-                 internal.router, record.router],
+                 internal.router, record.router, checkins.router, groups.router],
         pages=[record.pages],
         consumer=consumer,
         # Registry state other services rebuild projections from: kept and compacted.
@@ -44,4 +57,5 @@ def spec() -> ServiceSpec:
             "cppcc.members.venue",
         ],
         demo_data=load_demo,
+        start_checks=[check_in_key_is_own],
     )

@@ -90,6 +90,23 @@ class SessionScheduled(Event):
     department_ids: list[str] = Field(default_factory=list)
     form: str | None = None
     urgency: Urgency = URGENCY_FIELD
+    ends_at: str | None = Field(None, description="When it is planned to end, if said; what a check-in "
+                                                  "(扫码签到) window closes with.")
+
+
+class ResearchRecorded(Event):
+    """学习调研 — research on a topic was recorded: a field visit (调研视察) or study material, with the
+    members who did it (their 履职档案 and score count it)."""
+
+    event_type = EventType("consultation", "research", "recorded", 1)
+
+    research_id: str
+    topic_id: str
+    org_unit: OrgCode = Field(..., description="The topic's unit.")
+    kind: Literal["field_visit", "material"]
+    title: str
+    happened_on: str | None = Field(None, description="YYYY-MM-DD, when it happened, if said.")
+    member_ids: list[str] = Field(default_factory=list)
 
 
 class SessionConcluded(Event):

@@ -130,6 +130,8 @@ class ActivityLogged(Event):
     member_ids: list[str]
     people_reached: int = Field(0, ge=0)
     opinion_ids: list[str] = Field(default_factory=list)
+    # Added in issue 20 (optional: v1 readers ignore it, v1 producers leave it out).
+    group_id: str | None = Field(None, description="The sector activity group (界别活动组) that held it, if one did.")
 
 
 class AssessmentPublished(Event):
@@ -171,3 +173,25 @@ class ReceptionDayScheduled(Event):
     starts_at: str
     ends_at: str
     capacity: int
+
+
+Occasion = Literal["activity", "reception_day", "session"]
+
+
+class AttendanceRecorded(Event):
+    """扫码签到 — a member was recorded present at an activity, a reception day or a consultation
+    session, from the signed code its organiser showed. Once per member and occasion; keyed by
+    the occasion, so one occasion's attendance stays in order."""
+
+    event_type = EventType("members", "attendance", "recorded", 1)
+
+    occasion: Occasion = Field(..., description="activity (履职活动), reception_day (委员接待日) or session (协商议事).")
+    occasion_id: str = Field(..., description="The occasion's id in the service that holds it (a session: "
+                                              "consultation's).")
+    member_id: str
+    org_unit: OrgCode = Field(..., description="Where the occasion took place.")
+    checked_in_at: str = Field(..., description="When the member checked in (ISO 8601).")
+
+    @property
+    def subject(self) -> str:
+        return self.occasion_id

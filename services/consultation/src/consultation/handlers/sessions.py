@@ -59,6 +59,11 @@ async def record_research(uow: UnitOfWork, principal: Principal, topic_id: str, 
     await topic_storage.record(uow.conn, topic_id, principal_cols=principal.actor, action="research",
                                from_stage=topic["stage"], to_stage=topic["stage"], org_unit=topic["org_unit"],
                                detail={"research_id": str(research_id), "kind": command.kind})
+    # the members who did it are credited in their 履职档案 and score (members keeps it)
+    uow.publish(events.ResearchRecorded(
+        research_id=str(research_id), topic_id=topic_id, org_unit=topic["org_unit"], kind=command.kind,
+        title=command.title, happened_on=command.happened_on.isoformat() if command.happened_on else None,
+        member_ids=member_ids))
     return next(dict(r) for r in await storage.research_of(uow.conn, topic_id) if r["id"] == str(research_id))
 
 
@@ -95,7 +100,8 @@ async def schedule(uow: UnitOfWork, principal: Principal, command: SessionIn) ->
     uow.publish(events.SessionScheduled(
         session_id=str(session_id), topic_id=topic["id"], org_unit=topic["org_unit"], title=command.title,
         starts_at=command.starts_at.isoformat(), venue_id=command.venue_id, member_ids=member_ids,
-        department_ids=department_ids, form=command.form, urgency=rules.urgency(track)))
+        department_ids=department_ids, form=command.form, urgency=rules.urgency(track),
+        ends_at=command.ends_at.isoformat() if command.ends_at else None))
     return dict(await storage.session(uow.conn, str(session_id)))
 
 

@@ -47,6 +47,15 @@ async def update(conn, session_id: str, changes: dict[str, Any]) -> None:
     await db.update(conn, "sessions", {"id": as_uuid(session_id)}, changes, touch=True)
 
 
+async def add_attendee(conn, session_id: str, member_id: str) -> None:
+    """A member who checked in (扫码签到) is among those present, while the session is still held."""
+    await conn.execute(
+        "UPDATE sessions SET attended_member_ids = array_append(attended_member_ids, $2), updated_at = now()"
+        " WHERE id = $1 AND status = 'scheduled' AND NOT ($2 = ANY(attended_member_ids))",
+        as_uuid(session_id), member_id,
+    )
+
+
 async def of_topic(conn, topic_id: str):
     return await conn.fetch(f"SELECT {COLUMNS} FROM sessions s WHERE s.topic_id = $1::uuid ORDER BY s.starts_at",  # noqa: S608 — COLUMNS above
                             topic_id)

@@ -19,6 +19,10 @@ Points = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
 Cap = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
 
 
+# 学习调研 on consultation topics, by kind: a field visit (调研视察) weighs more than study material.
+RESEARCH_KINDS = ("field_visit", "material")
+DEFAULT_RESEARCH_POINTS: dict[str, Points] = {"field_visit": 3, "material": 1}
+
 DEFAULT_ACTIVITY_POINTS: dict[str, Points] = {
     "visit": 2, "pairing": 2, "seminar": 2, "research_inspection": 3, "lecture": 3,
     "reception_day": 3, "public_service": 3, "themed_campaign": 2, "training": 1,
@@ -42,12 +46,24 @@ class AssessmentRules(BaseModel):
     per_report_adopted: Points = Field(3, description="社情民意信息/专报 adopted.")
     per_instruction: Points = Field(2, description="A leader's instruction (批示) on a report.")
     rating_cap: Cap = Field(10, description="Most points from ratings, in a year.")
+    per_session_attended: Points = Field(
+        2, description="Points per consultation session (协商议事) attended: checked in (扫码签到), or recorded "
+        "present when it concluded.")
+    session_cap: Cap = Field(20, description="Most points from sessions attended, in a year.")
+    research_points: dict[str, Points] = Field(
+        default_factory=lambda: dict(DEFAULT_RESEARCH_POINTS),
+        description="Points per piece of research (学习调研) on a consultation topic, by kind: field_visit "
+        "(调研视察), material (学习材料).")
+    research_cap: Cap = Field(20, description="Most points from research, in a year.")
     top_groups: int = Field(3, ge=1, le=100, description="How many sector groups are named 先进界别活动组.")
 
     def model_post_init(self, _context) -> None:
         unknown = set(self.activity_points) - set(ACTIVITY_TYPES)
         if unknown:
             raise ValueError(f"unknown activity types: {', '.join(sorted(unknown))}")
+        unknown = set(self.research_points) - set(RESEARCH_KINDS)
+        if unknown:
+            raise ValueError(f"unknown research kinds: {', '.join(sorted(unknown))}; known: {', '.join(RESEARCH_KINDS)}")
 
 
 @dataclass
@@ -61,6 +77,8 @@ class MemberWork:
     satisfied_ratings: int = 0
     reports_adopted: int = 0
     instructions: int = 0
+    sessions_attended: int = 0
+    research: dict[str, int] = field(default_factory=dict)     # kind → count
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,9 @@ def score(work: MemberWork, rules: AssessmentRules) -> Score:
         "satisfied_ratings": min(work.satisfied_ratings * rules.per_satisfied_rating, rules.rating_cap),
         "reports_adopted": work.reports_adopted * rules.per_report_adopted,
         "instructions": work.instructions * rules.per_instruction,
+        "sessions_attended": min(work.sessions_attended * rules.per_session_attended, rules.session_cap),
+        "research": min(sum(rules.research_points.get(k, 0) * n for k, n in work.research.items()),
+                        rules.research_cap),
     }
     breakdown = {k: round(v, 2) for k, v in breakdown.items()}
     return Score(work.member_id, work.sector_id, round(sum(breakdown.values()), 2), breakdown)

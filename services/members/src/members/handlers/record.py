@@ -1,7 +1,8 @@
-"""委员履职档案 — a member's performance file for a year: what members knows of its work and what
-it learns from the other services' events (opinions taken in and how they ended, reports,
-proposals, consultation sessions attended). Read by the member itself, staff of its committee or
-above, leaders over it and admins; anyone else gets 404, as for any member outside its scope."""
+"""委员履职档案 — a member's performance file for a year: what members knows of its work (with when
+it checked in, 扫码签到) and what it learns from the other services' events (opinions taken in and
+how they ended, reports, proposals, consultation sessions attended, research). Read by the member
+itself, staff of its committee or above, leaders over it and admins; anyone else gets 404, as for
+any member outside its scope."""
 
 from __future__ import annotations
 
@@ -50,17 +51,21 @@ async def record(conn, principal: Principal, member_id: str, year: int) -> dict:
     reports = [dict(r) for r in await storage.work_of(conn, member_id, "report", year)]
     proposals = [dict(r) for r in await storage.work_of(conn, member_id, "proposal", year)]
     sessions = [dict(r) for r in await storage.work_of(conn, member_id, "session", year)]
+    research = [dict(r) for r in await storage.work_of(conn, member_id, "research", year)]
     unit = await registry_storage.org_unit(conn, member["org_unit"])
-    score = None
+    score, breakdown, rule_version = None, None, None
     if member["status"] == "active":
-        scores = (await compute(conn, member["org_unit"], year))["scores"]
-        score = next((s["total"] for s in scores if s["member_id"] == member_id), None)
+        assessed = await compute(conn, member["org_unit"], year)
+        mine = next((s for s in assessed["scores"] if s["member_id"] == member_id), None)
+        if mine is not None:
+            score, breakdown, rule_version = mine["total"], mine["breakdown"], assessed["rule_version"]
     return {
         "member": {"id": member["id"], "name": member["name"], "sector_name": member["sector_name"],
                    "org_unit": member["org_unit"], "org_unit_name": unit["name"] if unit else member["org_unit"]},
         "year": year, "activities": activities, "reception_days": days, "opinions": opinions,
-        "reports": reports, "proposals": proposals, "sessions": sessions, "score": score,
-        "summary": summarise(activities, days, opinions, reports, proposals, sessions),
+        "reports": reports, "proposals": proposals, "sessions": sessions, "research": research, "score": score,
+        "score_breakdown": breakdown, "rule_version": rule_version,
+        "summary": summarise(activities, days, opinions, reports, proposals, sessions, research),
     }
 
 

@@ -119,6 +119,8 @@ async def compute(conn, org_unit: str, year: int) -> dict:
             satisfied_ratings=int(credits.get("satisfied_rating", 0)),
             reports_adopted=int(credits.get("report_adopted", 0)),
             instructions=int(credits.get("instruction", 0)),
+            sessions_attended=int(row["sessions"]),
+            research={k: int(v) for k, v in row["research"].items()},
         ), rules))
     rankings = rank_sectors(scores, rules)
     return {

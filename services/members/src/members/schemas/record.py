@@ -24,6 +24,8 @@ class RecordActivity(BaseModel):
     occurred_on: date = Field(description="The day it took place.")
     people_reached: int = Field(description="People reached.")
     opinion_ids: list[str] = Field(description="Opinions taken in there (feedback ids).")
+    checked_in_at: datetime | None = Field(None, description="When the member checked in there (扫码签到); null "
+                                                             "where it was logged, not scanned.")
 
 
 class RecordReceptionDay(BaseModel):
@@ -35,6 +37,8 @@ class RecordReceptionDay(BaseModel):
     ends_at: datetime = Field(description="When it ends.")
     held: bool = Field(description="Whether it has taken place (started before now).")
     opinions_taken_in: int = Field(description="Opinions taken in there (委员收集).")
+    checked_in_at: datetime | None = Field(None, description="When the member checked in there (扫码签到).")
+    own: bool = Field(True, description="The member's own reception day; false for one it joined (checked in).")
 
 
 class RecordOpinion(BaseModel):
@@ -57,8 +61,9 @@ class RecordWork(BaseModel):
     org_unit: str = Field(description="Its unit.")
     title: str = Field(description="Its title, where the events carry one.")
     state: str = Field(description="Report: submitted, adopted, instructed (批示); proposal: filed, accepted (立案), "
-                                   "replied; session: attended.")
-    detail: dict = Field(description="What the events said of it: kind, adopted_by, number, reply_class, topic_id…")
+                                   "replied; session: attended; research: recorded.")
+    detail: dict = Field(description="What the events said of it: kind, adopted_by, number, reply_class, topic_id, "
+                                     "checked_in_at (a session checked in)…")
     started_at: datetime = Field(description="When the member's part began (submitted, filed, concluded).")
     updated_at: datetime = Field(description="When it last moved on.")
 
@@ -70,11 +75,18 @@ class MemberRecordOut(BaseModel):
     year: int = Field(description="The year, China time.")
     summary: dict = Field(description="The year's figures: activities (by type), people reached, reception days "
                                       "(held), opinions taken in (by outcome, satisfied), reports (adopted, 批示), "
-                                      "proposals (accepted, by reply class), sessions attended.")
+                                      "proposals (accepted, by reply class), sessions attended, research "
+                                      "(field visits), check-ins.")
     score: float | None = Field(description="The assessment score (考核分) as it stands now, for an active member.")
+    score_breakdown: dict[str, float] | None = Field(
+        None, description="The score's points by kind of work, as GET /members/{id}/score: activities, opinions, "
+        "…, sessions_attended, research — under the committee's rules of the year (rules as data).")
+    rule_version: int | None = Field(None, description="The version of the rules the score applied (0: defaults).")
     activities: list[RecordActivity] = Field(description="Liaison activities (履职活动) it took part in.")
     reception_days: list[RecordReceptionDay] = Field(description="Its reception days (委员接待日).")
     opinions: list[RecordOpinion] = Field(description="Opinions it took in (委员收集的群众意见) and how they ended.")
     reports: list[RecordWork] = Field(description="社情民意信息 and 政协专报 it wrote or co-wrote.")
     proposals: list[RecordWork] = Field(description="Proposals (提案) it filed or co-signed.")
     sessions: list[RecordWork] = Field(description="Consultation sessions (协商议事) it attended.")
+    research: list[RecordWork] = Field(default_factory=list, description="Research (学习调研) on consultation topics "
+                                                                         "it did: field visits and study material.")

@@ -1,5 +1,6 @@
 """Queries of the member performance file (委员履职档案): opinions taken in and how they ended,
-and the work other services announce (reports, proposals, sessions attended)."""
+the work other services announce (reports, proposals, sessions attended, research), and when the
+member checked in (扫码签到) where it did."""
 
 from __future__ import annotations
 
@@ -77,7 +78,9 @@ async def keep_work(conn, member_id: str, kind: str, ref_id: str, *, org_unit: s
 async def activities_of(conn, member_id: str, year: int):
     return await conn.fetch(
         """
-        SELECT a.id::text AS id, a.type, a.title, a.org_unit, a.occurred_on, a.people_reached, a.opinion_ids
+        SELECT a.id::text AS id, a.type, a.title, a.org_unit, a.occurred_on, a.people_reached, a.opinion_ids,
+               (SELECT c.checked_in_at FROM check_ins c WHERE c.occasion = 'activity' AND c.occasion_id = a.id::text
+                                                          AND c.member_id = p.member_id) AS checked_in_at
         FROM activities a JOIN activity_participants p ON p.activity_id = a.id
         WHERE p.member_id = $1 AND extract(year FROM a.occurred_on) = $2
         ORDER BY a.occurred_on, a.created_at
@@ -91,9 +94,11 @@ async def reception_days_of(conn, member_id: str, year: int):
         f"""
         SELECT r.id::text AS id, r.venue_id::text AS venue_id, v.name AS venue_name, r.org_unit, r.starts_at,
                r.ends_at, r.starts_at <= now() AS held,
-               (SELECT count(*) FROM opinions o WHERE o.reception_day_id = r.id::text) AS opinions_taken_in
+               (SELECT count(*) FROM opinions o WHERE o.reception_day_id = r.id::text) AS opinions_taken_in,
+               c.checked_in_at, r.member_id = $1 AS own
         FROM reception_days r JOIN venues v ON v.id = r.venue_id
-        WHERE r.member_id = $1 AND {_YEAR.format("r.starts_at")}
+             LEFT JOIN check_ins c ON c.occasion = 'reception_day' AND c.occasion_id = r.id::text AND c.member_id = $1
+        WHERE (r.member_id = $1 OR c.member_id IS NOT NULL) AND {_YEAR.format("r.starts_at")}
         ORDER BY r.starts_at
         """,  # noqa: S608 — _YEAR above
         as_uuid(member_id), year,

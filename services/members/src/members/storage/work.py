@@ -85,7 +85,8 @@ async def insert_rules(conn, org_unit: str, year: int, rules: dict, created_by: 
 
 
 async def work_of_members(conn, org_unit: str, year: int):
-    """Per member of the committee: activity counts by type, opinions taken in, credits.
+    """Per member of the committee: activity counts by type, opinions taken in, credits, sessions
+    attended and research by kind (the work consultation announces, within the committee).
 
     An opinion counts once for a member however many of its activities name it. A credit for work
     on an opinion counts only if that member took the opinion in, within the committee.
@@ -110,11 +111,20 @@ async def work_of_members(conn, org_unit: str, year: int):
                    SELECT 1 FROM opinions o WHERE o.id = c.opinion_id AND o.member_id = c.member_id::text
                                               AND o.org_unit LIKE $3))
             GROUP BY c.member_id, c.kind
+        ), consulted AS (
+            SELECT w.member_id, w.kind, coalesce(w.detail->>'kind', '') AS sort, count(*) AS n FROM member_work w
+            WHERE w.kind IN ('session', 'research') AND w.org_unit LIKE $3
+              AND extract(year FROM w.started_at AT TIME ZONE 'Asia/Shanghai') = $2
+            GROUP BY w.member_id, w.kind, coalesce(w.detail->>'kind', '')
         )
         SELECT m.id::text AS member_id, m.sector_id::text AS sector_id,
                coalesce((SELECT jsonb_object_agg(type, n) FROM acts WHERE acts.member_id = m.id), '{}') AS activities,
                coalesce((SELECT n FROM taken_in WHERE taken_in.member_id = m.id), 0) AS opinions,
-               coalesce((SELECT jsonb_object_agg(kind, n) FROM creds WHERE creds.member_id = m.id), '{}') AS credits
+               coalesce((SELECT jsonb_object_agg(kind, n) FROM creds WHERE creds.member_id = m.id), '{}') AS credits,
+               coalesce((SELECT sum(n) FROM consulted WHERE consulted.member_id = m.id::text
+                                                        AND consulted.kind = 'session'), 0) AS sessions,
+               coalesce((SELECT jsonb_object_agg(sort, n) FROM consulted WHERE consulted.member_id = m.id::text
+                                                                      AND consulted.kind = 'research'), '{}') AS research
         FROM members m WHERE m.org_unit = $1
         ORDER BY m.id
         """,
