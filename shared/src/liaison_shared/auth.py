@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 import jwt
 from fastapi import Depends, Request
@@ -117,6 +116,7 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         s = self._settings
         try:
+            key: jwt.PyJWK | str
             if self._jwks is not None:
                 key = self._issuer_key(self._jwks, token)
                 algorithms = s.auth_algorithms
@@ -132,20 +132,22 @@ class TokenVerifier:
                 options={"require": ["exp", "iss", "aud", "sub"]},
                 leeway=30,
             )
-        except (jwt.PyJWTError, ValueError) as error:
+        except (jwt.PyJWTError, ValueError, TypeError) as error:  # TypeError: key material of another kind
             raise Unauthorized(f"invalid token: {error}") from None
         return principal_from_claims(claims)
 
     @staticmethod
-    def _issuer_key(jwks: jwt.PyJWKClient, token: str) -> Any:
+    def _issuer_key(jwks: jwt.PyJWKClient, token: str) -> jwt.PyJWK:
         """The key named by the token's ``kid``; without one, the issuer's only signing key — OIDC Core
-        (10.1) asks for a ``kid`` only when the issuer publishes several, and some issuers then omit it."""
+        (10.1) asks for a ``kid`` only when the issuer publishes several, and some issuers then omit it
+        (from their tokens, or from the key as well). The key, not its raw material, goes to
+        ``jwt.decode``: its own algorithm then decides, so a header naming another is refused."""
         if jwt.get_unverified_header(token).get("kid") is not None:
-            return jwks.get_signing_key_from_jwt(token).key
-        keys = jwks.get_signing_keys()
+            return jwks.get_signing_key_from_jwt(token)
+        keys = [key for key in jwks.get_jwk_set().keys if key.public_key_use in ("sig", None)]
         if len(keys) != 1:
-            raise jwt.PyJWKClientError("the token names no key and the issuer publishes several")
-        return keys[0].key
+            raise jwt.PyJWKClientError("the token names no key and the issuer does not publish exactly one")
+        return keys[0]
 
 
 def principal_from_claims(claims: Mapping[str, object]) -> Principal:
