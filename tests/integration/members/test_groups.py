@@ -140,8 +140,8 @@ async def test_the_group_that_did_more_ranks_higher(county, db_pool):
     # farming: both plan items carried out, 5 of 6 places taken; trade: one of two, 1 of 2 places
     held = []
     for path, headers, body in (
-        (farming_path, ma, activity("东风村春耕座谈", list(farmers.values()), plans[farming_path][0])),
-        (farming_path, ma, activity("灌溉渠调研", [farmers["马红梅"], farmers["李建国"]], plans[farming_path][1])),
+        (farming_path, staff, activity("东风村春耕座谈", list(farmers.values()), plans[farming_path][0])),
+        (farming_path, staff, activity("灌溉渠调研", [farmers["马红梅"], farmers["李建国"]], plans[farming_path][1])),
         (trade_path, staff, activity("民营企业座谈", [traders["张伟"]], plans[trade_path][0])),
     ):
         response = await members.post(f"{path}/activities", headers=headers, json=body)
@@ -151,8 +151,15 @@ async def test_the_group_that_did_more_ranks_higher(county, db_pool):
                   activity("别组的计划", [farmers["马红梅"]], plans[trade_path][1]),
                   activity("还没开", [farmers["马红梅"]], None, occurred_on=(today + timedelta(days=1)).isoformat()),
                   activity("在惠农区", [farmers["马红梅"]], None, org_unit=HUINONG)):
-        refused = await members.post(f"{farming_path}/activities", headers=ma, json=wrong)
+        refused = await members.post(f"{farming_path}/activities", headers=staff, json=wrong)
         assert refused.status_code == 422, refused.text
+    # the convener records the group's work but credits only itself: crediting others is staff's
+    # (or the members' own, by checking in with the code staff show) — as for any activity
+    before = await db_pool.fetchval("SELECT count(*) FROM members.sector_group_activities")
+    crediting = await members.post(f"{farming_path}/activities", headers=ma, json=activity(
+        "召集人记给别人", [farmers["马红梅"], farmers["李建国"]], None))
+    assert crediting.status_code == 403, crediting.text
+    assert await db_pool.fetchval("SELECT count(*) FROM members.sector_group_activities") == before
     first = held[0]
     assert first["group_id"] == groups["farming"] and first["plan_item_id"] == plans[farming_path][0]
 

@@ -163,6 +163,11 @@ async def hold_activity(uow: UnitOfWork, principal: Principal, group_id: str, co
     if await registry_storage.org_unit(uow.conn, command.org_unit) is None:
         raise Unprocessable(f"org unit {command.org_unit} is not registered")
     attending = canonical(command.member_ids)
+    if principal.role is Role.MEMBER and attending != canonical([principal.member_id or ""]):
+        # As for any activity (handlers/work.py): a member credits only itself. The others are
+        # credited by staff, or by checking in with the code staff show (扫码签到).
+        raise Forbidden("the convener records a group activity naming only itself; staff record joint work, "
+                        "or the members check in with the code staff show")
     outsiders = [m for m in attending if m not in member_ids_of(group)]
     if outsiders:
         raise Unprocessable(f"not members of the group: {', '.join(outsiders)}")
