@@ -12,10 +12,13 @@ from liaison_shared.servicetoken import NoServiceToken, check_configured
 import notify
 
 from .adapters import aliyun_sms, webhooks
+from .adapters import hotline as hotline_adapter
 from .adapters.sms import say_which_gateway
-from .api import inbox, subscriptions
+from .api import hotline, inbox, subscriptions
 from .handlers import erasure, people, reminders
 from .handlers.delivery import run_delivery_worker, run_digests, seal_clear_secrets
+from .handlers.hotline import keep_case as keep_hotline_case
+from .handlers.hotline import relay as relay_to_hotline
 from .handlers.notifications import notify as notify_of
 
 # Every event of the other services: rules (data) decide who hears of which, and webhook
@@ -51,6 +54,11 @@ def spec() -> ServiceSpec:
     consumer.on(feedback.SubmitterErased, rebuildable=True)(erasure.forget_submitter)
     for model in (feedback.OpinionReplied, feedback.OpinionClosed, feedback.ProposalReplied):
         consumer.on(model)(reminders.track_answered)
+    # a hotline case's status changes, back to its city's 12345 hotline (docs/hotline.md)
+    consumer.on(feedback.OpinionSubmitted, rebuildable=True)(keep_hotline_case)
+    for model in NOTIFIED:
+        if model.event_type.service == "feedback" and model.event_type.aggregate == "opinion":
+            consumer.on(model)(relay_to_hotline)
     for model in (consultation.SessionScheduled, consultation.SessionConcluded,
                   consultation.ConsultationOutcomeConverted):
         consumer.on(model, rebuildable=True)(people.took_part)
@@ -58,11 +66,11 @@ def spec() -> ServiceSpec:
         name="notify",
         package="notify",
         description=notify.__doc__ or "",
-        routers=[inbox.router, subscriptions.router],
+        routers=[inbox.router, subscriptions.router, hotline.router],
         consumer=consumer,
         shared_migrations=[projections.MIGRATIONS],
         start_checks=[can_reach_peers, can_send_sms],
         background_jobs=[say_which_gateway, seal_clear_secrets, run_delivery_worker, reminders.run_reminders,
                          run_digests],
-        master_sealed=webhooks.MASTER_SEALED,
+        master_sealed=webhooks.MASTER_SEALED + hotline_adapter.MASTER_SEALED,
     )

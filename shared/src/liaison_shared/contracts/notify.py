@@ -9,7 +9,8 @@ from pydantic import Field
 from ..events import Event, EventType
 from .common import OrgCode
 
-RecipientKind = Literal["member", "org_staff", "department", "subscription", "submitter", "person", "leader"]
+RecipientKind = Literal["member", "org_staff", "department", "subscription", "submitter", "person", "leader",
+                        "hotline"]  # hotline: the 12345 hotline of a city (issue 21)
 DeliveryChannel = Literal["inbox", "email", "webhook", "sms"]
 
 

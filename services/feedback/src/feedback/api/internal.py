@@ -8,8 +8,8 @@ from liaison_shared.errors import NotFound
 from liaison_shared.openapi import UuidStr
 from liaison_shared.service import runtime_of
 
-from ..handlers import intake
-from ..schemas.internal import SubmitterContact
+from ..handlers import hotline, intake
+from ..schemas.internal import HotlineAnswer, SubmitterContact
 from ..storage import opinions as storage
 
 router = APIRouter()
@@ -25,3 +25,14 @@ async def submitter_contact(request: Request, opinion_id: UuidStr,
     if case is None or not case["consent"] or person is None or not person.phone:
         raise NotFound("no contact to reach for this case")
     return SubmitterContact(phone=person.phone, tracking_code=case["tracking_code"])
+
+
+@router.get("/internal/hotline-cases/{opinion_id}/answer", response_model=HotlineAnswer, tags=["internal"],
+            summary="A 12345 hotline case's latest answer (办理结果), for notify alone to send to the hotline; "
+                    "404 for another case or none yet")
+async def hotline_answer(request: Request, opinion_id: UuidStr,
+                         _: Principal = Depends(notify_service)) -> HotlineAnswer:
+    answer = await hotline.latest_answer(runtime_of(request).pool, opinion_id)
+    if answer is None:
+        raise NotFound("no answer of a hotline case")
+    return HotlineAnswer(answer=answer)

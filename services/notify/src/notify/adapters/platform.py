@@ -1,6 +1,6 @@
 """The platform's own services as notify reaches them: feedback and members, on their internal
 routes, with notify's service token. Asked at sending time only — a citizen's phone, a member's
-private address — and never kept; never with a transaction open."""
+private address, the answer a hotline case was given — and never kept; never with a transaction open."""
 
 from __future__ import annotations
 
@@ -44,3 +44,9 @@ async def submitter_contact(settings, opinion_id: str) -> dict | None:
     """The phone and tracking code of a case's submitter, if consented and not erased."""
     return await _get(settings, settings.feedback_url or settings.base_url_of("feedback"),
                       f"/api/v1/internal/submitters/{opinion_id}")
+
+
+async def hotline_answer(settings, opinion_id: str) -> dict | None:
+    """A 12345 hotline case's latest answer (办理结果), for the one message that says it; None: none yet."""
+    return await _get(settings, settings.feedback_url or settings.base_url_of("feedback"),
+                      f"/api/v1/internal/hotline-cases/{opinion_id}/answer")

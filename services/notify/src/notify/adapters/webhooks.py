@@ -156,27 +156,36 @@ async def post(settings: Settings, row) -> None:
     outside_transaction("a webhook")
     if row["url"] is None:
         raise RefusedDestination("subscription ended")
-    url = httpx.URL(row["url"])
-    address = (await checked_addresses(row["url"], settings))[0]
     # a row from before sealing, in the moment before the start job seals it
     secret = (open_secret(settings, row["recipient_id"], row["secret_sealed"]) if row["secret_sealed"] is not None
               else row["secret"])
     # after a rotation, until its overlap ends: the replaced secret signs too (webhook-signature only)
     previous = (open_secret(settings, row["recipient_id"], row["previous_secret_sealed"])
                 if row.get("previous_secret_sealed") is not None else None)
-    body = row["body"].encode()
+    await send_signed(settings, row["url"], delivery_id=row["id"], body=row["body"].encode(),
+                      secrets=[s for s in (secret, previous) if s is not None],
+                      content_type="application/cloudevents+json; charset=utf-8")
+
+
+async def send_signed(settings: Settings, target: str, *, delivery_id: str, body: bytes, secrets: list[str],
+                      content_type: str) -> None:
+    """POST ``body`` signed with ``secrets`` (the first also for ``x-liaison-signature``) to an
+    address of ``target`` checked just now; any other answer than a 2xx raises. Every webhook
+    goes this way: subscriptions' CloudEvents and the 12345 hotline's messages (adapters.hotline)."""
+    outside_transaction("a webhook")
+    url = httpx.URL(target)
+    address = (await checked_addresses(target, settings))[0]
     timestamp = str(int(time.time()))
     headers = {
         "host": url.netloc.decode("ascii"),
-        "content-type": "application/cloudevents+json; charset=utf-8",
+        "content-type": content_type,
         "x-liaison-timestamp": timestamp,
-        "x-liaison-signature": signature(secret, timestamp, body),
-        "x-liaison-delivery": row["id"],  # the same on every retry: receivers may dedupe on it
+        "x-liaison-signature": signature(secrets[0], timestamp, body),
+        "x-liaison-delivery": delivery_id,  # the same on every retry: receivers may dedupe on it
         # the same, by the Standard Webhooks spec (standardwebhooks.com), for receivers' libraries
-        "webhook-id": row["id"],
+        "webhook-id": delivery_id,
         "webhook-timestamp": timestamp,
-        "webhook-signature": " ".join(standard_signature(s, row["id"], timestamp, body)
-                                      for s in (secret, previous) if s is not None),
+        "webhook-signature": " ".join(standard_signature(s, delivery_id, timestamp, body) for s in secrets),
     }
     # connect to the checked address; TLS still names (and verifies) the host of the URL
     extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}

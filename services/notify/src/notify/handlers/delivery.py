@@ -23,7 +23,7 @@ from liaison_shared.chinatime import CHINA
 from liaison_shared.contracts.notify import NotificationFailed, NotificationSent
 from liaison_shared.jobs import periodic
 
-from ..adapters import platform, webhooks
+from ..adapters import hotline, platform, webhooks
 from ..adapters.failures import FAILURES, Undeliverable, describe
 from ..adapters.sms import gateway_for
 from ..adapters.smtp import Mailer
@@ -84,7 +84,9 @@ async def send_due(runtime, *, limit: int = 50) -> int:
 
 async def _send(runtime, mailer: Mailer, row) -> None:
     settings = runtime.settings
-    if row["channel"] == "webhook":
+    if row["channel"] == "webhook" and row["recipient_kind"] == "hotline":
+        await hotline.post(settings, row)
+    elif row["channel"] == "webhook":
         await webhooks.post(settings, row)
     elif row["channel"] == "sms" and row["recipient_kind"] == "submitter":
         await _text_submitter(runtime, row)

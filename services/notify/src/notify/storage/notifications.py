@@ -142,10 +142,13 @@ async def claim_due(conn, limit: int, lease_s: float):
     committed at once, so no lock is held while they are sent; other workers skip them until
     the claim is recorded or lapses (a crashed worker's)."""
     return await conn.fetch(
-        "WITH due AS (SELECT n.id, s.url, s.secret_sealed, s.secret,"  # noqa: S608 — COLUMNS above
+        "WITH due AS (SELECT n.id, coalesce(s.url, h.url) AS url,"  # noqa: S608 — COLUMNS above
+        " coalesce(s.secret_sealed, h.secret_sealed) AS secret_sealed, s.secret,"
         " CASE WHEN s.previous_secret_until > now() THEN s.previous_secret_sealed END AS previous_secret_sealed"
         " FROM notifications n"
         " LEFT JOIN subscriptions s ON n.channel = 'webhook' AND s.id::text = n.recipient_id"
+        # a city's 12345 hotline (handlers.hotline): an inactive endpoint gives no URL, and fails the delivery
+        " LEFT JOIN hotline_endpoints h ON n.recipient_kind = 'hotline' AND h.id::text = n.recipient_id AND h.active"
         " WHERE n.status = 'pending' AND NOT n.in_digest AND n.channel IN ('email', 'webhook', 'sms')"
         " AND n.next_attempt <= now() AND (n.claimed_until IS NULL OR n.claimed_until < now())"
         " ORDER BY n.next_attempt LIMIT $1 FOR UPDATE OF n SKIP LOCKED)"
