@@ -32,18 +32,26 @@ def chromium() -> str:
     return CHROMIUM
 
 
+@pytest.fixture(scope="session")
+def portal_port() -> int:
+    """The portal's port, chosen before the services start: as under `make run`, every process knows
+    every port, and members' check-in QR codes link to the portal's page (PORTAL_PORT)."""
+    return free_port()
+
+
 @pytest_asyncio.fixture(scope="session")
-async def stack(platform, tmp_path_factory):
+async def stack(platform, tmp_path_factory, portal_port):
     chromium()  # fail in one line before starting anything
-    async with demo_stack(platform, tmp_path_factory.mktemp("portal-stack")) as running:
+    async with demo_stack(platform, tmp_path_factory.mktemp("portal-stack"),
+                          service_env={"PORTAL_PORT": str(portal_port)}) as running:
         yield running
 
 
 @contextlib.contextmanager
-def running_portal(stack, log_dir, **settings: str):
-    """The portal as ``make run`` starts it, on a free port, in front of the stack's services;
-    ``settings``: more of its environment (an OIDC issuer, say)."""
-    port = free_port()
+def running_portal(stack, log_dir, port: int | None = None, **settings: str):
+    """The portal as ``make run`` starts it, on ``port`` (else a free one), in front of the stack's
+    services; ``settings``: more of its environment (an OIDC issuer, say)."""
+    port = port or free_port()
     log = log_dir / "portal.log"
     env = {**os.environ, "DEV_MODE": "true", "PORTAL_PORT": str(port), "LOG_FORMAT": "text",
            **{f"{name.upper()}_URL": stack.url(name) for name in stack.services}, **settings}
@@ -66,9 +74,9 @@ def running_portal(stack, log_dir, **settings: str):
 
 
 @pytest.fixture(scope="session")
-def portal(stack, tmp_path_factory) -> str:
+def portal(stack, tmp_path_factory, portal_port) -> str:
     """The portal with the development sign-in, as ``make run`` starts it."""
-    with running_portal(stack, tmp_path_factory.mktemp("portal-log")) as url:
+    with running_portal(stack, tmp_path_factory.mktemp("portal-log"), portal_port) as url:
         yield url
 
 

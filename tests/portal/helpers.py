@@ -38,9 +38,11 @@ async def department_org(stack, department_id: str) -> str:
 
 
 async def sign_in(page, role_label: str, *, org: str | None = None, department: str | None = None,
-                  member: str | None = None) -> None:
-    """The development sign-in page, as a person fills it in."""
-    await page.goto("/console/signin")
+                  member: str | None = None, sent_here: bool = False) -> None:
+    """The development sign-in page, as a person fills it in; ``sent_here``: the page is open already,
+    a page that needs sign-in having sent the person to it."""
+    if not sent_here:
+        await page.goto("/console/signin")
     await page.get_by_label("角色", exact=True).select_option(label=role_label)
     if org:
         await page.get_by_label("所在单位（工作人员、领导）").select_option(value=org)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import segno
 
 
-def svg(data: str, *, scale: int = 4, title: str = "") -> str:
+def svg(data: str, *, scale: int = 4, title: str = "", fit: bool = False) -> str:
     """An ``<svg>`` element (no XML declaration) to place in a page; error correction M, which
-    survives a board's scratches and glare. ``title`` is what a screen reader says."""
+    survives a board's scratches and glare. ``title`` is what a screen reader says. ``fit``: no
+    fixed size but a viewBox, so the code fills the width its page gives it (an organiser's screen)."""
     code = segno.make_qr(data, error="m")
-    return code.svg_inline(scale=scale, border=2, title=title or None, omitsize=False)
+    return code.svg_inline(scale=scale, border=2, title=title or None, omitsize=fit)

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
         0.25, ge=0, le=1, description="关注多: how similar (Dice of character grams, 0–1) an open case must be "
         "to be suggested as saying the same thing; tuned on tests/data/duplicates.jsonl.",
     )
+    open311_rate_limit_per_minute: int = Field(
+        60, ge=1, description="Open311 requests (GeoReport v2) per api_key and minute, counted per process; "
+        "429 with Retry-After beyond.",
+    )
 
     # --- Check-in (扫码签到, members) ----------------------------------------------------
     checkin_secret: SecretStr | None = Field(
@@ -168,8 +172,8 @@ class Settings(BaseSettings):
         "a check-in still counts (an activity's window is its day, China time).",
     )
     checkin_link_base: str | None = Field(
-        None, description="The check-in link, without its `?code=`: the page of the members' app that posts "
-        "the code with the member's token. Default: members' own POST /api/v1/check-ins.",
+        None, description="The check-in link, without its `?code=`: the page that posts the code with the "
+        "member's token. Default: the portal's check-in page, PORTAL_PUBLIC_URL + /console/check-in.",
     )
     hotline_import_max_rows: int = Field(
         2000, ge=1, le=100_000, description="12345 hotline import: most cases one file may hold (each row is "
@@ -257,6 +261,11 @@ class Settings(BaseSettings):
     consultation_port: int = 8002
     feedback_port: int = 8003
     notify_port: int = 8004
+    # the portal's, read by members too: the check-in QR code's link opens the portal's page
+    portal_port: int = 8005
+    portal_public_url: str | None = Field(
+        None, description="Where people reach the portal (a receipt's tracking link, a check-in QR code's "
+        "page); default http://HTTP_HOST:PORTAL_PORT.")
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the APIs from a browser."
     )
@@ -279,6 +288,15 @@ class Settings(BaseSettings):
 
     def base_url_of(self, service: ServiceName) -> str:
         return f"http://{self.http_host}:{self.port_of(service)}"
+
+    def portal_base(self) -> str:
+        """Where people reach the portal: PORTAL_PUBLIC_URL, else its own address."""
+        return (self.portal_public_url or f"http://{self.http_host}:{self.portal_port}").rstrip("/")
+
+    def checkin_page(self) -> str:
+        """What a check-in QR code opens, before its ``?code=``: CHECKIN_LINK_BASE, else the portal's
+        check-in page, where the member signed in confirms and the portal posts the code for it."""
+        return self.checkin_link_base or f"{self.portal_base()}/console/check-in"
 
     def asyncpg_dsn(self) -> str:
         """The URL without the parameters asyncpg does not understand."""

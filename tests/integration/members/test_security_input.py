@@ -2,6 +2,7 @@
 500, and the OpenAPI document says which fields take null."""
 
 import logging
+import uuid
 
 import pytest
 import pytest_asyncio
@@ -29,11 +30,16 @@ async def targets(members_api, pingluo, platform) -> dict[str, str]:
         "kind": "reception_room", "name": f"黄渠桥镇委员会客室{tag}", "org_unit": HUANGQUQIAO,
         "address": "黄渠桥镇政府一楼", "opening_hours": "每月15日 9:00-12:00"})
     assert venue.status_code == 201, venue.text
+    group = await members_api.post("/api/v1/sector-groups", headers=staff, json={
+        "sector_id": pingluo["sector"]["id"], "name": f"农业界别活动组{tag}",
+        "convener_id": pingluo["member"]["id"]})
+    assert group.status_code == 201, group.text
     return {
         "/api/v1/org-units/{code}": f"/api/v1/org-units/{XICUN}",
         "/api/v1/departments/{department_id}": f"/api/v1/departments/{department.json()['id']}",
         "/api/v1/members/{member_id}": f"/api/v1/members/{pingluo['member']['id']}",
         "/api/v1/venues/{venue_id}": f"/api/v1/venues/{venue.json()['id']}",
+        "/api/v1/sector-groups/{group_id}": f"/api/v1/sector-groups/{group.json()['id']}",
     }
 
 
@@ -67,7 +73,7 @@ async def test_every_patch_answers_null_as_its_schema_says_and_never_500(
                 assert response.status_code == 422, (template, field, response.text)
                 assert (await members_api.get(path, headers=staff)).json() == before
                 refused.append(field)
-    assert {"name", "active", "sector_id", "status"} <= set(refused)
+    assert {"name", "active", "sector_id", "status", "convener_id"} <= set(refused)
     assert "13800000001" not in caplog.text and "mahongmei@example.cn" not in caplog.text
 
 
@@ -120,3 +126,19 @@ async def test_a_reception_day_stays_within_the_century_and_a_day(members_api, p
         assert response.status_code == 422, response.text
     listed = await members_api.get(f"/api/v1/reception-days?member_id={member_id}")
     assert listed.json()["total"] == 0
+
+
+async def test_a_check_in_without_a_code_or_with_an_impossible_one_is_422_and_writes_nothing(
+    members_api, pingluo, platform, db_pool
+):
+    me = token_for(platform, "member", PINGLUO, member_id=pingluo["member"]["id"])
+    before = await db_pool.fetchval("SELECT count(*) FROM members.check_ins")
+    for body in ({"code": None}, {}, {"code": "x" * 19}, {"code": "x" * 2001}, {"code": ["a" * 30]},
+                 {"code": "a" * 30, "member_id": pingluo["member"]["id"]}):
+        response = await members_api.post("/api/v1/check-ins", headers=me, json=body)
+        assert response.status_code == 422, (body, response.text)
+    for occasion in ("opinion", "activity%00"):
+        response = await members_api.get(f"/api/v1/check-ins?occasion={occasion}&occasion_id={uuid.uuid4()}",
+                                         headers=pingluo["staff"])
+        assert response.status_code == 422, (occasion, response.text)
+    assert await db_pool.fetchval("SELECT count(*) FROM members.check_ins") == before

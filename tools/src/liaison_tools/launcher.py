@@ -91,6 +91,9 @@ class Launcher:
             "database_url": env.get("DATABASE_URL", self.settings.database_url),
         })
         specs = registry.specs()
+        with_portal = importlib.util.find_spec("portal") is not None
+        if with_portal:  # chosen first: members links its check-in QR codes to the portal (PORTAL_PORT)
+            env.setdefault("PORTAL_PORT", "8005" if _free(8005) else str(free_port()))
         for name, spec in specs.items():
             db.migrate(settings, name, spec.migration_dirs())
         asyncio.run(ensure_topics(settings, all_topics(specs.values())))
@@ -103,8 +106,7 @@ class Launcher:
                     stderr=subprocess.STDOUT,
                     preexec_fn=die_with_parent(),
                 )
-        if importlib.util.find_spec("portal") is not None:  # the people's pages: stateless, on PORTAL_PORT
-            env.setdefault("PORTAL_PORT", "8005" if _free(8005) else str(free_port()))
+        if with_portal:  # the people's pages: stateless, on PORTAL_PORT
             with open(self.home / "logs" / "portal.log", "ab") as log:
                 self.services["portal"] = subprocess.Popen(
                     [sys.executable, "-m", "portal"], env=env, stdout=log, stderr=subprocess.STDOUT,

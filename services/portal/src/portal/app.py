@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from liaison_shared import audit, metrics
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import board, citizen, console, member, oidc
+from . import board, checkin, citizen, console, member, oidc
 from .backend import Backends
 from .settings import PortalSettings, get_portal_settings, refuse_unsafe
 from .web import BadForm, render, security_headers_for
@@ -90,6 +90,7 @@ def create_app(settings: PortalSettings | None = None,
     app.include_router(oidc.router)
     app.include_router(board.router)
     app.include_router(member.router)
+    app.include_router(checkin.router)
     return app
 
 

@@ -15,7 +15,17 @@ from . import oidc, session
 from .actions import CONVERSIONS, DECISIONS, RATINGS, RULINGS, SUPERVISION_FORMS, body_of
 from .backend import ApiProblem
 from .devsignin import dev_signer
-from .web import backends_of, form, one, problem_words, redirect, render, settings_of, translator
+from .web import (
+    backends_of,
+    form,
+    one,
+    problem_words,
+    redirect,
+    render,
+    safe_next,
+    settings_of,
+    translator,
+)
 
 router = APIRouter(prefix="/console")
 ROLES = ("staff", "department", "member", "leader")
@@ -50,7 +60,9 @@ async def signin_form(request: Request) -> Response:
     except ApiProblem as problem:
         return render(request, "message.html", problem.status, title_key="error.title",
                       text=problem_words(translator(request), problem))
-    return render(request, "signin.html", roles=ROLES, error=None, **directory)
+    # the page that sent the person here (a check-in link, say), kept through the form
+    return render(request, "signin.html", roles=ROLES, error=None, next=safe_next(request.query_params.get("next")),
+                  **directory)
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -62,7 +74,7 @@ async def signin(request: Request) -> Response:
         return render(request, "message.html", 501, title_key="signin.title", text_key="signin.oidc_missing")
     role, dept, member_id = one(fields, "role"), one(fields, "department"), one(fields, "member")
     directory = await _dev_directory(request)
-    org = one(fields, "org")
+    org, back_to = one(fields, "org"), safe_next(one(fields, "next"))
     label = ""
     if role == "department":
         found = next((d for d in directory["departments"] if d["id"] == dept), None)
@@ -74,14 +86,15 @@ async def signin(request: Request) -> Response:
         found = next((u for u in directory["units"] if u["code"] == org), None)
         label = found["name"] if found else ""
     if role not in ROLES or not found:
-        return render(request, "signin.html", 422, roles=ROLES, error=t("signin.incomplete"), **directory)
+        return render(request, "signin.html", 422, roles=ROLES, error=t("signin.incomplete"), next=back_to,
+                      **directory)
     sub = f"dev-{role}-{dept or member_id or org}"
     ttl = 8 * 3600
     signer = dev_signer()
     assert signer is not None  # noqa: S101 — checked at the top of this handler
     token = signer(settings, role=role, org=org, dept=dept if role == "department" else None,
                    member_id=member_id if role == "member" else None, sub=sub, ttl_s=ttl)
-    response = redirect("/console/member" if role == "member" else "/console/inbox")
+    response = redirect(back_to or ("/console/member" if role == "member" else "/console/inbox"))
     session.start(settings, response, session.Session(
         token=token, role=role, org=org, label=f"{label}（{t('role.' + role)}）",
         dept=dept if role == "department" else None, member_id=member_id if role == "member" else None,

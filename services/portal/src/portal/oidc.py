@@ -26,7 +26,7 @@ from liaison_shared.errors import Unauthorized
 
 from . import session
 from .settings import PortalSettings
-from .web import redirect, render, settings_of, translator
+from .web import redirect, render, safe_next, settings_of, translator
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console")
@@ -54,7 +54,8 @@ def _client(request: Request) -> StarletteOAuth2App:
 
 
 async def begin(request: Request) -> Response:
-    """Send the browser to the issuer, remembering state, nonce and the PKCE verifier."""
+    """Send the browser to the issuer, remembering state, nonce, the PKCE verifier and the console
+    page to come back to (``?next=``, only when ``safe_next`` passes it)."""
     settings = settings_of(request)
     try:
         flow = await _client(request).create_authorization_url(settings.oidc_redirect_url())
@@ -63,7 +64,8 @@ async def begin(request: Request) -> Response:
         return render(request, "signin_refused.html", 503, text_key="signin.issuer_down")
     response = RedirectResponse(flow["url"], status_code=302)
     session.start_flow(settings, response, {"state": flow["state"], "nonce": flow["nonce"],
-                                            "verifier": flow["code_verifier"]})
+                                            "verifier": flow["code_verifier"],
+                                            "next": safe_next(request.query_params.get("next")) or ""})
     return response
 
 
@@ -122,7 +124,7 @@ async def _sign_in(request: Request, flow: dict | None) -> Response | tuple[int,
     expires = min(int(claims["exp"]), int(token.get("expires_at") or claims["exp"]))
     name = claims.get("name") or claims.get("preferred_username") or principal.sub
     role_words = translator(request)(f"role.{principal.role.value}")
-    done = redirect("/console")
+    done = redirect(safe_next(str(flow.get("next") or "")) or "/console")
     session.start(settings, done, session.Session(
         token=forwarded, role=principal.role.value, org=principal.org, label=f"{name}（{role_words}）",
         dept=principal.dept, member_id=principal.member_id, expires=expires))

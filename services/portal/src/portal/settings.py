@@ -2,7 +2,8 @@
 
 The portal keeps nothing: it reaches the four services over HTTP at ``MEMBERS_URL`` …
 ``NOTIFY_URL`` (default: this host and their ports), and signs its session cookie with
-``PORTAL_SESSION_SECRET``.
+``PORTAL_SESSION_SECRET``. ``PORTAL_PORT`` and ``PORTAL_PUBLIC_URL`` are the platform's settings:
+members reads them too, for the check-in page its QR codes open.
 """
 
 from __future__ import annotations
@@ -20,13 +21,10 @@ Backend = Literal["members", "consultation", "feedback", "notify"]
 
 
 class PortalSettings(Settings):
-    portal_port: int = 8005
     members_url: str | None = Field(None, description="Base URL of the members service (default: this host).")
     consultation_url: str | None = None
     feedback_url: str | None = None
     notify_url: str | None = None
-    portal_public_url: str | None = Field(
-        None, description="Where citizens reach the portal (the tracking link on a receipt); default its own address.")
     portal_session_secret: SecretStr = Field(
         SecretStr(DEV_SESSION_SECRET), description="Signs the session and CSRF cookies; at least 32 characters.")
     portal_oidc_issuer: str | None = Field(
@@ -46,9 +44,6 @@ class PortalSettings(Settings):
 
     def backend_url(self, name: Backend) -> str:
         return (getattr(self, f"{name}_url") or self.base_url_of(name)).rstrip("/")
-
-    def portal_base(self) -> str:
-        return (self.portal_public_url or f"http://{self.http_host}:{self.portal_port}").rstrip("/")
 
     def oidc_redirect_url(self) -> str:
         return self.portal_oidc_redirect_url or f"{self.portal_base()}/console/signin/callback"

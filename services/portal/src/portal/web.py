@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -94,6 +94,37 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+SIGNIN = "/console/signin"
+NEXT_MAX = 2500  # a check-in code (up to 2000 characters) and its page
+
+
+def safe_next(target: str | None) -> str | None:
+    """Where to go once signed in, if it is a console page of this site: a path under /console/
+    (so never ``//host`` or a scheme: no open redirect), printable ASCII only (a browser reads a
+    backslash as a slash; a control character could split the Location header), not the sign-in
+    itself. Anything else: None, and the console's own start page instead."""
+    if not target or len(target) > NEXT_MAX or not target.startswith("/console/"):
+        return None
+    if not all(0x21 <= ord(char) < 0x7F for char in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path.startswith(SIGNIN):
+        return None
+    return target
+
+
+def signin_url(back_to: str | None) -> str:
+    """The sign-in page, with the page to come back to when it is safe (``safe_next``)."""
+    target = safe_next(back_to)
+    return f"{SIGNIN}?{urlencode({'next': target})}" if target else SIGNIN
+
+
+def to_signin(request: Request) -> RedirectResponse:
+    """To the sign-in, coming back to this very page (its query kept) once signed in."""
+    query = request.url.query
+    return redirect(signin_url(request.url.path + (f"?{query}" if query else "")))
 
 
 class BadForm(Exception):

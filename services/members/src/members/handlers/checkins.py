@@ -68,8 +68,7 @@ async def occasion_of(conn, settings: Settings, kind: str, occasion_id: str) -> 
 
 
 def link_of(settings: Settings, code: str) -> str:
-    base = settings.checkin_link_base or f"{settings.base_url_of('members')}/api/v1/check-ins"
-    return f"{base}?code={code}"
+    return f"{settings.checkin_page()}?code={code}"
 
 
 async def code_for(conn, settings: Settings, principal: Principal, kind: str, occasion_id: str) -> dict:
