@@ -164,8 +164,9 @@ class Settings(BaseSettings):
         "from AUDIT_HMAC_KEY (HKDF-SHA256, its own label) is used, so no new secret is needed to deploy.",
     )
     checkin_code_ttl_s: int = Field(
-        300, ge=30, le=3600, description="How long one check-in code (the QR code an organiser shows) is good "
-        "for; the organiser's screen fetches a fresh one before. Never past the occasion's window.",
+        60, ge=30, le=3600, description="How long one check-in code (the QR code an organiser shows) is good "
+        "for; the organiser's screen fetches a fresh one before. Never past the occasion's window. Short, "
+        "so a photo of the code sent to a chat group soon stops working.",
     )
     checkin_grace_minutes: int = Field(
         30, ge=0, le=240, description="How long before a reception day or session starts, and after it ends, "
