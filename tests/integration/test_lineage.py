@@ -70,7 +70,7 @@ async def story(world) -> dict:
     feedback, api = world["feedback"], world["consultation"]
     village, town, county = world["village_staff"], world["town_staff"], world["county_staff"]
     intakes = [await ok(await feedback.post("/api/v1/opinions", json={
-        "content": CONTENT, "org_unit": DONGFENG, "channel": "reception_day", "category": "农业水利"}), 201)
+        "content": CONTENT, "org_unit": DONGFENG, "channel": "reception_day", "category": "水利"}), 201)
         for _ in range(2)]
     first, second = (i["id"] for i in intakes)
     await ok(await feedback.post(f"/api/v1/opinions/{second}/actions", headers=village,

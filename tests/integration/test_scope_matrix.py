@@ -34,6 +34,9 @@ NOT_IN_MATRIX = {
     ("GET", "/api/v1/track/{code}"): "a capability URL: the tracking code is the citizen's credential, whoever "
                                      "holds it; that only the citizen holds it is finding 10's test",
     ("POST", "/api/v1/track/{code}/rating"): "a capability URL, as GET /track/{code}",
+    ("GET", "/open311/v2/requests/{service_request_id}.json"): "a capability URL, as GET /track/{code}: the id "
+                                                              "is the civic app's, and the answer holds nothing "
+                                                              "personal (test_open311)",
 }
 
 SIBLINGS = {"staff of the sibling county", "member of the sibling county", "department of the sibling county"}
@@ -55,6 +58,7 @@ OPEN_READS = {
                                                        "for citizens"),
     ("GET", "/api/v1/venues/{venue_id}"): (ANYONE, "venues are public places, listed for citizens"),
     ("GET", "/api/v1/calendar/{year}"): (ANYONE, "the working-day calendar is the same for everyone"),
+    ("GET", "/open311/v2/services/{service_code}.json"): (ANYONE, "Open311: the category tree is public"),
     ("GET", "/api/v1/topics/{topic_id}"): ({COUNTY_MEMBER}, "the topic pool of a unit is open to its members, "
                                            "who support topics and study them"),
     ("GET", "/api/v1/topics/{topic_id}/lineage"): ({COUNTY_MEMBER}, "a topic's lineage is read as the topic"),
@@ -96,6 +100,8 @@ def path_values(o: dict) -> dict:
         "occasion": "activity", "occasion_id": o["activity"],
         ("/api/v1/track/{code}", "code"): o["tracking_code"],
         ("/api/v1/track/{code}/rating", "code"): o["tracking_code"],
+        ("/api/v1/categories/{code}", "code"): o["category"], "client_id": o["open311_client"],
+        "service_code": "0201", "service_request_id": o["open311_request"],
     }
 
 
@@ -148,6 +154,8 @@ def bodies(o: dict, who: dict) -> dict:
             {"action": "rule_return", "department_id": mine_dept, "ruling": "overrule", "reason": "x"}],
         ("DELETE", "/api/v1/opinions/{opinion_id}/submitter"): [None],
         ("DELETE", "/api/v1/dispatch-rules/{rule_id}"): [None],
+        ("PATCH", "/api/v1/categories/{code}"): [{"name": "闯入改名"}, {"retired": True}],
+        ("DELETE", "/api/v1/open311/clients/{client_id}"): [None],
         ("PUT", "/api/v1/calendar/{year}"): [[{"day": f"{YEAR}-12-31", "workday": False, "note": "闯入"}]],
         ("PATCH", "/api/v1/reports/{report_id}"): [{"title": "改名"}, {"member_ids": [mine_member]}],
         ("POST", "/api/v1/reports/{report_id}/actions"): [{"action": "submit"},
@@ -263,6 +271,14 @@ async def county_a_objects(stack, http: httpx.AsyncClient) -> dict:
                              json={"action": "assign", "department_ids": [ids["dept_a"]]}), 200)
     o["rule"] = (await ok(await http.post(f"{feedback}/api/v1/dispatch-rules", headers=staff, json={
         "category": "水利", "org_unit": COUNTY_A, "lead_department": ids["dept_a"]})))["id"]
+    o["category"] = (await ok(await http.post(f"{feedback}/api/v1/categories", headers=staff, json={
+        "name": "矩阵分类", "parent": "0201", "org_unit": COUNTY_A})))["code"]
+    client = await ok(await http.post(f"{feedback}/api/v1/open311/clients", headers=staff, json={
+        "name": "矩阵随手拍", "org_unit": COUNTY_A}))
+    o["open311_client"] = client["id"]
+    o["open311_request"] = (await ok(await http.post(f"{feedback}/open311/v2/requests.json", json={
+        "api_key": client["api_key"], "jurisdiction_id": VILLAGE_A, "service_code": "010101",
+        "description": "矩阵：路灯不亮"})))[0]["service_request_id"]
     o["report"] = (await ok(await http.post(f"{feedback}/api/v1/reports", headers=staff, json={
         "kind": "public_opinion_report", "title": "矩阵社情民意", "body": "x", "org_unit": COUNTY_A,
         "case_ids": [o["opinion"]], "member_ids": [ids["member_a"]]})))["id"]

@@ -27,6 +27,10 @@ PUBLIC = [
     ("GET", r"/api/v1/(org-units|sectors|venues)(/.*)?"),
     ("GET", r"/api/v1/open-data/(figures|categories)"),
     ("GET", r"/api/v1/public/(outcomes|proposals)(/[^/]+)?"),
+    ("GET", r"/api/v1/public/categories"),
+    ("GET", r"/open311/v2/(services|requests)\.json"),
+    ("GET", r"/open311/v2/(services|requests)/[^/]+\.json"),
+    ("POST", r"/open311/v2/requests\.json"),
 ]
 
 
@@ -54,11 +58,17 @@ def test_the_public_routes_are_exactly_the_contracts():
         "consultation GET /api/v1/public/outcomes/{outcome_id}",
         "feedback GET /api/v1/open-data/categories",
         "feedback GET /api/v1/open-data/figures",
+        "feedback GET /api/v1/public/categories",
         "feedback GET /api/v1/public/proposals",
         "feedback GET /api/v1/public/proposals/{proposal_id}",
         "feedback GET /api/v1/track/{code}",
+        "feedback GET /open311/v2/requests.json",
+        "feedback GET /open311/v2/requests/{service_request_id}.json",
+        "feedback GET /open311/v2/services.json",
+        "feedback GET /open311/v2/services/{service_code}.json",
         "feedback POST /api/v1/opinions",
         "feedback POST /api/v1/track/{code}/rating",
+        "feedback POST /open311/v2/requests.json",
         "members GET /api/v1/contact-points/{code}/members",
         "members GET /api/v1/members/{member_id}/card",
         "members GET /api/v1/org-units",

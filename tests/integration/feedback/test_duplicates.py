@@ -41,12 +41,12 @@ async def similar(api, headers, opinion_id, **params):
 
 async def test_a_villager_saying_the_same_thing_is_suggested_and_a_different_matter_is_not(world, village):
     api = world["api"]
-    first = await submit(api, content=BINS, org_unit=village, category="环境")
+    first = await submit(api, content=BINS, org_unit=village, category="城乡建设/环境卫生")
     same = await submit(api, content="红柳村东头垃圾桶堆满了，一个多星期没人拉走，又脏又臭", org_unit=village,
-                        category="环境")
+                        category="城乡建设/环境卫生")
     other = await submit(api, content="红柳村小学门口没有斑马线，孩子上下学过马路很危险", org_unit=village,
-                         category="道路")
-    sibling_town = await submit(api, content=BINS, org_unit=GAOZHUANG, category="环境")
+                         category="城乡建设/道路交通/道路")
+    sibling_town = await submit(api, content=BINS, org_unit=GAOZHUANG, category="城乡建设/环境卫生")
 
     for staff in (token_for(world["settings"], "staff", village), world["town_staff"], world["county_staff"]):
         response = await similar(api, staff, first["id"])
@@ -78,8 +78,8 @@ async def test_an_escalated_case_is_suggested_at_the_town_and_a_merged_one_no_mo
 
 async def test_the_public_a_sibling_county_and_a_department_see_no_suggestions(world, village):
     api = world["api"]
-    earlier = await submit(api, content=BINS, org_unit=village, category="环境")
-    case = await submit(api, content=BINS, org_unit=village, category="环境")
+    earlier = await submit(api, content=BINS, org_unit=village, category="城乡建设/环境卫生")
+    case = await submit(api, content=BINS, org_unit=village, category="城乡建设/环境卫生")
     assert earlier["id"] not in json.dumps(case)  # the public intake's answer names no other case
     assert (await api.get(f"/api/v1/opinions/{case['id']}/similar")).status_code == 401
     huinong = token_for(world["settings"], "staff", "640205000000")

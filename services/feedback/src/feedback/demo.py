@@ -29,11 +29,12 @@ COUNTY_TOWNS = {
 }
 DEMO_NAMESPACE = uuid.UUID("6f1c2a52-4d0e-5b8a-9c31-640200000000")  # the same as members' demo
 
-# category → (lead, co-handling), by the short names of members' demo departments
+# category (its path in the category tree, migration 20261206100000) → (lead, co-handling), by the
+# short names of members' demo departments; a rule covers the sub-categories without one of their own
 CITY_RULES = {
     "水利": ("水务局", ["农业农村局"]),
     "城乡建设": ("住房和城乡建设局", []),
-    "道路交通": ("交通运输局", ["住房和城乡建设局"]),
+    "城乡建设/道路交通": ("交通运输局", ["住房和城乡建设局"]),
     "教育": ("教育局", []),
     "医疗卫生": ("卫生健康局", []),
     "社会保障": ("人力资源和社会保障局", ["民政局"]),
@@ -45,7 +46,7 @@ CITY_RULES = {
 COUNTY_RULES = {
     "水利": ("水务局", ["农业农村局"]),
     "城乡建设": ("住房和城乡建设局", []),
-    "道路交通": ("住房和城乡建设局", []),
+    "城乡建设/道路交通": ("住房和城乡建设局", []),
     "教育": ("教育局", []),
     "医疗卫生": ("卫生健康局", []),
     "生态环境": ("生态环境局", []),
@@ -55,7 +56,7 @@ COUNTY_RULES = {
 TOWN_RULES = {
     "水利": "水务局",
     "城乡建设": "住房和城乡建设局",
-    "道路交通": "住房和城乡建设局",
+    "城乡建设/道路交通": "住房和城乡建设局",
 }
 
 
@@ -90,7 +91,7 @@ async def load_demo(pool: asyncpg.Pool, settings: Settings) -> str:
     rules = windows = 0
     async with pool.acquire() as conn, conn.transaction():
         for rule in dispatch_rules():
-            if await catalogue.matching_rule(conn, rule["category"], [rule["org_unit"]]) is None:
+            if await catalogue.matching_rule(conn, [rule["category"]], [rule["org_unit"]]) is None:
                 await catalogue.upsert_dispatch_rule(conn, rule, LOADED_BY)
                 rules += 1
         for committee, year in filing_windows():

@@ -55,6 +55,10 @@ class OpinionSubmitted(Event):
     reception_day_id: str | None = Field(None, description="The reception day (委员接待日) where it was taken in.")
     activity_id: str | None = Field(None, description="The liaison activity (履职活动) where it was taken in.")
     sector_id: str | None = Field(None, description="The sector (界别) whose constituents raised it.")
+    # Added in issue 21 (optional, as above). An administrative id of the hotline, not of a person.
+    hotline_case_number: str | None = Field(
+        None, max_length=64, description="The 12345 hotline's case number (工单号) of a case imported from it: "
+        "notify sends the case's status changes back to the hotline under it.", examples=["SZS2026120600123"])
 
 
 class OpinionAnswered(Event):

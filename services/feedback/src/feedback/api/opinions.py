@@ -12,6 +12,7 @@ from liaison_shared.service import runtime_of
 
 from ..domain.opinion import Status, deadline_in_force, mask_name, mask_phone
 from ..handlers import access, actions, intake, lineage, retention
+from ..schemas.open311 import CaseLocation
 from ..schemas.opinions import (
     AssignmentOut,
     HistoryOut,
@@ -24,6 +25,7 @@ from ..schemas.opinions import (
     RatingIn,
     TrackOut,
 )
+from ..storage import open311 as open311_storage
 from ..storage import opinions as storage
 
 router = APIRouter()
@@ -106,8 +108,11 @@ async def get_opinion(request: Request, opinion_id: UuidStr, principal: Principa
     departments = {a["department_id"] for a in assignments}
     if row is None or not access.can_read(principal, row, departments):
         raise NotFound(f"no opinion {opinion_id}")
+    in_clear = access.may_see_personal_data(principal, row, assignments)
+    place = await open311_storage.location(pool, opinion_id) if in_clear else None
     return await _opinion_out(
-        request, row, in_clear=access.may_see_personal_data(principal, row, assignments),
+        request, row, in_clear=in_clear,
+        location=CaseLocation(**dict(place)) if place and any(v is not None for v in place.values()) else None,
         tracking_code=access.may_see_tracking_code(principal, row), model=OpinionDetail,
         assignments=[AssignmentOut(**dict(a)) for a in assignments],
         history=[HistoryOut(**dict(h)) for h in await storage.history(pool, opinion_id)],

@@ -50,6 +50,9 @@ async def stats(
     org_unit: OrgCode | None = None,
     group_by: Literal["none", "org_unit", "department", "sector", "member", "category", "month"] = "none",
     date_from: Day | None = None, date_to: Day | None = None,
+    category_depth: int | None = Query(None, ge=1, le=10, description=(
+        "With group_by=category: count each case under its category's first N names (1: the top-level "
+        "categories, 城乡建设/道路交通/路灯 under 城乡建设). Default: the whole path the case keeps.")),
     principal: Principal = Depends(overseers),
 ) -> StatsOut:
     unit = _scope(principal, org_unit)
@@ -61,7 +64,7 @@ async def stats(
     else:
         rows = await storage.case_stats(pool, pattern=pattern, group=group_by,
                                         child_prefix=CHILD_PREFIX[orgunits.level_of(unit).value],
-                                        start=start, end=end)
+                                        start=start, end=end, category_depth=category_depth)
     groups = [Figures(
         key=r["key"], cases=r["cases"], people=r["people"] or 0,
         # a department answers assignments; a unit answers cases

@@ -9,15 +9,17 @@ from liaison_shared.errors import NotFound, Unprocessable
 from liaison_shared.orgunits import Level, level_of
 from liaison_shared.uow import UnitOfWork
 
+from ..domain.categories import lineage
 from ..schemas.catalogue import CalendarDay, DispatchRuleIn
 from ..storage import catalogue as storage
-from . import access
+from . import access, categories
 
 
 async def dispatch_proposal(conn, case) -> dict | None:
     """What the dispatch catalogue proposes for a case: staff confirm or change it."""
     units = [case["org_unit"], *orgunits.ancestors_of(case["org_unit"])]
-    rule = await storage.matching_rule(conn, case["category"], units)
+    kinds = lineage(case["category"]) if case["category"] else []
+    rule = await storage.matching_rule(conn, kinds, units)
     if rule is None:
         return None
     return {"rule_id": rule["id"], "lead_department": rule["lead_department"],
@@ -25,12 +27,15 @@ async def dispatch_proposal(conn, case) -> dict | None:
 
 
 async def put_rule(uow: UnitOfWork, principal: Principal, command: DispatchRuleIn) -> dict:
-    """The rule of a category at a unit of the caller's scope, to departments within its reach."""
+    """The rule of a category offered at a unit of the caller's scope (kept by its path: ``灌溉``
+    names 水利/灌溉), to departments within its reach."""
     if not principal.may_manage(command.org_unit):
         raise NotFound(f"no org unit {command.org_unit} in your scope")
     await access.require_reachable(uow.conn, [command.lead_department, *command.co_departments], command.org_unit,
                                    principal)
-    return dict(await storage.upsert_dispatch_rule(uow.conn, command.model_dump(), principal.sub))
+    category = await categories.resolve(uow.conn, command.org_unit, command.category)
+    return dict(await storage.upsert_dispatch_rule(uow.conn, {**command.model_dump(), "category": category},
+                                                   principal.sub))
 
 
 async def delete_rule(uow: UnitOfWork, principal: Principal, rule_id: str) -> None:

@@ -16,7 +16,7 @@ from liaison_shared.uow import UnitOfWork
 
 from ..storage import opinions as storage
 from ..storage import taken_in as taken_in_storage
-from . import access
+from . import access, categories
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,15 @@ def new_tracking_code() -> str:
 
 async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id: uuid.UUID | None = None,
                  received_by: str = "public", actor: Principal | None = None) -> dict:
-    """A new case. A public intake naming a member, venue or sector nobody registered is refused
-    (422); a consumed one (``received_by`` another service) is kept, crediting nobody. ``actor``:
+    """A new case. A public intake naming a member, venue or sector nobody registered, or a category
+    not offered at the unit, is refused (422); a consumed one (``received_by`` another service) is
+    kept, crediting nobody, with its category as given where it names no offered one. ``actor``:
     the member or staff who recorded an opinion taken in (handlers.taken_in checked it)."""
     if not await storage.org_unit_exists(uow.conn, data["org_unit"]):
         raise Unprocessable(f"org unit {data['org_unit']} is not known")
-    data = {**data, **await _credited(uow.conn, data, strict=received_by == "public" or actor is not None)}
+    strict = received_by == "public" or actor is not None
+    category = await categories.resolve(uow.conn, data["org_unit"], data.get("category"), strict=strict)
+    data = {**data, "category": category, **await _credited(uow.conn, data, strict=strict)}
     subject_id = None
     if data.get("consent") and (data.get("submitter_name") or data.get("submitter_phone")):
         subject_id = uuid.uuid4()
@@ -69,6 +72,7 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
             contact_consented=subject_id is not None and bool(data.get("submitter_phone")),
             received_by=data.get("received_by"), reception_day_id=data.get("reception_day_id"),
             activity_id=data.get("activity_id"), sector_id=data.get("sector_id"),
+            hotline_case_number=data.get("hotline_case_number"),  # set by the hotline import only
         ),
     )
     given = bool(data.get("submitter_name") or data.get("submitter_phone"))

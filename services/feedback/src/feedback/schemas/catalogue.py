@@ -12,8 +12,10 @@ from .common import Day, Strict
 
 
 class DispatchRuleIn(Strict):
-    category: str = Field(..., min_length=1, max_length=50, examples=["水利"],
-        description="The case's category, the dispatch catalogue's key (派单目录), e.g. 水利.")
+    category: str = Field(..., min_length=1, max_length=200, examples=["水利"],
+        description="A category offered at the unit (GET /api/v1/categories), by its path or a name only one "
+                    "category has: the dispatch catalogue's key (派单目录). It covers the sub-categories without "
+                    "a rule of their own.")
     org_unit: OrgCode = Field(..., description="Applies to cases arising in this unit and below.")
     lead_department: str = Field(description="The lead department (主办单位), by id.")
     co_departments: list[str] = Field(default_factory=list, max_length=10,
@@ -22,7 +24,7 @@ class DispatchRuleIn(Strict):
 
 class DispatchRuleOut(BaseModel):
     id: UuidStr = Field(description="The rule's id (派单目录).")
-    category: str = Field(description="The case's category, the dispatch catalogue's key (派单目录), e.g. 水利.")
+    category: str = Field(description="The category's path, the dispatch catalogue's key (派单目录), e.g. 水利/灌溉.")
     org_unit: str = Field(description="It applies to cases arising in this unit and below.")
     lead_department: str = Field(description="The lead department (主办单位), by id.")
     co_departments: list[str] = Field(description="Co-handling departments (协办单位), by id.")

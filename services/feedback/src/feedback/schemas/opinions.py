@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ..domain.opinion import Action, ConversionTarget, SupervisionForm
 from .common import Day, Note, Reason, Strict, Text
+from .open311 import CaseLocation
 
 
 class OpinionIn(Strict):
@@ -24,8 +25,9 @@ class OpinionIn(Strict):
     org_unit: OrgCode = Field(..., description="Where the matter arises.")
     channel: Channel = Field(
         description="How it came in: online, reception_day, visit, contact_point, hotline or consultation.")
-    category: str | None = Field(None, max_length=50, examples=["水利"],
-        description="The case's category, the dispatch catalogue's key (派单目录), e.g. 水利.")
+    category: str | None = Field(None, max_length=200, examples=["水利/灌溉"],
+        description="A category offered at the unit (GET /api/v1/public/categories?org_unit=…), by its path or "
+                    "a name only one category has (灌溉); the case keeps the path. Unknown: 422 naming the valid ones.")
     urgency: Urgency | None = Field(None, description="急事快议: urgent.")
     submitter_name: str | None = Field(None, max_length=50, description="The submitter's name: kept only with consent.")
     submitter_phone: str | None = Field(None, pattern=r"^[0-9+\-() ]{5,30}$",
@@ -271,6 +273,9 @@ class OpinionDetail(OpinionOut):
         "part in it allow — staff of its handling unit, or a department with an open assignment — and what "
         "waits (rule_return: a return without a ruling; staff's extend: a pending request). Empty for "
         "whoever may only read it. The service still decides when the action is sent."))
+    location: CaseLocation | None = Field(None, description=(
+        "Where an Open311 client said the matter is (lat/long, address_string): to whom sees the submitter in "
+        "clear; null otherwise, or when none was given."))
 
 
 class PublicAnswer(BaseModel):

@@ -62,15 +62,16 @@ async def delete_dispatch_rule(conn, rule_id: str, pattern: str) -> bool:
     ))
 
 
-async def matching_rule(conn, category: str | None, units_nearest_first: list[str]):
-    """The rule of the unit nearest the case: its own, else its parent's, up to the city."""
-    if not category:
+async def matching_rule(conn, categories_nearest_first: list[str], units_nearest_first: list[str]):
+    """The rule of the unit nearest the case: its own, else its parent's, up to the city; at that
+    unit, the rule of the case's own category, else of the category above it (domain.categories.lineage)."""
+    if not categories_nearest_first:
         return None
     return await conn.fetchrow(
         """
         SELECT id::text AS id, category, org_unit, lead_department, co_departments
-        FROM dispatch_rules WHERE category = $1 AND org_unit = ANY($2::text[])
-        ORDER BY array_position($2::text[], org_unit) LIMIT 1
+        FROM dispatch_rules WHERE category = ANY($1::text[]) AND org_unit = ANY($2::text[])
+        ORDER BY array_position($2::text[], org_unit), array_position($1::text[], category) LIMIT 1
         """,
-        category, units_nearest_first,
+        categories_nearest_first, units_nearest_first,
     )

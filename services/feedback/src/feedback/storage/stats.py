@@ -41,8 +41,11 @@ TIMELY = f"""timely AS (
 
 
 async def case_stats(conn, *, pattern: str, group: str, child_prefix: int,
-                     start: datetime | None, end: datetime | None):
+                     start: datetime | None, end: datetime | None, category_depth: int | None = None):
     key = GROUP_KEYS.get(group) or f"substr(o.org_unit, 1, {int(child_prefix)}) || repeat('0', {12 - int(child_prefix)})"
+    if group == "category" and category_depth:
+        # a path's first names (domain.categories.rolled_up): 城乡建设/道路交通/路灯 counts for 城乡建设 at depth 1
+        key = f"array_to_string((string_to_array(coalesce(o.category, ''), '/'))[1:{int(category_depth)}], '/')"
     return await conn.fetch(
         f"""
         WITH {TIMELY}

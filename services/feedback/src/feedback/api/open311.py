@@ -1,0 +1,181 @@
+"""The Open311 GeoReport v2 façade (JSON), outside /api/v1 as civic apps expect it: services are
+the category tree, requests are cases. Errors answer as GeoReport's: ``[{"code", "description"}]``
+with the HTTP status (400 for a bad parameter, 403 for a key, 404, 429, 503)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from liaison_shared.contracts.common import OrgCode
+from liaison_shared.db import DatabaseUnavailable
+from liaison_shared.errors import ApiError, NotFound
+from liaison_shared.openapi import UuidStr
+from liaison_shared.ratelimit import RateLimit
+from liaison_shared.service import runtime_of
+from pydantic import ValidationError
+
+from ..handlers import open311 as handlers
+from ..schemas.open311 import (
+    Open311Error,
+    RequestCreated,
+    RequestIn,
+    Service,
+    ServiceDefinition,
+    ServiceRequest,
+)
+
+MOST_IDS = 100
+
+
+def _errors(status: int, description: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse([{"code": status, "description": description}], status, headers=headers)
+
+
+def _where(errors: list) -> str:
+    """The first problem, naming the parameter and never echoing its value."""
+    first = errors[0] if errors else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body"))
+    return f"{where or 'request'}: {first.get('msg', 'not valid')}"
+
+
+class Open311Route(APIRoute):
+    """Every refusal in GeoReport's error format, whatever raised it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        answer = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await answer(request)
+            except (RequestValidationError, ValidationError) as invalid:
+                return _errors(400, _where(list(invalid.errors())))
+            except ApiError as refused:
+                # GeoReport says 400 for what the rest of the API calls 422
+                status = 400 if refused.status == 422 else refused.status
+                retry = refused.details.get("retry_after")
+                return _errors(status, refused.message, {"Retry-After": str(retry)} if retry else None)
+            except DatabaseUnavailable:
+                return _errors(503, "the database is unavailable; retry later", {"Retry-After": "5"})
+
+        return handler
+
+
+_REFUSALS: list[tuple[int | str, str]] = [
+    (400, "A parameter is missing or not valid"),
+    (403, "api_key missing, not valid or revoked, or not for this jurisdiction"),
+    (404, "No such service, request or jurisdiction"),
+    (429, "Too many requests for this api_key; see Retry-After"),
+    (503, "The database is unavailable; see Retry-After"),
+    # stands in for FastAPI's own 422: the façade answers a bad parameter 400, as above
+    ("4XX", "Any other refusal, in the same format"),
+]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": list[Open311Error], "description": description} for status, description in _REFUSALS
+}
+router = APIRouter(prefix="/open311/v2", route_class=Open311Route, tags=["open311"], responses=ERRORS)
+
+
+def _limit(request: Request, client_id: str) -> None:
+    """Counted per api_key, in the process (as the public limit: per replica behind a balancer)."""
+    state = request.app.state
+    if getattr(state, "open311_limit", None) is None:
+        state.open311_limit = RateLimit(runtime_of(request).settings.open311_rate_limit_per_minute)
+    state.open311_limit.hit(client_id)
+
+
+@router.get("/services.json", response_model=list[Service],
+            summary="Open311: the categories a unit offers, as services (public)")
+async def open311_services(request: Request, jurisdiction_id: OrgCode | None = None) -> list[dict]:
+    """``jurisdiction_id``: a unit's 12-digit code; without it, the base tree every unit inherits."""
+    return await handlers.services(runtime_of(request).pool, jurisdiction_id)
+
+
+@router.get("/services/{service_code}.json", response_model=ServiceDefinition,
+            summary="Open311: a service's attributes (public)")
+async def open311_service_definition(request: Request, service_code: str,
+                                     jurisdiction_id: OrgCode | None = None) -> dict:
+    return await handlers.definition(runtime_of(request).pool, service_code, jurisdiction_id)
+
+
+REQUEST_BODY = {
+    "required": True,
+    "content": {ctype: {"schema": RequestIn.model_json_schema(by_alias=True)}
+                for ctype in ("application/x-www-form-urlencoded", "application/json")},
+}
+
+
+@router.post("/requests.json", response_model=list[RequestCreated], status_code=201,
+             summary="Open311: hand in a case with an api_key (form-encoded or JSON)",
+             openapi_extra={"requestBody": REQUEST_BODY})
+async def open311_submit_request(request: Request) -> list[dict]:
+    runtime = runtime_of(request)
+    body = RequestIn.model_validate(await _fields(request))
+    client = await handlers.client_for(runtime.pool, body.api_key)
+    _limit(request, client["id"])
+    async with runtime.uow(write_only=True) as uow:  # inserts only, as the public intake
+        created = await handlers.submit(uow, runtime.settings, client, body)
+    return [created]
+
+
+@router.get("/requests.json", response_model=list[ServiceRequest],
+            summary="Open311: requests by id (anyone holding the ids), or a client's own with its api_key")
+async def open311_requests(
+    request: Request, api_key: str | None = None, service_request_id: str | None = None,
+    service_code: str | None = None, start_date: datetime | None = None, end_date: datetime | None = None,
+    status: str | None = None, jurisdiction_id: OrgCode | None = None,
+) -> list[dict]:
+    """GeoReport's query parameters; ``jurisdiction_id`` is accepted and changes nothing (a key's
+    unit decides). Without ``service_request_id``, the caller's ``api_key`` lists what it handed in."""
+    pool = runtime_of(request).pool
+    if service_request_id:
+        ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
+        if len(ids) > MOST_IDS:
+            raise _Bad(f"service_request_id: at most {MOST_IDS} ids")
+        return await handlers.requests_by_id(pool, ids)
+    client = await handlers.client_for(pool, api_key)
+    _limit(request, client["id"])
+    wanted = {s.strip() for s in status.split(",")} if status else None
+    if wanted is not None and not wanted <= {"open", "closed"}:
+        raise _Bad("status: open or closed")
+    codes = [c.strip() for c in service_code.split(",") if c.strip()] if service_code else None
+    return await handlers.requests_of(pool, client, codes=codes, start=start_date, end=end_date, wanted=wanted)
+
+
+@router.get("/requests/{service_request_id}.json", response_model=list[ServiceRequest],
+            summary="Open311: one request by its id (public: the id is unguessable, the answer holds nothing "
+                    "personal)")
+async def open311_request(request: Request, service_request_id: UuidStr) -> list[dict]:
+    found = await handlers.requests_by_id(runtime_of(request).pool, [service_request_id])
+    if not found:
+        raise NotFound("service_request_id: no such request")
+    return found
+
+
+async def _fields(request: Request) -> dict[str, Any]:
+    """The body as GeoReport sends it (form-encoded), or JSON: one value per field."""
+    raw = await request.body()
+    if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            raise _Bad("body: not valid JSON") from None
+        if not isinstance(data, dict):
+            raise _Bad("body: a JSON object")
+        return data
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Bad("body: not UTF-8") from None
+    return {name: values[0] for name, values in parse_qs(text).items()}
+
+
+class _Bad(ApiError):
+    status, code = 400, "invalid"
