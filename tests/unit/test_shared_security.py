@@ -232,3 +232,21 @@ def test_the_audit_mac_follows_the_crypto_suite():
     expected.update(b"body")
     assert copy.hexdigest() == expected.finalize().hex()
     assert mac.hexdigest() != copy.hexdigest(), "a copy does not share its state"
+
+
+def test_the_urls_a_service_calls_are_not_logged_they_carry_tracking_codes(capsys):
+    """A tracking code is a capability (whoever holds it reads and rates the case): the portal's
+    call to /api/v1/track/{code} must not reach the log, as httpx logs each request at INFO."""
+    from liaison_shared.logs import configure_logging
+
+    configure_logging("portal", "INFO", "json")
+    try:
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+        with httpx.Client(transport=transport) as client:
+            client.get("http://feedback:8003/api/v1/track/YYV6MBCM7K46OENFEHVQ")
+        logging.getLogger("portal.pages").info("a page was served")
+    finally:
+        logging.getLogger().handlers[:] = []
+    err = capsys.readouterr().err
+    assert "a page was served" in err  # the log works…
+    assert "YYV6MBCM7K46OENFEHVQ" not in err  # …and holds no code

@@ -107,7 +107,10 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root.setLevel(level.upper())
     # aiokafka logs every reconnect attempt at ERROR; an outage is reported by metrics.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Request lines hold paths, and paths hold capabilities (a tracking code: whoever has it reads
+    # and rates the case): neither the requests served nor those made (httpx logs each at INFO).
+    for name in ("uvicorn.access", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def handler(service: str, fmt: str = "json", stream: TextIO | None = None) -> logging.Handler:
