@@ -39,6 +39,8 @@ ANSWERS = {
     "c" * 30 + ".moved": (409, {"error": {"code": "outside_window", "message": "open from …"}}),
     "c" * 30 + ".forged": (403, {"error": {"code": "invalid_code", "message": "not a check-in code"}}),
     "c" * 30 + ".uninvited": (403, {"error": {"code": "forbidden", "message": "session: only invited"}}),
+    "c" * 30 + ".cancelled": (409, {"error": {"code": "session_cancelled", "message": "this session was cancelled"}}),
+    "c" * 30 + ".concluded": (409, {"error": {"code": "session_concluded", "message": "this session has concluded"}}),
 }
 RECORDED = {"occasion": "activity", "occasion_id": ACTIVITY, "title": "黄渠桥镇农田灌溉渠系调研",
             "org_unit": PINGLUO, "member_id": MEMBER, "checked_in_at": "2026-04-08T01:05:00+00:00"}
@@ -138,6 +140,9 @@ def test_signed_out_the_link_goes_through_the_sign_in_and_comes_back_with_its_co
     "//evil.example/console/", "https://evil.example/console/check-in", "/\\evil.example", "/console/\\\\evil",
     "/consolex", "/", "/console/signin?next=/console/member", "/console/check-in?code=a b", "\t/console/member",
     "/console/member\r\nSet-Cookie: x=1", "/console/" + "x" * 3000,
+    # dot segments: a browser resolves them, out of /console/ or back to the sign-in (probe)
+    "/console/../../evil", "/console/../console/signin", "/console/%2e%2e/evil", "/console/.%2E/x",
+    "/console/./../evil",
 ])
 def test_the_way_back_after_sign_in_is_never_another_site(portal, target):
     assert safe_next(target) is None
@@ -168,6 +173,8 @@ def test_opening_the_link_changes_nothing_and_offers_a_protected_confirmation(po
     ("moved", 409, "现在不在这场活动的签到时间内"),
     ("forged", 403, "签到码无效"),
     ("uninvited", 403, "您不在这场活动的签到名单内"),
+    ("cancelled", 409, "这场协商议事已取消"),
+    ("concluded", 409, "这场协商议事已结束"),
 ])
 def test_each_answer_of_members_is_said_in_plain_words(portal, suffix, status, words):
     signed_in(portal, portal.settings, "member")

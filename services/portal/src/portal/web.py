@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -111,6 +111,10 @@ def safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or parts.path.startswith(SIGNIN):
+        return None
+    # "." and ".." segments (%2e too: a browser reads it as a dot) would be resolved by the browser,
+    # out of /console/ or back to the sign-in
+    if any(segment in (".", "..") for segment in unquote(parts.path).split("/")):
         return None
     return target
 
