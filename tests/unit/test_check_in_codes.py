@@ -12,7 +12,13 @@ from liaison_shared.auth import issue_dev_token
 from liaison_shared.chinatime import CHINA
 from liaison_shared.settings import DEV_AUDIT_KEY, Settings
 from members.domain.assessment import AssessmentRules, MemberWork, score
-from members.domain.checkin import WindowClosed, activity_window, code_span, timed_window
+from members.domain.checkin import (
+    WindowClosed,
+    activity_window,
+    code_span,
+    session_over,
+    timed_window,
+)
 from pydantic import SecretStr, ValidationError
 
 pytestmark = pytest.mark.unit
@@ -112,3 +118,10 @@ def test_sessions_attended_and_research_credit_the_score_by_the_rules_with_caps(
     assert changed.breakdown["research"] == 20  # material earns nothing under these rules
     with pytest.raises(ValidationError, match="unknown research kinds"):
         AssessmentRules(research_points={"dancing": 1})
+
+
+def test_only_a_scheduled_session_takes_check_ins():
+    assert session_over("scheduled") is None
+    assert "cancelled" in (session_over("cancelled") or "")
+    assert "concluded" in (session_over("concluded") or "")
+    assert "scheduled" in (session_over("postponed") or "")  # a status not known yet: refused, and said why

@@ -268,3 +268,84 @@ async def test_only_a_sector_groups_members_check_in_at_its_activity(world, occa
     refused = await _check_in(world, (await _code(world, "activity", held.json()["id"]))["code"])
     assert refused.status_code == 403 and "group's members" in refused.json()["error"]["message"]
     assert await _state(world, db_pool) == before
+
+
+async def _held_session(world, occasions, db_pool, title: str, starts_in_hours: float) -> str:
+    """A session of the module's topic inviting 马红梅, once members knows it."""
+    session = await ok(await world["api"].post("/api/v1/sessions", headers=world["village_staff"], json={
+        "topic_id": occasions["topic"], "title": title, "form": "议事厅", "starts_at": hours_from_now(starts_in_hours),
+        "ends_at": hours_from_now(2), "venue_id": world["venue_id"],
+        "member_ids": [world["people"]["马红梅"]]}), 201)
+
+    async def projected():
+        return await db_pool.fetchval("SELECT count(*) FROM members.consultation_sessions WHERE id = $1",
+                                      session["id"]) == 1
+
+    await eventually(projected, timeout=30)
+    return session["id"]
+
+
+async def _refused_once_members_hears(world, session_id: str) -> dict:
+    """The code request once members has heard the session is over: 409 (until then, a code)."""
+    async def refused():
+        response = await world["members"].get(f"/api/v1/check-in-codes/session/{session_id}",
+                                               headers=world["village_staff"])
+        return response.json()["error"] if response.status_code == 409 else None
+
+    return await eventually(refused, timeout=30)
+
+
+async def _session_rows(world, db_pool, session_id: str) -> dict:
+    me = world["people"]["马红梅"]
+    return {"check_ins": await db_pool.fetchval("SELECT count(*) FROM members.check_ins WHERE occasion = 'session'"
+                                                " AND occasion_id = $1", session_id),
+            "attended": await db_pool.fetchval("SELECT count(*) FROM members.member_work WHERE member_id = $1"
+                                               " AND kind = 'session' AND ref_id = $2", me, session_id)}
+
+
+async def test_a_cancelled_session_gives_no_code_and_takes_no_check_in(world, occasions, db_pool):
+    """The review's case: consultation cancels a session (暴雨); members hears it, so staff get no
+    code for it and a code shown before the cancellation credits nobody — both services agree."""
+    sid = await _held_session(world, occasions, db_pool, "灌溉渠清淤协商会（第二次）", 0.2)
+    shown_before = (await _code(world, "session", sid))["code"]
+    cancelled = await world["api"].post(f"/api/v1/sessions/{sid}/actions", headers=world["village_staff"],
+                                        json={"action": "cancel", "reason": "暴雨预警，议事厅停用"})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
+
+    error = await _refused_once_members_hears(world, sid)
+    assert error["code"] == "session_cancelled" and "cancelled" in error["message"]
+    before, rows = await _state(world, db_pool), await _session_rows(world, db_pool, sid)
+    late = await _check_in(world, shown_before)
+    assert late.status_code == 409, late.text
+    assert late.json()["error"]["code"] == "session_cancelled"
+    assert await _state(world, db_pool) == before
+    assert await _session_rows(world, db_pool, sid) == rows == {"check_ins": 0, "attended": 0}
+    # consultation says the same: cancelled, nobody present
+    held = (await world["api"].get(f"/api/v1/sessions/{sid}", headers=world["village_staff"])).json()
+    assert held["status"] == "cancelled" and held["attended_member_ids"] == []
+    # on the session's topic, keyed by the session: after its scheduling; each catalogue names it
+    published = await db_pool.fetch("SELECT topic, record_key FROM consultation.outbox WHERE event_type = $1"
+                                    " AND record_key = $2", "cppcc.consultation.session.cancelled.v1", sid)
+    assert [tuple(r) for r in published] == [("cppcc.consultation.session", sid)]
+    for service in ("api", "members"):
+        messages = (await world[service].get("/asyncapi.json")).json()["components"]["messages"].values()
+        assert "cppcc.consultation.session.cancelled.v1" in {m.get("name") or m.get("title") for m in messages}
+
+
+async def test_a_concluded_session_takes_no_more_check_ins(world, occasions, db_pool):
+    """Once concluded, consultation names who was present and takes no more attendance: a code shown
+    during the session no longer checks anyone in at members either."""
+    sid = await _held_session(world, occasions, db_pool, "灌溉渠清淤协商会（现场）", -0.1)
+    shown_during = (await _code(world, "session", sid))["code"]
+    concluded = await world["api"].post(f"/api/v1/sessions/{sid}/actions", headers=world["village_staff"],
+                                        json={"action": "conclude", "minutes": "议定：三组渠道本月清淤。"})
+    assert concluded.status_code == 200 and concluded.json()["status"] == "concluded", concluded.text
+
+    error = await _refused_once_members_hears(world, sid)
+    assert error["code"] == "session_concluded"
+    # the conclusion itself credited her, as invited (nobody was recorded present): what follows changes nothing
+    before, rows = await _state(world, db_pool), await _session_rows(world, db_pool, sid)
+    assert rows == {"check_ins": 0, "attended": 1}
+    late = await _check_in(world, shown_during)
+    assert late.status_code == 409 and late.json()["error"]["code"] == "session_concluded", late.text
+    assert await _state(world, db_pool) == before and await _session_rows(world, db_pool, sid) == rows

@@ -515,3 +515,56 @@ async def test_the_citizen_of_a_converted_case_hears_of_the_result_of_what_it_be
     assert len(sms) == 1
     assert "转为提案办理" in sms[0]["body"] and "A类" in sms[0]["body"]
     assert sms[0]["body"].endswith(f"/t/{case['tracking_code']}")
+
+
+async def test_the_invited_hear_once_that_a_session_is_cancelled_and_why(stack, platform, db_pool):
+    """协商议事取消: the member and the department the session invited get one inbox item and one
+    e-mail each, the village's staff an inbox item — in China time, with the reason; a redelivered
+    cancellation tells nobody twice."""
+    from liaison_shared.contracts.consultation import SessionCancelled
+    from liaison_shared.events import Envelope
+
+    mail_to, water_mail = f"lxm-{stack['tag']}@example.cn", f"water-{stack['tag']}@pingluo.example.cn"
+    member, scheduled, invitation = await invited_member(
+        stack, platform, name="刘晓敏", sector="农业界", email=mail_to, title="渠道清淤议事会（取消）",
+        starts_at="2026-12-21T09:00:00+08:00")
+    await produce_raw(platform, invitation.topic, [(invitation.key.encode(), invitation.value(),
+                                                    invitation.headers())])
+    cancelled = SessionCancelled(session_id=scheduled.session_id, topic_id=scheduled.topic_id, org_unit=DONGFENG,
+                                 title=scheduled.title, starts_at=scheduled.starts_at, reason="暴雨预警，议事厅停用",
+                                 member_ids=[member["id"]], department_ids=[stack["water"]])
+    envelope = Envelope.wrap(cancelled, org_unit=DONGFENG)
+    assert envelope.key == scheduled.session_id  # in order after its invitation
+    record = (envelope.key.encode(), envelope.value(), envelope.headers())
+    await produce_raw(platform, envelope.topic, [record])
+
+    def received():
+        return [m for m in stack["mailbox"].messages if m["subject"] == "协商议事取消"
+                and (mail_to in m["to"] or water_mail in m["to"]) and "渠道清淤议事会（取消）" in m["body"]]
+
+    mails = await eventually(lambda: len(received()) == 2 and received(), timeout=30)
+    body = next(m["body"] for m in mails if mail_to in m["to"])
+    assert "暴雨预警，议事厅停用" in body and "12月21日" in body and "2026-12-21" not in body
+
+    async def rows():
+        return sorted(tuple(r) for r in await db_pool.fetch(
+            "SELECT recipient_kind, recipient_id, channel FROM notify.notifications WHERE event_id = $1",
+            envelope.id))
+
+    expected = sorted([("member", member["id"], "inbox"), ("member", member["id"], "email"),
+                       ("department", stack["water"], "inbox"), ("department", stack["water"], "email"),
+                       ("org_staff", DONGFENG, "inbox")])
+    assert await eventually(rows, timeout=30) == expected
+    mine = token_for(platform, "member", PINGLUO, member_id=member["id"])
+    items = [i for i in (await stack["notify"].get("/api/v1/inbox?limit=500", headers=mine)).json()["items"]
+             if i["subject"] == "协商议事取消"]
+    assert len(items) == 1 and items[0]["about"]["id"] == scheduled.session_id
+
+    # delivered again, then a marker behind it on the same key: still one of each
+    await produce_raw(platform, envelope.topic, [record])
+    marker = Envelope.wrap(scheduled.model_copy(update={"title": "渠道清淤议事会（改期）"}), org_unit=DONGFENG)
+    await produce_raw(platform, marker.topic, [(marker.key.encode(), marker.value(), marker.headers())])
+    await eventually(lambda: db_pool.fetchval("SELECT count(*) FROM notify.notifications WHERE event_id = $1",
+                                              marker.id), timeout=30)
+    assert await rows() == expected
+    assert len(received()) == 2

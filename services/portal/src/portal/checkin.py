@@ -45,7 +45,8 @@ UUID = re.compile(r"^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$")
 # members' refusals (docs/api.md, check-in), each in the member's words
 REFUSALS = {(409, "code_expired"): "checkin.expired", (409, "outside_window"): "checkin.outside_window",
             (403, "invalid_code"): "checkin.invalid", (403, "forbidden"): "checkin.not_invited",
-            (404, "not_found"): "checkin.gone"}
+            (404, "not_found"): "checkin.gone", (409, "session_cancelled"): "checkin.session_cancelled",
+            (409, "session_concluded"): "checkin.session_concluded"}
 # the organiser's screen: a new code at the latest halfway through the one shown, at least every minute
 REFRESH_MIN_S, REFRESH_MAX_S = 5, 60
 

@@ -123,6 +123,23 @@ class SessionConcluded(Event):
     urgency: Urgency = URGENCY_FIELD
 
 
+class SessionCancelled(Event):
+    """协商议事取消 — a scheduled session will not be held: its invitation is withdrawn, and no one
+    checks in (扫码签到) or is counted present there."""
+
+    event_type = EventType("consultation", "session", "cancelled", 1)
+
+    session_id: str = Field(..., description="The session, as session.scheduled named it (the record key).")
+    topic_id: str = Field(..., description="The topic it was to consult on.")
+    org_unit: OrgCode = Field(..., description="The session's unit (its topic's).")
+    title: str = Field(..., description="The session's title.")
+    starts_at: str = Field(..., description="When it was to start (ISO 8601 with offset).")
+    reason: str = Field(..., max_length=2000, description="Why it will not be held, as staff wrote it.")
+    member_ids: list[str] = Field(default_factory=list, description="The members it had invited.")
+    department_ids: list[str] = Field(default_factory=list, description="The departments it had invited.")
+    urgency: Urgency = URGENCY_FIELD
+
+
 class OpinionRaised(Event):
     """An opinion a resident raised during a session, handed to the opinion process.
 

@@ -125,6 +125,12 @@ async def act(uow: UnitOfWork, principal: Principal, session_id: str, command: S
         await storage.update(uow.conn, session_id, changes)
     elif isinstance(command, CancelSession):
         await storage.update(uow.conn, session_id, {"status": "cancelled", "minutes": f"取消：{command.reason}"})
+        # members stops issuing its check-in codes on this, and the invited hear of it
+        uow.publish(events.SessionCancelled(
+            session_id=session["id"], topic_id=session["topic_id"], org_unit=session["org_unit"],
+            title=session["title"], starts_at=session["starts_at"].isoformat(), reason=command.reason,
+            member_ids=list(session["member_ids"]), department_ids=list(session["department_ids"]),
+            urgency=rules.urgency(topic["track"])))
     else:
         await _conclude(uow, principal, session, topic, command)
     return dict(await storage.session(uow.conn, session_id))

@@ -63,7 +63,8 @@ class ConcludeSession(Strict):
 
 
 class CancelSession(Strict):
-    """The session will not be held: why, kept in its minutes."""
+    """The session will not be held: why, kept in its minutes and announced as session.cancelled (members
+    then gives no check-in code for it; the invited are told)."""
 
     action: Literal["cancel"] = Field(description="The action's name: it decides which other fields the body takes.")
     reason: Reason = Field(description="Why it will not be held.")

@@ -16,7 +16,6 @@ from ..schemas.categories import CategoryChange, CategoryIn
 from ..storage import categories as storage
 from ..storage import opinions as opinion_storage
 
-
 # Every intake asks for its unit's tree, which changes a few times a year: kept a few seconds per
 # line of units (another replica's edit is seen within that; this process's own edits at once).
 _trees = TtlCache(ttl=5.0, max_entries=2_000)

@@ -54,3 +54,18 @@ def code_span(window: Window, now: datetime, ttl: timedelta) -> tuple[datetime, 
     if not window.holds(now) or window.closes - now < MIN_SPAN:
         raise WindowClosed(f"check-in is open from {window.opens.isoformat()} to {window.closes.isoformat()}")
     return now, min(now + ttl, window.closes)
+
+
+# why a session that is no longer scheduled gives no code and takes no check-in: consultation
+# counts no one present at a cancelled session, and names those present when it concludes
+SESSION_OVER = {
+    "cancelled": "this session was cancelled: it gives no check-in code and takes no check-in",
+    "concluded": "this session has concluded: check-in closed with it, and its minutes name who was present",
+}
+
+
+def session_over(status: str) -> str | None:
+    """Why no one checks in at a session of this status, or None while it is scheduled."""
+    if status == "scheduled":
+        return None
+    return SESSION_OVER.get(status, f"this session is {status}: check-in is open only while it is scheduled")

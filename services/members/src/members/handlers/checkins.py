@@ -17,7 +17,12 @@ from typing import Any
 from liaison_shared import checkin, orgunits, qr
 from liaison_shared.auth import Principal, Role
 from liaison_shared.chinatime import CHINA
-from liaison_shared.contracts.consultation import ResearchRecorded, SessionScheduled
+from liaison_shared.contracts.consultation import (
+    ResearchRecorded,
+    SessionCancelled,
+    SessionConcluded,
+    SessionScheduled,
+)
 from liaison_shared.contracts.members import ActivityLogged, AttendanceRecorded
 from liaison_shared.errors import Conflict, Forbidden, NotFound
 from liaison_shared.events import Envelope
@@ -31,6 +36,7 @@ from ..domain.checkin import (
     WindowClosed,
     activity_window,
     code_span,
+    session_over,
     timed_window,
 )
 from ..storage import checkins as storage
@@ -67,6 +73,16 @@ async def occasion_of(conn, settings: Settings, kind: str, occasion_id: str) -> 
     return Occasion(kind, row["id"], row["title"], row["org_unit"], window, row)
 
 
+def _refuse_if_over(occasion: Occasion) -> None:
+    """A session consultation cancelled or concluded: 409, so members credits no attendance that
+    consultation would not count."""
+    if occasion.kind != "session":
+        return
+    why = session_over(occasion.row["status"])
+    if why:
+        raise Conflict(why, code=f"session_{occasion.row['status']}")
+
+
 def link_of(settings: Settings, code: str) -> str:
     return f"{settings.checkin_page()}?code={code}"
 
@@ -76,6 +92,7 @@ async def code_for(conn, settings: Settings, principal: Principal, kind: str, oc
     occasion = await occasion_of(conn, settings, kind, occasion_id)
     if occasion is None or not principal.is_staff_over(occasion.org_unit):
         raise NotFound(f"no {kind} {occasion_id}")
+    _refuse_if_over(occasion)
     try:
         valid_from, expires = code_span(occasion.window, datetime.now(UTC),
                                         timedelta(seconds=settings.checkin_code_ttl_s))
@@ -116,6 +133,7 @@ async def check_in(uow: UnitOfWork, settings: Settings, principal: Principal, co
     occasion = await occasion_of(uow.conn, settings, read.occasion, read.occasion_id)
     if occasion is None:
         raise NotFound(f"no {read.occasion} {read.occasion_id}")
+    _refuse_if_over(occasion)  # cancelled or concluded since the code was shown
     now = datetime.now(UTC)
     if not occasion.window.holds(now):  # moved since the code was shown
         raise Conflict(f"check-in at this {OCCASIONS[occasion.kind]} is open from {occasion.window.opens.isoformat()} "
@@ -174,6 +192,12 @@ async def keep_session(uow: UnitOfWork, envelope: Envelope, event: SessionSchedu
     await storage.keep_session(uow.conn, event.model_dump(), envelope.time)
 
 
+async def end_session(uow: UnitOfWork, envelope: Envelope, event: SessionCancelled | SessionConcluded) -> None:
+    """A session cancelled or concluded: no code and no check-in there from now on."""
+    status = "cancelled" if isinstance(event, SessionCancelled) else "concluded"
+    await storage.end_session(uow.conn, event.session_id, status)
+
+
 async def keep_research(uow: UnitOfWork, envelope: Envelope, event: ResearchRecorded) -> None:
     """学习调研 the members did: in their file, and credited by the score's research points."""
     at = (datetime.combine(datetime.fromisoformat(event.happened_on).date(), datetime.min.time(), CHINA)
@@ -186,4 +210,6 @@ async def keep_research(uow: UnitOfWork, envelope: Envelope, event: ResearchReco
 
 def keep_checkin_projection(consumer: EventConsumer) -> None:
     consumer.on(SessionScheduled, rebuildable=True)(keep_session)
+    consumer.on(SessionCancelled, rebuildable=True)(end_session)
+    consumer.on(SessionConcluded, rebuildable=True)(end_session)
     consumer.on(ResearchRecorded, rebuildable=True)(keep_research)

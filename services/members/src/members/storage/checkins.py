@@ -33,7 +33,7 @@ async def reception_day(conn, reception_day_id: str):
 
 async def session(conn, session_id: str):
     return await conn.fetchrow(
-        "SELECT id, title, org_unit, topic_id, starts_at, ends_at, member_ids FROM consultation_sessions"
+        "SELECT id, title, org_unit, topic_id, starts_at, ends_at, member_ids, status FROM consultation_sessions"
         " WHERE id = $1", session_id)
 
 
@@ -81,3 +81,11 @@ async def keep_session(conn, values: dict, source_time: datetime) -> None:
         datetime.fromisoformat(values["starts_at"]),
         datetime.fromisoformat(values["ends_at"]) if values.get("ends_at") else None,
         values.get("member_ids") or [], source_time)
+
+
+async def end_session(conn, session_id: str, status: str) -> None:
+    """A session cancelled or concluded. Both are final, so a redelivered or replayed event changes
+    nothing, and session.scheduled (replayed) leaves the status alone. A session's events share its
+    key and topic, so its scheduling always comes first."""
+    await conn.execute(
+        "UPDATE consultation_sessions SET status = $2 WHERE id = $1 AND status = 'scheduled'", session_id, status)

@@ -36,6 +36,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "special_report": ("政协专报", "special report"), "plenary_speech": ("大会发言", "plenary speech"),
     "topic": ("协商议题", "consultation topic"), "department_task": ("部门交办事项", "department task"),
     "party_report": ("报党委专报", "report to the party committee"),
+    # occasions of a check-in (扫码签到) and kinds of research (调研)
+    "activity": ("履职活动", "activity"), "session": ("协商会议", "consultation session"),
+    "field_visit": ("实地调研", "field visit"), "material": ("书面调研", "desk research"),
     # reply classes of a proposal (提案办理结果)
     "A": ("A类（已解决或采纳）", "class A (solved or adopted)"),
     "B": ("B类（正在解决或列入计划）", "class B (being solved or planned)"),
