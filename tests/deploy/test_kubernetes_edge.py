@@ -1,6 +1,7 @@
 """The way in on Kubernetes: a Gateway API route publishes exactly the code's public routes
-and the portal's citizen pages (never its console), over TLS, with request-rate limits at the edge, and the network policy admits that gateway's
-proxies and nothing else from outside the namespace but Prometheus."""
+and the portal's citizen pages — of its console only what a member's phone needs to check in
+(``portal.app.MEMBER_PHONE_PAGES``) — over TLS, with request-rate limits at the edge, and the network
+policy admits that gateway's proxies and nothing else from outside the namespace but Prometheus."""
 
 import re
 
@@ -48,8 +49,9 @@ def matched(path: str) -> tuple[str, str]:
 
 
 def portal_pages() -> set[tuple[str, str, str, str]]:
-    """The portal's citizen pages (its explicit list, ``portal.app.PUBLIC_ROUTERS``) and static files."""
-    pages = {("portal", method, *matched(path)) for method, path in portal.public_pages()}
+    """The portal's citizen pages (its explicit list, ``portal.app.PUBLIC_ROUTERS``), the console's pages
+    a member's phone checks in with (``portal.app.MEMBER_PHONE_PAGES``) and static files."""
+    pages = {("portal", method, *matched(path)) for method, path in portal.public_pages() | portal.MEMBER_PHONE_PAGES}
     return pages | {("portal", "GET", "PathPrefix", prefix) for prefix in portal.PUBLIC_PREFIXES}
 
 
@@ -62,6 +64,17 @@ def test_the_portals_public_list_is_every_page_but_the_console():
     assert rest and all(path.startswith("/console") or path in portal.OPERATIONAL for _, path in rest), \
         sorted(rest)
     assert not any(path.startswith("/console") for _, path in public)
+    # of the console, only the member's check-in from a phone and the sign-in it needs: each is a page
+    # the portal has, and none of staff's, nor the development sign-in's form
+    phone = portal.MEMBER_PHONE_PAGES
+    assert phone <= rest, sorted(phone - rest)
+    assert {("GET", "/console/check-in"), ("POST", "/console/check-in"),
+            ("GET", "/console/signin/callback")} <= phone
+    assert ("POST", "/console/signin") in rest - phone
+    assert not any(path.startswith("/console/check-in-codes") for _, path in phone)
+    staff = {("GET", "/console/inbox"), ("GET", "/console/work"), ("GET", "/console/cases/{case_id}"),
+             ("GET", "/console/check-in-codes"), ("GET", "/console/check-in-codes/{occasion}/{occasion_id}")}
+    assert staff <= rest - phone
 
 
 def published(route: dict, ports: dict[str, int]) -> set[tuple[str, str, str]]:
@@ -82,9 +95,22 @@ def test_the_gateway_publishes_the_public_routes_and_nothing_else(objects):
     assert ("feedback", "POST", "Exact", "/api/v1/opinions") in code
     assert not any("/internal/" in path for *_, path in code)
     assert published(routes["liaison-public"], ports) == code | portal_pages()
+    # of the console, the member's check-in from a phone and nothing else
+    console = {(m, p) for _, m, _, p in published(routes["liaison-public"], ports) if p.startswith("/console")}
+    assert console == portal.MEMBER_PHONE_PAGES
     # one backend per method and path: the portal's pages shadow no service's route
     claimed = [(m, t, p) for _, m, t, p in published(routes["liaison-public"], ports)]
     assert len(claimed) == len(set(claimed))
+
+
+def test_nothing_behind_the_gateway_runs_in_development_mode(objects):
+    # the published GET /console/signin would show the development sign-in: every unit, department
+    # and member to choose from
+    containers = [c for d in of_kind(objects, "Deployment").values()
+                  for c in d["spec"]["template"]["spec"]["containers"]]
+    set_here = [settings_of(objects).get("DEV_MODE")] + [e.get("value") for c in containers
+                                                         for e in c.get("env", []) if e["name"] == "DEV_MODE"]
+    assert all(value in (None, "false", "0") for value in set_here), set_here
 
 
 def test_the_gateway_answers_over_tls_and_redirects_plain_http(objects):

@@ -23,10 +23,20 @@ from .settings import PortalSettings, get_portal_settings, refuse_unsafe
 from .web import BadForm, render, security_headers_for
 
 # What the Gateway publishes (deploy/k8s/base/gateway.yaml, tests/deploy): the citizen's pages and
-# their stylesheet — nothing of the console, which staff reach inside the government network.
+# their stylesheet — the console is for staff, who reach it inside the government network...
 PUBLIC_ROUTERS = (citizen.router,)
 PUBLIC_PREFIXES = ("/static/",)
 OPERATIONAL = ("/healthz", "/readyz", "/metrics")
+# ...and, of the console, only what a member's phone on the open Internet needs to check in from a
+# QR code (扫码签到, docs/security.md) — the check-in itself still wants a member's session — and
+# nothing else of /console (staff's code screen, the inbox, cases…), which stays inside that network.
+MEMBER_PHONE_PAGES = frozenset({
+    ("GET", "/console/check-in"),  # what the QR code's link opens: signed out, it sends on to the sign-in
+    ("POST", "/console/check-in"),  # the member's confirmation (a form with the CSRF token)
+    ("GET", "/console/signin"),  # with an issuer, only a redirect to it (the development form is DEV_MODE's)
+    ("GET", "/console/signin/callback"),  # where the issuer sends the phone back (to the check-in link, kept in the flow)
+    ("POST", "/console/signout"),  # every page offers it, the check-in page too: a borrowed phone
+})  # not POST /console/signin: the development sign-in, refused beside an issuer and kept off the Internet
 
 
 def public_pages() -> set[tuple[str, str]]:
