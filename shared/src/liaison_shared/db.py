@@ -38,6 +38,12 @@ UNAVAILABLE_ERRORS = (
 )
 
 
+# The database refusing a value a request brought (as opposed to its being away, or a bug): a
+# value the schema let through but the column cannot hold, or a rule of the data it breaks. A
+# request answers 422 (liaison_shared.http); a batch rejects the one row that brought it.
+REFUSED_VALUES = (asyncpg.exceptions.DataError, asyncpg.exceptions.IntegrityConstraintViolationError)
+
+
 class DatabaseUnavailable(RuntimeError):
     pass
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -53,6 +53,23 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, dict[str, 
     return {"error": {"code": code, "message": message, **extra}}
 
 
+ErrorFormat = Callable[[int, dict[str, Any]], tuple[int, Any]]
+"""A protocol's own error shape under a path prefix (Open311's GeoReport list): from the status and
+the ``error`` object the platform would answer (code, message, details), the status and body."""
+
+
+def error_response(path: str, formats: Mapping[str, ErrorFormat], status: int, code: str, message: str,
+                   headers: Mapping[str, str] | None = None, **extra: object) -> JSONResponse:
+    """Every error answer of a service: ``{"error": …}``, or, under a prefix with a format of its
+    own, that format — whatever raised it (a route's refusal, a path or method no route has, a body
+    over the limit, the database, a bug)."""
+    body: Any = error_body(code, message, **extra)
+    shape = next((shape for prefix, shape in formats.items() if path.startswith(prefix)), None)
+    if shape is not None:
+        status, body = shape(status, body["error"])
+    return JSONResponse(body, status, headers=dict(headers or {}))
+
+
 class ErrorDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -78,26 +95,31 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _answer(status: int, code: str, message: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
-    async def handler(_: Request, error: Exception) -> JSONResponse:
-        log.info("refused by the database: %s", logs.describe(error, stack=False))
-        return JSONResponse(error_body(code, message), status)
+def install_error_handlers(app: FastAPI, formats: Mapping[str, ErrorFormat] | None = None) -> None:
+    """``formats``: path prefix → its own error shape (ServiceSpec.error_formats)."""
+    shapes = dict(formats or {})
 
-    return handler
+    def answer(request: Request, status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+               **extra: object) -> JSONResponse:
+        return error_response(request.url.path, shapes, status, code, message, headers, **extra)
 
+    def refused_by_database(status: int, code: str, message: str) -> Callable[[Request, Exception],
+                                                                             Awaitable[JSONResponse]]:
+        async def handler(request: Request, error: Exception) -> JSONResponse:
+            log.info("refused by the database: %s", logs.describe(error, stack=False))
+            return answer(request, status, code, message)
 
-def install_error_handlers(app: FastAPI) -> None:
+        return handler
+
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+    async def api_error(request: Request, error: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
         if "retry_after" in error.details:
             headers["Retry-After"] = str(error.details["retry_after"])
-        return JSONResponse(
-            error_body(error.code, error.message, **error.details), error.status, headers=headers
-        )
+        return answer(request, error.status, error.code, error.message, headers, **error.details)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         details = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in error.errors()
@@ -105,31 +127,24 @@ def install_error_handlers(app: FastAPI) -> None:
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"] if p != "body") or "request"
         if first.get("type") == "json_invalid":
-            return JSONResponse(error_body("invalid", _where_json_breaks(error), details=details), 422)
-        return JSONResponse(
-            error_body("invalid", f"{where}: {first['msg']}", details=details), 422
-        )
+            return answer(request, 422, "invalid", _where_json_breaks(error), details=details)
+        return answer(request, 422, "invalid", f"{where}: {first['msg']}", details=details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             error.status_code, "http_error"
         )
-        return JSONResponse(
-            error_body(code, str(error.detail)), error.status_code, headers=error.headers
-        )
+        return answer(request, error.status_code, code, str(error.detail), error.headers)
 
-    async def unavailable_or_internal(_: Request, error: Exception) -> JSONResponse:
+    async def unavailable_or_internal(request: Request, error: Exception) -> JSONResponse:
         if db.is_unavailable(error):
-            return JSONResponse(
-                error_body("unavailable", "the database is unavailable; retry later"),
-                503,
-                headers={"Retry-After": str(RETRY_AFTER_S)},
-            )
+            return answer(request, 503, "unavailable", "the database is unavailable; retry later",
+                          {"Retry-After": str(RETRY_AFTER_S)})
         # Never the error's text: a database error carries the failing row ("DETAIL: Failing
         # row contains (…)") and a validation error the input — personal data, both.
         log.error("unhandled error: %s", logs.describe(error))
-        return JSONResponse(error_body("internal", "internal error"), 500)
+        return answer(request, 500, "internal", "internal error")
 
     # Registered per class so that Starlette's ExceptionMiddleware answers them; a
     # handler for bare Exception runs in ServerErrorMiddleware, which re-raises (and the server
@@ -151,7 +166,7 @@ def install_error_handlers(app: FastAPI) -> None:
         (asyncpg.exceptions.IntegrityConstraintViolationError, 422, "invalid", "a value breaks a rule of the data"),
     ]
     for kind, status, code, message in integrity:
-        app.add_exception_handler(kind, _answer(status, code, message))
+        app.add_exception_handler(kind, refused_by_database(status, code, message))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -162,10 +177,12 @@ class RequestContextMiddleware:
     """Trace context in and out, request metrics by route template, a body size limit."""
 
     def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int, audit_key: str,
-                 audit_mac: audit.MacName = "hmac-sha256") -> None:
+                 audit_mac: audit.MacName = "hmac-sha256", error_formats: Mapping[str, ErrorFormat] | None = None,
+                 ) -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        self.error_formats = dict(error_formats or {})
         self.audit_mac = audit.keyed(audit_key, audit_mac)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -179,7 +196,7 @@ class RequestContextMiddleware:
 
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            response = JSONResponse(error_body("too_large", "request body too large"), 413)
+            response = error_response(scope["path"], self.error_formats, 413, "too_large", "request body too large")
             await response(scope, receive, send)
             tracing.current_traceparent.reset(token)
             return

@@ -19,7 +19,7 @@ import gc
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -35,7 +35,7 @@ from . import asyncapi, audit, audit_routes, crypto, db, metrics, openapi, telem
 from .auth import TokenVerifier
 from .events import Event, dlq_topic
 from .events import registry as event_registry
-from .http import ERROR_RESPONSES, RequestContextMiddleware, install_error_handlers
+from .http import ERROR_RESPONSES, ErrorFormat, RequestContextMiddleware, install_error_handlers
 from .inbox import EventConsumer, InboxRunner, run_inbox_retention
 from .kafka import faststream_security
 from .logs import configure_logging
@@ -76,6 +76,9 @@ class ServiceSpec:
     start_checks: Sequence[Callable[[Settings], None]] = ()
     # Columns holding what the master key sealed: `liaison rewrap` moves them to the current key.
     master_sealed: Sequence[crypto.MasterSealed] = ()
+    # Path prefix → the error shape a protocol of its own speaks there (feedback's Open311 façade):
+    # every error under it, whatever raised it, in that shape.
+    error_formats: Mapping[str, ErrorFormat] = field(default_factory=dict)
 
     def migration_dirs(self) -> list[Path]:
         return db.migration_dirs(self.package, self.shared_migrations)
@@ -261,7 +264,7 @@ def create_app(
     app.state.verifier = TokenVerifier(settings)
     app.state.public_limit = RateLimit(settings.public_rate_limit_per_minute,
                                        trusted_proxies=settings.trusted_proxies)
-    install_error_handlers(app)
+    install_error_handlers(app, spec.error_formats)
     for router in [*spec.routers, audit_routes.router]:
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
     for router in spec.pages:
@@ -277,7 +280,7 @@ def create_app(
         )
     app.add_middleware(
         RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes,
-        audit_key=audit.key_of(settings), audit_mac=audit.mac_of(settings),
+        audit_key=audit.key_of(settings), audit_mac=audit.mac_of(settings), error_formats=spec.error_formats,
     )
     return app
 

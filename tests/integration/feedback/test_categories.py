@@ -121,6 +121,47 @@ async def test_a_county_adds_its_own_sub_categories_for_its_units_only(world, pl
     assert (await api.post("/api/v1/categories", json={"name": "无令牌", "org_unit": PINGLUO})).status_code == 401
 
 
+async def test_a_name_with_an_invisible_character_is_refused_and_a_look_alike_is_a_twin(world, place, db_pool):
+    """路灯 and 路灯 with a zero-width space read alike on every form: the second would be a twin no one
+    can tell apart. A name is NFC-normalised and refused with a control, format or line-separator
+    character in it; a name spelt in another normal form is the same name."""
+    api, county = world["api"], world["county_staff"]
+    tag = uuid.uuid4().hex[:4]
+    lamp = await api.post("/api/v1/categories", headers=county, json={
+        "name": f"路灯{tag}", "parent": "0101", "org_unit": PINGLUO})
+    assert lamp.status_code == 201, lamp.text
+    # (a line separator at either end is whitespace, stripped as any: only inside is it a character)
+    for hidden, at_the_end in [("\u200b", True), ("\u200d", True), ("\ufeff", True), ("\u00ad", True),
+                               ("\u202e", True), ("\x7f", True), ("\u2028", False), ("\u2029", False),
+                               ("\x85", False)]:
+        for name in [f"路{hidden}灯{tag}", *([f"路灯{tag}{hidden}"] if at_the_end else [])]:
+            answer = await api.post("/api/v1/categories", headers=county, json={
+                "name": name, "parent": "0101", "org_unit": PINGLUO})
+            assert answer.status_code == 422, (hidden, answer.text)
+            assert answer.json()["error"]["message"].startswith("name:"), answer.text
+        renamed = await api.patch(f"/api/v1/categories/{lamp.json()['code']}", headers=county,
+                                  json={"name": f"路{hidden}灯{tag}"})
+        assert renamed.status_code == 422, (hidden, renamed.text)
+
+    composed, decomposed = f"Caf\u00e9{tag}", f"Cafe\u0301{tag}"
+    first = await api.post("/api/v1/categories", headers=county, json={
+        "name": decomposed, "parent": "0101", "org_unit": PINGLUO})
+    assert first.status_code == 201, first.text
+    assert first.json()["name"] == composed  # kept normalised
+    twin = await api.post("/api/v1/categories", headers=county, json={
+        "name": composed, "parent": "0101", "org_unit": PINGLUO})
+    assert twin.status_code == 409, twin.text
+    rename = await api.patch(f"/api/v1/categories/{lamp.json()['code']}", headers=county, json={"name": decomposed})
+    assert rename.status_code == 409, rename.text
+    # a look-alike kept before names were normalised is a twin too
+    await db_pool.execute("INSERT INTO feedback.categories (code, parent, org_unit, name, created_by)"
+                          " VALUES ($1, '0101', $2, $3, 'test')", f"T{tag}", PINGLUO, f"Nin\u0303o{tag}")
+    legacy = await api.post("/api/v1/categories", headers=county, json={
+        "name": f"Ni\u00f1o{tag}", "parent": "0101", "org_unit": PINGLUO})
+    assert legacy.status_code == 409, legacy.text
+    kept = await db_pool.fetch("SELECT name FROM feedback.categories WHERE name LIKE $1", f"%{tag}")
+    assert len(kept) == 3
+
 async def test_rename_moves_the_rules_retire_stops_the_offer_and_cases_keep_their_text(world, place):
     api, county, departments = world["api"], world["county_staff"], world["departments"]
     old, new = f"斗渠{uuid.uuid4().hex[:4]}", f"斗渠改名{uuid.uuid4().hex[:4]}"

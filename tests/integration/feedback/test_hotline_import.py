@@ -123,7 +123,8 @@ async def test_a_json_export_is_read_by_either_names_and_a_bad_case_does_not_sto
     assert answer.status_code == 200, answer.text
     report = answer.json()
     assert [r["outcome"] for r in report["results"]] == ["created", "created", "rejected", "rejected"]
-    assert report["results"][2]["reason"] == "unknown fields: 工单来源"
+    assert report["results"][2]["reason"].startswith("1 of 4 fields not recognised")
+    assert "工单来源" not in answer.text
     # without consent the phone given is not kept
     assert await db_pool.fetchval(
         "SELECT o.subject_id FROM feedback.opinions o JOIN feedback.hotline_cases h ON h.opinion_id = o.id"
@@ -136,12 +137,77 @@ async def test_a_file_that_cannot_be_read_is_refused_whole_and_writes_nothing(wo
     api, staff = world["api"], world["county_staff"]
     before = await db_pool.fetchval("SELECT count(*) FROM feedback.hotline_cases")
     unknown = await import_file(api, staff, f"工单号,诉求内容,备注\n{numbers(1)[0]},路灯不亮,{PHONE}\n")
-    assert unknown.status_code == 422 and "备注" in unknown.json()["error"]["message"]
+    assert unknown.status_code == 422 and "1 of 3 columns" in unknown.json()["error"]["message"]
+    assert "备注" not in unknown.text and PHONE not in unknown.text
     limit = world["settings"].hotline_import_max_rows
     too_many = "工单号,诉求内容,区划代码\n" + "".join(f"{n},路灯不亮,{DONGFENG}\n" for n in numbers(limit + 1))
     assert (await import_file(api, staff, too_many)).status_code == 422
     assert (await import_file(api, staff, "{not json", "application/json")).status_code == 422
     assert (await import_file(api, staff, "<xml/>", "application/xml")).status_code == 422
+    assert await db_pool.fetchval("SELECT count(*) FROM feedback.hotline_cases") == before
+
+
+async def test_a_file_without_its_header_row_is_refused_without_repeating_a_cell_of_it(world, db_pool):
+    """The first row of cases read as the header: the refusal counts the columns it does not know and
+    names those it does, never a caller's name or phone that stood where a header should."""
+    api, staff = world["api"], world["county_staff"]
+    n = numbers(2)
+    headless = "\n".join(f"{number},{yesterday()},水利,村口灌溉渠堵塞,{CALLER},{PHONE},是,{DONGFENG},,一般"
+                         for number in n) + "\n"
+    before = await db_pool.fetchval("SELECT count(*) FROM feedback.hotline_cases")
+    answer = await import_file(api, staff, headless)
+    assert answer.status_code == 422, answer.text
+    message = answer.json()["error"]["message"]
+    assert "10 of 10 columns not recognised" in message and "工单号" in message and "诉求内容" in message
+    assert not any(value in answer.text for value in (CALLER, PHONE, n[0], "村口灌溉渠堵塞"))
+    assert await db_pool.fetchval("SELECT count(*) FROM feedback.hotline_cases") == before
+
+
+async def test_a_json_case_is_reported_without_repeating_an_unknown_key_or_a_case_number_that_is_none(world):
+    api, staff = world["api"], world["county_staff"]
+    n = numbers(2)
+    cases = [{"case_number": n[0], "content": "路灯不亮", "org_unit": DONGFENG, f"{CALLER}{PHONE}": "回电"},
+             {"case_number": f"{CALLER}{PHONE}", "content": "路灯不亮", "org_unit": DONGFENG},
+             {"case_number": n[1], "content": "路灯不亮", "org_unit": DONGFENG, "caller_phone": f"{CALLER}的电话"}]
+    answer = await import_file(api, staff, json.dumps(cases, ensure_ascii=False), "application/json")
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [(r["row"], r["case_number"], r["outcome"]) for r in results] == [
+        (1, n[0], "rejected"), (2, None, "rejected"), (3, n[1], "rejected")]
+    assert results[0]["reason"].startswith("1 of 4 fields not recognised") and "case_number" in results[0]["reason"]
+    assert results[1]["reason"].startswith("case_number:")
+    assert results[2]["reason"].startswith("caller_phone:")
+    assert CALLER not in answer.text and PHONE not in answer.text
+
+
+async def test_a_control_character_rejects_its_row_only_and_the_rows_after_it_are_imported(world, db_pool):
+    """A NUL the database would refuse mid-import is the schema's refusal of that row's field: the
+    rows before and after it are imported and the report is whole."""
+    api, staff = world["api"], world["county_staff"]
+    n = numbers(4)
+    cases = [{"case_number": n[0], "content": "东风村路灯不亮", "org_unit": DONGFENG},
+             {"case_number": n[1], "content": "村口\u0000灌溉渠堵塞", "org_unit": DONGFENG},
+             {"case_number": n[2], "content": "渠道漏水", "org_unit": DONGFENG, "caller_name": "王\u0007五",
+              "consent": True},
+             {"case_number": n[3], "content": "路面坑洼\n已有一月\t仍未修", "org_unit": DONGFENG}]
+    answer = await import_file(api, staff, json.dumps(cases, ensure_ascii=False), "application/json")
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["rows"], report["created"], report["rejected"]) == (4, 2, 2)
+    assert [r["outcome"] for r in report["results"]] == ["created", "rejected", "rejected", "created"]
+    assert report["results"][1]["reason"].startswith("content:")
+    assert report["results"][2]["reason"].startswith("caller_name:")
+    kept = await db_pool.fetch("SELECT case_number FROM feedback.hotline_cases WHERE case_number = ANY($1::text[])", n)
+    assert {r["case_number"] for r in kept} == {n[0], n[3]}
+
+
+async def test_a_json_file_nested_beyond_reading_is_refused_whole(world, db_pool):
+    api, staff = world["api"], world["county_staff"]
+    before = await db_pool.fetchval("SELECT count(*) FROM feedback.hotline_cases")
+    for deep in ("[" * 100_000, '{"a":' * 100_000):
+        answer = await import_file(api, staff, deep, "application/json")
+        assert answer.status_code == 422, answer.text[:200]
+        assert answer.json()["error"]["message"] == "not a JSON document: nested too deeply"
     assert await db_pool.fetchval("SELECT count(*) FROM feedback.hotline_cases") == before
 
 
@@ -233,5 +299,6 @@ async def test_the_liaison_command_imports_a_file_as_the_route_does_and_a_second
     unreadable = tmp_path / "bad.csv"
     unreadable.write_text(f"工单号,诉求内容,备注\n{numbers(1)[0]},路灯不亮,{PHONE}\n", encoding="utf-8")
     refused = await asyncio.to_thread(liaison, settings, "hotline-import", str(unreadable), "--org-unit", PINGLUO)
-    assert refused.returncode == 2 and "备注" in refused.stderr and PHONE not in refused.stderr
+    assert refused.returncode == 2 and "1 of 3 columns" in refused.stderr and PHONE not in refused.stderr
+    assert "备注" not in refused.stderr
     assert await db_pool.fetchval("SELECT count(*) FROM feedback.opinions") == opinions

@@ -264,3 +264,49 @@ async def test_a_case_handed_in_elsewhere_is_not_an_open311_request(world):
                                                      "channel": "online", "category": "灌溉"})
     assert other.status_code == 201
     assert is_error(await api.get(f"/open311/v2/requests/{other.json()['id']}.json"), 404)
+
+
+async def test_every_error_under_the_facade_is_a_georeport_with_the_right_status(world, keys):
+    """Not only the façade's own refusals: a path or a method no route has, a body over the limit,
+    dates out of range and bodies nested beyond reading are GeoReport errors too, never a 500."""
+    api, key = world["api"], keys[PINGLUO]["api_key"]
+    assert is_error(await api.put("/open311/v2/requests.json", content=b""), 405)
+    assert is_error(await api.get("/open311/v2/nope.json"), 404)
+    assert is_error(await api.get("/open311/v2/requests.xml"), 404)
+    assert is_error(await api.delete(f"/open311/v2/requests/{uuid.uuid4()}.json"), 405)
+    too_big = b"description=" + b"x" * world["settings"].max_body_bytes
+    assert is_error(await api.post("/open311/v2/requests.json", content=too_big, headers=FORM), 413)
+
+    async def streamed():  # no content-length: the limit is counted as the body arrives
+        for _ in range(4):
+            yield b"x" * (world["settings"].max_body_bytes // 3)
+
+    assert is_error(await api.post("/open311/v2/requests.json", content=streamed(), headers=FORM), 413)
+    for far in ("0001-01-01T00:00:00", "9999-12-31T23:59:59"):
+        for name in ("start_date", "end_date"):
+            answer = await api.get("/open311/v2/requests.json", params={"api_key": key, name: far})
+            assert is_error(answer, 400), answer.text
+            assert answer.json()[0]["description"].startswith(f"{name}:")
+    for deep in (b'{"a":' * 100_000, b"[" * 100_000):
+        answer = await api.post("/open311/v2/requests.json", content=deep, headers={"content-type": "application/json"})
+        assert is_error(answer, 400), answer.text[:200]
+    # outside the façade the platform's own format stays
+    assert set((await api.get("/api/v1/nope")).json()) == {"error"}
+
+
+async def test_georeport_errors_name_the_parameter_and_never_echo_its_value(world, keys):
+    api, key = world["api"], keys[PINGLUO]["api_key"]
+    injected = "' OR 1=1-- "
+    for answer, status in [
+        (await hand_in(api, key, service_code=injected), 404),
+        (await hand_in(api, key, jurisdiction_id="640221100299"), 404),
+        (await hand_in(api, key, jurisdiction_id="640205000000"), 403),  # a unit outside the key's
+        (await api.get(f"/open311/v2/services/{injected}.json"), 404),
+        (await api.get("/open311/v2/services/0101.json", params={"jurisdiction_id": "640221100299"}), 404),
+        (await hand_in(api, key, description="东风村\x00路灯"), 400),
+    ]:
+        assert is_error(answer, status), answer.text
+        described = answer.json()[0]["description"]
+        assert not any(value in described for value in (injected, "OR 1=1", "640221100299", "640205000000",
+                                                         PINGLUO, "东风村")), described
+    assert (await hand_in(api, key, description="东风村\x00路灯")).json()[0]["description"].startswith("description:")

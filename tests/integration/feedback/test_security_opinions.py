@@ -317,6 +317,11 @@ async def test_text_the_database_cannot_hold_is_a_4xx_not_a_500(world):
     answer = await world["api"].post("/api/v1/opinions", json={
         "content": "村口\x00灌溉渠", "org_unit": DONGFENG, "channel": "online"})
     assert answer.status_code == 422, answer.text
+    # refused by the schema, naming the field, before the database sees it
+    assert answer.json()["error"]["message"].startswith("content:"), answer.text
+    named = await world["api"].post("/api/v1/opinions", json={
+        "content": "村口灌溉渠", "org_unit": DONGFENG, "channel": "online", "submitter_name": "马\x1b[31m兰花"})
+    assert named.status_code == 422 and named.json()["error"]["message"].startswith("submitter_name:"), named.text
     assert (await world["api"].get("/api/v1/track/AB%00CD")).status_code in (404, 422)
     rated = await world["api"].post("/api/v1/track/AB%00CD/rating", json={"rating": "satisfied"})
     assert rated.status_code in (404, 422)

@@ -75,4 +75,5 @@ def spec() -> ServiceSpec:
         background_jobs=[run_scheduler, run_retention, run_rates, run_backfill_keys],
         demo_data=load_demo,
         master_sealed=[crypto.MasterSealed("submitters", "wrapped_key", "subject_id")],
+        error_formats={f"{open311.PREFIX}/": open311.georeport_error},
     )

@@ -1,7 +1,8 @@
-"""Field types shared by the event models."""
+"""Field types shared by the event models and the request bodies."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -20,3 +21,20 @@ OrgCode = Annotated[
                examples=["640221000000"]),
     AfterValidator(_division_code),
 ]
+
+
+# C0 and C1 controls but tab, line feed and carriage return (a CRLF of a multi-line CSV cell), and
+# unpaired surrogates (a JSON "\ud800"): PostgreSQL refuses a NUL or a broken character mid-transaction,
+# and the others hide in what a reader sees (an escape sequence, a backspace).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def plain_text(text: str) -> str:
+    """``text`` when it holds no control character but newlines and tabs; the refusal names none."""
+    if _CONTROL.search(text):
+        raise ValueError("a control character is not allowed (a newline or a tab is)")
+    return text
+
+
+PlainText = Annotated[str, AfterValidator(plain_text)]
+"""Text a person wrote (a case's content, a name): refused with a control character in it."""

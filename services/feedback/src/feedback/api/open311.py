@@ -1,21 +1,18 @@
 """The Open311 GeoReport v2 façade (JSON), outside /api/v1 as civic apps expect it: services are
 the category tree, requests are cases. Errors answer as GeoReport's: ``[{"code", "description"}]``
-with the HTTP status (400 for a bad parameter, 403 for a key, 404, 429, 503)."""
+with the HTTP status (400 for a bad parameter, 403 for a key, 404, 405, 413, 429, 500, 503) —
+every error under PREFIX, by the kernel's hook (``georeport_error``, the service's error format),
+not only the refusals of these routes."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Coroutine
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from liaison_shared import jsonbody
 from liaison_shared.contracts.common import OrgCode
-from liaison_shared.db import DatabaseUnavailable
 from liaison_shared.errors import ApiError, NotFound
 from liaison_shared.openapi import UuidStr
 from liaison_shared.ratelimit import RateLimit
@@ -23,6 +20,7 @@ from liaison_shared.service import runtime_of
 from pydantic import ValidationError
 
 from ..handlers import open311 as handlers
+from ..schemas.common import Moment
 from ..schemas.open311 import (
     Open311Error,
     RequestCreated,
@@ -33,10 +31,7 @@ from ..schemas.open311 import (
 )
 
 MOST_IDS = 100
-
-
-def _errors(status: int, description: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse([{"code": status, "description": description}], status, headers=headers)
+PREFIX = "/open311/v2"
 
 
 def _where(errors: list) -> str:
@@ -46,26 +41,14 @@ def _where(errors: list) -> str:
     return f"{where or 'request'}: {first.get('msg', 'not valid')}"
 
 
-class Open311Route(APIRoute):
-    """Every refusal in GeoReport's error format, whatever raised it."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        answer = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            try:
-                return await answer(request)
-            except (RequestValidationError, ValidationError) as invalid:
-                return _errors(400, _where(list(invalid.errors())))
-            except ApiError as refused:
-                # GeoReport says 400 for what the rest of the API calls 422
-                status = 400 if refused.status == 422 else refused.status
-                retry = refused.details.get("retry_after")
-                return _errors(status, refused.message, {"Retry-After": str(retry)} if retry else None)
-            except DatabaseUnavailable:
-                return _errors(503, "the database is unavailable; retry later", {"Retry-After": "5"})
-
-        return handler
+def georeport_error(status: int, error: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """The platform's error as GeoReport's, for every error under PREFIX (feedback's
+    ``error_formats``): GeoReport says 400 for what the rest of the API calls 422, and a refused
+    parameter is named as a civic app sent it (``end_date``, not ``query.end_date``)."""
+    status = 400 if status == 422 else status
+    details = error.get("details")
+    described = _where(details) if isinstance(details, list) and details else str(error["message"])
+    return status, [{"code": status, "description": described}]
 
 
 _REFUSALS: list[tuple[int | str, str]] = [
@@ -80,7 +63,7 @@ _REFUSALS: list[tuple[int | str, str]] = [
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": list[Open311Error], "description": description} for status, description in _REFUSALS
 }
-router = APIRouter(prefix="/open311/v2", route_class=Open311Route, tags=["open311"], responses=ERRORS)
+router = APIRouter(prefix=PREFIX, tags=["open311"], responses=ERRORS)
 
 
 def _limit(request: Request, client_id: str) -> None:
@@ -117,7 +100,10 @@ REQUEST_BODY = {
              openapi_extra={"requestBody": REQUEST_BODY})
 async def open311_submit_request(request: Request) -> list[dict]:
     runtime = runtime_of(request)
-    body = RequestIn.model_validate(await _fields(request))
+    try:
+        body = RequestIn.model_validate(await _fields(request))
+    except ValidationError as invalid:  # read by hand (form or JSON): refused as a parameter of the route is
+        raise RequestValidationError(invalid.errors(include_input=False, include_url=False)) from None
     client = await handlers.client_for(runtime.pool, body.api_key)
     _limit(request, client["id"])
     async with runtime.uow(write_only=True) as uow:  # inserts only, as the public intake
@@ -129,7 +115,7 @@ async def open311_submit_request(request: Request) -> list[dict]:
             summary="Open311: requests by id (anyone holding the ids), or a client's own with its api_key")
 async def open311_requests(
     request: Request, api_key: str | None = None, service_request_id: str | None = None,
-    service_code: str | None = None, start_date: datetime | None = None, end_date: datetime | None = None,
+    service_code: str | None = None, start_date: Moment | None = None, end_date: Moment | None = None,
     status: str | None = None, jurisdiction_id: OrgCode | None = None,
 ) -> list[dict]:
     """GeoReport's query parameters; ``jurisdiction_id`` is accepted and changes nothing (a key's
@@ -164,9 +150,9 @@ async def _fields(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
         try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            raise _Bad("body: not valid JSON") from None
+            data = jsonbody.parse(raw or b"{}")
+        except jsonbody.NotJson as broken:
+            raise _Bad(f"body: {broken}") from None
         if not isinstance(data, dict):
             raise _Bad("body: a JSON object")
         return data

@@ -8,10 +8,33 @@ the path. A retired node is not offered, nor anything under it; cases that carry
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 SEPARATOR = "/"
+# Controls, format characters (zero-width space and joiners, soft hyphen, bidi overrides, BOM) and
+# line or paragraph separators: a name with one reads like the name without it, a twin no one can
+# tell apart on a form.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def category_name(text: str) -> str:
+    """A category's name as it is kept and compared: NFC-normalised (é one character, however it
+    was typed); ValueError for what no reader sees or what would split a path."""
+    name = unicodedata.normalize("NFC", text)
+    if SEPARATOR in name:
+        raise ValueError(f"no '{SEPARATOR}': a name is one step of a path")
+    if any(unicodedata.category(char) in _INVISIBLE for char in name):
+        raise ValueError("an invisible character (control, zero-width, format or line separator) is not allowed")
+    if name != name.strip():
+        raise ValueError("no space at either end")
+    return name
+
+
+def same_name(one: str, other: str) -> bool:
+    """Whether two names read alike: equal once normalised (a name kept before names were)."""
+    return unicodedata.normalize("NFC", one) == unicodedata.normalize("NFC", other)
 
 
 @dataclass(frozen=True)
@@ -112,7 +135,7 @@ class Tree:
 
     def sibling_named(self, parent: str | None, name: str) -> Placed | None:
         """A node of that name under ``parent`` (retired ones too: reviving one beats a twin)."""
-        return next((p for p in self.placed if p.node.parent == parent and p.node.name == name), None)
+        return next((p for p in self.placed if p.node.parent == parent and same_name(p.node.name, name)), None)
 
 
 def next_code(parent_code: str | None, taken: Iterable[str]) -> str:

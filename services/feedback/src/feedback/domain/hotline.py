@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from liaison_shared import orgunits
+from liaison_shared import jsonbody, orgunits
 from liaison_shared.chinatime import CHINA
 
 HEADERS: dict[str, str] = {
@@ -30,6 +30,9 @@ HEADERS: dict[str, str] = {
     "紧急程度": "urgency", "缓急程度": "urgency",
 }
 FIELDS = frozenset(HEADERS.values())
+# A case number as a hotline writes one: a row's number is repeated in its report only when it is one
+# (a number column that holds a caller's name or phone is not).
+CASE_NUMBER = r"^[0-9A-Za-z_\-]{1,64}$"
 
 URGENCY = {"一般": "normal", "普通": "normal", "正常": "normal", "normal": "normal",
            "紧急": "urgent", "加急": "urgent", "特急": "urgent", "急": "urgent", "urgent": "urgent"}
@@ -50,18 +53,32 @@ class Unlocated(ValueError):
     """A row's place names no single org unit; the message names no value of the row."""
 
 
-def fields_of(raw: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
-    """A row's values under the platform's names, and the names it gave that are no field."""
+def fields_of(raw: Mapping[str, object]) -> tuple[dict[str, object], int]:
+    """A row's values under the platform's names, and how many names it gave that are no field —
+    a count, not the names: a name nobody knows may be a value in the wrong place (a caller's
+    phone where a header should be), and what is said of it must not repeat it."""
     values: dict[str, object] = {}
-    unknown = []
+    unknown = 0
     for name, value in raw.items():
         key = str(name).strip()
         field = HEADERS.get(key) or (key if key in FIELDS else None)
         if field is None:
-            unknown.append(key)
+            unknown += 1
         elif value is not None and not (isinstance(value, str) and not value.strip()):
             values[field] = value.strip() if isinstance(value, str) else value
     return values, unknown
+
+
+def not_recognised(count: int, of: int, what: str, hint: str = "") -> str:
+    """The refusal of names nobody knows, by their number and the names we know."""
+    return (f"{count} of {of} {what} not recognised{hint}; recognised: {', '.join(HEADERS)} or "
+            f"{', '.join(sorted(FIELDS))}")
+
+
+def shown_case_number(value: object) -> str | None:
+    """A row's case number as its report repeats it: only one that is a case number."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return text if re.fullmatch(CASE_NUMBER, text) else None
 
 
 def csv_rows(text: str, *, max_rows: int) -> list[tuple[int, dict[str, str]]]:
@@ -71,9 +88,9 @@ def csv_rows(text: str, *, max_rows: int) -> list[tuple[int, dict[str, str]]]:
         header = [h.strip() for h in next(reader, [])]
         if not any(header):
             raise BadFile("the file is empty")
-        unknown = [h for h in header if h not in HEADERS and h not in FIELDS]
+        unknown = sum(h not in HEADERS and h not in FIELDS for h in header)
         if unknown:
-            raise BadFile(f"unknown columns {', '.join(unknown)}; known: {', '.join(HEADERS)}")
+            raise BadFile(not_recognised(unknown, len(header), "columns", " (is the first line the header?)"))
         rows: list[tuple[int, dict[str, str]]] = []
         for number, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
@@ -110,9 +127,9 @@ def file_rows(raw: bytes, kind: str, *, max_rows: int) -> list[tuple[int, dict]]
     if kind != "json":
         return csv_rows(text, max_rows=max_rows)
     try:
-        payload = json.loads(text)
-    except json.JSONDecodeError:
-        raise BadFile("not a JSON document") from None  # its message would quote the text
+        payload = jsonbody.parse(text)
+    except jsonbody.NotJson as broken:
+        raise BadFile(str(broken)) from None
     return json_rows(payload, max_rows=max_rows)
 
 

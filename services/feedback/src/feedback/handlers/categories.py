@@ -11,7 +11,14 @@ from liaison_shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from liaison_shared.orgunits import Level, level_of
 from liaison_shared.uow import UnitOfWork
 
-from ..domain.categories import AmbiguousCategory, Placed, Tree, UnknownCategory, next_code
+from ..domain.categories import (
+    AmbiguousCategory,
+    Placed,
+    Tree,
+    UnknownCategory,
+    next_code,
+    same_name,
+)
 from ..schemas.categories import CategoryChange, CategoryIn
 from ..storage import categories as storage
 from ..storage import opinions as opinion_storage
@@ -64,7 +71,8 @@ def _may_keep(principal: Principal, org_unit: str | None) -> None:
 
 async def _refuse_twin(conn, tree: Tree, org_unit: str | None, parent: str | None, name: str,
                        itself: str | None = None) -> None:
-    """No two nodes of one path along a unit's line: above it (the tree it sees) or added below it."""
+    """No two nodes of one path along a unit's line: above it (the tree it sees) or added below it;
+    names compared normalised (``name`` is, by the schema; a node kept before may not be)."""
     twin = tree.sibling_named(parent, name)
     if twin is not None and twin.node.code != itself:
         raise Conflict(f"name: category {twin.path} exists already (code {twin.node.code})")
@@ -105,7 +113,7 @@ async def change(uow: UnitOfWork, principal: Principal, code: str, command: Cate
     tree = await tree_at(conn, node.org_unit, fresh=True)
     before = _placed(tree, code)
     name = command.name if command.name is not None else node.name
-    if name != node.name:
+    if not same_name(name, node.name):
         await _refuse_twin(conn, tree, node.org_unit, node.parent, name, itself=code)
     described = "description" in command.model_fields_set
     await storage.change(conn, code, name=name, description=command.description if described else node.description,

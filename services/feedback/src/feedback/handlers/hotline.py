@@ -6,12 +6,15 @@ channel ``hotline`` and the importing staff as actor), so intake's rules — a k
 for personal data, the category — hold for it too. The hotline's case number (工单号) is claimed
 in the same transaction as the case: imported again, in this file or another, the row finds it
 taken and creates nothing. What a rejection says is built from field names and our own words,
-never from the row's values: a caller's name or phone is in no report and no log."""
+never from the row's values — nor its names nobody knows, which may be values in the wrong place —
+and a case number is repeated only when it is one: a caller's name or phone is in no report and no
+log. What the database refuses of a row (a value the schema let through) is that row's rejection."""
 
 from __future__ import annotations
 
 import uuid
 
+from liaison_shared import db
 from liaison_shared.auth import Principal
 from liaison_shared.errors import ApiError
 from pydantic import ValidationError
@@ -33,9 +36,9 @@ async def import_cases(runtime, principal: Principal, rows: list[tuple[int, dict
 
 
 async def _import_row(runtime, principal: Principal, number: int, raw: dict) -> dict:
-    values, unknown = hotline.fields_of({k: v for k, v in raw.items() if k != "__error__"})
-    case_number = values.get("case_number")
-    shown = str(case_number) if isinstance(case_number, str | int) and len(str(case_number)) <= 64 else None
+    named = {k: v for k, v in raw.items() if k != "__error__"}
+    values, unknown = hotline.fields_of(named)
+    shown = hotline.shown_case_number(values.get("case_number"))
 
     def rejected(reason: str) -> dict:
         return {"row": number, "case_number": shown, "outcome": "rejected", "opinion_id": None, "reason": reason}
@@ -43,7 +46,7 @@ async def _import_row(runtime, principal: Principal, number: int, raw: dict) -> 
     if "__error__" in raw:
         return rejected(str(raw["__error__"]))
     if unknown:
-        return rejected(f"unknown fields: {', '.join(sorted(unknown))}")
+        return rejected(hotline.not_recognised(unknown, len(named), "fields"))
     try:
         case = HotlineCaseIn.model_validate(values)
     except ValidationError as invalid:
@@ -80,6 +83,8 @@ async def _import_row(runtime, principal: Principal, number: int, raw: dict) -> 
         return rejected(reasons(invalid))
     except ApiError as refused:  # intake's own refusals (422, 403): their messages name no personal data
         return rejected(refused.message)
+    except db.REFUSED_VALUES:  # rolled back; the database's message would quote the row
+        return rejected("a value the database cannot hold (a character or a number out of its range)")
     return {"row": number, "case_number": case.case_number, "outcome": "created", "opinion_id": str(opinion_id),
             "reason": None}
 

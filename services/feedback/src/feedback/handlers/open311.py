@@ -2,6 +2,8 @@
 
 A request is a public intake (the same checks, the same events) by a client whose key says which
 units it may hand in cases for; what the client reads back is the case's state, never its words.
+A refusal names the parameter, never its value (docs/security.md): a code typed into a civic app
+comes back in no error.
 """
 
 from __future__ import annotations
@@ -68,19 +70,19 @@ async def definition(conn, code: str, jurisdiction: str | None) -> dict:
         await _known(conn, jurisdiction)
     placed = (await categories.tree_at(conn, jurisdiction)).by_code(code)
     if placed is None or not placed.offered:
-        raise NotFound(f"service_code: no service {code}" + (f" at {jurisdiction}" if jurisdiction else ""))
+        raise NotFound("service_code: no such service" + (" offered at jurisdiction_id" if jurisdiction else ""))
     return {"service_code": code, "attributes": [geo.URGENCY]}
 
 
 async def submit(uow: UnitOfWork, settings: Settings, client: dict, body: RequestIn) -> dict:
     """A case of the jurisdiction, in the service's category, kept with where the client said it is."""
     if not orgunits.is_within(body.jurisdiction_id, client["org_unit"]):
-        raise Forbidden(f"jurisdiction_id: this api_key hands in cases for {client['org_unit']} and the units "
-                        "under it only")
+        raise Forbidden("jurisdiction_id: this api_key hands in cases for its own unit and the units under it "
+                        "only")
     await _known(uow.conn, body.jurisdiction_id)
     placed = (await categories.tree_at(uow.conn, body.jurisdiction_id)).by_code(body.service_code)
     if placed is None or not placed.offered:
-        raise NotFound(f"service_code: no service {body.service_code} at {body.jurisdiction_id}")
+        raise NotFound("service_code: no such service offered at jurisdiction_id")
     opinion_id = uuid.uuid4()
     created = await intake.submit(uow, settings, {
         "content": body.description, "org_unit": body.jurisdiction_id, "channel": "online",
@@ -112,7 +114,7 @@ async def requests_of(conn, client: dict, *, codes: list[str] | None, start: dat
 
 async def _known(conn, unit: str) -> None:
     if not await opinion_storage.org_unit_exists(conn, unit):
-        raise NotFound(f"jurisdiction_id: no unit {unit}")
+        raise NotFound("jurisdiction_id: no such unit")
 
 
 async def _shown(conn, rows) -> list[dict]:

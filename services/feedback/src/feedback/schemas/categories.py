@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from liaison_shared.contracts.common import OrgCode
-from pydantic import BaseModel, Field, model_validator
+from typing import Annotated
 
+from liaison_shared.contracts.common import OrgCode
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from ..domain.categories import category_name
 from .common import Strict
 
 CODE = r"^[0-9A-Za-z._-]{1,32}$"
-# A name is one step of a path: no separator, nothing invisible.
-NAME = r"^[^/\x00-\x1f\x7f]{1,30}$"
+# A name is one step of a path: no separator, nothing invisible; kept NFC-normalised.
+Name = Annotated[str, Field(min_length=1, max_length=30), AfterValidator(category_name)]
 
 
 class CategoryIn(Strict):
-    name: str = Field(..., pattern=NAME, examples=["渠道清淤"], description="The category's name (one step of a "
-                      "path: no '/'), unique among its siblings along the unit's line.")
+    name: Name = Field(..., examples=["渠道清淤"], description="The category's name (one step of a path: no '/', "
+                       "no invisible character; NFC-normalised), unique among its siblings along the unit's line.")
     parent: str | None = Field(None, pattern=CODE, examples=["0201"],
                                description="The code of the category it goes under; none: a top-level category.")
     org_unit: OrgCode | None = Field(None, description="The unit that adds it, for itself and the units under it "
@@ -27,8 +30,8 @@ class CategoryIn(Strict):
 
 
 class CategoryChange(Strict):
-    name: str | None = Field(None, pattern=NAME, description="A new name: its path changes, dispatch rules follow, "
-                             "cases keep the text they came in with.")
+    name: Name | None = Field(None, description="A new name: its path changes, dispatch rules follow, "
+                              "cases keep the text they came in with.")
     description: str | None = Field(None, max_length=200, description="A new description.")
     retired: bool | None = Field(None, description="true: no longer offered, nor anything under it (cases keep it); "
                                  "false: offered again.")

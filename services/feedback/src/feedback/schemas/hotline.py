@@ -19,7 +19,7 @@ class HotlineCaseIn(Strict):
     docs/hotline.md (工单号, 来电时间, 问题分类, 诉求内容, 来电人, 联系电话, 同意留存个人信息, 区划代码,
     事发地点, 紧急程度); in JSON the same names or these."""
 
-    case_number: str = Field(..., min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_\-]+$",
+    case_number: str = Field(..., min_length=1, max_length=64, pattern=hotline.CASE_NUMBER,
                              examples=["SZS2026120600123"],
                              description="The hotline's case number (工单号): a case imported once, whatever "
                                          "file brings it again.")

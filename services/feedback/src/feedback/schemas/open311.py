@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from liaison_shared.contracts.common import OrgCode
+from liaison_shared.contracts.common import OrgCode, PlainText
 from liaison_shared.openapi import UuidStr
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -61,10 +61,10 @@ class RequestIn(BaseModel):
     api_key: str = Field(..., min_length=1, max_length=200, description="The client's key, issued by staff.")
     jurisdiction_id: OrgCode = Field(description="The unit where the matter arises: a 12-digit division code.")
     service_code: str = Field(..., min_length=1, max_length=32, description="A service (category) offered there.")
-    description: str = Field(..., min_length=1, max_length=5000, description="What the citizen says.")
+    description: PlainText = Field(..., min_length=1, max_length=5000, description="What the citizen says.")
     lat: float | None = Field(None, ge=-90, le=90, description="Latitude (WGS84), with long.")
     long: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS84), with lat.")
-    address_string: str | None = Field(None, max_length=200, description="Where, in words.")
+    address_string: PlainText | None = Field(None, max_length=200, description="Where, in words.")
     urgency: Literal["normal", "urgent"] | None = Field(None, alias="attribute[urgency]",
                                                        description="attribute[urgency]: normal or urgent.")
 

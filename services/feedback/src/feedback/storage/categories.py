@@ -27,9 +27,11 @@ async def every_node(conn) -> list[Node]:
 
 
 async def added_below(conn, pattern: str, parent: str | None, name: str) -> bool:
-    """Whether a unit of the subtree ``pattern`` added a node of that name under that parent."""
+    """Whether a unit of the subtree ``pattern`` added a node of that name under that parent (``name``
+    NFC-normalised; a node kept before names were is normalised here)."""
     return bool(await conn.fetchval(
-        "SELECT true FROM categories WHERE org_unit LIKE $1 AND parent IS NOT DISTINCT FROM $2 AND name = $3 LIMIT 1",
+        "SELECT true FROM categories WHERE org_unit LIKE $1 AND parent IS NOT DISTINCT FROM $2"
+        " AND normalize(name, NFC) = $3 LIMIT 1",
         pattern, parent, name,
     ))
 
