@@ -139,8 +139,14 @@ async def test_rules_are_versioned_data_and_publishing_names_the_best_groups(mem
     assert published.status_code == 201, published.text
     body = published.json()
     assert body["rule_version"] == saved.json()["version"]
-    top = [r for r in body["rankings"] if r["advanced"]]
-    assert pingluo["sector"]["id"] in {r["sector_id"] for r in top}
+    # the database is shared with other modules' sectors of 平罗县: the named ones are the best
+    # `top_groups` by average (ours among the ranked, with work to its name), whoever they are
+    ranked = body["rankings"]
+    ours = next(r for r in ranked if r["sector_id"] == pingluo["sector"]["id"])
+    assert ours["average"] > 0
+    assert [r["average"] for r in ranked] == sorted((r["average"] for r in ranked), reverse=True)
+    top_groups = saved.json()["rules"]["top_groups"]
+    assert [r["advanced"] for r in ranked] == [i < top_groups and r["average"] > 0 for i, r in enumerate(ranked)]
     events = await collect(platform, "cppcc.members.assessment", count=1,
                            where=lambda r: r.key == body["id"].encode())
     assert header(events[0], "ce_type") == "cppcc.members.assessment.published.v1"
@@ -156,23 +162,25 @@ async def test_csv_import_is_all_or_nothing_with_a_report_of_every_bad_row(membe
         f",{sector},{PINGLUO},,\n"
         f"刘海燕,{sector},{HUINONG},律师,\n"
     )
+    # another module may have its own 王玉兰 of 平罗县 (the database is shared): count from here
+    already = (await members_api.get("/api/v1/members?q=王玉兰", headers=staff)).json()["total"]
     rejected = await members_api.post("/api/v1/imports/members", headers={**staff, "content-type": "text/csv"},
                                       content=good_and_bad.encode())
     assert rejected.status_code == 422
     report = rejected.json()["error"]["report"]
     assert [r["row"] for r in report["rejected"]] == [3, 4, 5] and report["applied"] is False
     listed = await members_api.get("/api/v1/members?q=王玉兰", headers=staff)
-    assert listed.json()["total"] == 0  # nothing half-imported
+    assert listed.json()["total"] == already  # nothing half-imported
     good = "姓名,界别,所属政协,职业,联系点\n" f"王玉兰,{sector},{PINGLUO},教师,{VILLAGE}\n"
     dry = await members_api.post("/api/v1/imports/members?dry_run=true",
                                  headers={**staff, "content-type": "text/csv"}, content=good.encode())
     assert dry.status_code == 200 and dry.json()["applied"] is False
-    assert (await members_api.get("/api/v1/members?q=王玉兰", headers=staff)).json()["total"] == 0
+    assert (await members_api.get("/api/v1/members?q=王玉兰", headers=staff)).json()["total"] == already
     done = await members_api.post("/api/v1/imports/members", headers={**staff, "content-type": "text/csv"},
                                   content=good.encode())
     assert done.status_code == 200 and done.json()["accepted"] == 1
     imported = (await members_api.get("/api/v1/members?q=王玉兰", headers=staff)).json()["items"]
-    assert imported[0]["contact_points"] == [VILLAGE]
+    assert len(imported) == already + 1 and [VILLAGE] in [m["contact_points"] for m in imported]
 
 
 async def test_csv_import_of_org_units_takes_parents_before_children(members_api, platform):
