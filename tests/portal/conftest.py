@@ -9,12 +9,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 import pytest_asyncio
-from liaison_tools.devstack import die_with_parent, free_port, stop_process
+from liaison_tools.devstack import die_with_parent, free_port, stop_process, wait_until_answers
 
 from ..e2e.story_stack import demo_stack
 from .helpers import PHONE_VIEWPORT
@@ -59,14 +57,7 @@ def running_portal(stack, log_dir, port: int | None = None, **settings: str):
         process = subprocess.Popen([sys.executable, "-m", "portal"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"portal exited with {process.returncode}: {log.read_text()[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        time.sleep(0.1)
+    wait_until_answers(process, f"{url}/healthz", log, "portal")
     try:
         yield url
     finally:

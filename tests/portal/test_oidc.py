@@ -6,19 +6,17 @@ another browser and a person without a role at the platform are refused, and not
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import secrets
 import subprocess
 import sys
-import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
 import pytest_asyncio
-from liaison_tools.devstack import die_with_parent, free_port, stop_process
+from liaison_tools.devstack import die_with_parent, free_port, stop_process, wait_until_answers
 from playwright.async_api import expect
 
 from ..e2e.story_stack import demo_stack
@@ -45,14 +43,7 @@ def issuer(tmp_path_factory) -> str:
             [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port), *users,
              "--require-nonce"], stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the OIDC provider exited with {process.returncode}: {log.read_text()[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/.well-known/openid-configuration", timeout=1).status_code == 200:
-                break
-        time.sleep(0.1)
+    wait_until_answers(process, f"{url}/.well-known/openid-configuration", log, "the OIDC provider")
     try:
         yield url
     finally:

@@ -42,6 +42,21 @@ def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
+def wait_until_answers(process: subprocess.Popen, url: str, log: Path, name: str, timeout: float = 30.0) -> None:
+    """Until ``url`` answers 200, or the process exits (its log's tail in the error) or time is up."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}: {log.read_text()[-2000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{name} did not answer {url} within {timeout}s")
+
+
 def die_with_parent(sig: int = signal.SIGTERM):
     """A ``preexec_fn`` that asks Linux to signal the child when its parent dies."""
 
