@@ -250,3 +250,14 @@ def test_the_urls_a_service_calls_are_not_logged_they_carry_tracking_codes(capsy
     err = capsys.readouterr().err
     assert "a page was served" in err  # the log works…
     assert "YYV6MBCM7K46OENFEHVQ" not in err  # …and holds no code
+
+
+def test_a_connection_left_mid_operation_by_an_outage_counts_as_the_database_unavailable():
+    """Seen in the fault suite: while PostgreSQL was stopped, a pooled connection whose last
+    operation the outage cut off refused the next one ("cannot switch to state …; another
+    operation … is in progress") — nothing was sent, so the answer is 503 and a retry, not 500."""
+    from liaison_shared import db
+
+    cut = asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+    assert db.is_unavailable(cut)
+    assert not db.is_unavailable(asyncpg.exceptions.InternalClientError("something else entirely"))

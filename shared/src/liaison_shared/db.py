@@ -55,6 +55,10 @@ def is_unavailable(error: BaseException) -> bool:
         # Interface errors also cover misuse; only a closed or lost connection counts.
         text = str(error).lower()
         return "closed" in text or "connection" in text
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        # An outage that cut a connection's operation off leaves it refusing the next one before
+        # anything is sent (the fault suite saw it): as unavailable as a closed connection.
+        return "another operation" in str(error)
     return isinstance(error, UNAVAILABLE_ERRORS)
 
 
