@@ -106,6 +106,10 @@ def print_summary(result: dict) -> None:
               f"  max {q(email, 'max')}")
         cpu = at["cpu_ms_per_opinion"]
         print("  CPU ms per opinion: " + ", ".join(f"{n} {s['median']}" for n, s in cpu.items() if s))
+        machine = at["machine"]
+        print(f"  machine: busy {machine['busy_pct']['median']} %, stolen {machine['steal_pct']['median']} %, speed probe "
+              f"{machine['speed_probe_ms']['median']} ms [{machine['speed_probe_ms']['min']}–"
+              f"{machine['speed_probe_ms']['max']}] (run start {result['machine']['speed_probe_ms_at_start']} ms)")
         print("  peak RSS MB (whole run): " + ", ".join(f"{n} {mb}" for n, mb in result["rss_peak_mb"].items()))
     if limits := result.get("limits"):
         print(f"limits: intake alone {limits['intake']['throughput_per_s']}/s, broker "

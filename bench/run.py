@@ -45,7 +45,7 @@ from analysis import (  # noqa: E402
     SUSTAIN_FRACTION,
     SUSTAIN_WINDOW_S,
 )
-from observe import Observer, Sampler  # noqa: E402
+from observe import Observer, Sampler, machine_speed  # noqa: E402
 from search import find_rate, repeat, room_for, summarise  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
 from soak import run_soak  # noqa: E402
@@ -148,6 +148,7 @@ async def run(args: argparse.Namespace) -> int:
             if not args.keep:
                 shutil.rmtree(home, ignore_errors=True)
     result["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    result["machine"]["speed_probe_ms_at_end"] = machine_speed()
     result["minutes"] = round((time.monotonic() - began) / 60, 1)
     if not args.soak:
         result["verdicts"] = report.verdicts(result)
@@ -242,7 +243,8 @@ def _last_found_rate(stack: dict) -> tuple[float | None, str]:
 def _machine() -> dict:
     return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "platform": platform.platform(),
-            "load_average_at_start": [round(v, 2) for v in os.getloadavg()]}
+            "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
+            "speed_probe_ms_at_start": machine_speed()}
 
 
 if __name__ == "__main__":

@@ -106,6 +106,9 @@ def summarise(repetitions: list[dict]) -> dict:
         "lag_ms_p99": _spread([r["lag_ms"]["p99"] for r in repetitions]),
         "cpu_ms_per_opinion": {n: _spread([r["cpu_ms_per_opinion"].get(n) for r in repetitions]) for n in names},
         "rss_peak_mb": {n: max(r["rss_peak_mb"].get(n, 0.0) for r in repetitions) for n in rss},
+        "machine": {"busy_pct": _spread([r["machine_cpu"]["busy_pct"] for r in repetitions]),
+                    "steal_pct": _spread([r["machine_cpu"]["steal_pct"] for r in repetitions]),
+                    "speed_probe_ms": _spread([r["machine_cpu"]["speed_probe_ms"] for r in repetitions])},
     }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import loadgen
 import psutil
 from analysis import Outcome, analyse
-from observe import Observer, Sampler
+from observe import Observer, Sampler, machine_cpu, machine_share, machine_speed
 from stack import VILLAGE, Stack
 
 
@@ -116,6 +116,7 @@ async def settle(observer: Observer, outcomes: list[Outcome], deadline: float, *
 async def run_step(bench: Bench, rate: float, *, label: str, profile: Path | None = None) -> dict:
     """``rate`` opinions per second for warm-up + window; the step's figures and verdicts."""
     stack, sampler = bench.stack, bench.sampler
+    speed = machine_speed()
     generator = Generator(loadgen.open_loop, "127.0.0.1", stack.services["feedback"].port, rate,
                           bench.warmup_s + bench.seconds, bench.connections, VILLAGE)
     start = await generator.started()
@@ -123,9 +124,9 @@ async def run_step(bench: Bench, rate: float, *, label: str, profile: Path | Non
     measured_from, measured_to = start + bench.warmup_s, start + bench.warmup_s + bench.seconds
     spies = _profile(stack, profile, measured_to - time.monotonic()) if profile else []
     await until(measured_from)
-    cpu_from = sampler.cpu()
+    cpu_from, machine_from = sampler.cpu(), machine_cpu()
     await until(measured_to)
-    cpu_to = sampler.cpu()
+    cpu_to, machine_to = sampler.cpu(), machine_cpu()
     summary = await generator.finished()
     sampler.processes.pop("generator", None)
     outcomes = outcomes_of(generator.records)
@@ -139,6 +140,7 @@ async def run_step(bench: Bench, rate: float, *, label: str, profile: Path | Non
     cpu = {name: cpu_to[name] - cpu_from.get(name, 0.0) for name in cpu_to}
     result["cpu_s_in_window"] = {name: round(v, 2) for name, v in cpu.items()}
     result["cpu_ms_per_opinion"] = _per_opinion(cpu, completed, stack.services)
+    result["machine_cpu"] = {**machine_share(machine_from, machine_to), "speed_probe_ms": speed}
     result["rss_peak_mb"] = sampler.peak_since(start)
     result["generator"] = {**summary, "cpu_s": round(summary.get("cpu_s") or 0.0, 2)}
     result["settled"] = settled
@@ -179,4 +181,5 @@ def _say(step: dict) -> None:
     log(f"{step['label']} {step['rate_per_s']:g}/s: {step['throughput_per_s']}/s completed in the window, "
         f"first notification p50/p99/max {first['p50']}/{first['p99']}/{first['max']} ms "
         f"({first['incomplete']} never), e-mail p99 {email['p99']} ms, lag p99 {step['lag_ms']['p99']} ms, "
-        f"errors {step['errors'] or 'none'} → {verdict}" + (f": {'; '.join(why)}" if why else ""))
+        f"errors {step['errors'] or 'none'}, machine busy {step['machine_cpu']['busy_pct']} % "
+        f"stolen {step['machine_cpu']['steal_pct']} %, speed probe {step['machine_cpu']['speed_probe_ms']} ms → {verdict}" + (f": {'; '.join(why)}" if why else ""))
