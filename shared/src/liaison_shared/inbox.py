@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Event)
+LAG_REPORT_EVERY_S = 1.0
 # A handler of one event type; the consumer keeps them as handlers of any event.
 HandlerOf = Callable[[UnitOfWork, Envelope, E], Awaitable[None]]
 Handler = HandlerOf[Event]
@@ -170,6 +171,9 @@ class InboxRunner:
         self.settings = settings
         self.service = consumer.service
         self._failures: dict[tuple[str, int, int], int] = {}
+        self._lag_reported_at = 0.0
+        self._lag_pending: asyncio.TimerHandle | None = None
+        self._lag_task: asyncio.Future[None] | None = None
         # One subscriber — one group member — for all of the service's topics: several
         # members of one group per process would only rebalance against each other.
         topics = consumer.topics
@@ -339,6 +343,21 @@ class InboxRunner:
         log.error("dead-lettered %s/%d@%d: %s", record.topic, record.partition, record.offset, error)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """The lag gauge of every assigned partition, at most once a second: under load a batch
+        comes every few milliseconds and the gauges (tens of partitions) are scraped far less
+        often. A batch within the second leaves one report for its end, so the gauge never
+        keeps the lag of a burst that is over."""
+        wait = self._lag_reported_at + LAG_REPORT_EVERY_S - time.monotonic()
+        if wait <= 0:
+            await self._set_lag(consumer)
+        elif self._lag_pending is None:
+            self._lag_pending = asyncio.get_running_loop().call_later(wait, self._lag_later, consumer)
+
+    def _lag_later(self, consumer: AIOKafkaConsumer) -> None:
+        self._lag_task = asyncio.ensure_future(self._set_lag(consumer))  # kept: a task nobody holds may vanish
+
+    async def _set_lag(self, consumer: AIOKafkaConsumer) -> None:
+        self._lag_reported_at, self._lag_pending = time.monotonic(), None
         try:
             for tp in consumer.assignment():
                 high = consumer.highwater(tp)
