@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import re
 from types import TracebackType
@@ -26,6 +27,45 @@ _PARAMETER = re.compile(r"\$([0-9]+)")
 def _renumbered(sql: str, offset: int) -> str:
     """``sql`` with its parameters ``$n`` renamed ``$(n + offset)``."""
     return _PARAMETER.sub(lambda m: f"${int(m[1]) + offset}", sql)
+
+
+@functools.lru_cache(maxsize=256)
+def _commit_statement(shape: tuple[tuple[tuple[str, int], ...], bool, bool], audit_columns: int) -> str:
+    """The one statement a commit sends, for a shape of writes (their SQL and parameter count),
+    events or none, and an audit row or none — composed once per shape, not per request."""
+    writes, has_events, audited = shape
+    parts: list[str] = []
+    count = 0
+    tail = "SELECT 1"
+    for number, (sql, n) in enumerate(writes):
+        # the deferred writes first, their parameters renumbered after those before them
+        parts.append(f"w{number} AS ({_renumbered(sql, count)})")
+        count += n
+    if has_events:
+        p1, p2, p3, p4, p5, p6, p7, p8 = (f"${count + i}" for i in range(1, 9))
+        count += 8
+        parts += [
+            f"""locked AS (
+                SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n
+                FROM (SELECT DISTINCT k FROM unnest({p1}::text[]) AS k ORDER BY k) AS keys
+            )""",  # noqa: S608 — only parameter numbers are filled in
+            f"""inserted AS (
+                INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)
+                SELECT e.event_id, e.topic, e.record_key, e.event_type, string_to_array(e.headers, E'\\n'),
+                       e.payload
+                FROM unnest({p2}::uuid[], {p3}::text[], {p4}::text[], {p5}::text[], {p6}::text[], {p7}::bytea[])
+                     WITH ORDINALITY AS e (event_id, topic, record_key, event_type, headers, payload, position)
+                WHERE (SELECT n FROM locked) >= 0
+                ORDER BY e.position
+                RETURNING 1
+            )""",  # noqa: S608 — only parameter numbers are filled in
+        ]
+        tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"  # noqa: S608 — a parameter number
+    if audited:
+        numbered = ", ".join(f"${count + 1 + i}" for i in range(audit_columns))
+        parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({numbered})"  # noqa: S608 — audit.COLUMNS, parameter numbers
+                     " RETURNING 1)")
+    return f"WITH {', '.join(parts)} {tail}"
 
 
 # Set while a unit of work holds its transaction open, in that task (and what it awaits).
@@ -136,47 +176,21 @@ class UnitOfWork:
         before any id is drawn), in publish order — the audit row of the request, and the
         wake-up of the relay."""
         audit_row = audit.pending_row(self._events)
-        parts: list[str] = []
         args: list[object] = []
-        tail = "SELECT 1"
-        for number, (sql, values) in enumerate(self._writes):
-            # the deferred writes first, their parameters renumbered after those before them
-            parts.append(f"w{number} AS ({_renumbered(sql, len(args))})")
+        for _, values in self._writes:
             args += list(values)
         if self._events:
-            base = len(args)
             events = self._events
-            p1, p2, p3, p4, p5, p6, p7, p8 = (f"${base + i}" for i in range(1, 9))
             args += [
                 [e.key for e in events], [e.id for e in events], [e.topic for e in events], [e.key for e in events],
                 [e.type for e in events], ["\n".join(k + "=" + v.decode() for k, v in e.headers()) for e in events],
                 [e.value() for e in events], outbox_channel(self._schema),
             ]
-            parts += [
-                f"""locked AS (
-                    SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n
-                    FROM (SELECT DISTINCT k FROM unnest({p1}::text[]) AS k ORDER BY k) AS keys
-                )""",  # noqa: S608 — only parameter numbers are filled in
-                f"""inserted AS (
-                    INSERT INTO outbox (event_id, topic, record_key, event_type, headers, payload)
-                    SELECT e.event_id, e.topic, e.record_key, e.event_type, string_to_array(e.headers, E'\\n'),
-                           e.payload
-                    FROM unnest({p2}::uuid[], {p3}::text[], {p4}::text[], {p5}::text[], {p6}::text[], {p7}::bytea[])
-                         WITH ORDINALITY AS e (event_id, topic, record_key, event_type, headers, payload, position)
-                    WHERE (SELECT n FROM locked) >= 0
-                    ORDER BY e.position
-                    RETURNING 1
-                )""",  # noqa: S608 — only parameter numbers are filled in
-            ]
-            tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"  # noqa: S608 — a parameter number
         if audit_row is not None:
-            first = len(args) + 1
-            numbered = ", ".join(f"${first + i}" for i in range(len(audit_row)))
-            parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({numbered})"  # noqa: S608 — audit.COLUMNS, parameter numbers
-                         " RETURNING 1)")
             args += list(audit_row)
-        if parts:
-            await self.conn.execute(f"WITH {', '.join(parts)} {tail}", *args)
+        if self._writes or self._events or audit_row is not None:
+            shape = (tuple((sql, len(values)) for sql, values in self._writes), bool(self._events), audit_row is not None)
+            await self.conn.execute(_commit_statement(shape, len(audit_row) if audit_row else 0), *args)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
