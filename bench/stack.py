@@ -85,8 +85,9 @@ class Stack:
             self.postgres = EmbeddedPostgres(self.home / "pgdata", free_port(), durable=not self.unsafe_db,
                                              log_path=self.home / "postgres.log").start()
             infra["DATABASE_URL"] = self.postgres.url("liaison_bench")
-        # the harness's settings poll the outbox five times faster than production: not here
-        overrides["outbox_poll_interval_s"] = Settings.model_fields["outbox_poll_interval_s"].default
+        # the harness's settings poll the outbox and fetch events faster than production: not here
+        for name in ("outbox_poll_interval_s", "consumer_fetch_wait_ms"):
+            overrides[name] = Settings.model_fields[name].default
         self.settings = make_settings(infra, kafka_topic_partitions=6, **overrides)
         specs = registry.specs()
         for name, spec in specs.items():

@@ -131,6 +131,7 @@ def make_settings(infra: dict[str, str], **overrides) -> Settings:
         "kafka_bootstrap_servers": infra["KAFKA_BOOTSTRAP_SERVERS"],
         "database_url": infra["DATABASE_URL"],
         "outbox_poll_interval_s": 0.2,
+        "consumer_fetch_wait_ms": 100,  # tests wait on many hops: shorter than production's
         "consumer_max_attempts": 3,
         "log_format": "text",
         "kafka_topic_partitions": 3,
@@ -276,6 +277,7 @@ class ServiceProcess:
             "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, f"{name.upper()}_PORT": str(self.port),
             "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING", "KAFKA_TOPIC_PARTITIONS": str(settings.kafka_topic_partitions),
             "OUTBOX_POLL_INTERVAL_S": str(settings.outbox_poll_interval_s),
+            "CONSUMER_FETCH_WAIT_MS": str(settings.consumer_fetch_wait_ms),
             "KAFKA_IDEMPOTENCE": str(settings.kafka_idempotence).lower(), **env,
         }
         self.process: subprocess.Popen | None = None
