@@ -77,6 +77,10 @@ def write(result: dict, *, suffix: str = "") -> Path:
     shutil.copyfile(path, RESULTS / f"latest{suffix}.json")
     plot(result, path.with_suffix(".png"))
     shutil.copyfile(path.with_suffix(".png"), RESULTS / f"latest{suffix}.png")
+    # and the last of its broker: the embedded broker and Apache Kafka give different figures
+    broker = result.get("stack", {}).get("broker", {}).get("kind", "unknown")
+    for extension in (".json", ".png"):
+        shutil.copyfile(path.with_suffix(extension), RESULTS / f"latest{suffix}-{broker}{extension}")
     log(f"written {path} and {path.with_suffix('.png')}")
     return path
 

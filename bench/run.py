@@ -230,7 +230,9 @@ async def _soak(bench: Bench, args, result: dict) -> None:
 
 
 def _last_found_rate(stack: dict) -> tuple[float | None, str]:
-    latest = report.RESULTS / "latest.json"
+    latest = report.RESULTS / f"latest-{stack['broker']['kind']}.json"
+    if not latest.exists():
+        latest = report.RESULTS / "latest.json"
     if not latest.exists():
         return None, ""
     last = json.loads(latest.read_text())
