@@ -172,8 +172,7 @@ class InboxRunner:
         self.service = consumer.service
         self._failures: dict[tuple[str, int, int], int] = {}
         self._lag_reported_at = 0.0
-        self._lag_pending: asyncio.TimerHandle | None = None
-        self._lag_task: asyncio.Future[None] | None = None
+        self._lag_task: asyncio.Future[None] | None = None  # the trailing report; kept, or it may vanish
         # One subscriber — one group member — for all of the service's topics: several
         # members of one group per process would only rebalance against each other.
         topics = consumer.topics
@@ -350,14 +349,13 @@ class InboxRunner:
         wait = self._lag_reported_at + LAG_REPORT_EVERY_S - time.monotonic()
         if wait <= 0:
             await self._set_lag(consumer)
-        elif self._lag_pending is None:
-            self._lag_pending = asyncio.get_running_loop().call_later(wait, self._lag_later, consumer)
+        elif self._lag_task is None or self._lag_task.done():
+            self._lag_task = asyncio.ensure_future(self._set_lag(consumer, after=wait))
 
-    def _lag_later(self, consumer: AIOKafkaConsumer) -> None:
-        self._lag_task = asyncio.ensure_future(self._set_lag(consumer))  # kept: a task nobody holds may vanish
-
-    async def _set_lag(self, consumer: AIOKafkaConsumer) -> None:
-        self._lag_reported_at, self._lag_pending = time.monotonic(), None
+    async def _set_lag(self, consumer: AIOKafkaConsumer, *, after: float = 0.0) -> None:
+        if after:
+            await asyncio.sleep(after)
+        self._lag_reported_at = time.monotonic()
         try:
             for tp in consumer.assignment():
                 high = consumer.highwater(tp)

@@ -30,10 +30,10 @@ def _renumbered(sql: str, offset: int) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _commit_statement(shape: tuple[tuple[tuple[str, int], ...], bool, bool], audit_columns: int) -> str:
+def _commit_statement(writes: tuple[tuple[str, int], ...], has_events: bool, audited: bool) -> str:
     """The one statement a commit sends, for a shape of writes (their SQL and parameter count),
-    events or none, and an audit row or none — composed once per shape, not per request."""
-    writes, has_events, audited = shape
+    events or none, and an audit row (``audit.COLUMNS``) or none — composed once per shape, not
+    per request."""
     parts: list[str] = []
     count = 0
     tail = "SELECT 1"
@@ -62,7 +62,7 @@ def _commit_statement(shape: tuple[tuple[tuple[str, int], ...], bool, bool], aud
         ]
         tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"  # noqa: S608 — a parameter number
     if audited:
-        numbered = ", ".join(f"${count + 1 + i}" for i in range(audit_columns))
+        numbered = ", ".join(f"${count + 1 + i}" for i in range(len(audit.COLUMNS)))
         parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({numbered})"  # noqa: S608 — audit.COLUMNS, parameter numbers
                      " RETURNING 1)")
     return f"WITH {', '.join(parts)} {tail}"
@@ -189,8 +189,8 @@ class UnitOfWork:
         if audit_row is not None:
             args += list(audit_row)
         if self._writes or self._events or audit_row is not None:
-            shape = (tuple((sql, len(values)) for sql, values in self._writes), bool(self._events), audit_row is not None)
-            await self.conn.execute(_commit_statement(shape, len(audit_row) if audit_row else 0), *args)
+            writes = tuple((sql, len(values)) for sql, values in self._writes)
+            await self.conn.execute(_commit_statement(writes, bool(self._events), audit_row is not None), *args)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
