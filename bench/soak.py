@@ -11,6 +11,11 @@ Verdicts, each with its definition in the JSON:
 - **p99 flat**: the p99 of the last L minutes is at most 25 % (+25 ms, for noise at low
   latencies) above the p99 of minutes 2 to 2+L, L = min(5, (minutes − 2) / 2); and no
   minute's p99 exceeds 1 s.
+
+Beside the verdicts, ``per_minute`` says what each minute was like, so that a minute out of line
+can be explained rather than guessed at: the p99 of each stage (answer to the POST, first
+notification, e-mail received), the machine's share busy and stolen and its speed probe, and
+PostgreSQL's checkpoints, WAL written and autovacuum runs on the outbox and inbox tables.
 """
 
 from __future__ import annotations
@@ -18,19 +23,23 @@ from __future__ import annotations
 import asyncio
 import math
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import asyncpg
 import loadgen
 import psutil
 from analysis import P99_LIMIT_MS, analyse, percentile
 from liaison_shared.settings import Settings
+from observe import machine_cpu, machine_share
 from stack import VILLAGE
 from step import Bench, Generator, log, outcomes_of, settle
 
 RSS_GROWTH_LIMIT = 0.10
 TABLE_GROWTH_LIMIT = 0.10
 TABLE_SAMPLE_EVERY_S = 30.0
+HERE = Path(__file__).resolve().parent
 
 
 async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes: float) -> dict:
@@ -63,6 +72,7 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
     services = list(stack.services)
     p99s = _per_minute_p99(outcomes, start, minutes)
     result["per_minute_p99_ms"] = p99s
+    result["per_minute"] = _per_minute(outcomes, tables.samples, start, minutes)
     result["rss_mb_every_10_s"] = [{"t": round(at - start), **{n: round(found.get(n, 0.0), 1) for n in services}}
                                    for at, found in sampler.series[::10] if at >= start]
     result["tables"] = tables.samples
@@ -73,6 +83,8 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
     }
     result["verdicts"]["met"] = all(v["met"] for v in result["verdicts"].values())
     bench.observer.forget(o.opinion for o in outcomes if o.accepted)
+    for row in result["per_minute"]:
+        log(_minute_line(row))
     for name, verdict in result["verdicts"].items():
         if name != "met":
             log(f"soak {name}: {'met' if verdict['met'] else 'NOT met'} — {verdict['detail']}")
@@ -81,7 +93,8 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
 
 class TableSampler:
     """Rows of every schema's outbox and inbox, and the age of their oldest row: every 30 s,
-    and once more at the end of the load."""
+    and once more at the end of the load. Each sample carries also the counters ``per_minute``
+    is made of: PostgreSQL's (cumulative), the machine's CPU seconds and a speed probe."""
 
     def __init__(self, settings: Settings, schemas: list[str], start: float) -> None:
         self.settings, self.schemas, self.start_at = settings, schemas, start
@@ -102,9 +115,11 @@ class TableSampler:
             await asyncio.sleep(TABLE_SAMPLE_EVERY_S)
 
     async def _once(self) -> None:
+        speed = await _speed_probe()
         conn = await asyncpg.connect(self.settings.asyncpg_dsn())
         try:
-            sample: dict = {"t": round(time.monotonic() - self.start_at, 1)}
+            sample: dict = {"t": round(time.monotonic() - self.start_at, 1), "machine": machine_cpu(),
+                            "speed_probe_ms": speed, "postgres": await _postgres_counters(conn)}
             for schema in self.schemas:
                 outbox = await conn.fetchrow(
                     "SELECT count(*) AS rows, count(*) FILTER (WHERE published_at IS NULL) AS unpublished,"  # noqa: S608 — schema is one of the stack's service names
@@ -117,6 +132,83 @@ class TableSampler:
             self.samples.append(sample)
         finally:
             await conn.close()
+
+
+async def _speed_probe() -> float | None:
+    """``observe.machine_speed`` in a process of its own: run here it would hold the event loop
+    that stamps the notifications for 150 ms."""
+    probe = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from observe import machine_speed; print(machine_speed())",
+        cwd=HERE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    out, _ = await probe.communicate()
+    try:
+        return float(out)
+    except ValueError:
+        return None
+
+
+async def _postgres_counters(conn: asyncpg.Connection) -> dict:
+    """Checkpoints and buffers they wrote, WAL bytes, autovacuum runs and dead rows of the
+    outbox and inbox tables, all cumulative. ``pg_stat_checkpointer`` is PostgreSQL 17+; an
+    older server (``DATABASE_URL``) answers from ``pg_stat_bgwriter``."""
+    try:
+        checkpoints = await conn.fetchrow("SELECT num_timed AS timed, num_requested AS requested,"
+                                          " buffers_written FROM pg_stat_checkpointer")
+    except asyncpg.UndefinedTableError:
+        checkpoints = await conn.fetchrow("SELECT checkpoints_timed AS timed, checkpoints_req AS requested,"
+                                          " buffers_checkpoint AS buffers_written FROM pg_stat_bgwriter")
+    tables = await conn.fetchrow("SELECT coalesce(sum(autovacuum_count), 0) AS autovacuums,"
+                                 " coalesce(sum(n_dead_tup), 0) AS dead_rows FROM pg_stat_user_tables"
+                                 " WHERE relname IN ('outbox', 'inbox')")
+    return {"checkpoints": checkpoints["timed"] + checkpoints["requested"],
+            "checkpoints_requested": checkpoints["requested"], "checkpoint_buffers": checkpoints["buffers_written"],
+            "wal_bytes": int(await conn.fetchval("SELECT wal_bytes FROM pg_stat_wal")),
+            "autovacuums": int(tables["autovacuums"]), "dead_rows": int(tables["dead_rows"])}
+
+
+def _per_minute(outcomes, samples: list[dict], start: float, minutes: float) -> list[dict]:
+    """Each minute (by when its requests were due): p99 of every stage from the due time, and
+    what the machine and PostgreSQL did between the samples nearest its start and its end."""
+    stages = {"answer": lambda o: o.answered, "first_notification": lambda o: o.notified,
+              "email": lambda o: o.emailed}
+    by_minute: list[list] = [[] for _ in range(math.ceil(minutes))]
+    for o in outcomes:
+        minute = int((o.due - start) // 60)
+        if 0 <= minute < len(by_minute):
+            by_minute[minute].append(o)
+
+    def nearest(t: float) -> dict:
+        return min(samples, key=lambda s: abs(s["t"] - t))
+
+    found = []
+    for minute, due in enumerate(by_minute):
+        row: dict = {"minute": minute + 1}
+        for stage, at in stages.items():
+            values = [(at(o) - o.due) * 1000 if at(o) is not None else math.inf for o in due if o.accepted]
+            p99 = percentile(values, 99)
+            row[f"{stage}_p99_ms"] = None if p99 is None or math.isinf(p99) else round(p99, 1)
+        if samples:
+            first, last = nearest(minute * 60), nearest((minute + 1) * 60)
+            if last["t"] > first["t"]:
+                row["machine"] = machine_share(first["machine"], last["machine"])
+                row["speed_probe_ms"] = last["speed_probe_ms"]
+                pg_then, pg_now = first["postgres"], last["postgres"]
+                row["postgres"] = {k: pg_now[k] - pg_then[k] for k in pg_now if k != "dead_rows"}
+                row["postgres"]["wal_mb"] = round(row["postgres"].pop("wal_bytes") / 2**20, 1)
+                row["postgres"]["dead_rows"] = pg_now["dead_rows"]
+        found.append(row)
+    return found
+
+
+def _minute_line(row: dict) -> str:
+    line = (f"soak minute {row['minute']}: p99 answer/first notification/e-mail {row['answer_p99_ms']}/"
+            f"{row['first_notification_p99_ms']}/{row['email_p99_ms']} ms")
+    if machine := row.get("machine"):
+        pg = row["postgres"]
+        line += (f"; machine busy {machine['busy_pct']} % stolen {machine['steal_pct']} %, probe "
+                 f"{row['speed_probe_ms']} ms; checkpoints {pg['checkpoints']}, WAL {pg['wal_mb']} MB, "
+                 f"autovacuums {pg['autovacuums']}, dead rows {pg['dead_rows']}")
+    return line
 
 
 def _per_minute_p99(outcomes, start: float, minutes: float) -> list[float | None]:
@@ -153,7 +245,7 @@ def _tables(samples: list[dict], retention_minutes: float, minutes: float) -> di
                           f" ({retention_minutes:g} min) has passed and been watched"}
     first, last = later[0], later[-1]
     growth = {}
-    for schema in (k for k in first if k != "t"):
+    for schema in (k for k, v in first.items() if isinstance(v, dict) and "outbox_rows" in v):
         for table in ("outbox", "inbox"):
             rows_then, rows_now = first[schema][f"{table}_rows"], last[schema][f"{table}_rows"]
             if rows_then or rows_now:
