@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
+    smtp_sessions: int = Field(
+        4, ge=1, le=32, description="SMTP sessions a round of deliveries sends its e-mail over at once "
+        "(SMS and webhooks go one after another, in the order they were due).",
+    )
     notify_service_subject: str = Field(
         "service:notify", description="The token subject of the notify service, the only caller allowed "
         "to fetch a submitter's contact from feedback for one delivery.",
