@@ -12,7 +12,6 @@ consumer parses with it, and the AsyncAPI document is generated from it.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 
-from . import orgunits, tracing
+from . import ids, orgunits, tracing
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -222,7 +221,7 @@ class Envelope:
             raise ValueError(f"refusing to publish invalid {event.event_type}: {error}") from error
         level = orgunits.level_of(org_unit)
         return cls(
-            id=str(uuid.uuid4()),
+            id=str(ids.time_ordered()),  # time-ordered: every inbox and outbox index grows at its edge
             source=event.event_type.source,
             type=event.event_type.name,
             subject=str(subject),

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from liaison_shared import crypto
+from liaison_shared import crypto, ids
 from liaison_shared.auth import Principal
 from liaison_shared.contracts.feedback import OpinionSubmitted
 from liaison_shared.errors import Unprocessable
@@ -53,7 +53,7 @@ async def submit(uow: UnitOfWork, settings: Settings, data: dict, *, opinion_id:
             crypto.seal(key, subject_id, "name", data.get("submitter_name"), suite=ring.suite),
             crypto.seal(key, subject_id, "phone", data.get("submitter_phone"), suite=ring.suite),
         )
-    opinion_id = opinion_id or uuid.uuid4()
+    opinion_id = opinion_id or ids.time_ordered()
     code = new_tracking_code()
     await storage.insert_opinion(uow.writer, {
         **data, "id": opinion_id, "tracking_code": code, "subject_id": subject_id,
