@@ -135,3 +135,11 @@ def test_the_dockerfile_is_multi_stage_slim_and_not_root():
     assert 'ENTRYPOINT ["liaison"]' in text
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", "tests"} <= set(ignored)
+
+
+def test_the_database_server_is_given_what_the_platform_expects():
+    from liaison_shared.db import SERVER_SETTINGS
+
+    command = compose()["services"]["postgres"]["command"]
+    given = dict(command[i + 1].split("=", 1) for i, arg in enumerate(command) if arg == "-c")
+    assert command[0] == "postgres" and {name: given.get(name) for name in SERVER_SETTINGS} == SERVER_SETTINGS

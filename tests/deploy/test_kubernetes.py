@@ -181,3 +181,11 @@ def test_topics_and_users_in_the_manifests_are_the_codes():
         for acl in user["spec"]["authorization"]["acls"]:
             if acl["resource"]["type"] == "topic" and acl["resource"]["patternType"] == "literal":
                 assert acl["resource"]["name"] in named, acl
+
+
+def test_the_database_server_is_given_what_the_platform_expects_in_every_overlay(overlay):
+    from liaison_shared.db import SERVER_SETTINGS
+
+    _, objects = overlay
+    parameters = of_kind(objects, "Cluster")["liaison-db"]["spec"]["postgresql"]["parameters"]
+    assert {name: parameters.get(name) for name in SERVER_SETTINGS} == SERVER_SETTINGS

@@ -24,6 +24,23 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+# What the platform expects of its PostgreSQL server, beyond the defaults. deploy/compose's
+# command and deploy/k8s's CloudNativePG parameters carry the same (tests/deploy checks), and
+# the embedded server of `make run`, the tests and the benchmark starts with them.
+SERVER_SETTINGS: dict[str, str] = {
+    # no failing statement or row in the server log: personal data must not end up there
+    "log_min_error_statement": "panic",
+    "log_error_verbosity": "terse",
+    "log_parameter_max_length_on_error": "0",
+    # Checkpoints by time, not by WAL volume: with the default 1 GB the platform at 300
+    # opinions/s checkpointed every minute, and the first change to every page after a
+    # checkpoint writes the whole page to the WAL again — 14 KB of WAL per opinion grew to 46.
+    # At 500/s, 4 GB lasts about ten minutes; 15 minutes bounds the replay after a crash.
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+}
+
+
 # Errors that mean "the database is not there right now", as opposed to a bad query:
 # requests answer 503 with Retry-After and consumers retry without counting an attempt.
 UNAVAILABLE_ERRORS = (

@@ -293,9 +293,11 @@ class EmbeddedPostgres:
             if _alive(pid):
                 raise RuntimeError(f"a PostgreSQL (pid {pid}) already runs on {self.data_dir}")
             stale.unlink()
+        from liaison_shared.db import SERVER_SETTINGS
+
         options = ["-c", "max_connections=300", "-c", "shared_buffers=128MB",
-                   # the server log holds no failing statement and no DETAIL (the failing row)
-                   "-c", "log_min_error_statement=panic", "-c", "log_error_verbosity=terse"]
+                   # what production's server is given too (deploy/compose, deploy/k8s)
+                   *(arg for name, value in SERVER_SETTINGS.items() for arg in ("-c", f"{name}={value}"))]
         if not self.durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         with open(self.log_path, "ab") as log:
