@@ -1,7 +1,8 @@
 """``make bench``: the whole pipeline under load on a stack of its own, held to the contract.
 
-1. The stack (``stack.py``): a broker (the embedded one, ``--broker apache-kafka``, or
-   ``KAFKA_BOOTSTRAP_SERVERS``), PostgreSQL as durable as production's (or ``DATABASE_URL``),
+1. The stack (``stack.py``): a broker (``KAFKA_BOOTSTRAP_SERVERS``, else Apache Kafka where it
+   can run, else the embedded one; ``--broker`` chooses), PostgreSQL as durable as production's
+   (or ``DATABASE_URL``),
    an SMTP sink, the four services with every feature on.
 2. A rate search (``search.py``): open-loop steps of public opinions (``loadgen.py``), each
    judged (``analysis.py``) on what completed inside its measured window, whether every
@@ -72,8 +73,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--budget-minutes", type=float, default=15.0, help="The search stops in time to fit in it.")
     parser.add_argument("--quick", action="store_true", help="A smoke run: 10 s windows, one bisection, short limits.")
     parser.add_argument("--connections", type=int, default=256, help="Most connections the generator opens.")
-    parser.add_argument("--broker", choices=("embedded", "apache-kafka"), default="embedded",
-                        help="Ignored when KAFKA_BOOTSTRAP_SERVERS is set (that broker is used).")
+    parser.add_argument("--broker", choices=("auto", "embedded", "apache-kafka"), default="auto",
+                        help="auto: KAFKA_BOOTSTRAP_SERVERS when set, else Apache Kafka (what production runs) where"
+                             " Java 17 and its jars or Maven are here, else the embedded broker (log in memory).")
     parser.add_argument("--unsafe-db", action="store_true",
                         help="PostgreSQL with fsync off, for comparison only: no verdict is claimed from it.")
     parser.add_argument("--soak", action="store_true", help="A long steady run instead (memory, tables, p99 flat).")
@@ -122,9 +124,9 @@ async def run(args: argparse.Namespace) -> int:
             await stack.register()
             result["stack"] = await stack.describe()
             result["services"] = list(stack.services)
-            log("stack ready in {:.0f} s: {}; broker {}, database {}".format(
+            log("stack ready in {:.0f} s: {}; broker {} ({}), database {}".format(
                 time.monotonic() - began, ", ".join(f"{n} :{s.port}" for n, s in stack.services.items()),
-                result["stack"]["broker"]["kind"], "durable" if result["stack"]["database"]["durable"] else
+                result["stack"]["broker"]["kind"], result["stack"]["broker"]["chosen"], "durable" if result["stack"]["database"]["durable"] else
                 "NOT durable"))
             observer = Observer(stack.settings, mailbox)
             await observer.start()

@@ -4,8 +4,11 @@ What ``liaison run`` and the tests do, with one difference of purpose: the datab
 durable as production's (``EmbeddedPostgres`` defaults, what ``make run`` starts) unless
 ``--unsafe-db`` asks for fsync off, for comparison only. With ``KAFKA_BOOTSTRAP_SERVERS`` or
 ``DATABASE_URL`` in the environment those are used instead of starting our own (a fresh
-database on that server, as the tests do); ``--broker apache-kafka`` starts Apache Kafka
-with the launcher of ``make test-kafka``. Every service runs with its production defaults
+database on that server, as the tests do). The broker is otherwise Apache Kafka, started with
+the launcher of ``make test-kafka`` — what production runs (``deploy/compose``) — wherever
+Java 17 and its jars (cached, or Maven to fetch them) are at hand, and the embedded broker
+only where they are not (or with ``--broker embedded``): it keeps its log in memory, which no
+production broker does, and its cost per message grows with that log. Every service runs with its production defaults
 but three: the public rate limit is lifted, e-mail goes to the sink, and logs are terse.
 """
 
@@ -29,15 +32,28 @@ from tooling import (
     ApacheKafka,
     EmbeddedBroker,
     EmbeddedPostgres,
+    Missing,
     ServiceProcess,
+    fetch,
     free_port,
     make_settings,
+    require_java,
     token_for,
 )
 
 CITY, COUNTY, TOWN, VILLAGE = "640200000000", "640221000000", "640221100000", "640221100201"
 # members first (the others read its registry), notify last (it is told where members and feedback are)
 ORDER = ("members", "feedback", "consultation", "notify")
+
+
+def choose_broker() -> tuple[str, str]:
+    """Apache Kafka when it can run here, else the embedded broker; and why."""
+    try:
+        require_java()
+        fetch()  # from the cache, else once from Maven Central
+    except (Missing, RuntimeError) as missing:
+        return "embedded", f"Apache Kafka cannot run here: {missing}"
+    return "apache-kafka", "the broker production runs"
 
 
 class Stack:
@@ -48,6 +64,7 @@ class Stack:
         self.mailbox = mailbox
         self.extra_env = extra_env
         self.broker = None        # EmbeddedBroker or ApacheKafka when we started one
+        self.broker_choice = "asked for" if broker != "auto" else ""
         self.postgres: EmbeddedPostgres | None = None
         self.external_database: str | None = None
         self.settings: Settings | None = None
@@ -62,16 +79,18 @@ class Stack:
         infra: dict[str, str] = {}
         overrides: dict = {}
         if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-            if self.broker_kind != "embedded":
+            if self.broker_kind != "auto":
                 raise SystemExit("KAFKA_BOOTSTRAP_SERVERS is set: the benchmark uses that broker; drop --broker")
-            self.broker_kind = "external"
+            self.broker_kind, self.broker_choice = "external", "KAFKA_BOOTSTRAP_SERVERS"
             infra["KAFKA_BOOTSTRAP_SERVERS"] = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-        elif self.broker_kind == "apache-kafka":
+        elif self.broker_kind == "auto":
+            self.broker_kind, self.broker_choice = choose_broker()
+        if self.broker_kind == "apache-kafka":
             self.broker = ApacheKafka(1).start()
             infra["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.bootstrap_servers
             overrides |= {**ApacheKafka.client_settings, "kafka_replication_factor": self.broker.replication_factor}
             self.service_env |= self.broker.env()
-        else:
+        elif self.broker_kind == "embedded":
             self.broker = EmbeddedBroker(free_port(), log_path=self.home / "broker.log").start()
             infra["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.bootstrap_servers
             overrides |= EmbeddedBroker.client_settings
@@ -170,6 +189,7 @@ class Stack:
                     and shown["full_page_writes"] == "on", "unsafe_db_switch": self.unsafe_db, **shown}
         if self.postgres is not None:
             database["filesystem"] = _filesystem(self.postgres.location)
+        broker["chosen"] = self.broker_choice
         return {"broker": broker, "database": database,
                 "kafka_idempotence": self.settings.kafka_idempotence,
                 "service_env": {k: v for k, v in self.service_env.items() if k.isupper() and "TOKEN" not in k}}
