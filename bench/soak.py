@@ -15,7 +15,8 @@ Verdicts, each with its definition in the JSON:
 Beside the verdicts, ``per_minute`` says what each minute was like, so that a minute out of line
 can be explained rather than guessed at: the p99 of each stage (answer to the POST, first
 notification, e-mail received), the machine's share busy and stolen and its speed probe, and
-PostgreSQL's checkpoints, WAL written and autovacuum runs on the outbox and inbox tables.
+PostgreSQL's checkpoints, WAL written, autovacuum runs on the outbox and inbox tables and which
+other tables autovacuum or autoanalyze worked on.
 """
 
 from __future__ import annotations
@@ -160,10 +161,13 @@ async def _postgres_counters(conn: asyncpg.Connection) -> dict:
     tables = await conn.fetchrow("SELECT coalesce(sum(autovacuum_count), 0) AS autovacuums,"
                                  " coalesce(sum(n_dead_tup), 0) AS dead_rows FROM pg_stat_user_tables"
                                  " WHERE relname IN ('outbox', 'inbox')")
+    # every table's autovacuum and autoanalyze runs: which large table was vacuumed in a minute
+    runs = {f"{r['schemaname']}.{r['relname']}": r["runs"] for r in await conn.fetch(
+        "SELECT schemaname, relname, autovacuum_count + autoanalyze_count AS runs FROM pg_stat_user_tables")}
     return {"checkpoints": checkpoints["timed"] + checkpoints["requested"],
             "checkpoints_requested": checkpoints["requested"], "checkpoint_buffers": checkpoints["buffers_written"],
             "wal_bytes": int(await conn.fetchval("SELECT wal_bytes FROM pg_stat_wal")),
-            "autovacuums": int(tables["autovacuums"]), "dead_rows": int(tables["dead_rows"])}
+            "autovacuums": int(tables["autovacuums"]), "dead_rows": int(tables["dead_rows"]), "maintained": runs}
 
 
 def _per_minute(outcomes, samples: list[dict], start: float, minutes: float) -> list[dict]:
@@ -193,10 +197,15 @@ def _per_minute(outcomes, samples: list[dict], start: float, minutes: float) -> 
                 row["machine"] = machine_share(first["machine"], last["machine"])
                 row["speed_probe_ms"] = last["speed_probe_ms"]
                 pg_then, pg_now = first["postgres"], last["postgres"]
-                row["postgres"] = {k: pg_now[k] - pg_then[k] for k in pg_now if k != "dead_rows"}
+                row["postgres"] = {k: pg_now[k] - pg_then[k] for k in pg_now if k not in ("dead_rows", "maintained")}
+                row["postgres"]["maintained"] = sorted(
+                    t for t, runs in pg_now["maintained"].items()
+                    if runs > pg_then["maintained"].get(t, 0) and not t.endswith((".outbox", ".inbox")))
                 row["postgres"]["wal_mb"] = round(row["postgres"].pop("wal_bytes") / 2**20, 1)
                 row["postgres"]["dead_rows"] = pg_now["dead_rows"]
         found.append(row)
+    for sample in samples:  # only the minutes keep which tables were maintained
+        sample.get("postgres", {}).pop("maintained", None)
     return found
 
 
@@ -207,7 +216,8 @@ def _minute_line(row: dict) -> str:
         pg = row["postgres"]
         line += (f"; machine busy {machine['busy_pct']} % stolen {machine['steal_pct']} %, probe "
                  f"{row['speed_probe_ms']} ms; checkpoints {pg['checkpoints']}, WAL {pg['wal_mb']} MB, "
-                 f"autovacuums {pg['autovacuums']}, dead rows {pg['dead_rows']}")
+                 f"autovacuums {pg['autovacuums']}, dead rows {pg['dead_rows']}"
+                 + (f"; vacuumed or analysed: {', '.join(pg['maintained'])}" if pg["maintained"] else ""))
     return line
 
 
