@@ -47,7 +47,8 @@ test-kafka-faults: $(VENV)/.installed-test
 
 # The end-to-end benchmark on a stack of its own with a durable PostgreSQL (at most 15 minutes):
 # a rate search, three repetitions at the rate found, the limits; JSON and PNG in bench/results/.
-# BENCH_ARGS="--quick --rate 100" for a smoke run, "--broker apache-kafka" on Apache Kafka,
+# On Apache Kafka where Java 17 is here, else on the embedded broker ("--broker embedded" asks for it).
+# BENCH_ARGS="--quick --rate 100" for a smoke run,
 # "--soak" for 20 minutes at 60 % of the found rate (README, "Performance").
 bench: install
 	@$(BIN)/python bench/run.py $(BENCH_ARGS)
