@@ -86,7 +86,16 @@ class Story:
             raise AssertionError(f"{who} found no {event_type} about {about_id} in its inbox; it has {seen}") from None
         self.texts += [item["subject"], item["body"]]
         assert item["link"]["service"] and item["link"]["api"], (who, item)
-        opened = await self.http.get(self.api(item["link"]["service"], item["link"]["api"]), headers=token)
+        # the item and the thing it links to may come from one event read by two services (an
+        # outcome converted: notify writes the item, feedback creates the proposal): the link
+        # opens once both have read it, not necessarily the moment the item is there
+        async def opens():
+            response = await self.http.get(self.api(item["link"]["service"], item["link"]["api"]), headers=token)
+            return response if response.status_code != 404 else None
+        try:
+            opened = await eventually(opens, timeout=15, interval=0.3)
+        except AssertionError:
+            opened = await self.http.get(self.api(item["link"]["service"], item["link"]["api"]), headers=token)
         assert opened.status_code == 200, f"{who} opened {item['link']} from {event_type}: {opened.text}"
         assert opened.json()["id"] == about_id, (who, item["link"], opened.json().get("id"))
         self.opened.append(f"{who}: {event_type}")
