@@ -159,6 +159,10 @@ async def test_an_opinion_converted_to_a_proposal_drafts_it_with_the_source_link
 
 
 async def test_figures_by_committee(world, people):
+    await open_window(world)  # a proposal filed here: the figures hold whichever tests ran before
+    proposal = await draft(world, people, title="关于统计立案率的提案")
+    await do(world, people["partner"], proposal, action="sign")
+    assert (await do(world, people["lead"], proposal, action="file")).status_code == 200
     figures = (await world["api"].get(f"/api/v1/proposals/stats?committee={PINGLUO}",
                                       headers=world["county_staff"])).json()
     row = next(f for f in figures if f["key"] == PINGLUO)
