@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+SECTORS = """
+        LEFT JOIN members m ON m.id = o.member_id
+        LEFT JOIN LATERAL (SELECT s.sector_name FROM members s WHERE s.sector_id = o.sector_id LIMIT 1) os ON true"""
+
 # The group key of each grouping; chosen from this table, never from the request.
 GROUP_KEYS = {
     "none": "'all'",
@@ -46,15 +50,16 @@ async def case_stats(conn, *, pattern: str, group: str, child_prefix: int,
     if group == "category" and category_depth:
         # a path's first names (domain.categories.rolled_up): 城乡建设/道路交通/路灯 counts for 城乡建设 at depth 1
         key = f"array_to_string((string_to_array(coalesce(o.category, ''), '/'))[1:{int(category_depth)}], '/')"
+    # the members' sectors only for the grouping that names them: the lateral lookup runs once per
+    # case, and the gauges (handlers.figures) read every case of ninety days each minute
+    sectors = SECTORS if group == "sector" else ""
     return await conn.fetch(
         f"""
         WITH {TIMELY}
         SELECT {key} AS key, {CASE_FIGURES},
                coalesce(sum(t.timed), 0) AS timed,
                coalesce(sum(t.on_time), 0) AS replies_on_time
-        FROM opinions o
-        LEFT JOIN members m ON m.id = o.member_id
-        LEFT JOIN LATERAL (SELECT s.sector_name FROM members s WHERE s.sector_id = o.sector_id LIMIT 1) os ON true
+        FROM opinions o {sectors}
         LEFT JOIN timely t ON t.opinion_id = o.id
         WHERE (o.org_unit LIKE $1 OR o.handling_unit LIKE $1) AND o.status <> 'merged'
           AND ($2::timestamptz IS NULL OR o.created_at >= $2) AND ($3::timestamptz IS NULL OR o.created_at < $3)
