@@ -16,13 +16,20 @@ Beside the verdicts, ``per_minute`` says what each minute was like, so that a mi
 can be explained rather than guessed at: the p99 of each stage (answer to the POST, first
 notification, e-mail received), the machine's share busy and stolen and its speed probe, and
 PostgreSQL's checkpoints, WAL written, autovacuum runs on the outbox and inbox tables and which
-other tables autovacuum or autoanalyze worked on.
+other tables autovacuum or autoanalyze worked on; each process's share of the CPU and the slowest
+write-and-sync of a page to the database's disk.
+
+Every second is recorded too (``seconds``: CPU milliseconds of each process, the machine's busy
+and I/O-wait shares, the disk's sync time), and every second whose notifications' p99 passed 1 s
+is logged with what the seconds around it were like: a stall is then a process that was busy, a
+disk that did not sync, or a machine that was not there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
 import statistics
 import sys
 import time
@@ -40,6 +47,7 @@ from step import Bench, Generator, log, outcomes_of, settle
 RSS_GROWTH_LIMIT = 0.10
 TABLE_GROWTH_LIMIT = 0.10
 TABLE_SAMPLE_EVERY_S = 30.0
+DISK_PROBE_BYTES = 8192  # one PostgreSQL page
 HERE = Path(__file__).resolve().parent
 
 
@@ -53,12 +61,15 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
     sampler.processes["generator"] = psutil.Process(generator.pid)
     tables = TableSampler(stack.settings, list(stack.services), start)
     tables.start()
+    every_second = SecondSampler(sampler, stack.settings, stack.home / "disk-probe", bench.origin)
+    every_second.start()
     measured_from = start + 60  # minute 1 is warm-up
     await asyncio.sleep(max(0.0, measured_from - time.monotonic()))
     cpu_from = sampler.cpu()
     await asyncio.sleep(max(0.0, start + seconds - time.monotonic()))
     cpu_to = sampler.cpu()
     await tables.stop()
+    await every_second.stop()
     summary = await generator.finished()
     sampler.processes.pop("generator", None)
     outcomes = outcomes_of(generator.records)
@@ -73,10 +84,15 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
     services = list(stack.services)
     p99s = _per_minute_p99(outcomes, start, minutes)
     result["per_minute_p99_ms"] = p99s
-    result["per_minute"] = _per_minute(outcomes, tables.samples, start, minutes)
+    seconds_seen = every_second.seconds()
+    result["per_minute"] = _per_minute(outcomes, tables.samples, start, minutes, seconds_seen, bench.origin)
+    result["seconds"] = seconds_seen
+    result["stalls"] = _stalls(result["timeline"], seconds_seen)
     result["rss_mb_every_10_s"] = [{"t": round(at - start), **{n: round(found.get(n, 0.0), 1) for n in services}}
                                    for at, found in sampler.series[::10] if at >= start]
-    result["tables"] = tables.samples
+    # the minutes say which tables were maintained; the samples keep the counters only
+    result["tables"] = [{**s, "postgres": {k: v for k, v in s["postgres"].items() if k != "maintained"}}
+                        if "postgres" in s else s for s in tables.samples]
     result["verdicts"] = {
         "memory": _memory(sampler.series, start, start + seconds, services),
         "tables": _tables(tables.samples, retention_minutes, minutes),
@@ -86,6 +102,8 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
     bench.observer.forget(o.opinion for o in outcomes if o.accepted)
     for row in result["per_minute"]:
         log(_minute_line(row))
+    for stall in result["stalls"]:
+        log(_stall_line(stall))
     for name, verdict in result["verdicts"].items():
         if name != "met":
             log(f"soak {name}: {'met' if verdict['met'] else 'NOT met'} — {verdict['detail']}")
@@ -170,7 +188,8 @@ async def _postgres_counters(conn: asyncpg.Connection) -> dict:
             "autovacuums": int(tables["autovacuums"]), "dead_rows": int(tables["dead_rows"]), "maintained": runs}
 
 
-def _per_minute(outcomes, samples: list[dict], start: float, minutes: float) -> list[dict]:
+def _per_minute(outcomes, samples: list[dict], start: float, minutes: float, seconds: list[dict],
+                origin: float) -> list[dict]:
     """Each minute (by when its requests were due): p99 of every stage from the due time, and
     what the machine and PostgreSQL did between the samples nearest its start and its end."""
     stages = {"answer": lambda o: o.answered, "first_notification": lambda o: o.notified,
@@ -203,9 +222,14 @@ def _per_minute(outcomes, samples: list[dict], start: float, minutes: float) -> 
                     if runs > pg_then["maintained"].get(t, 0) and not t.endswith((".outbox", ".inbox")))
                 row["postgres"]["wal_mb"] = round(row["postgres"].pop("wal_bytes") / 2**20, 1)
                 row["postgres"]["dead_rows"] = pg_now["dead_rows"]
+        begins = start - origin + minute * 60
+        inside = [s for s in seconds if begins <= s["t"] < begins + 60]
+        if inside:
+            names = {name for s in inside for name in s["cpu_ms"]}
+            row["cpu_pct"] = {name: round(sum(s["cpu_ms"].get(name, 0.0) for s in inside) / (10 * len(inside)), 1)
+                              for name in sorted(names)}
+            row["disk_sync_max_ms"] = max(s["disk_sync_ms"] for s in inside)
         found.append(row)
-    for sample in samples:  # only the minutes keep which tables were maintained
-        sample.get("postgres", {}).pop("maintained", None)
     return found
 
 
@@ -218,7 +242,95 @@ def _minute_line(row: dict) -> str:
                  f"{row['speed_probe_ms']} ms; checkpoints {pg['checkpoints']}, WAL {pg['wal_mb']} MB, "
                  f"autovacuums {pg['autovacuums']}, dead rows {pg['dead_rows']}"
                  + (f"; vacuumed or analysed: {', '.join(pg['maintained'])}" if pg["maintained"] else ""))
+    if "cpu_pct" in row:
+        line += (f"; disk sync max {row['disk_sync_max_ms']} ms; CPU % "
+                 + ", ".join(f"{name} {pct}" for name, pct in row["cpu_pct"].items()))
     return line
+
+
+def _stalls(timeline: list[dict], seconds: list[dict]) -> list[dict]:
+    """Each second whose notifications' p99 passed the limit, with the seconds from two before
+    it to two after as the sampler saw them: who was busy, how long the disk took to sync."""
+    by_t = {s["t"]: s for s in seconds}
+    found = []
+    for row in timeline:
+        if row["p99_ms"] is not None and row["p99_ms"] > P99_LIMIT_MS:
+            around = [by_t[t] for t in range(row["t"] - 2, row["t"] + 3) if t in by_t]
+            found.append({"t": row["t"], "p99_ms": row["p99_ms"], "accepted": row["accepted"],
+                          "completed": row["completed"], "around": around})
+    return found
+
+
+def _stall_line(stall: dict) -> str:
+    seen = "; ".join(
+        f"{s['t']} s: busy {s['busy_pct']} % iowait {s['iowait_pct']} % steal {s['steal_pct']} %, sync {s['disk_sync_ms']} ms, "
+        + ", ".join(f"{name} {ms:.0f}" for name, ms in sorted(s["cpu_ms"].items(), key=lambda kv: -kv[1])[:4])
+        + (f", autovacuum: {' + '.join(s['autovacuum'])}" if s["autovacuum"] else "")
+        for s in stall["around"])
+    return (f"soak stall at {stall['t']} s: p99 {stall['p99_ms']} ms, accepted {stall['accepted']}, completed "
+            f"{stall['completed']} — CPU ms by process around it: {seen}")
+
+
+class SecondSampler:
+    """Every second, off the event loop: the CPU of every process, the machine's busy, I/O-wait and
+    stolen shares, and how long writing one page beside the database and syncing it took; and
+    what PostgreSQL's autovacuum workers are doing then."""
+
+    def __init__(self, sampler, settings: Settings, probe_path: Path, origin: float) -> None:
+        self.sampler, self.settings, self.probe_path, self.origin = sampler, settings, probe_path, origin
+        self.raw: list[tuple[int, dict[str, float], psutil._common.scputimes, float]] = []
+        self.maintenance: dict[int, list[str]] = {}  # second → "VACUUM notify.notifications", …
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._every())
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self.probe_path.unlink(missing_ok=True)
+
+    async def _every(self) -> None:
+        conn = await asyncpg.connect(self.settings.asyncpg_dsn())
+        try:
+            while True:
+                reading = await asyncio.to_thread(self._once)
+                self.raw.append(reading)
+                self.maintenance[reading[0]] = [
+                    query.removeprefix("autovacuum: ") for query in await conn.fetchval(
+                        "SELECT coalesce(array_agg(query), '{}') FROM pg_stat_activity"
+                        " WHERE backend_type = 'autovacuum worker' AND query <> ''")]
+                await asyncio.sleep(1.0 - (time.monotonic() - self.origin) % 1.0)
+        finally:
+            await conn.close()
+
+    def _once(self) -> tuple[int, dict[str, float], psutil._common.scputimes, float]:
+        t = round(time.monotonic() - self.origin)
+        cpu, machine = self.sampler.cpu(), psutil.cpu_times()
+        began = time.perf_counter()
+        descriptor = os.open(self.probe_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.pwrite(descriptor, os.urandom(DISK_PROBE_BYTES), 0)
+            os.fdatasync(descriptor)
+        finally:
+            os.close(descriptor)
+        return t, cpu, machine, (time.perf_counter() - began) * 1000
+
+    def seconds(self) -> list[dict]:
+        """From one reading to the next: CPU ms per process, machine shares, the sync's ms."""
+        found = []
+        for (_, cpu0, m0, _), (t, cpu1, m1, sync_ms) in zip(self.raw, self.raw[1:], strict=False):
+            spent = {k: getattr(m1, k) - getattr(m0, k) for k in m1._fields}
+            total = sum(v for k, v in spent.items() if k not in ("guest", "guest_nice")) or 1.0
+            idle = spent["idle"] + spent.get("iowait", 0.0)
+            found.append({
+                "t": t, "busy_pct": round(100 * (total - idle - spent.get("steal", 0.0)) / total, 1),
+                "iowait_pct": round(100 * spent.get("iowait", 0.0) / total, 1),
+                "steal_pct": round(100 * spent.get("steal", 0.0) / total, 1), "disk_sync_ms": round(sync_ms, 1),
+                "cpu_ms": {name: round((cpu1[name] - cpu0.get(name, cpu1[name])) * 1000, 1) for name in cpu1},
+                "autovacuum": self.maintenance.get(t, []),
+            })
+        return found
 
 
 def _per_minute_p99(outcomes, start: float, minutes: float) -> list[float | None]:
