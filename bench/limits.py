@@ -24,8 +24,9 @@ import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from analysis import distribution
+from logline import log
 from stack import VILLAGE
-from step import Bench, Generator, log
+from step import Bench, Generator
 
 INTAKE_CONNECTIONS = 32
 INTAKE_WARMUP_S = 2.0

@@ -12,7 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
-from step import log
+from logline import log
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MUST_REACH = {"rate_per_s": 500, "p99_ms": 1000, "rss_mb": 150}
@@ -95,6 +95,10 @@ def print_summary(result: dict) -> None:
         print(f"search: highest rate sustained with p99 ≤ 1 s: {search['found_rate_per_s']}/s "
               f"({f'lowest failed {failed}/s' if failed else 'none failed up to --max-rate'}"
               f"{', cut short by the time budget' if search['cut_short'] else ''})")
+    for rounds in result.get("not_held", []):
+        before = rounds["at_rate"]
+        print(f"at {before['rate_per_s']}/s the repetitions did not hold: sustained {before['sustained']}, p99 "
+              f"{before['latency_ms']['first_notification']['p99']['values']} ms — repeated a little lower")
     if at := result.get("at_rate"):
         first, email = at["latency_ms"]["first_notification"], at["latency_ms"]["email_received"]
 
@@ -129,7 +133,8 @@ def print_summary(result: dict) -> None:
 
 
 def _all_steps(result: dict) -> list[dict]:
-    return [*(result.get("search") or {}).get("steps", []), *result.get("repetitions", []),
+    return [*(result.get("search") or {}).get("steps", []),
+            *(r for rounds in result.get("not_held", []) for r in rounds["repetitions"]), *result.get("repetitions", []),
             *result.get("aim_repetitions", []), *([result["soak"]] if result.get("soak") else [])]
 
 

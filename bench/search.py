@@ -6,6 +6,12 @@ that failed until they are within ``resolution`` of each other. If the very firs
 step down by halves instead. A step is only started when the budget leaves room for it and
 for what must come after (the repetitions and the limits): the search is then cut short and
 says so.
+
+The search passes a rate once; at the edge of what the machine holds, one lucky pass can pick
+a rate that then fails most of its repetitions. So when the median of the repetitions fails,
+``confirmation_rate`` picks a rate a little lower and the repetitions run again there (as long
+as the budget allows): the rate reported is the highest one that held in the median of its
+own repetitions, and every round before it is reported beside it.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from step import log
+from logline import log
 
 Step = Callable[[float, str], Awaitable[dict]]
 
@@ -71,8 +77,42 @@ async def find_rate(step: Step, *, start: float, factor: float, max_rate: float,
             "steps": steps}
 
 
+def held(repetitions: list[dict]) -> bool:
+    """Whether most repetitions passed (sustained, p99 within the limit, generator on schedule)."""
+    return sum(r["passed"] for r in repetitions) * 2 > len(repetitions)
+
+
+def confirmation_rate(failed: float, passed: list[float], *, fraction: float = 0.95) -> float:
+    """The next rate to repeat at, after the median at ``failed`` did not hold: the highest rate
+    the search passed in [``fraction`` × failed, failed), else ``fraction`` × failed rounded to
+    5/s — never ``failed`` itself, and never far below it (a rate passed long before says little
+    about the edge)."""
+    floor = fraction * failed
+    seen = [rate for rate in passed if floor <= rate < failed]
+    if seen:
+        return max(seen)
+    rounded = round(floor / 5) * 5
+    return rounded if 0 < rounded < failed else round(floor, 1)
+
+
 async def repeat(step: Step, rate: float, times: int, *, label: str = "repetition") -> list[dict]:
     return [await step(rate, f"{label} {i + 1}/{times}") for i in range(times)]
+
+
+async def repeat_until_held(step: Step, rate: float, times: int, *, passed: list[float], confirmations: int,
+                            room: Callable[[], bool]) -> list[dict]:
+    """Repetitions at ``rate``; while they do not hold it and ``room`` allows, at most
+    ``confirmations`` more rounds, each at ``confirmation_rate`` below the last. Every round, as
+    ``{"at_rate": summary, "repetitions": [...]}``: the last is the one to judge."""
+    rounds: list[dict] = []
+    while True:
+        repetitions = await repeat(step, rate, times, label="repetition" if not rounds else "confirmation")
+        rounds.append({"at_rate": summarise(repetitions), "repetitions": repetitions})
+        if held(repetitions) or len(rounds) > confirmations or not room():
+            return rounds
+        lower = confirmation_rate(rate, passed)
+        log(f"the repetitions did not hold {rate:g}/s: {times} more at {lower:g}/s")
+        rate = lower
 
 
 def _spread(values: list) -> dict | None:

@@ -28,21 +28,26 @@ disk that did not sync, or a machine that was not there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import loadgen
 import psutil
 from analysis import P99_LIMIT_MS, analyse, percentile
 from liaison_shared.settings import Settings
+from logline import log
 from observe import machine_cpu, machine_share
 from stack import VILLAGE
-from step import Bench, Generator, log, outcomes_of, settle
+from step import Bench, Generator, outcomes_of, settle
 
 RSS_GROWTH_LIMIT = 0.10
 TABLE_GROWTH_LIMIT = 0.10
@@ -60,16 +65,18 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
     start = await generator.started()
     sampler.processes["generator"] = psutil.Process(generator.pid)
     tables = TableSampler(stack.settings, list(stack.services), start)
-    tables.start()
     every_second = SecondSampler(sampler, stack.settings, stack.home / "disk-probe", bench.origin)
-    every_second.start()
     measured_from = start + 60  # minute 1 is warm-up
-    await asyncio.sleep(max(0.0, measured_from - time.monotonic()))
-    cpu_from = sampler.cpu()
-    await asyncio.sleep(max(0.0, start + seconds - time.monotonic()))
-    cpu_to = sampler.cpu()
-    await tables.stop()
-    await every_second.stop()
+    tables.start()
+    every_second.start()
+    try:
+        await asyncio.sleep(max(0.0, measured_from - time.monotonic()))
+        cpu_from = sampler.cpu()
+        await asyncio.sleep(max(0.0, start + seconds - time.monotonic()))
+        cpu_to = sampler.cpu()
+    finally:
+        await tables.stop()
+        await every_second.stop()
     summary = await generator.finished()
     sampler.processes.pop("generator", None)
     outcomes = outcomes_of(generator.records)
@@ -110,6 +117,36 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
     return result
 
 
+class Every:
+    """``once`` every ``period`` seconds, on whole multiples of it since ``origin``, until stopped.
+    A run that fails is logged and the next one comes on time (a sampler must not fall silent for
+    the rest of a soak because one reading failed); ``stop`` lets the run in progress finish, so
+    nothing it started (a thread, a file) outlives it."""
+
+    def __init__(self, name: str, period: float, once: Callable[[], Awaitable[None]], origin: float) -> None:
+        self.name, self.period, self.once, self.origin = name, period, once, origin
+        self._stopped = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        self._stopped.set()
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                await self.once()
+            except Exception as error:  # noqa: BLE001 — logged; the next reading may well work
+                log(f"soak: a {self.name} reading failed: {type(error).__name__}: {error}")
+            wait = self.period - (time.monotonic() - self.origin) % self.period
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), wait)
+
+
 class TableSampler:
     """Rows of every schema's outbox and inbox, and the age of their oldest row: every 30 s,
     and once more at the end of the load. Each sample carries also the counters ``per_minute``
@@ -118,20 +155,15 @@ class TableSampler:
     def __init__(self, settings: Settings, schemas: list[str], start: float) -> None:
         self.settings, self.schemas, self.start_at = settings, schemas, start
         self.samples: list[dict] = []
-        self._task: asyncio.Task | None = None
+        self._every = Every("table", TABLE_SAMPLE_EVERY_S, self._once, start)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._every())
+        self._every.start()
 
     async def stop(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        """The last sample is taken at the end of the load, whenever that falls."""
+        await self._every.stop()
         await self._once()
-
-    async def _every(self) -> None:
-        while True:
-            await self._once()
-            await asyncio.sleep(TABLE_SAMPLE_EVERY_S)
 
     async def _once(self) -> None:
         speed = await _speed_probe()
@@ -225,8 +257,8 @@ def _per_minute(outcomes, samples: list[dict], start: float, minutes: float, sec
         begins = start - origin + minute * 60
         inside = [s for s in seconds if begins <= s["t"] < begins + 60]
         if inside:
-            names = {name for s in inside for name in s["cpu_ms"]}
-            row["cpu_pct"] = {name: round(sum(s["cpu_ms"].get(name, 0.0) for s in inside) / (10 * len(inside)), 1)
+            names = {name for s in inside for name in s["cpu_pct"]}
+            row["cpu_pct"] = {name: round(sum(s["cpu_pct"].get(name, 0.0) for s in inside) / len(inside), 1)
                               for name in sorted(names)}
             row["disk_sync_max_ms"] = max(s["disk_sync_ms"] for s in inside)
         found.append(row)
@@ -243,7 +275,7 @@ def _minute_line(row: dict) -> str:
                  f"autovacuums {pg['autovacuums']}, dead rows {pg['dead_rows']}"
                  + (f"; vacuumed or analysed: {', '.join(pg['maintained'])}" if pg["maintained"] else ""))
     if "cpu_pct" in row:
-        line += (f"; disk sync max {row['disk_sync_max_ms']} ms; CPU % "
+        line += (f"; disk sync max {row['disk_sync_max_ms']} ms; % of the machine's CPU: "
                  + ", ".join(f"{name} {pct}" for name, pct in row["cpu_pct"].items()))
     return line
 
@@ -278,34 +310,38 @@ class SecondSampler:
 
     def __init__(self, sampler, settings: Settings, probe_path: Path, origin: float) -> None:
         self.sampler, self.settings, self.probe_path, self.origin = sampler, settings, probe_path, origin
-        self.raw: list[tuple[int, dict[str, float], psutil._common.scputimes, float]] = []
-        self.maintenance: dict[int, list[str]] = {}  # second → "VACUUM notify.notifications", …
-        self._task: asyncio.Task | None = None
+        self.readings: list[Reading] = []
+        self._conn: asyncpg.Connection | None = None
+        self._every = Every("per-second", 1.0, self._once, origin)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._every())
+        self._every.start()
 
     async def stop(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        await self._every.stop()
+        if self._conn is not None:
+            await self._conn.close()
         self.probe_path.unlink(missing_ok=True)
 
-    async def _every(self) -> None:
-        conn = await asyncpg.connect(self.settings.asyncpg_dsn())
-        try:
-            while True:
-                reading = await asyncio.to_thread(self._once)
-                self.raw.append(reading)
-                self.maintenance[reading[0]] = [
-                    query.removeprefix("autovacuum: ") for query in await conn.fetchval(
-                        "SELECT coalesce(array_agg(query), '{}') FROM pg_stat_activity"
-                        " WHERE backend_type = 'autovacuum worker' AND query <> ''")]
-                await asyncio.sleep(1.0 - (time.monotonic() - self.origin) % 1.0)
-        finally:
-            await conn.close()
+    async def _once(self) -> None:
+        at, cpu, machine, sync_ms = await asyncio.to_thread(self._read)
+        self.readings.append(Reading(at, cpu, machine, sync_ms, await self._autovacuum()))
 
-    def _once(self) -> tuple[int, dict[str, float], psutil._common.scputimes, float]:
-        t = round(time.monotonic() - self.origin)
+    async def _autovacuum(self) -> list[str]:
+        """What the autovacuum workers are doing ("VACUUM notify.notifications", …); a lost
+        connection is opened again at the next reading."""
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self.settings.asyncpg_dsn())
+        try:
+            queries = await self._conn.fetchval("SELECT coalesce(array_agg(query), '{}') FROM pg_stat_activity"
+                                                " WHERE backend_type = 'autovacuum worker' AND query <> ''")
+        except (asyncpg.PostgresConnectionError, OSError):
+            self._conn = None
+            raise
+        return [query.removeprefix("autovacuum: ") for query in queries]
+
+    def _read(self) -> tuple[float, dict[str, float], psutil._common.scputimes, float]:
+        at = time.monotonic() - self.origin
         cpu, machine = self.sampler.cpu(), psutil.cpu_times()
         began = time.perf_counter()
         descriptor = os.open(self.probe_path, os.O_WRONLY | os.O_CREAT, 0o600)
@@ -314,23 +350,49 @@ class SecondSampler:
             os.fdatasync(descriptor)
         finally:
             os.close(descriptor)
-        return t, cpu, machine, (time.perf_counter() - began) * 1000
+        return at, cpu, machine, (time.perf_counter() - began) * 1000
 
     def seconds(self) -> list[dict]:
-        """From one reading to the next: CPU ms per process, machine shares, the sync's ms."""
-        found = []
-        for (_, cpu0, m0, _), (t, cpu1, m1, sync_ms) in zip(self.raw, self.raw[1:], strict=False):
-            spent = {k: getattr(m1, k) - getattr(m0, k) for k in m1._fields}
-            total = sum(v for k, v in spent.items() if k not in ("guest", "guest_nice")) or 1.0
-            idle = spent["idle"] + spent.get("iowait", 0.0)
-            found.append({
-                "t": t, "busy_pct": round(100 * (total - idle - spent.get("steal", 0.0)) / total, 1),
-                "iowait_pct": round(100 * spent.get("iowait", 0.0) / total, 1),
-                "steal_pct": round(100 * spent.get("steal", 0.0) / total, 1), "disk_sync_ms": round(sync_ms, 1),
-                "cpu_ms": {name: round((cpu1[name] - cpu0.get(name, cpu1[name])) * 1000, 1) for name in cpu1},
-                "autovacuum": self.maintenance.get(t, []),
-            })
-        return found
+        return seconds_between(self.readings, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One per-second reading: taken at ``at`` (seconds since the run's origin), with the
+    cumulative CPU seconds of every process and of the machine, and the sync and autovacuum
+    seen at that moment."""
+
+    at: float
+    cpu: dict[str, float]
+    machine: Any  # psutil's scputimes
+    sync_ms: float
+    autovacuum: list[str]
+
+
+def seconds_between(readings: list[Reading], cpus: int) -> list[dict]:
+    """From each reading to the next, labelled like the timeline's seconds — by the second the
+    interval starts in — with rates over the interval's real length (a late reading does not
+    make a busier second): CPU ms per second of each process, ``cpu_pct`` its share of the whole
+    machine (all ``cpus``, like ``busy_pct``), and the sync and autovacuum seen at its start."""
+    found = []
+    for first, then in zip(readings, readings[1:], strict=False):
+        length = then.at - first.at
+        if length <= 0:
+            continue
+        spent = {k: getattr(then.machine, k) - getattr(first.machine, k) for k in then.machine._fields}
+        total = sum(v for k, v in spent.items() if k not in ("guest", "guest_nice")) or 1.0
+        idle = spent["idle"] + spent.get("iowait", 0.0)
+        cpu_ms = {name: (then.cpu[name] - first.cpu.get(name, then.cpu[name])) * 1000 / length for name in then.cpu}
+        found.append({
+            "t": math.floor(first.at), "seconds": round(length, 3),
+            "busy_pct": round(100 * (total - idle - spent.get("steal", 0.0)) / total, 1),
+            "iowait_pct": round(100 * spent.get("iowait", 0.0) / total, 1),
+            "steal_pct": round(100 * spent.get("steal", 0.0) / total, 1), "disk_sync_ms": round(first.sync_ms, 1),
+            "cpu_ms": {name: round(ms, 1) for name, ms in cpu_ms.items()},
+            "cpu_pct": {name: round(ms / (10 * cpus), 1) for name, ms in cpu_ms.items()},
+            "autovacuum": first.autovacuum,
+        })
+    return found
 
 
 def _per_minute_p99(outcomes, start: float, minutes: float) -> list[float | None]:

@@ -19,12 +19,9 @@ from pathlib import Path
 import loadgen
 import psutil
 from analysis import Outcome, analyse
+from logline import log
 from observe import Observer, Sampler, machine_cpu, machine_share, machine_speed
 from stack import VILLAGE, Stack
-
-
-def log(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
 @dataclass

@@ -135,7 +135,7 @@ def _relations(plan) -> set[str]:
     return set()
 
 
-@pytest.mark.parametrize(("group", "reads_members"), [("none", False), ("category", False), ("sector", True)])
+@pytest.mark.parametrize(("group", "reads_members"), [("none", False), ("category", False), ("month", False), ("member", False), ("org_unit", False), ("sector", True)])
 async def test_case_figures_read_the_members_only_grouped_by_sector(db_pool, group, reads_members):
     """The gauges (handlers.figures) count every case of ninety days each minute: a lookup of the
     member's sector per case made that a second of the database's CPU at 300 thousand cases."""
