@@ -181,3 +181,48 @@ async def test_a_row_committed_after_a_later_id_is_still_sent(probe, platform, d
         await early.close()
         await relay.stop()
         await pool.close()
+
+
+async def _notifications_of(conn, channel: str) -> list:
+    seen: list = []
+    await conn.add_listener(channel, lambda *args: seen.append(args))
+    return seen
+
+
+async def test_a_commit_wakes_the_relay_leading_in_its_process_without_notify(probe, platform):
+    """NOTIFY serialises every notifying commit of the database (a lock held to the end of the
+    commit): where the relay leads, a commit wakes it directly and sends none."""
+    prefix = f"local-{uuid.uuid4().hex[:6]}"
+    slow_poll = platform.model_copy(update={"outbox_poll_interval_s": 60.0})
+    pool = await db.create_pool(slow_poll, "probe")
+    listener = await db.connect(slow_poll, "probe")
+    relay = OutboxRelay(pool, slow_poll, service="probe")
+    task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: relay.is_leader or None)
+        await asyncio.sleep(0.5)  # the relay's first batch done: it waits to be woken now
+        notified = await _notifications_of(listener, db.outbox_channel("probe"))
+        await write_events(uow_factory(pool), prefix, 3)
+        # well inside the 60-second poll: the relay was woken by the commits themselves
+        records = await collect(platform, TOPIC, count=3, where=titled(prefix), timeout=10)
+        assert len(records) == 3
+        await asyncio.sleep(0.2)
+        assert notified == []
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await relay.stop()
+        await listener.close()
+        await pool.close()
+
+
+async def test_a_commit_where_no_relay_leads_notifies(probe, platform):
+    pool = await db.create_pool(platform, "probe")
+    listener = await db.connect(platform, "probe")
+    try:
+        notified = await _notifications_of(listener, db.outbox_channel("probe"))
+        await write_events(uow_factory(pool), f"elsewhere-{uuid.uuid4().hex[:6]}", 1)
+        assert await eventually(lambda: notified or None, timeout=5)
+    finally:
+        await listener.close()
+        await pool.close()

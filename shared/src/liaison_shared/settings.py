@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     # --- Outbox relay and consumers ----------------------------------------------------
     outbox_batch_size: int = Field(500, ge=1)
     outbox_poll_interval_s: float = Field(
-        1.0, gt=0, description="Polling fallback when no NOTIFY arrives."
+        1.0, gt=0, description="Polling fallback: a commit wakes the relay in its process, or by NOTIFY from elsewhere."
     )
     outbox_linger_s: float = Field(
         0.01, ge=0, description="After a wake-up, how long the relay waits for more commits to send together."

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import asyncpg
 
-from . import audit
+from . import audit, outbox
 from .db import DatabaseUnavailable, is_unavailable, outbox_channel
 from .events import Envelope, Event
 from .settings import Settings
@@ -30,10 +30,11 @@ def _renumbered(sql: str, offset: int) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _commit_statement(writes: tuple[tuple[str, int], ...], has_events: bool, audited: bool) -> str:
+def _commit_statement(writes: tuple[tuple[str, int], ...], has_events: bool, audited: bool,
+                      notify: bool = True) -> str:
     """The one statement a commit sends, for a shape of writes (their SQL and parameter count),
-    events or none, and an audit row (``audit.COLUMNS``) or none — composed once per shape, not
-    per request."""
+    events or none, NOTIFY of the relay or not (``outbox.leads_here``), and an audit row
+    (``audit.COLUMNS``) or none — composed once per shape, not per request."""
     parts: list[str] = []
     count = 0
     tail = "SELECT 1"
@@ -43,7 +44,7 @@ def _commit_statement(writes: tuple[tuple[str, int], ...], has_events: bool, aud
         count += n
     if has_events:
         p1, p2, p3, p4, p5, p6, p7, p8 = (f"${count + i}" for i in range(1, 9))
-        count += 8
+        count += 8 if notify else 7
         parts += [
             f"""locked AS (
                 SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS n
@@ -60,7 +61,8 @@ def _commit_statement(writes: tuple[tuple[str, int], ...], has_events: bool, aud
                 RETURNING 1
             )""",  # noqa: S608 — only parameter numbers are filled in
         ]
-        tail = f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done"  # noqa: S608 — a parameter number
+        tail = (f"SELECT pg_notify({p8}, '') FROM (SELECT count(*) FROM inserted) AS done" if notify  # noqa: S608 — a parameter number
+                else "SELECT count(*) FROM inserted")
     if audited:
         numbered = ", ".join(f"${count + 1 + i}" for i in range(len(audit.COLUMNS)))
         parts.append(f"audited AS (INSERT INTO audit_log ({', '.join(audit.COLUMNS)}) VALUES ({numbered})"  # noqa: S608 — audit.COLUMNS, parameter numbers
@@ -115,6 +117,7 @@ class UnitOfWork:
         self._writes: list[tuple[str, tuple[object, ...]]] = []
         self._later: dict[str, list[tuple[object, ...]]] = {}
         self._write_only = write_only
+        self._woken_here = False  # the commit leaves NOTIFY out: the relay leads in this process
         self._tx: asyncpg.transaction.Transaction | None = None
         self._open: contextvars.Token[bool]
         self.conn: asyncpg.Connection
@@ -179,18 +182,25 @@ class UnitOfWork:
         args: list[object] = []
         for _, values in self._writes:
             args += list(values)
+        self._woken_here = outbox.leads_here(self._schema)
         if self._events:
             events = self._events
             args += [
                 [e.key for e in events], [e.id for e in events], [e.topic for e in events], [e.key for e in events],
                 [e.type for e in events], ["\n".join(k + "=" + v.decode() for k, v in e.headers()) for e in events],
-                [e.value() for e in events], outbox_channel(self._schema),
+                [e.value() for e in events], *([] if self._woken_here else [outbox_channel(self._schema)]),
             ]
         if audit_row is not None:
             args += list(audit_row)
         if self._writes or self._events or audit_row is not None:
             writes = tuple((sql, len(values)) for sql, values in self._writes)
-            await self.conn.execute(_commit_statement(writes, bool(self._events), audit_row is not None), *args)
+            await self.conn.execute(_commit_statement(writes, bool(self._events), audit_row is not None,
+                                                      notify=not self._woken_here), *args)
+
+    def _wake_relay(self) -> None:
+        """Once committed: the relay leading here learns of the events without NOTIFY."""
+        if self._events and self._woken_here:
+            outbox.wake_local(self._schema)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -199,6 +209,7 @@ class UnitOfWork:
             try:
                 if exc_type is None:
                     await self._write_commit_rows()
+                    self._wake_relay()
             except Exception as error:
                 if is_unavailable(error):
                     raise DatabaseUnavailable(str(error)) from error
@@ -212,6 +223,7 @@ class UnitOfWork:
                     await self.conn.executemany(sql, rows)
                 await self._write_commit_rows()
                 await self._tx.commit()
+                self._wake_relay()
             else:
                 await self._tx.rollback()
         except Exception as error:
