@@ -69,7 +69,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=5.0, help="Seconds at the step's own rate before it.")
     parser.add_argument("--settle", type=float, default=60.0, help="How long a step may take to drain afterwards.")
     parser.add_argument("--repeats", type=int, default=3, help="Repetitions at the found rate.")
-    parser.add_argument("--confirmations", type=int, default=2,
+    parser.add_argument("--confirmations", type=int, default=3,
                         help="When the repetitions at the found rate do not hold it (median), at most this many"
                              " rounds of repetitions a little lower (the highest rate passed within 5 %%, else -5 %%).")
     parser.add_argument("--limit-seconds", type=float, default=10.0, help="Length of each limit measurement.")

@@ -16,7 +16,7 @@ Beside the verdicts, ``per_minute`` says what each minute was like, so that a mi
 can be explained rather than guessed at: the p99 of each stage (answer to the POST, first
 notification, e-mail received), the machine's share busy and stolen and its speed probe, and
 PostgreSQL's checkpoints, WAL written, autovacuum runs on the outbox and inbox tables and which
-other tables autovacuum or autoanalyze worked on; each process's share of the CPU and the slowest
+other tables autovacuum or autoanalyze worked on; each process's share of the machine's CPU and the slowest
 write-and-sync of a page to the database's disk.
 
 Every second is recorded too (``seconds``: CPU milliseconds of each process, the machine's busy
