@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
+from analysis import P99_LIMIT_MS
 from logline import log
 
 Step = Callable[[float, str], Awaitable[dict]]
@@ -77,9 +78,13 @@ async def find_rate(step: Step, *, start: float, factor: float, max_rate: float,
             "steps": steps}
 
 
-def held(repetitions: list[dict]) -> bool:
-    """Whether most repetitions passed (sustained, p99 within the limit, generator on schedule)."""
-    return sum(r["passed"] for r in repetitions) * 2 > len(repetitions)
+def held(summary: dict) -> bool:
+    """What the must-reach's verdict asks of a rate, from the medians of its repetitions
+    (``summarise``): sustained in most of them, the median p99 within the limit, and the generator
+    on its schedule in every one (else nothing can be judged from them)."""
+    p99 = summary["latency_ms"]["first_notification"]["p99"]["median"]
+    return (summary["sustained_median"] and p99 is not None and p99 <= P99_LIMIT_MS
+            and summary["generator_kept_schedule"])
 
 
 def confirmation_rate(failed: float, passed: list[float], *, fraction: float = 0.95) -> float:
@@ -108,7 +113,7 @@ async def repeat_until_held(step: Step, rate: float, times: int, *, passed: list
     while True:
         repetitions = await repeat(step, rate, times, label="repetition" if not rounds else "confirmation")
         rounds.append({"at_rate": summarise(repetitions), "repetitions": repetitions})
-        if held(repetitions) or len(rounds) > confirmations or not room():
+        if held(rounds[-1]["at_rate"]) or len(rounds) > confirmations or not room():
             return rounds
         lower = confirmation_rate(rate, passed)
         log(f"the repetitions did not hold {rate:g}/s: {times} more at {lower:g}/s")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from search import confirmation_rate, held, repeat_until_held  # noqa: E402
+from search import confirmation_rate, held, repeat_until_held, summarise  # noqa: E402
 
 
 def test_the_confirmation_rate_is_a_rate_the_search_passed_just_below():
@@ -27,22 +27,29 @@ def test_the_confirmation_rate_is_always_below_the_rate_that_did_not_hold():
         assert 0 < confirmation_rate(failed, [failed]) < failed
 
 
-def test_held_means_most_repetitions_passed():
-    assert held([{"passed": True}, {"passed": False}, {"passed": True}])
-    assert not held([{"passed": True}, {"passed": False}, {"passed": False}])
+def test_held_is_the_verdicts_rule_on_the_medians():
+    def summary(*passes: bool, p99s=(300.0, 300.0, 300.0)) -> dict:
+        return summarise([_repetition(560, ok, p99) for ok, p99 in zip(passes, p99s, strict=True)])
+
+    assert held(summary(True, False, True))
+    assert not held(summary(True, False, False))
+    # sustained in all three, but the median p99 over 1 s
+    assert not held(summary(True, True, True, p99s=(900.0, 1051.0, 1200.0)))
+    assert held(summary(True, True, True, p99s=(957.0, 1051.0, 745.0)))
 
 
 def _step(holds_up_to: float, log: list):
     async def step(rate: float, label: str) -> dict:
         log.append((rate, label))
-        return _repetition(rate, rate <= holds_up_to)
+        return _repetition(rate, rate <= holds_up_to, 300.0 if rate <= holds_up_to else 2000.0)
     return step
 
 
-def _repetition(rate: float, passed: bool) -> dict:
-    latency = {q: 300.0 if passed else 2000.0 for q in ("p50", "p95", "p99", "max")}
-    return {"rate_per_s": rate, "passed": passed, "sustained": passed, "generator_behind": False,
-            "throughput_per_s": rate if passed else rate * 0.8, "lag_ms": {"p99": 1.0},
+def _repetition(rate: float, sustained: bool, p99: float) -> dict:
+    passed = sustained and p99 <= 1000
+    latency = {q: p99 for q in ("p50", "p95", "p99", "max")}
+    return {"rate_per_s": rate, "passed": passed, "sustained": sustained, "generator_behind": False,
+            "throughput_per_s": rate if sustained else rate * 0.8, "lag_ms": {"p99": 1.0},
             "latency_ms": {kind: latency for kind in ("first_notification", "email_received", "http_answer")},
             "cpu_ms_per_opinion": {"feedback": 1.0}, "rss_peak_mb": {"feedback": 100.0},
             "machine_cpu": {"busy_pct": 90.0, "steal_pct": 0.0, "speed_probe_ms": 50.0}}
@@ -53,7 +60,7 @@ def test_repetitions_that_do_not_hold_step_down_until_they_do():
     rounds = asyncio.run(repeat_until_held(_step(530, log), 560, 3, passed=[450, 560], confirmations=2,
                                            room=lambda: True))
     assert [r["at_rate"]["rate_per_s"] for r in rounds] == [560, 530]
-    assert [held(r["repetitions"]) for r in rounds] == [False, True]
+    assert [held(r["at_rate"]) for r in rounds] == [False, True]
     assert log == [(560, "repetition 1/3"), (560, "repetition 2/3"), (560, "repetition 3/3"),
                    (530, "confirmation 1/3"), (530, "confirmation 2/3"), (530, "confirmation 3/3")]
 
