@@ -9,7 +9,8 @@
    5-second window kept up and the backlog drained, p99 from due time ≤ 1 s, and whether the
    generator kept its schedule. ``--rate`` measures one rate instead.
 3. Three repetitions at the rate found: median and spread of throughput, latency to the first
-   notification event and to the e-mail received, CPU-ms per opinion by process, peak RSS.
+   notification event and to the e-mail received, CPU-ms per opinion by process, peak RSS. When
+   they do not hold it (the verdict's rule), three more a little lower (``search.repeat_until_held``).
 4. The limits in the same run (``limits.py``): the intake stage alone, the raw broker, the
    raw database; ``fraction_of_limit`` against the intake.
 5. Verdicts, JSON and PNG (``report.py``) in ``bench/results/``.
