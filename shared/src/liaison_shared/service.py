@@ -42,7 +42,7 @@ from .logs import configure_logging
 from .outbox import AfterPublish, OutboxRelay
 from .ratelimit import RateLimit
 from .settings import DEV_AUDIT_KEY, DEV_MASTER_KEY, ServiceName, Settings, get_settings
-from .uow import UnitOfWork
+from .uow import UnitOfWork, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,10 @@ class Runtime:
             self.started_pool(), schema=self.spec.name, acquire_timeout=self.settings.db_acquire_timeout_s,
             settings=self.settings, write_only=write_only,
         )
+
+    def snapshot(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        """What a GET route reads through: one moment of the database (``uow.snapshot``)."""
+        return snapshot(self.started_pool(), acquire_timeout=self.settings.db_acquire_timeout_s)
 
 
 def build_broker(spec: ServiceSpec, settings: Settings) -> KafkaBroker:

@@ -9,6 +9,7 @@ import contextvars
 import functools
 import logging
 import re
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Protocol
 
@@ -248,3 +249,21 @@ class _Deferred:
 
     async def execute(self, sql: str, *args: object) -> None:
         await self._uow.write(sql, *args)
+
+
+@contextlib.asynccontextmanager
+async def snapshot(pool: asyncpg.Pool, *, acquire_timeout: float) -> AsyncIterator[asyncpg.Connection]:
+    """A connection reading one moment of the database (REPEATABLE READ, read only): what a read
+    composes of several queries — a ranking's figures and the scores beside them, a page and its
+    total, a case and its history — comes from the same commits, never from both sides of one made
+    between two of them. Every GET route reads through it (``Runtime.snapshot``). Like a unit of
+    work it refuses calls to other systems while open, and a pool with no connection to give within
+    ``acquire_timeout`` is unavailability (503), not a wait without end."""
+    conn = await pool.acquire(timeout=acquire_timeout)
+    opened = _OPEN_TRANSACTION.set(True)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            yield conn
+    finally:
+        _OPEN_TRANSACTION.reset(opened)
+        await pool.release(conn)

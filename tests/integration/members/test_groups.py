@@ -233,3 +233,43 @@ async def test_the_group_that_did_more_ranks_higher(county, db_pool):
     assert (await members.get(url, headers=token_for(settings, "leader", PINGLUO))).status_code == 200
     assert (await members.get(url, headers=ma)).status_code == 403
     assert (await members.get(url, headers=token_for(settings, "staff", HUINONG))).status_code == 404
+
+
+async def test_a_ranking_is_read_at_one_moment(county, db_pool, monkeypatch):
+    """The ranking composes the members' scores and the groups' counts from several queries; a
+    consumer's transaction committed between them (one event: a credit and the group's work) is
+    seen whole or not at all — never the counts with it and the average without."""
+    from members.storage import groups as group_storage
+
+    members, staff = county["members"], county["staff"]
+    year = today_in_china().year
+    farming, farmers = await sector_of(county, "农业界", ["马红梅"])
+    formed = await members.post("/api/v1/sector-groups", headers=staff, json={
+        "sector_id": farming, "name": f"one-moment-{farming[:6]}", "convener_id": farmers["马红梅"]})
+    assert formed.status_code == 201, formed.text
+    group_id = formed.json()["id"]
+
+    read_counts = group_storage.work_of_groups
+
+    async def counts_after_a_commit(conn, org_unit, year):
+        # what a consumer commits between the scores' query and the counts' query
+        async with db_pool.acquire() as other, other.transaction():
+            await other.execute(
+                "INSERT INTO members.credits (member_id, kind, source_id, occurred_at)"
+                " VALUES ($1::uuid, 'proposal_accepted', $2, now())", farmers["马红梅"], str(uuid.uuid4()))
+            await other.execute(
+                "INSERT INTO members.sector_group_plan_items (id, group_id, planned_on, theme, created_by)"
+                " VALUES ($1, $2::uuid, $3, '计划', 'test')", uuid.uuid4(), group_id, today_in_china())
+        return await read_counts(conn, org_unit, year)
+
+    monkeypatch.setattr(group_storage, "work_of_groups", counts_after_a_commit)
+    response = await members.get(f"/api/v1/sector-groups/ranking?org_unit={PINGLUO}&year={year}", headers=staff)
+    assert response.status_code == 200, response.text
+    ours = {g["group_id"]: g for g in response.json()["groups"]}[group_id]["figures"]
+    assert (ours["planned"], ours["member_average"]) == (0, 0.0)
+
+    # read again, the commit is seen whole: the plan item and the credit's 5 points
+    monkeypatch.setattr(group_storage, "work_of_groups", read_counts)
+    response = await members.get(f"/api/v1/sector-groups/ranking?org_unit={PINGLUO}&year={year}", headers=staff)
+    ours = {g["group_id"]: g for g in response.json()["groups"]}[group_id]["figures"]
+    assert (ours["planned"], ours["member_average"]) == (1, 5.0)

@@ -31,11 +31,12 @@ def outcome_out(row) -> OutcomeOut:
 async def list_outcomes(request: Request, page: PageParams = Depends(page_params), topic_id: str | None = None,
                         status: OutcomeStatus | None = None,
                         principal: Principal = Depends(current_principal)) -> Page[OutcomeOut]:
-    rows, total = await storage.outcomes_page(
-        runtime_of(request).pool, pattern=principal.managed_pattern,
-        topic_id=topic_id, status=status,
-        department=principal.dept or "" if principal.role is Role.DEPARTMENT else None,
-        limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.outcomes_page(
+            conn, pattern=principal.managed_pattern,
+            topic_id=topic_id, status=status,
+            department=principal.dept or "" if principal.role is Role.DEPARTMENT else None,
+            limit=page.limit, offset=page.offset)
     return Page(items=[outcome_out(r) for r in rows], total=total)
 
 
@@ -50,7 +51,8 @@ async def create_outcome(request: Request, body: OutcomeIn,
 @router.get("/outcomes/{outcome_id}", response_model=OutcomeOut, tags=["outcomes"])
 async def get_outcome(request: Request, outcome_id: UuidStr,
                       principal: Principal = Depends(current_principal)) -> OutcomeOut:
-    row = await storage.outcome(runtime_of(request).pool, outcome_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.outcome(conn, outcome_id)
     if row is None or not handlers.can_read(principal, row):
         raise NotFound(f"no outcome {outcome_id}")
     return outcome_out(row)
@@ -68,8 +70,9 @@ async def act_on_outcome(request: Request, outcome_id: UuidStr, body: OutcomeAct
             summary="Per level and org unit: topics by stage, conversion rate, days from formation to close")
 async def dashboard(request: Request, level: Level | None = None,
                     principal: Principal = Depends(overseers)) -> list[DashboardRow]:
-    rows = await storage.dashboard(runtime_of(request).pool,
-                                   pattern=principal.managed_pattern,
-                                   level=level)
+    async with runtime_of(request).snapshot() as conn:
+        rows = await storage.dashboard(conn,
+                                       pattern=principal.managed_pattern,
+                                       level=level)
     return [DashboardRow(**dict(r), conversion_rate=round(r["converted"] / r["outcomes"], 4) if r["outcomes"]
                          else None) for r in rows]

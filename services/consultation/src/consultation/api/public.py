@@ -29,15 +29,17 @@ def public_outcome(row) -> PublicOutcome:
 async def published_outcomes(request: Request, org_unit: OrgCode | None = None,
                              page: PageParams = Depends(page_params)) -> Page[PublicOutcome]:
     pattern = orgunits.sql_subtree_pattern(org_unit) if org_unit else "%"
-    rows, total = await storage.published_page(runtime_of(request).pool, pattern=pattern,
-                                               limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.published_page(conn, pattern=pattern,
+                                                   limit=page.limit, offset=page.offset)
     return Page(items=[public_outcome(r) for r in rows], total=total)
 
 
 @router.get("/public/outcomes/{outcome_id}", response_model=PublicOutcome, tags=["public"],
             summary="One published outcome (public); 404 unless it is published")
 async def published_outcome(request: Request, outcome_id: UuidStr) -> PublicOutcome:
-    row = await storage.outcome(runtime_of(request).pool, outcome_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.outcome(conn, outcome_id)
     if row is None or row["published_at"] is None:
         raise NotFound(f"no published outcome {outcome_id}")
     return public_outcome(row)

@@ -33,12 +33,13 @@ def session_out(row) -> SessionOut:
 async def list_sessions(request: Request, page: PageParams = Depends(page_params), topic_id: str | None = None,
                         status: SessionStatus | None = None,
                         principal: Principal = Depends(current_principal)) -> Page[SessionOut]:
-    rows, total = await storage.sessions_page(
-        runtime_of(request).pool, pattern=principal.managed_pattern,
-        topic_id=topic_id, status=status,
-        member=principal.member_id or "" if principal.role is Role.MEMBER else None,
-        department=principal.dept or "" if principal.role is Role.DEPARTMENT else None,
-        limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.sessions_page(
+            conn, pattern=principal.managed_pattern,
+            topic_id=topic_id, status=status,
+            member=principal.member_id or "" if principal.role is Role.MEMBER else None,
+            department=principal.dept or "" if principal.role is Role.DEPARTMENT else None,
+            limit=page.limit, offset=page.offset)
     return Page(items=[session_out(r) for r in rows], total=total)
 
 
@@ -53,7 +54,8 @@ async def schedule_session(request: Request, body: SessionIn,
 @router.get("/sessions/{session_id}", response_model=SessionOut, tags=["sessions"])
 async def get_session(request: Request, session_id: UuidStr,
                       principal: Principal = Depends(current_principal)) -> SessionOut:
-    row = await storage.session(runtime_of(request).pool, session_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.session(conn, session_id)
     if row is None or not handlers.can_read(principal, row):
         raise NotFound(f"no session {session_id}")
     return session_out(row)

@@ -67,13 +67,13 @@ async def detail(conn, row) -> TopicDetail:
 async def list_topics(request: Request, page: PageParams = Depends(page_params), stage: Stage | None = None,
                       track: Track | None = None, level: Level | None = None,
                       principal: Principal = Depends(current_principal)) -> Page[TopicOut]:
-    pool = runtime_of(request).pool
-    rows, total = await storage.topics_page(
-        pool, pattern=principal.managed_pattern, stage=stage,
-        track=track, level=level, department=principal.dept if principal.role is Role.DEPARTMENT else None,
-        raised_from=principal.subtree_pattern if principal.role in (Role.STAFF, Role.LEADER) else None,
-        limit=page.limit, offset=page.offset)
-    return Page(items=await scored(pool, rows), total=total)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.topics_page(
+            conn, pattern=principal.managed_pattern, stage=stage,
+            track=track, level=level, department=principal.dept if principal.role is Role.DEPARTMENT else None,
+            raised_from=principal.subtree_pattern if principal.role in (Role.STAFF, Role.LEADER) else None,
+            limit=page.limit, offset=page.offset)
+        return Page(items=await scored(conn, rows), total=total)
 
 
 @router.post("/topics", response_model=TopicDetail, status_code=201, tags=["topics"],
@@ -87,17 +87,18 @@ async def create_topic(request: Request, body: TopicIn, principal: Principal = D
 @router.get("/topics/{topic_id}", response_model=TopicDetail, tags=["topics"],
             summary="A topic with its sources, score, history and research")
 async def get_topic(request: Request, topic_id: UuidStr, principal: Principal = Depends(current_principal)):
-    pool = runtime_of(request).pool
-    row = await storage.topic(pool, topic_id)
-    if row is None or not handlers.can_read(principal, row):
-        raise NotFound(f"no topic {topic_id}")
-    return await detail(pool, row)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.topic(conn, topic_id)
+        if row is None or not handlers.can_read(principal, row):
+            raise NotFound(f"no topic {topic_id}")
+        return await detail(conn, row)
 
 
 @router.get("/topics/{topic_id}/lineage", response_model=TopicLineage, tags=["topics"],
             summary="Every opinion that fed the topic and the people behind them, its moves, sessions and outcomes")
 async def topic_lineage(request: Request, topic_id: UuidStr, principal: Principal = Depends(overseers)) -> TopicLineage:
-    return TopicLineage(**await lineage.topic_lineage(runtime_of(request).pool, principal, topic_id))
+    async with runtime_of(request).snapshot() as conn:
+        return TopicLineage(**await lineage.topic_lineage(conn, principal, topic_id))
 
 
 @router.patch("/topics/{topic_id}", response_model=TopicDetail, tags=["topics"],
@@ -129,7 +130,8 @@ async def add_research(request: Request, topic_id: UuidStr, body: ResearchIn,
 @router.get("/selection-weights", response_model=list[WeightOut], tags=["topics"],
             summary="The weights of the selection score (切口小、关注多、能解决)")
 async def get_weights(request: Request, principal: Principal = Depends(current_principal)) -> list[WeightOut]:
-    return [WeightOut(**dict(r)) for r in await storage.weights_rows(runtime_of(request).pool)]
+    async with runtime_of(request).snapshot() as conn:
+        return [WeightOut(**dict(r)) for r in await storage.weights_rows(conn)]
 
 
 @router.put("/selection-weights", response_model=list[WeightOut], tags=["topics"],
@@ -142,9 +144,9 @@ async def put_weights(request: Request, body: WeightsIn, principal: Principal = 
 @router.get("/levels", response_model=list[LevelOut], tags=["topics"],
             summary="市县镇村: what each level's platform takes up, its forms, and the deadlines of each track")
 async def levels(request: Request, principal: Principal = Depends(current_principal)) -> list[LevelOut]:
-    pool = runtime_of(request).pool
-    deadlines: dict[str, dict[str, int]] = {}
-    for row in await storage.tracks(pool):
-        deadlines.setdefault(row["track"], {})[row["step"]] = row["days"]
-    return [LevelOut(level=r["level"], focus=r["focus"], forms=list(r["forms"]), deadlines=deadlines)
-            for r in await storage.positioning(pool)]
+    async with runtime_of(request).snapshot() as conn:
+        deadlines: dict[str, dict[str, int]] = {}
+        for row in await storage.tracks(conn):
+            deadlines.setdefault(row["track"], {})[row["step"]] = row["days"]
+        return [LevelOut(level=r["level"], focus=r["focus"], forms=list(r["forms"]), deadlines=deadlines)
+                for r in await storage.positioning(conn)]

@@ -22,7 +22,8 @@ staff = require_roles(Role.STAFF, Role.ADMIN)
 @router.get("/dispatch-rules", response_model=Page[DispatchRuleOut], tags=["dispatch catalogue"],
             summary="The rules of the caller's subtree, as every list answers: {items, total}")
 async def list_rules(request: Request, principal: Principal = Depends(staff)) -> Page[DispatchRuleOut]:
-    rows = await storage.dispatch_rules(runtime_of(request).pool, principal.subtree_pattern)
+    async with runtime_of(request).snapshot() as conn:
+        rows = await storage.dispatch_rules(conn, principal.subtree_pattern)
     items = [DispatchRuleOut(**{**dict(r), "co_departments": list(r["co_departments"])}) for r in rows]
     return Page(items=items, total=len(items))
 
@@ -44,11 +45,11 @@ async def delete_rule(request: Request, rule_id: UuidStr, principal: Principal =
 @router.get("/opinions/{opinion_id}/dispatch-proposal", response_model=DispatchProposal | None,
             tags=["dispatch catalogue"], summary="What the catalogue proposes for a case (null: no rule)")
 async def proposal(request: Request, opinion_id: UuidStr, principal: Principal = Depends(current_principal)):
-    pool = runtime_of(request).pool
-    case = await opinion_storage.opinion(pool, opinion_id)
-    if case is None or principal.role not in (Role.STAFF, Role.ADMIN) or not access.handles(principal, case):
-        raise NotFound(f"no opinion {opinion_id}")
-    found = await handlers.dispatch_proposal(pool, case)
+    async with runtime_of(request).snapshot() as conn:
+        case = await opinion_storage.opinion(conn, opinion_id)
+        if case is None or principal.role not in (Role.STAFF, Role.ADMIN) or not access.handles(principal, case):
+            raise NotFound(f"no opinion {opinion_id}")
+        found = await handlers.dispatch_proposal(conn, case)
     return DispatchProposal(**found) if found else None
 
 
@@ -56,7 +57,8 @@ async def proposal(request: Request, opinion_id: UuidStr, principal: Principal =
             summary="Working-day schedule entered for a year (overrides the packaged calendar)")
 async def get_calendar(request: Request, year: int = Path(..., ge=2000, le=2100),
                        principal: Principal = Depends(current_principal)) -> list[CalendarDay]:
-    return [CalendarDay(**dict(r)) for r in await storage.calendar_year(runtime_of(request).pool, year)]
+    async with runtime_of(request).snapshot() as conn:
+        return [CalendarDay(**dict(r)) for r in await storage.calendar_year(conn, year)]
 
 
 @router.put("/calendar/{year}", response_model=list[CalendarDay], tags=["calendar"],

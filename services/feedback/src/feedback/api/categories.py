@@ -33,10 +33,10 @@ def _out(placed: Placed) -> CategoryOut:
             summary="The categories a unit offers, depth first, for a public form (public)")
 async def offered_categories(request: Request, org_unit: OrgCode) -> Page[PublicCategory]:
     """Where the matter arises (``org_unit``): its own categories and those it inherits."""
-    pool = runtime_of(request).pool
-    if not await opinion_storage.org_unit_exists(pool, org_unit):
-        raise NotFound(f"no org unit {org_unit}")
-    items = [_public(p) for p in (await handlers.tree_at(pool, org_unit)).offered]
+    async with runtime_of(request).snapshot() as conn:
+        if not await opinion_storage.org_unit_exists(conn, org_unit):
+            raise NotFound(f"no org unit {org_unit}")
+        items = [_public(p) for p in (await handlers.tree_at(conn, org_unit)).offered]
     return Page(items=items, total=len(items))
 
 
@@ -48,7 +48,8 @@ async def list_categories(request: Request, org_unit: OrgCode | None = None,
     unit = org_unit or principal.org
     if not principal.may_manage(unit):
         raise NotFound(f"no org unit {unit} in your scope")
-    items = [_out(p) for p in (await handlers.tree_at(runtime_of(request).pool, unit)).placed]
+    async with runtime_of(request).snapshot() as conn:
+        items = [_out(p) for p in (await handlers.tree_at(conn, unit)).placed]
     return Page(items=items, total=len(items))
 
 

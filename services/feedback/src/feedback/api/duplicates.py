@@ -23,5 +23,6 @@ async def similar_opinions(
     principal: Principal = Depends(staff),
 ) -> SimilarCases:
     runtime = runtime_of(request)
-    found = await duplicates.similar_cases(runtime.pool, runtime.settings, principal, opinion_id, limit)
+    async with runtime.snapshot() as conn:
+        found = await duplicates.similar_cases(conn, runtime.settings, principal, opinion_id, limit)
     return SimilarCases(**found)

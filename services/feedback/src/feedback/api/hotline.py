@@ -53,6 +53,7 @@ async def hotline_cases(
     case_number: str | None = Query(None, max_length=64, description="The hotline's case number (工单号)."),
     principal: Principal = Depends(readers),
 ) -> Page[HotlineCaseOut]:
-    rows, total = await storage.cases_page(runtime_of(request).pool, pattern=principal.managed_pattern,
-                                           case_number=case_number, limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.cases_page(conn, pattern=principal.managed_pattern,
+                                               case_number=case_number, limit=page.limit, offset=page.offset)
     return Page(items=[HotlineCaseOut(**dict(r)) for r in rows], total=total)

@@ -20,8 +20,9 @@ router = APIRouter()
 async def submitter_contact(request: Request, opinion_id: UuidStr,
                             _: Principal = Depends(notify_service)) -> SubmitterContact:
     runtime = runtime_of(request)
-    case = await storage.opinion(runtime.pool, opinion_id)
-    person = await intake.reveal_submitter(runtime.pool, runtime.settings, case["subject_id"]) if case else None
+    async with runtime.snapshot() as conn:
+        case = await storage.opinion(conn, opinion_id)
+        person = await intake.reveal_submitter(conn, runtime.settings, case["subject_id"]) if case else None
     if case is None or not case["consent"] or person is None or not person.phone:
         raise NotFound("no contact to reach for this case")
     return SubmitterContact(phone=person.phone, tracking_code=case["tracking_code"])
@@ -32,7 +33,8 @@ async def submitter_contact(request: Request, opinion_id: UuidStr,
                     "404 for another case or none yet")
 async def hotline_answer(request: Request, opinion_id: UuidStr,
                          _: Principal = Depends(notify_service)) -> HotlineAnswer:
-    answer = await hotline.latest_answer(runtime_of(request).pool, opinion_id)
+    async with runtime_of(request).snapshot() as conn:
+        answer = await hotline.latest_answer(conn, opinion_id)
     if answer is None:
         raise NotFound("no answer of a hotline case")
     return HotlineAnswer(answer=answer)

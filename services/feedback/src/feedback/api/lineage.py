@@ -24,12 +24,12 @@ overseers = require_roles(Role.STAFF, Role.LEADER, Role.ADMIN)
                     "proposals, reports")
 async def opinion_lineage(request: Request, opinion_id: UuidStr,
                           principal: Principal = Depends(overseers)) -> OpinionLineage:
-    pool = runtime_of(request).pool
-    case = await opinion_storage.opinion(pool, opinion_id)
-    departments = {a["department_id"] for a in await opinion_storage.assignments(pool, opinion_id)} if case else set()
-    if case is None or not access.can_read(principal, case, departments):
-        raise NotFound(f"no opinion {opinion_id}")
-    found = await lineage.opinion_lineage(pool, opinion_id)
+    async with runtime_of(request).snapshot() as conn:
+        case = await opinion_storage.opinion(conn, opinion_id)
+        departments = {a["department_id"] for a in await opinion_storage.assignments(conn, opinion_id)} if case else set()
+        if case is None or not access.can_read(principal, case, departments):
+            raise NotFound(f"no opinion {opinion_id}")
+        found = await lineage.opinion_lineage(conn, opinion_id)
     if found is None:  # gone since it was read above
         raise NotFound(f"no opinion {opinion_id}")
     return OpinionLineage(**found)
@@ -39,8 +39,8 @@ async def opinion_lineage(request: Request, opinion_id: UuidStr,
             summary="Where a proposal came from: its source, outcome, topic and every opinion behind it")
 async def proposal_lineage(request: Request, proposal_id: UuidStr,
                            principal: Principal = Depends(overseers)) -> ProposalLineage:
-    pool = runtime_of(request).pool
-    row = await proposal_storage.proposal(pool, proposal_id)
-    if row is None or not proposal_handlers.can_read(principal, row, set()):
-        raise NotFound(f"no proposal {proposal_id}")
-    return ProposalLineage(**await lineage.proposal_lineage(pool, row))
+    async with runtime_of(request).snapshot() as conn:
+        row = await proposal_storage.proposal(conn, proposal_id)
+        if row is None or not proposal_handlers.can_read(principal, row, set()):
+            raise NotFound(f"no proposal {proposal_id}")
+        return ProposalLineage(**await lineage.proposal_lineage(conn, row))

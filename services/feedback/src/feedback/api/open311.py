@@ -78,14 +78,16 @@ def _limit(request: Request, client_id: str) -> None:
             summary="Open311: the categories a unit offers, as services (public)")
 async def open311_services(request: Request, jurisdiction_id: OrgCode | None = None) -> list[dict]:
     """``jurisdiction_id``: a unit's 12-digit code; without it, the base tree every unit inherits."""
-    return await handlers.services(runtime_of(request).pool, jurisdiction_id)
+    async with runtime_of(request).snapshot() as conn:
+        return await handlers.services(conn, jurisdiction_id)
 
 
 @router.get("/services/{service_code}.json", response_model=ServiceDefinition,
             summary="Open311: a service's attributes (public)")
 async def open311_service_definition(request: Request, service_code: str,
                                      jurisdiction_id: OrgCode | None = None) -> dict:
-    return await handlers.definition(runtime_of(request).pool, service_code, jurisdiction_id)
+    async with runtime_of(request).snapshot() as conn:
+        return await handlers.definition(conn, service_code, jurisdiction_id)
 
 
 REQUEST_BODY = {
@@ -120,26 +122,27 @@ async def open311_requests(
 ) -> list[dict]:
     """GeoReport's query parameters; ``jurisdiction_id`` is accepted and changes nothing (a key's
     unit decides). Without ``service_request_id``, the caller's ``api_key`` lists what it handed in."""
-    pool = runtime_of(request).pool
-    if service_request_id:
-        ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
-        if len(ids) > MOST_IDS:
-            raise _Bad(f"service_request_id: at most {MOST_IDS} ids")
-        return await handlers.requests_by_id(pool, ids)
-    client = await handlers.client_for(pool, api_key)
-    _limit(request, client["id"])
-    wanted = {s.strip() for s in status.split(",")} if status else None
-    if wanted is not None and not wanted <= {"open", "closed"}:
-        raise _Bad("status: open or closed")
-    codes = [c.strip() for c in service_code.split(",") if c.strip()] if service_code else None
-    return await handlers.requests_of(pool, client, codes=codes, start=start_date, end=end_date, wanted=wanted)
+    async with runtime_of(request).snapshot() as conn:
+        if service_request_id:
+            ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
+            if len(ids) > MOST_IDS:
+                raise _Bad(f"service_request_id: at most {MOST_IDS} ids")
+            return await handlers.requests_by_id(conn, ids)
+        client = await handlers.client_for(conn, api_key)
+        _limit(request, client["id"])
+        wanted = {s.strip() for s in status.split(",")} if status else None
+        if wanted is not None and not wanted <= {"open", "closed"}:
+            raise _Bad("status: open or closed")
+        codes = [c.strip() for c in service_code.split(",") if c.strip()] if service_code else None
+        return await handlers.requests_of(conn, client, codes=codes, start=start_date, end=end_date, wanted=wanted)
 
 
 @router.get("/requests/{service_request_id}.json", response_model=list[ServiceRequest],
             summary="Open311: one request by its id (public: the id is unguessable, the answer holds nothing "
                     "personal)")
 async def open311_request(request: Request, service_request_id: UuidStr) -> list[dict]:
-    found = await handlers.requests_by_id(runtime_of(request).pool, [service_request_id])
+    async with runtime_of(request).snapshot() as conn:
+        found = await handlers.requests_by_id(conn, [service_request_id])
     if not found:
         raise NotFound("service_request_id: no such request")
     return found

@@ -26,7 +26,8 @@ async def issue_open311_client(request: Request, body: ClientIn, principal: Prin
 @router.get("/open311/clients", response_model=Page[ClientOut], tags=["open311"],
             summary="The civic apps holding a key for a unit of the caller's scope (never the keys)")
 async def list_open311_clients(request: Request, principal: Principal = Depends(staff)) -> Page[ClientOut]:
-    rows = await storage.clients(runtime_of(request).pool, principal.managed_pattern)
+    async with runtime_of(request).snapshot() as conn:
+        rows = await storage.clients(conn, principal.managed_pattern)
     return Page(items=[ClientOut(**dict(r)) for r in rows], total=len(rows))
 
 

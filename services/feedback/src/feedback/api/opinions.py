@@ -88,13 +88,14 @@ async def list_opinions(
         received_by = principal.acting_member_id
     elif received_by == "me":
         raise Unprocessable("received_by=me names the calling member: a member's token only")
-    rows, total = await storage.opinions_page(
-        runtime_of(request).pool, pattern=pattern, department_id=department, status=status and status.value,
-        limit=page.limit, offset=page.offset, received_by=received_by,
-    )
-    # Lists never show personal data in clear, whoever asks.
-    people = await intake.reveal_submitters(runtime_of(request).pool, runtime_of(request).settings,
-                                            [r["subject_id"] for r in rows])
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.opinions_page(
+            conn, pattern=pattern, department_id=department, status=status and status.value,
+            limit=page.limit, offset=page.offset, received_by=received_by,
+        )
+        # Lists never show personal data in clear, whoever asks.
+        people = await intake.reveal_submitters(conn, runtime_of(request).settings,
+                                                [r["subject_id"] for r in rows])
     items = [await _opinion_out(request, r, in_clear=False, tracking_code=access.may_see_tracking_code(principal, r),
                                 submitter=people.get(r["subject_id"])) for r in rows]
     return Page(items=items, total=total)
@@ -102,22 +103,22 @@ async def list_opinions(
 
 @router.get("/opinions/{opinion_id}", response_model=OpinionDetail, tags=["opinions"])
 async def get_opinion(request: Request, opinion_id: UuidStr, principal: Principal = Depends(readers)) -> OpinionDetail:
-    pool = runtime_of(request).pool
-    row = await storage.opinion(pool, opinion_id)
-    assignments = await storage.assignments(pool, opinion_id) if row else []
-    departments = {a["department_id"] for a in assignments}
-    if row is None or not access.can_read(principal, row, departments):
-        raise NotFound(f"no opinion {opinion_id}")
-    in_clear = access.may_see_personal_data(principal, row, assignments)
-    place = await open311_storage.location(pool, opinion_id) if in_clear else None
-    return await _opinion_out(
-        request, row, in_clear=in_clear,
-        location=CaseLocation(**dict(place)) if place and any(v is not None for v in place.values()) else None,
-        tracking_code=access.may_see_tracking_code(principal, row), model=OpinionDetail,
-        assignments=[AssignmentOut(**dict(a)) for a in assignments],
-        history=[HistoryOut(**dict(h)) for h in await storage.history(pool, opinion_id)],
-        allowed_actions=await actions.allowed_actions(pool, principal, row, assignments),
-    )
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.opinion(conn, opinion_id)
+        assignments = await storage.assignments(conn, opinion_id) if row else []
+        departments = {a["department_id"] for a in assignments}
+        if row is None or not access.can_read(principal, row, departments):
+            raise NotFound(f"no opinion {opinion_id}")
+        in_clear = access.may_see_personal_data(principal, row, assignments)
+        place = await open311_storage.location(conn, opinion_id) if in_clear else None
+        return await _opinion_out(
+            request, row, in_clear=in_clear,
+            location=CaseLocation(**dict(place)) if place and any(v is not None for v in place.values()) else None,
+            tracking_code=access.may_see_tracking_code(principal, row), model=OpinionDetail,
+            assignments=[AssignmentOut(**dict(a)) for a in assignments],
+            history=[HistoryOut(**dict(h)) for h in await storage.history(conn, opinion_id)],
+            allowed_actions=await actions.allowed_actions(conn, principal, row, assignments),
+        )
 
 
 @router.post("/opinions/{opinion_id}/actions", response_model=OpinionDetail, tags=["opinions"],
@@ -142,10 +143,11 @@ async def erase_submitter(request: Request, opinion_id: UuidStr, principal: Prin
 @router.get("/track/{code}", response_model=TrackOut, tags=["tracking"],
             summary="Status and answers of a case by its tracking code (public)")
 async def track(request: Request, code: str) -> TrackOut:
-    row = await storage.opinion_by_code(runtime_of(request).pool, code)
-    if row is None:
-        raise NotFound("no case with this tracking code")
-    return await tracked(runtime_of(request).pool, row)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.opinion_by_code(conn, code)
+        if row is None:
+            raise NotFound("no case with this tracking code")
+        return await tracked(conn, row)
 
 
 async def tracked(pool, row) -> TrackOut:

@@ -153,11 +153,12 @@ def _not_found() -> HTMLResponse:
 
 @router.get("/t/{code}", response_class=HTMLResponse)
 async def page(request: Request, code: str) -> Response:
-    row = await storage.opinion_by_code(runtime_of(request).pool, code)
-    if row is None:
-        return _not_found()
-    done = request.query_params.get("rated") == "1"
-    return _page(render(await tracked(runtime_of(request).pool, row), code, "感谢您的评价。" if done else None))
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.opinion_by_code(conn, code)
+        if row is None:
+            return _not_found()
+        done = request.query_params.get("rated") == "1"
+        return _page(render(await tracked(conn, row), code, "感谢您的评价。" if done else None))
 
 
 @router.post("/t/{code}/rating", response_class=HTMLResponse, dependencies=[Depends(public_limit)])

@@ -61,9 +61,10 @@ async def list_proposals(request: Request, page: PageParams = Depends(page_param
         department = principal.dept
     elif principal.role is not Role.ADMIN:
         pattern = principal.subtree_pattern
-    rows, total = await storage.proposals_page(runtime_of(request).pool, pattern=pattern, member_id=member,
-                                               department_id=department, status=status, year=year,
-                                               limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.proposals_page(conn, pattern=pattern, member_id=member,
+                                                   department_id=department, status=status, year=year,
+                                                   limit=page.limit, offset=page.offset)
     return Page(items=[ProposalOut(**{k: r[k] for k in ProposalOut.model_fields if k not in ("units", "history")})
                        for r in rows], total=total)
 
@@ -85,8 +86,9 @@ async def proposal_stats(request: Request, committee: OrgCode | None = None,
     unit = committee or principal.org
     if not principal.may_manage(unit):
         raise NotFound(f"no committee {unit} in your scope")
-    rows = await storage.figures(runtime_of(request).pool, pattern=sql_subtree_pattern(unit), year=year,
-                                 group_by=group_by)
+    async with runtime_of(request).snapshot() as conn:
+        rows = await storage.figures(conn, pattern=sql_subtree_pattern(unit), year=year,
+                                     group_by=group_by)
 
     def rate(a, b):
         return round(a / b, 4) if b else None
@@ -99,9 +101,9 @@ async def proposal_stats(request: Request, committee: OrgCode | None = None,
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut, tags=["proposals"])
 async def get_proposal(request: Request, proposal_id: UuidStr, principal: Principal = Depends(current_principal)) -> ProposalOut:
-    pool = runtime_of(request).pool
-    row = await storage.proposal(pool, proposal_id)
-    units = await storage.units(pool, proposal_id) if row else []
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.proposal(conn, proposal_id)
+        units = await storage.units(conn, proposal_id) if row else []
     if row is None or not handlers.can_read(principal, row, handlers.handling_departments(units)):
         raise NotFound(f"no proposal {proposal_id}")
     return await _detail(request, row)

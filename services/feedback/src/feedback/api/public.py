@@ -29,16 +29,18 @@ async def published_replies(request: Request, committee: OrgCode | None = None,
                             year: int | None = Query(None, ge=2000, le=2100, description="The session year."),
                             page: PageParams = Depends(page_params)) -> Page[PublicProposal]:
     pattern = orgunits.sql_subtree_pattern(committee) if committee else "%"
-    rows, total = await storage.published_page(runtime_of(request).pool, pattern=pattern, year=year,
-                                               limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.published_page(conn, pattern=pattern, year=year,
+                                                   limit=page.limit, offset=page.offset)
     return Page(items=[public_proposal(r) for r in rows], total=total)
 
 
 @router.get("/public/proposals/{proposal_id}", response_model=PublicProposal, tags=["public"],
             summary="One proposal's public reply (public); 404 unless it is published")
 async def published_reply(request: Request, proposal_id: UuidStr) -> PublicProposal:
-    rows, _ = await storage.published_page(runtime_of(request).pool, pattern="%", year=None, limit=1, offset=0,
-                                           proposal_id=proposal_id)
+    async with runtime_of(request).snapshot() as conn:
+        rows, _ = await storage.published_page(conn, pattern="%", year=None, limit=1, offset=0,
+                                               proposal_id=proposal_id)
     if not rows:
         raise NotFound(f"no published reply of proposal {proposal_id}")
     return public_proposal(rows[0])

@@ -32,9 +32,10 @@ def report_out(row) -> ReportOut:
 async def list_reports(request: Request, page: PageParams = Depends(page_params), kind: ReportKind | None = None,
                        status: str | None = None, principal: Principal = Depends(readers)) -> Page[ReportOut]:
     mine = principal.acting_member_id if principal.role is Role.MEMBER else None
-    rows, total = await storage.reports_page(runtime_of(request).pool,
-                                             pattern=None if mine else principal.subtree_pattern, author=mine,
-                                             kind=kind, status=status, limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.reports_page(conn,
+                                                 pattern=None if mine else principal.subtree_pattern, author=mine,
+                                                 kind=kind, status=status, limit=page.limit, offset=page.offset)
     return Page(items=[report_out(r) for r in rows], total=total)
 
 
@@ -47,7 +48,8 @@ async def create_report(request: Request, body: ReportIn, principal: Principal =
 
 @router.get("/reports/{report_id}", response_model=ReportOut, tags=["reports"])
 async def get_report(request: Request, report_id: UuidStr, principal: Principal = Depends(readers)) -> ReportOut:
-    row = await storage.report(runtime_of(request).pool, report_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.report(conn, report_id)
     if row is None or not handlers.can_read(principal, row):
         raise NotFound(f"no report {report_id}")
     return report_out(row)

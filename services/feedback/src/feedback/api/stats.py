@@ -57,14 +57,14 @@ async def stats(
 ) -> StatsOut:
     unit = _scope(principal, org_unit)
     start, end = _period(date_from, date_to)
-    pool = runtime_of(request).pool
-    pattern = orgunits.sql_subtree_pattern(unit)
-    if group_by == "department":
-        rows = await storage.department_stats(pool, pattern=pattern, start=start, end=end)
-    else:
-        rows = await storage.case_stats(pool, pattern=pattern, group=group_by,
-                                        child_prefix=CHILD_PREFIX[orgunits.level_of(unit).value],
-                                        start=start, end=end, category_depth=category_depth)
+    async with runtime_of(request).snapshot() as conn:
+        pattern = orgunits.sql_subtree_pattern(unit)
+        if group_by == "department":
+            rows = await storage.department_stats(conn, pattern=pattern, start=start, end=end)
+        else:
+            rows = await storage.case_stats(conn, pattern=pattern, group=group_by,
+                                            child_prefix=CHILD_PREFIX[orgunits.level_of(unit).value],
+                                            start=start, end=end, category_depth=category_depth)
     groups = [Figures(
         key=r["key"], cases=r["cases"], people=r["people"] or 0,
         # a department answers assignments; a unit answers cases
@@ -96,10 +96,11 @@ async def export(
     unit = _scope(principal, org_unit)
     start, end = _period(date_from, date_to)
     runtime = runtime_of(request)
-    rows = await opinion_storage.cases_for_export(runtime.pool, pattern=orgunits.sql_subtree_pattern(unit),
-                                                  start=start, end=end, limit=limit)
-    table = []
-    people = await intake.reveal_submitters(runtime.pool, runtime.settings, [r["subject_id"] for r in rows])
+    async with runtime.snapshot() as conn:
+        rows = await opinion_storage.cases_for_export(conn, pattern=orgunits.sql_subtree_pattern(unit),
+                                                      start=start, end=end, limit=limit)
+        table = []
+        people = await intake.reveal_submitters(conn, runtime.settings, [r["subject_id"] for r in rows])
     for row in rows:
         person = people.get(row["subject_id"])
         values = dict(row)

@@ -15,17 +15,16 @@ from ..storage import opinions as opinion_storage
 from . import access
 
 
-async def similar_cases(pool, settings: Settings, principal: Principal, opinion_id: str, limit: int) -> dict:
-    case = await opinion_storage.opinion(pool, opinion_id)
+async def similar_cases(conn, settings: Settings, principal: Principal, opinion_id: str, limit: int) -> dict:
+    case = await opinion_storage.opinion(conn, opinion_id)
     if case is None or not access.handles(principal, case):
         raise NotFound(f"no opinion {opinion_id}")
     unit = case["handling_unit"]
     units = [unit, *filter(None, [orgunits.parent_of(unit)])]
-    async with pool.acquire() as conn:
-        rows = await storage.similar_open_cases(
-            conn, keys=duplicates.keys(case["content"]), units=units, scope=principal.managed_pattern,
-            exclude=case["id"], threshold=settings.duplicate_similarity_threshold, limit=limit,
-        )
+    rows = await storage.similar_open_cases(
+        conn, keys=duplicates.keys(case["content"]), units=units, scope=principal.managed_pattern,
+        exclude=case["id"], threshold=settings.duplicate_similarity_threshold, limit=limit,
+    )
     return {
         "opinion_id": case["id"], "threshold": settings.duplicate_similarity_threshold, "units": units,
         "items": [{"id": r["id"], "similarity": round(r["similarity"], 3), "status": r["status"],

@@ -22,7 +22,8 @@ async def get_check_in_code(request: Request, response: Response, occasion: Occa
                             principal: Principal = Depends(managers)) -> CheckInCodeOut:
     runtime = runtime_of(request)
     response.headers["Cache-Control"] = "no-store"  # a capability: never kept by a cache
-    return CheckInCodeOut(**await handlers.code_for(runtime.pool, runtime.settings, principal, occasion, occasion_id))
+    async with runtime.snapshot() as conn:
+        return CheckInCodeOut(**await handlers.code_for(conn, runtime.settings, principal, occasion, occasion_id))
 
 
 @router.post("/check-ins", response_model=CheckInOut, status_code=201, tags=["check-in"],
@@ -45,6 +46,7 @@ async def list_check_ins(request: Request, occasion: Occasion, occasion_id: Uuid
                          page: PageParams = Depends(page_params),
                          principal: Principal = Depends(overseers)) -> Page[AttendeeOut]:
     runtime = runtime_of(request)
-    rows, total = await handlers.attendance(runtime.pool, runtime.settings, principal, occasion, occasion_id,
-                                            limit=page.limit, offset=page.offset)
+    async with runtime.snapshot() as conn:
+        rows, total = await handlers.attendance(conn, runtime.settings, principal, occasion, occasion_id,
+                                                limit=page.limit, offset=page.offset)
     return Page(items=[AttendeeOut(**r) for r in rows], total=total)

@@ -43,7 +43,8 @@ async def rank_sector_groups(
     request: Request, org_unit: OrgCode, year: int = Query(..., ge=2000, le=2100),
     principal: Principal = Depends(overseers),
 ) -> GroupRankingOut:
-    return GroupRankingOut(**await handlers.ranking(runtime_of(request).pool, principal, org_unit, year))
+    async with runtime_of(request).snapshot() as conn:
+        return GroupRankingOut(**await handlers.ranking(conn, principal, org_unit, year))
 
 
 @router.post("/sector-groups", response_model=GroupOut, status_code=201, tags=["sector groups"],
@@ -65,8 +66,9 @@ async def list_sector_groups(
     member_id = None
     if principal.role is Role.MEMBER:
         pattern, member_id = None, principal.member_id
-    rows, total = await storage.groups_page(runtime_of(request).pool, pattern=pattern, member_id=member_id,
-                                            sector_id=sector_id, limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.groups_page(conn, pattern=pattern, member_id=member_id,
+                                                sector_id=sector_id, limit=page.limit, offset=page.offset)
     return Page(items=[GroupOut(**dict(r)) for r in rows], total=total)
 
 
@@ -74,7 +76,8 @@ async def list_sector_groups(
 async def get_sector_group(
     request: Request, group_id: UuidStr, principal: Principal = Depends(current_principal)
 ) -> GroupOut:
-    return GroupOut(**dict(await handlers.visible_group(runtime_of(request).pool, principal, group_id)))
+    async with runtime_of(request).snapshot() as conn:
+        return GroupOut(**dict(await handlers.visible_group(conn, principal, group_id)))
 
 
 @router.patch("/sector-groups/{group_id}", response_model=GroupOut, tags=["sector groups"],
@@ -109,7 +112,8 @@ async def remove_sector_group_member(
 async def list_sector_group_plan(
     request: Request, group_id: UuidStr, year: int | None = Query(None, ge=2000, le=2100), principal: Principal = Depends(current_principal),
 ) -> list[GroupPlanItemOut]:
-    rows = await handlers.plan_of(runtime_of(request).pool, principal, group_id, year)
+    async with runtime_of(request).snapshot() as conn:
+        rows = await handlers.plan_of(conn, principal, group_id, year)
     return [plan_item_out(r) for r in rows]
 
 
@@ -127,7 +131,8 @@ async def plan_sector_group_activity(
 async def list_sector_group_activities(
     request: Request, group_id: UuidStr, year: int | None = Query(None, ge=2000, le=2100), principal: Principal = Depends(current_principal),
 ) -> list[GroupActivityOut]:
-    rows = await handlers.activities_of(runtime_of(request).pool, principal, group_id, year)
+    async with runtime_of(request).snapshot() as conn:
+        rows = await handlers.activities_of(conn, principal, group_id, year)
     return [group_activity_out(r) for r in rows]
 
 

@@ -19,7 +19,8 @@ router = APIRouter()
 async def member_contact(request: Request, member_id: UuidStr,
                          _: Principal = Depends(notify_service)) -> MemberContact:
     runtime = runtime_of(request)
-    row = await storage.member(runtime.pool, member_id)
+    async with runtime.snapshot() as conn:
+        row = await storage.member(conn, member_id)
     if row is None or row["status"] != "active" or not (row["email"] or row["phone"]):
         raise NotFound("no contact for this member")
     return MemberContact(email=row["email"], phone=row["phone"])

@@ -63,16 +63,18 @@ async def list_sectors(
     request: Request, page: PageParams = Depends(page_params),
     org_unit: OrgCode | None = None, category: SectorCategory | None = None,
 ) -> Page[SectorOut]:
-    rows, total = await storage.sectors_page(
-        runtime_of(request).pool, org_unit=org_unit, category=category,
-        limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.sectors_page(
+            conn, org_unit=org_unit, category=category,
+            limit=page.limit, offset=page.offset,
+        )
     return Page(items=[SectorOut(**dict(r)) for r in rows], total=total)
 
 
 @router.get("/sectors/{sector_id}", response_model=SectorOut, tags=["sectors"], summary="One sector (public)")
 async def get_sector(request: Request, sector_id: UuidStr) -> SectorOut:
-    row = await storage.sector(runtime_of(request).pool, sector_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.sector(conn, sector_id)
     if row is None:
         raise NotFound(f"no sector {sector_id}")
     return SectorOut(**dict(row))
@@ -87,10 +89,10 @@ async def create_sector(request: Request, body: SectorIn, principal: Principal =
 @router.get("/sectors/{sector_id}/bridges", response_model=list[BridgeOut], tags=["sectors"],
             summary="对口联系: the departments, enterprises and industries a sector speaks for (public)")
 async def list_bridges(request: Request, sector_id: UuidStr) -> list[BridgeOut]:
-    pool = runtime_of(request).pool
-    if await storage.sector(pool, sector_id) is None:
-        raise NotFound(f"no sector {sector_id}")
-    return [BridgeOut(**dict(r)) for r in await storage.bridges(pool, sector_id)]
+    async with runtime_of(request).snapshot() as conn:
+        if await storage.sector(conn, sector_id) is None:
+            raise NotFound(f"no sector {sector_id}")
+        return [BridgeOut(**dict(r)) for r in await storage.bridges(conn, sector_id)]
 
 
 @router.post("/sectors/{sector_id}/bridges", response_model=BridgeOut, status_code=201, tags=["sectors"])
@@ -109,10 +111,11 @@ async def list_special_committees(
     request: Request, page: PageParams = Depends(page_params),
     principal: Principal = Depends(current_principal),
 ) -> Page[SpecialCommitteeOut]:
-    rows, total = await storage.special_committees_page(
-        runtime_of(request).pool, pattern=principal.subtree_pattern,
-        above=orgunits.ancestors_of(principal.org), limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.special_committees_page(
+            conn, pattern=principal.subtree_pattern,
+            above=orgunits.ancestors_of(principal.org), limit=page.limit, offset=page.offset,
+        )
     return Page(items=[SpecialCommitteeOut(**dict(r)) for r in rows], total=total)
 
 
@@ -121,7 +124,8 @@ async def list_special_committees(
 async def get_special_committee(
     request: Request, committee_id: UuidStr, principal: Principal = Depends(current_principal)
 ) -> SpecialCommitteeOut:
-    row = await storage.special_committee(runtime_of(request).pool, committee_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.special_committee(conn, committee_id)
     if row is None or not handlers.visible(principal, row["org_unit"]):
         raise NotFound(f"no special committee {committee_id}")
     return SpecialCommitteeOut(**dict(row))
@@ -143,11 +147,11 @@ async def list_plan_items(
     request: Request, committee_id: UuidStr, year: int | None = Query(None, ge=2000, le=2100),
     principal: Principal = Depends(current_principal),
 ) -> list[PlanItemOut]:
-    pool = runtime_of(request).pool
-    row = await storage.special_committee(pool, committee_id)
-    if row is None or not handlers.visible(principal, row["org_unit"]):
-        raise NotFound(f"no special committee {committee_id}")
-    return [PlanItemOut(**dict(r)) for r in await storage.plan_items(pool, committee_id, year)]
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.special_committee(conn, committee_id)
+        if row is None or not handlers.visible(principal, row["org_unit"]):
+            raise NotFound(f"no special committee {committee_id}")
+        return [PlanItemOut(**dict(r)) for r in await storage.plan_items(conn, committee_id, year)]
 
 
 @router.post("/special-committees/{committee_id}/plan-items", response_model=PlanItemOut,
@@ -171,17 +175,17 @@ async def list_members(
     q: str | None = Query(None, max_length=50, description="Part of a name or work unit."),
     principal: Principal = Depends(current_principal),
 ) -> Page[MemberOut]:
-    pool = runtime_of(request).pool
-    if principal.role is Role.MEMBER:
-        row = await storage.member(pool, principal.member_id or "")
-        rows = [row] if row else []
-        return Page(items=[member_out(r, principal) for r in rows], total=len(rows))
-    if principal.role is Role.DEPARTMENT:
-        return Page(items=[], total=0)
-    rows, total = await storage.members_page(
-        pool, pattern=principal.subtree_pattern, sector_id=sector_id, status=status,
-        unassigned=unassigned, query=q, limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        if principal.role is Role.MEMBER:
+            row = await storage.member(conn, principal.member_id or "")
+            rows = [row] if row else []
+            return Page(items=[member_out(r, principal) for r in rows], total=len(rows))
+        if principal.role is Role.DEPARTMENT:
+            return Page(items=[], total=0)
+        rows, total = await storage.members_page(
+            conn, pattern=principal.subtree_pattern, sector_id=sector_id, status=status,
+            unassigned=unassigned, query=q, limit=page.limit, offset=page.offset,
+        )
     return Page(items=[member_out(r, principal) for r in rows], total=total)
 
 
@@ -194,7 +198,8 @@ async def create_member(request: Request, body: MemberIn, principal: Principal =
 
 @router.get("/members/{member_id}", response_model=MemberOut, tags=["members"])
 async def get_member(request: Request, member_id: UuidStr, principal: Principal = Depends(current_principal)) -> MemberOut:
-    row = await storage.member(runtime_of(request).pool, member_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.member(conn, member_id)
     if row is None or not can_see_member(principal, row):
         raise NotFound(f"no member {member_id}")
     return member_out(row, principal)
@@ -213,23 +218,23 @@ async def patch_member(
 @router.get("/members/{member_id}/card", response_model=MemberCard, tags=["members"],
             summary="亮身份: a member's public card (public)")
 async def member_card(request: Request, member_id: UuidStr) -> MemberCard:
-    pool = runtime_of(request).pool
-    row = await storage.member(pool, member_id)
-    if row is None or row["status"] != "active":
-        raise NotFound(f"no member {member_id}")
-    committee = await registry_storage.org_unit(pool, row["org_unit"])  # there: a member's unit is a reference
-    if committee is None:
-        raise RuntimeError(f"member {member_id}'s committee {row['org_unit']} is not in the registry")
-    return MemberCard(
-        id=row["id"], name=row["name"], sector=row["sector_name"], sector_category=row["sector_category"],
-        committee=f"{committee['name']}政协", photo_url=row["photo_url"], public_contact=row["public_contact"],
-        contact_points=list(row["contact_points"]),
-        venues=[CardVenue(**dict(v)) for v in await venue_storage.card_venues(pool, member_id)],
-        next_reception_days=[
-            CardReceptionDay(**{k: r[k] for k in CardReceptionDay.model_fields})
-            for r in await venue_storage.next_reception_days(pool, member_id)
-        ],
-    )
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.member(conn, member_id)
+        if row is None or row["status"] != "active":
+            raise NotFound(f"no member {member_id}")
+        committee = await registry_storage.org_unit(conn, row["org_unit"])  # there: a member's unit is a reference
+        if committee is None:
+            raise RuntimeError(f"member {member_id}'s committee {row['org_unit']} is not in the registry")
+        return MemberCard(
+            id=row["id"], name=row["name"], sector=row["sector_name"], sector_category=row["sector_category"],
+            committee=f"{committee['name']}政协", photo_url=row["photo_url"], public_contact=row["public_contact"],
+            contact_points=list(row["contact_points"]),
+            venues=[CardVenue(**dict(v)) for v in await venue_storage.card_venues(conn, member_id)],
+            next_reception_days=[
+                CardReceptionDay(**{k: r[k] for k in CardReceptionDay.model_fields})
+                for r in await venue_storage.next_reception_days(conn, member_id)
+            ],
+        )
 
 
 @router.post("/members/{member_id}/assignments", response_model=MemberOut, status_code=201,
@@ -257,17 +262,17 @@ async def suggestions(
     request: Request, member_id: UuidStr, limit: int = Query(5, ge=1, le=50),
     principal: Principal = Depends(overseers),
 ) -> list[SuggestionOut]:
-    pool = runtime_of(request).pool
-    row = await storage.member(pool, member_id)
-    if row is None or not can_see_member(principal, row):
-        raise NotFound(f"no member {member_id}")
-    taken = set(row["contact_points"])
-    candidates = [
-        Candidate(code=c["code"], name=c["name"], sectors_present=frozenset(c["sectors"]),
-                  occupations_present=frozenset(c["occupations"]), members_assigned=c["members_assigned"])
-        for c in await storage.contact_point_candidates(pool, orgunits.sql_subtree_pattern(row["org_unit"]))
-        if c["code"] not in taken
-    ]
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.member(conn, member_id)
+        if row is None or not can_see_member(principal, row):
+            raise NotFound(f"no member {member_id}")
+        taken = set(row["contact_points"])
+        candidates = [
+            Candidate(code=c["code"], name=c["name"], sectors_present=frozenset(c["sectors"]),
+                      occupations_present=frozenset(c["occupations"]), members_assigned=c["members_assigned"])
+            for c in await storage.contact_point_candidates(conn, orgunits.sql_subtree_pattern(row["org_unit"]))
+            if c["code"] not in taken
+        ]
     ranked = suggest_contact_points(sector_id=row["sector_id"], occupation=row["occupation"],
                                     region=row["region"], candidates=candidates, limit=limit)
     return [SuggestionOut(code=s.code, name=s.name, score=s.score, reasons=list(s.reasons)) for s in ranked]
@@ -283,10 +288,11 @@ async def list_contact_points(
     unassigned: bool = Query(False, description="Only contact points with no member."),
     principal: Principal = Depends(overseers),
 ) -> Page[ContactPointOut]:
-    rows, total = await storage.contact_points_page(
-        runtime_of(request).pool, pattern=principal.subtree_pattern, unassigned=unassigned,
-        limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.contact_points_page(
+            conn, pattern=principal.subtree_pattern, unassigned=unassigned,
+            limit=page.limit, offset=page.offset,
+        )
     return Page(items=[ContactPointOut(**dict(r)) for r in rows], total=total)
 
 
@@ -294,24 +300,24 @@ async def list_contact_points(
             summary="Who serves a contact point: its members' public card fields (public)")
 async def contact_point_members(request: Request, code: OrgCode,
                                 page: PageParams = Depends(page_params)) -> Page[PublicMember]:
-    pool = runtime_of(request).pool
-    if not await storage.is_contact_point(pool, code):
-        raise NotFound(f"no contact point {code}")
-    rows, total = await storage.contact_point_members(pool, code, limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        if not await storage.is_contact_point(conn, code):
+            raise NotFound(f"no contact point {code}")
+        rows, total = await storage.contact_point_members(conn, code, limit=page.limit, offset=page.offset)
     return Page(items=[PublicMember(**{k: r[k] for k in PublicMember.model_fields}) for r in rows], total=total)
 
 
 @router.get("/contact-points/gaps", response_model=GapsOut, tags=["contact points"],
             summary="下沉 gaps: members with no contact point and contact points with no member")
 async def gaps(request: Request, principal: Principal = Depends(overseers)) -> GapsOut:
-    pool = runtime_of(request).pool
-    members, _ = await storage.members_page(
-        pool, pattern=principal.subtree_pattern, sector_id=None, status="active", unassigned=True,
-        query=None, limit=10_000, offset=0,
-    )
-    points, _ = await storage.contact_points_page(
-        pool, pattern=principal.subtree_pattern, unassigned=True, limit=10_000, offset=0
-    )
+    async with runtime_of(request).snapshot() as conn:
+        members, _ = await storage.members_page(
+            conn, pattern=principal.subtree_pattern, sector_id=None, status="active", unassigned=True,
+            query=None, limit=10_000, offset=0,
+        )
+        points, _ = await storage.contact_points_page(
+            conn, pattern=principal.subtree_pattern, unassigned=True, limit=10_000, offset=0
+        )
     return GapsOut(
         members_without_contact_point=[member_out(r, principal) for r in members],
         contact_points_without_member=[ContactPointOut(**dict(r)) for r in points],

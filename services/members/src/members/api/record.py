@@ -26,7 +26,8 @@ async def get_member_record(
     request: Request, member_id: UuidStr, year: int = Query(..., ge=2000, le=2100, description="The year."),
     principal: Principal = Depends(current_principal),
 ) -> MemberRecordOut:
-    return MemberRecordOut(**await handlers.record(runtime_of(request).pool, principal, member_id, year))
+    async with runtime_of(request).snapshot() as conn:
+        return MemberRecordOut(**await handlers.record(conn, principal, member_id, year))
 
 
 @pages.get("/members/{member_id}/record/{year}/print", response_class=HTMLResponse)
@@ -34,5 +35,6 @@ async def print_member_record(
     request: Request, member_id: UuidStr, year: int = Path(..., ge=2000, le=2100),
     principal: Principal = Depends(current_principal),
 ) -> HTMLResponse:
-    record = await handlers.record(runtime_of(request).pool, principal, member_id, year)
+    async with runtime_of(request).snapshot() as conn:
+        record = await handlers.record(conn, principal, member_id, year)
     return HTMLResponse(print_view(record), headers=HEADERS)

@@ -59,17 +59,19 @@ async def list_org_units(
     parent: OrgCode | None = None,
 ) -> Page[OrgUnitOut]:
     pattern = sql_subtree_pattern(under) if under else "%"
-    rows, total = await storage.org_units_page(
-        runtime_of(request).pool, pattern=pattern, level=level, parent=parent,
-        limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.org_units_page(
+            conn, pattern=pattern, level=level, parent=parent,
+            limit=page.limit, offset=page.offset,
+        )
     return Page(items=[org_unit_out(r) for r in rows], total=total)
 
 
 @router.get("/org-units/{code}", response_model=OrgUnitOut, tags=["org units"],
             summary="One org unit with its public profile (亮责任) (public)")
 async def get_org_unit(request: Request, code: str) -> OrgUnitOut:
-    row = await storage.org_unit(runtime_of(request).pool, code)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.org_unit(conn, code)
     if row is None:
         raise NotFound(f"no org unit {code}")
     return org_unit_out(row)
@@ -108,16 +110,16 @@ async def list_departments(
     org_unit: OrgCode | None = None,
     principal: Principal = Depends(current_principal),
 ) -> Page[DepartmentOut]:
-    pool = runtime_of(request).pool
-    if principal.role is Role.DEPARTMENT:
-        row = await storage.department(pool, principal.dept or "")
-        rows = [row] if row and (org_unit is None or row["org_unit"] == org_unit) else []
-        return Page(items=[department_out(r) for r in rows[page.offset:page.offset + page.limit]],
-                    total=len(rows))
-    rows, total = await storage.departments_page(
-        pool, pattern=principal.subtree_pattern, org_unit=org_unit,
-        limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        if principal.role is Role.DEPARTMENT:
+            row = await storage.department(conn, principal.dept or "")
+            rows = [row] if row and (org_unit is None or row["org_unit"] == org_unit) else []
+            return Page(items=[department_out(r) for r in rows[page.offset:page.offset + page.limit]],
+                        total=len(rows))
+        rows, total = await storage.departments_page(
+            conn, pattern=principal.subtree_pattern, org_unit=org_unit,
+            limit=page.limit, offset=page.offset,
+        )
     return Page(items=[department_out(r) for r in rows], total=total)
 
 
@@ -125,7 +127,8 @@ async def list_departments(
 async def get_department(
     request: Request, department_id: UuidStr, principal: Principal = Depends(current_principal)
 ) -> DepartmentOut:
-    row = await storage.department(runtime_of(request).pool, department_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.department(conn, department_id)
     if row is None or not handlers.can_see_department(principal, row):
         raise NotFound(f"no department {department_id}")
     return department_out(row)

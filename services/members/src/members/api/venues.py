@@ -33,16 +33,18 @@ async def list_venues(
     request: Request, page: PageParams = Depends(page_params),
     org_unit: OrgCode | None = None, kind: VenueKind | None = None,
 ) -> Page[VenueOut]:
-    rows, total = await storage.venues_page(
-        runtime_of(request).pool, pattern=sql_subtree_pattern(org_unit) if org_unit else "%",
-        kind=kind, limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.venues_page(
+            conn, pattern=sql_subtree_pattern(org_unit) if org_unit else "%",
+            kind=kind, limit=page.limit, offset=page.offset,
+        )
     return Page(items=[VenueOut(**dict(r)) for r in rows], total=total)
 
 
 @router.get("/venues/{venue_id}", response_model=VenueOut, tags=["venues"], summary="One venue (public)")
 async def get_venue(request: Request, venue_id: UuidStr) -> VenueOut:
-    row = await storage.venue(runtime_of(request).pool, venue_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.venue(conn, venue_id)
     if row is None:
         raise NotFound(f"no venue {venue_id}")
     return VenueOut(**dict(row))
@@ -72,11 +74,12 @@ async def list_reception_days(
 ) -> Page[ReceptionDayOut]:
     """Dates are China time; ``date_to`` is inclusive."""
     start, end = day_range(date_from, date_to)
-    rows, total = await storage.reception_days_page(
-        runtime_of(request).pool, pattern=sql_subtree_pattern(org_unit) if org_unit else "%",
-        member_id=member_id, venue_id=venue_id, date_from=start, date_to=end,
-        limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.reception_days_page(
+            conn, pattern=sql_subtree_pattern(org_unit) if org_unit else "%",
+            member_id=member_id, venue_id=venue_id, date_from=start, date_to=end,
+            limit=page.limit, offset=page.offset,
+        )
     return Page(items=[ReceptionDayOut(**dict(r)) for r in rows], total=total)
 
 

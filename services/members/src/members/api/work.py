@@ -57,10 +57,11 @@ async def list_activities(
     pattern: str | None = principal.subtree_pattern
     if principal.role is Role.MEMBER:
         pattern, member_id = None, principal.member_id  # its own, wherever they took place
-    rows, total = await storage.activities_page(
-        runtime_of(request).pool, pattern=pattern, member_id=member_id, type=type,
-        date_from=date_from, date_to=date_to, limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.activities_page(
+            conn, pattern=pattern, member_id=member_id, type=type,
+            date_from=date_from, date_to=date_to, limit=page.limit, offset=page.offset,
+        )
     return Page(items=[activity_out(r) for r in rows], total=total)
 
 
@@ -68,7 +69,8 @@ async def list_activities(
 async def get_activity(
     request: Request, activity_id: UuidStr, principal: Principal = Depends(current_principal)
 ) -> ActivityOut:
-    row = await storage.activity(runtime_of(request).pool, activity_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.activity(conn, activity_id)
     if row is None or not handlers.can_see_activity(principal, row):
         raise NotFound(f"no activity {activity_id}")
     return activity_out(row)
@@ -82,7 +84,8 @@ async def get_rules(
 ) -> RulesOut:
     if not (principal.may_manage(org_unit) or org_unit in ancestors_of(principal.org)):
         raise NotFound(f"no rules for {org_unit}")
-    return RulesOut(**await handlers.rules_for(runtime_of(request).pool, org_unit, year))
+    async with runtime_of(request).snapshot() as conn:
+        return RulesOut(**await handlers.rules_for(conn, org_unit, year))
 
 
 @router.post("/assessments/rules", response_model=RulesOut, status_code=201, tags=["assessments"],
@@ -101,7 +104,8 @@ async def preview(
 ) -> AssessmentOut:
     if not principal.may_manage(org_unit):
         raise NotFound(f"no committee {org_unit} in scope")
-    return AssessmentOut(**await handlers.compute(runtime_of(request).pool, org_unit, year))
+    async with runtime_of(request).snapshot() as conn:
+        return AssessmentOut(**await handlers.compute(conn, org_unit, year))
 
 
 @router.post("/assessments", response_model=AssessmentOut, status_code=201, tags=["assessments"],
@@ -116,10 +120,11 @@ async def list_assessments(
     request: Request, page: PageParams = Depends(page_params), year: int | None = Query(None, ge=2000, le=2100),
     principal: Principal = Depends(overseers),
 ) -> Page[AssessmentOut]:
-    rows, total = await storage.assessments_page(
-        runtime_of(request).pool, pattern=principal.subtree_pattern, year=year,
-        limit=page.limit, offset=page.offset,
-    )
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.assessments_page(
+            conn, pattern=principal.subtree_pattern, year=year,
+            limit=page.limit, offset=page.offset,
+        )
     return Page(items=[AssessmentOut(**dict(r)) for r in rows], total=total)
 
 
@@ -127,7 +132,8 @@ async def list_assessments(
 async def get_assessment(
     request: Request, assessment_id: UuidStr, principal: Principal = Depends(overseers)
 ) -> AssessmentOut:
-    row = await storage.assessment(runtime_of(request).pool, assessment_id)
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.assessment(conn, assessment_id)
     if row is None or not principal.may_manage(row["org_unit"]):
         raise NotFound(f"no assessment {assessment_id}")
     return AssessmentOut(**dict(row))
@@ -141,4 +147,5 @@ async def member_score(
 ) -> MemberScoreOut:
     if principal.role is Role.DEPARTMENT:
         raise Forbidden("departments see no member scores")
-    return MemberScoreOut(**await handlers.member_score(runtime_of(request).pool, principal, member_id, year))
+    async with runtime_of(request).snapshot() as conn:
+        return MemberScoreOut(**await handlers.member_score(conn, principal, member_id, year))

@@ -25,4 +25,5 @@ async def configure_hotline(request: Request, body: HotlineEndpointIn,
 @router.get("/hotline/endpoints", response_model=list[HotlineEndpointOut], tags=["hotline"],
             summary="Every city's hotline endpoint, with the mappings in force (never its key)")
 async def hotline_endpoints(request: Request, principal: Principal = Depends(admins)) -> list[HotlineEndpointOut]:
-    return [HotlineEndpointOut(**handlers.shown(r)) for r in await storage.endpoints(runtime_of(request).pool)]
+    async with runtime_of(request).snapshot() as conn:
+        return [HotlineEndpointOut(**handlers.shown(r)) for r in await storage.endpoints(conn)]

@@ -29,14 +29,16 @@ def _item(row) -> InboxItem:
 @router.get("/inbox", response_model=Page[InboxItem], tags=["inbox"], summary="The caller's own notifications")
 async def inbox(request: Request, page: PageParams = Depends(page_params),
                 unread: bool = Query(False), principal: Principal = Depends(current_principal)) -> Page[InboxItem]:
-    rows, total = await storage.inbox_page(runtime_of(request).pool, **addressing(principal), unread=unread,
-                                           limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.inbox_page(conn, **addressing(principal), unread=unread,
+                                               limit=page.limit, offset=page.offset)
     return Page(items=[_item(r) for r in rows], total=total)
 
 
 @router.get("/inbox/preferences", response_model=Preferences, tags=["inbox"])
 async def get_preferences(request: Request, principal: Principal = Depends(current_principal)) -> Preferences:
-    row = await storage.preferences(runtime_of(request).pool, *recipient(principal))
+    async with runtime_of(request).snapshot() as conn:
+        row = await storage.preferences(conn, *recipient(principal))
     return Preferences(**dict(row)) if row else Preferences()
 
 
@@ -49,7 +51,8 @@ async def put_preferences(request: Request, body: Preferences,
 
 @router.get("/inbox/unread-count", response_model=UnreadCount, tags=["inbox"])
 async def unread(request: Request, principal: Principal = Depends(current_principal)) -> UnreadCount:
-    return UnreadCount(unread=await storage.unread_count(runtime_of(request).pool, **addressing(principal)))
+    async with runtime_of(request).snapshot() as conn:
+        return UnreadCount(unread=await storage.unread_count(conn, **addressing(principal)))
 
 
 @router.post("/inbox/{notification_id}/read", status_code=204, tags=["inbox"], summary="Mark read (for the caller)")
@@ -64,7 +67,8 @@ async def mark_read(request: Request, notification_id: UuidStr, principal: Princ
 async def deliveries(request: Request, page: PageParams = Depends(page_params), status: str | None = None,
                      channel: str | None = None,
                      principal: Principal = Depends(require_roles(Role.STAFF, Role.ADMIN))) -> Page[DeliveryOut]:
-    rows, total = await storage.deliveries_page(runtime_of(request).pool, pattern=principal.subtree_pattern,
-                                                status=status, channel=channel, limit=page.limit, offset=page.offset)
+    async with runtime_of(request).snapshot() as conn:
+        rows, total = await storage.deliveries_page(conn, pattern=principal.subtree_pattern,
+                                                    status=status, channel=channel, limit=page.limit, offset=page.offset)
     return Page(items=[DeliveryOut(**{k: r[k] for k in DeliveryOut.model_fields if k not in ("about", "link")},
                                    **_opened(r)) for r in rows], total=total)

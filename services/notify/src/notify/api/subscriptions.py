@@ -30,8 +30,9 @@ async def subscribe(request: Request, body: SubscriptionIn, principal: Principal
 
 @router.get("/subscriptions", response_model=list[SubscriptionOut], tags=["webhooks"])
 async def list_subscriptions(request: Request, principal: Principal = Depends(managers)) -> list[SubscriptionOut]:
-    return [SubscriptionOut(**dict(r)) for r in await storage.subscriptions(runtime_of(request).pool,
-                                                                           principal.subtree_pattern)]
+    async with runtime_of(request).snapshot() as conn:
+        return [SubscriptionOut(**dict(r)) for r in await storage.subscriptions(conn,
+                                                                               principal.subtree_pattern)]
 
 
 @router.post("/subscriptions/{subscription_id}/secret", response_model=SecretRotated, tags=["webhooks"],
