@@ -5,7 +5,7 @@ import uuid
 from collections import defaultdict
 
 import pytest
-from liaison_shared import db
+from liaison_shared import db, outbox
 from liaison_shared.events import Envelope
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.outbox import OutboxRelay
@@ -199,8 +199,8 @@ async def test_a_commit_wakes_the_relay_leading_in_its_process_without_notify(pr
     relay = OutboxRelay(pool, slow_poll, service="probe")
     task = asyncio.create_task(relay.run())
     try:
-        await eventually(lambda: relay.is_leader or None)
-        await asyncio.sleep(0.5)  # the relay's first batch done: it waits to be woken now
+        # leading here once its producer is up: from then on a commit here sends no NOTIFY
+        await eventually(lambda: outbox.leads_here("probe") or None, timeout=30)
         notified = await _notifications_of(listener, db.outbox_channel("probe"))
         await write_events(uow_factory(pool), prefix, 3)
         # well inside the 60-second poll: the relay was woken by the commits themselves

@@ -8,9 +8,9 @@ Design, against the known traps:
   leader's connection dies, the lock is released and another replica takes over.
 - A commit in the process where the relay leads wakes it directly (``wake_local``); a commit
   elsewhere (another replica, a command-line tool) sends NOTIFY; the relay also polls as a
-  fallback. Not NOTIFY for every commit: PostgreSQL takes a database-wide lock for a notifying
-  transaction's commit and holds it to the end, so every notifying commit waits for the one
-  before it, WAL flush included — at the intake's rate that cost PostgreSQL a sixth of its CPU.
+  fallback. Not NOTIFY for every commit: PostgreSQL takes a lock for a notifying transaction's
+  commit and holds it to the end — one lock for the whole server (on database 0), not per
+  database — so every notifying commit waits for the one before it, WAL flush included — at the intake's rate that cost PostgreSQL a sixth of its CPU.
 - A crash between send and mark re-sends the batch: at least once, and consumers
   are idempotent on ``ce_source`` + ``ce_id``.
 - The broker being down only grows the backlog: requests keep writing the outbox.

@@ -118,7 +118,6 @@ class UnitOfWork:
         self._writes: list[tuple[str, tuple[object, ...]]] = []
         self._later: dict[str, list[tuple[object, ...]]] = {}
         self._write_only = write_only
-        self._woken_here = False  # the commit leaves NOTIFY out: the relay leads in this process
         self._tx: asyncpg.transaction.Transaction | None = None
         self._open: contextvars.Token[bool]
         self.conn: asyncpg.Connection
@@ -175,42 +174,38 @@ class UnitOfWork:
         """What this unit of work will publish if it commits (a handler may ask whether another did)."""
         return list(self._events)
 
-    async def _write_commit_rows(self) -> None:
+    async def _write_commit_rows(self) -> bool:
         """In one round trip: the outbox rows — after the per-key locks (an InitPlan, so taken
         before any id is drawn), in publish order — the audit row of the request, and the
-        wake-up of the relay."""
+        wake-up of the relay: NOTIFY, or (the answer True) none because the relay leads in this
+        process and is to be woken here once the transaction has committed."""
         audit_row = audit.pending_row(self._events)
         args: list[object] = []
         for _, values in self._writes:
             args += list(values)
-        self._woken_here = outbox.leads_here(self._schema)
+        wake_here = bool(self._events) and outbox.leads_here(self._schema)
         if self._events:
             events = self._events
             args += [
                 [e.key for e in events], [e.id for e in events], [e.topic for e in events], [e.key for e in events],
                 [e.type for e in events], ["\n".join(k + "=" + v.decode() for k, v in e.headers()) for e in events],
-                [e.value() for e in events], *([] if self._woken_here else [outbox_channel(self._schema)]),
+                [e.value() for e in events], *([] if wake_here else [outbox_channel(self._schema)]),
             ]
         if audit_row is not None:
             args += list(audit_row)
         if self._writes or self._events or audit_row is not None:
             writes = tuple((sql, len(values)) for sql, values in self._writes)
             await self.conn.execute(_commit_statement(writes, bool(self._events), audit_row is not None,
-                                                      notify=not self._woken_here), *args)
-
-    def _wake_relay(self) -> None:
-        """Once committed: the relay leading here learns of the events without NOTIFY."""
-        if self._events and self._woken_here:
-            outbox.wake_local(self._schema)
+                                                      notify=bool(self._events) and not wake_here), *args)
+        return wake_here
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._tx is None:  # write-only: the one statement is the transaction
             try:
-                if exc_type is None:
-                    await self._write_commit_rows()
-                    self._wake_relay()
+                if exc_type is None and await self._write_commit_rows():
+                    outbox.wake_local(self._schema)
             except Exception as error:
                 if is_unavailable(error):
                     raise DatabaseUnavailable(str(error)) from error
@@ -222,9 +217,10 @@ class UnitOfWork:
             if exc_type is None:
                 for sql, rows in self._later.items():
                     await self.conn.executemany(sql, rows)
-                await self._write_commit_rows()
+                wake_here = await self._write_commit_rows()
                 await self._tx.commit()
-                self._wake_relay()
+                if wake_here:
+                    outbox.wake_local(self._schema)
             else:
                 await self._tx.rollback()
         except Exception as error:
