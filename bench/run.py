@@ -49,7 +49,7 @@ from analysis import (  # noqa: E402
 )
 from logline import log  # noqa: E402
 from observe import Observer, Sampler, machine_speed  # noqa: E402
-from search import find_rate, repeat, repeat_until_held, room_for, summarise  # noqa: E402
+from search import find_rate, rate_to_soak_at, repeat, repeat_until_held, room_for, summarise  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
 from soak import run_soak  # noqa: E402
 from stack import Stack  # noqa: E402
@@ -168,15 +168,25 @@ async def _headline(bench: Bench, args, result: dict, budget_end: float) -> None
     """Search (or the given rate), repetitions, the aim's check, then the limits."""
     first = True
 
+    took: list[float] = []  # how long each step took, drain included
+
     async def step(rate: float, label: str) -> dict:
         nonlocal first
         profile = args.profile if label.startswith("repetition") and first else None
         first = first and not label.startswith("repetition")
-        return await run_step(bench, rate, label=label, profile=profile)
+        began = time.monotonic()
+        try:
+            return await run_step(bench, rate, label=label, profile=profile)
+        finally:
+            took.append(time.monotonic() - began)
 
     # what a passing step usually takes (generator start, drain, pauses included); a failing one
-    # may take up to --settle more, which the final margin absorbs
+    # may take up to --settle more: the search's reserve and the last margin absorb one such round
     step_s = args.warmup + args.seconds + 15
+
+    def another_round() -> bool:
+        # a round that did not hold drained more slowly: the next is reckoned at its slowest step
+        return room_for(budget_end, args.repeats * max([step_s, *took[-args.repeats:]]), limits_s + 60)()
     limits_s = 0 if args.no_limits else 3 * args.limit_seconds + 40
     rate = args.rate
     if rate is None:
@@ -190,7 +200,7 @@ async def _headline(bench: Bench, args, result: dict, budget_end: float) -> None
         passed = [s["rate_per_s"] for s in (result.get("search") or {}).get("steps", []) if s["passed"]]
         rounds = await repeat_until_held(step, rate, args.repeats, passed=passed,
                                          confirmations=0 if args.rate else args.confirmations,
-                                         room=room_for(budget_end, args.repeats * step_s, limits_s + 60))
+                                         room=another_round)
         rate = rounds[-1]["at_rate"]["rate_per_s"]
         result["repetitions"], result["at_rate"] = rounds[-1]["repetitions"], rounds[-1]["at_rate"]
         if len(rounds) > 1:
@@ -252,9 +262,8 @@ def _last_found_rate(stack: dict) -> tuple[float | None, str]:
     last = json.loads(latest.read_text())
     same = (last.get("stack", {}).get("broker", {}).get("kind") == stack["broker"]["kind"]
             and last.get("stack", {}).get("database", {}).get("durable") == stack["database"]["durable"])
-    # the rate its repetitions were judged at (lower than the search's when they did not hold it)
-    found = (last.get("at_rate") or {}).get("rate_per_s") or (last.get("search") or {}).get("found_rate_per_s")
-    return (found, f"rate of {latest.name}'s repetitions ({last['time']})") if same and found else (None, "")
+    found, whose = rate_to_soak_at(last)
+    return (found, f"rate of {latest.name}'s {whose} ({last['time']})") if same and found else (None, "")
 
 
 def _machine() -> dict:

@@ -87,6 +87,16 @@ def held(summary: dict) -> bool:
             and summary["generator_kept_schedule"])
 
 
+def rate_to_soak_at(last: dict) -> tuple[float | None, str]:
+    """From a headline run's JSON, the rate a soak takes its share of, and whose it is: the rate
+    the repetitions held (lower than the search's when they stepped down) — a ``--rate`` run's, or
+    repetitions that did not hold, leave the search's own, if any."""
+    at, searched = last.get("at_rate") or {}, last.get("search") or {}
+    if searched and at and held(at):
+        return at["rate_per_s"], "repetitions"
+    return searched.get("found_rate_per_s"), "search"
+
+
 def confirmation_rate(failed: float, passed: list[float], *, fraction: float = 0.95) -> float:
     """The next rate to repeat at, after the median at ``failed`` did not hold: the highest rate
     the search passed in [``fraction`` × failed, failed), else ``fraction`` × failed rounded to

@@ -75,8 +75,10 @@ async def run_soak(bench: Bench, rate: float, minutes: float, retention_minutes:
         await asyncio.sleep(max(0.0, start + seconds - time.monotonic()))
         cpu_to = sampler.cpu()
     finally:
-        await tables.stop()
-        await every_second.stop()
+        try:
+            await tables.stop()
+        finally:  # the per-second sampler stops even if the tables' last reading failed
+            await every_second.stop()
     summary = await generator.finished()
     sampler.processes.pop("generator", None)
     outcomes = outcomes_of(generator.records)
@@ -258,7 +260,9 @@ def _per_minute(outcomes, samples: list[dict], start: float, minutes: float, sec
         inside = [s for s in seconds if begins <= s["t"] < begins + 60]
         if inside:
             names = {name for s in inside for name in s["cpu_pct"]}
-            row["cpu_pct"] = {name: round(sum(s["cpu_pct"].get(name, 0.0) for s in inside) / len(inside), 1)
+            # weighted by each interval's length: a late reading's long second counts for its length
+            length = sum(s["seconds"] for s in inside)
+            row["cpu_pct"] = {name: round(sum(s["cpu_pct"].get(name, 0.0) * s["seconds"] for s in inside) / length, 1)
                               for name in sorted(names)}
             row["disk_sync_max_ms"] = max(s["disk_sync_ms"] for s in inside)
         found.append(row)
@@ -327,17 +331,19 @@ class SecondSampler:
         at, cpu, machine, sync_ms = await asyncio.to_thread(self._read)
         self.readings.append(Reading(at, cpu, machine, sync_ms, await self._autovacuum()))
 
-    async def _autovacuum(self) -> list[str]:
-        """What the autovacuum workers are doing ("VACUUM notify.notifications", …); a lost
-        connection is opened again at the next reading."""
-        if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self.settings.asyncpg_dsn())
+    async def _autovacuum(self) -> list[str] | None:
+        """What the autovacuum workers are doing ("VACUUM notify.notifications", …), or None when
+        the database could not be asked: that second's CPU and sync are kept all the same, and a
+        lost connection is opened again at the next reading."""
         try:
+            if self._conn is None or self._conn.is_closed():
+                self._conn = await asyncpg.connect(self.settings.asyncpg_dsn())
             queries = await self._conn.fetchval("SELECT coalesce(array_agg(query), '{}') FROM pg_stat_activity"
                                                 " WHERE backend_type = 'autovacuum worker' AND query <> ''")
-        except (asyncpg.PostgresConnectionError, OSError):
+        except (asyncpg.PostgresConnectionError, OSError) as error:
             self._conn = None
-            raise
+            log(f"soak: autovacuum not read at this second ({type(error).__name__}); its CPU reading is kept")
+            return None
         return [query.removeprefix("autovacuum: ") for query in queries]
 
     def _read(self) -> tuple[float, dict[str, float], psutil._common.scputimes, float]:
@@ -366,7 +372,7 @@ class Reading:
     cpu: dict[str, float]
     machine: Any  # psutil's scputimes
     sync_ms: float
-    autovacuum: list[str]
+    autovacuum: list[str] | None  # None: not known at that second
 
 
 def seconds_between(readings: list[Reading], cpus: int) -> list[dict]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from search import confirmation_rate, held, repeat_until_held, summarise  # noqa: E402
+from search import confirmation_rate, held, rate_to_soak_at, repeat_until_held, summarise  # noqa: E402
 
 
 def test_the_confirmation_rate_is_a_rate_the_search_passed_just_below():
@@ -77,3 +77,16 @@ def test_no_confirmation_without_room_or_when_the_first_round_holds():
                                              room=lambda: False))) == 1
     assert len(asyncio.run(repeat_until_held(_step(600, []), 560, 3, passed=[], confirmations=2,
                                              room=lambda: True))) == 1
+
+
+def test_the_soak_takes_the_rate_the_repetitions_held():
+    search = {"found_rate_per_s": 620}
+    stepped_down = summarise([_repetition(560, True, 300.0) for _ in range(3)])
+    assert rate_to_soak_at({"search": search, "at_rate": stepped_down}) == (560, "repetitions")
+
+
+def test_not_a_rate_that_did_not_hold_nor_one_given_by_hand():
+    not_held = summarise([_repetition(590, False, 2000.0) for _ in range(3)])
+    assert rate_to_soak_at({"search": {"found_rate_per_s": 620}, "at_rate": not_held}) == (620, "search")
+    given = summarise([_repetition(800, True, 300.0) for _ in range(3)])  # a --rate run: no search
+    assert rate_to_soak_at({"at_rate": given}) == (None, "search")
