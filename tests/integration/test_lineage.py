@@ -216,3 +216,39 @@ async def test_replay_rebuilds_the_lineage_projection_identically(world, db_pool
     assert await snapshot() == before
     again = await replay(spec, world["settings"], consultation_topics)
     assert again.records == report.records and await snapshot() == before
+
+
+async def test_a_cancelled_session_shows_cancelled_in_the_chain(world):
+    """A session scheduled on the topic an opinion became, then cancelled: the opinion's lineage and
+    the citizen's tracking page say it will not be held — not "scheduled" for ever."""
+    feedback, api, county = world["feedback"], world["consultation"], world["county_staff"]
+    intake = await ok(await feedback.post("/api/v1/opinions", json={
+        "content": "村东头斗渠漏水，地浇不上", "org_unit": DONGFENG, "channel": "reception_day", "category": "水利"}), 201)
+    for staff, reason in (("village_staff", "村里管不了"), ("town_staff", "需县里统筹")):
+        await ok(await feedback.post(f"/api/v1/opinions/{intake['id']}/actions", headers=world[staff],
+                                     json={"action": "escalate", "reason": reason}))
+    case = await ok(await feedback.post(f"/api/v1/opinions/{intake['id']}/actions", headers=county, json={
+        "action": "convert", "target": "topic", "title": "东风村斗渠维修"}))
+    topic_id = case["converted_to"]["id"]
+
+    async def topic_there():
+        return (await api.get(f"/api/v1/topics/{topic_id}", headers=county)).status_code == 200
+    await eventually(topic_there, timeout=30)
+    await ok(await api.post(f"/api/v1/topics/{topic_id}/actions", headers=county,
+                            json={"action": "select", "track": "small_matter"}))
+    starts_at = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    session = await ok(await api.post("/api/v1/sessions", headers=county, json={
+        "topic_id": topic_id, "title": "斗渠维修协商", "form": "基层搭台、政协嵌入", "member_ids": [],
+        "starts_at": starts_at.isoformat(), "location": "村委会"}), 201)
+    await lineage_when(world, f"/api/v1/opinions/{intake['id']}/lineage",
+                       lambda c: [x["status"] for x in c["sessions"]] == ["scheduled"])
+    await ok(await api.post(f"/api/v1/sessions/{session['id']}/actions", headers=county,
+                            json={"action": "cancel", "reason": "村委会场地维修"}))
+
+    chain = await lineage_when(world, f"/api/v1/opinions/{intake['id']}/lineage",
+                               lambda c: [x["status"] for x in c["sessions"]] != ["scheduled"])
+    assert [(x["id"], x["status"]) for x in chain["sessions"]] == [(session["id"], "cancelled")]
+    assert datetime.fromisoformat(chain["sessions"][0]["starts_at"]) == starts_at
+    tracked = await ok(await feedback.get(f"/api/v1/track/{intake['tracking_code']}"))
+    assert [x["status"] for x in tracked["chain"]["sessions"]] == ["cancelled"]
+    assert "村委会场地维修" not in json.dumps(tracked, ensure_ascii=False)  # staff's reason stays inside

@@ -16,6 +16,7 @@ from liaison_shared.contracts.consultation import (
     ConsultationOutcomeConverted,
     OutcomeEvaluated,
     OutcomeInstructed,
+    SessionCancelled,
     SessionConcluded,
     SessionScheduled,
     TopicApproved,
@@ -60,13 +61,18 @@ async def keep_topic(uow: UnitOfWork, envelope: Envelope,
                              track=track, at=envelope.time)
 
 
-async def keep_session(uow: UnitOfWork, envelope: Envelope, event: SessionScheduled | SessionConcluded) -> None:
+SESSION_STATUS = {SessionScheduled: "scheduled", SessionConcluded: "concluded", SessionCancelled: "cancelled"}
+
+
+async def keep_session(uow: UnitOfWork, envelope: Envelope,
+                       event: SessionScheduled | SessionConcluded | SessionCancelled) -> None:
     scheduled = event if isinstance(event, SessionScheduled) else None
     await storage.keep_session(uow.conn, {
         "id": event.session_id, "topic_id": event.topic_id, "org_unit": event.org_unit, "title": event.title,
         "form": scheduled.form if scheduled is not None else None,
-        "starts_at": scheduled.starts_at if scheduled is not None else None,
-        "status": "scheduled" if scheduled is not None else "concluded"}, envelope.time)
+        # a cancellation names when it was to start too: the chain shows the date that fell through
+        "starts_at": event.starts_at if not isinstance(event, SessionConcluded) else None,
+        "status": SESSION_STATUS[type(event)]}, envelope.time)
     if scheduled is not None:  # a session scheduled: the topic is in consultation (unless a newer event says more)
         await storage.keep_topic(uow.conn, event.topic_id, org_unit=event.org_unit, title="", stage="consulting",
                                  track=None, at=envelope.time)
@@ -94,7 +100,7 @@ def keep_lineage_projection(consumer) -> None:
     """Subscribe feedback's consumer to the consultation events the lineage is built from."""
     for model in (TopicProposed, TopicStageChanged, TopicApproved, TopicClosed):
         consumer.on(model, rebuildable=True)(keep_topic)
-    for session_model in (SessionScheduled, SessionConcluded):
+    for session_model in SESSION_STATUS:
         consumer.on(session_model, rebuildable=True)(keep_session)
     consumer.on(ConsultationOutcomeConverted, rebuildable=True)(keep_outcome_conversion)
     consumer.on(OutcomeEvaluated, rebuildable=True)(keep_outcome_evaluation)

@@ -38,7 +38,8 @@ async def keep_topic(conn, topic_id: str, *, org_unit: str, title: str, stage: s
 
 
 async def keep_session(conn, values: dict, at) -> None:
-    """Scheduled, then concluded: the newest status stands; form and start come from the scheduling."""
+    """Scheduled, then concluded or cancelled: the newest status stands; form and start come from
+    the first event that names them."""
     await conn.execute(
         """
         INSERT INTO lineage_sessions (id, topic_id, org_unit, title, form, starts_at, status, source_time)
