@@ -171,3 +171,18 @@ def test_only_the_gateways_proxies_and_prometheus_come_in_from_outside(objects):
                for policy in policies.values() for rule in policy["spec"].get("ingress", [])
                for peer in rule["from"] if "namespaceSelector" in peer}
     assert outside == {GATEWAY_NAMESPACE, "monitoring"}
+
+
+def test_the_portal_learns_it_is_seen_from_the_internet(objects):
+    # the gateway sets the header on every portal page it publishes (a client's own value replaced),
+    # and on nothing else: the portal's pages then link to no console page the edge does not publish
+    from portal.web import EDGE_HEADER
+
+    route = of_kind(objects, "HTTPRoute")["liaison-public"]
+    marked = {}
+    for rule in route["spec"]["rules"]:
+        sets = [h for f in rule.get("filters", []) if f["type"] == "RequestHeaderModifier"
+                for h in f["requestHeaderModifier"].get("set", [])]
+        marked[rule["backendRefs"][0]["name"]] = [(h["name"].lower(), h["value"]) for h in sets]
+    assert marked.pop("portal") == [(EDGE_HEADER, "internet")]
+    assert all(v == [] for v in marked.values()), marked

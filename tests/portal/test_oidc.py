@@ -195,3 +195,22 @@ async def test_a_person_without_a_role_at_the_platform_is_refused(office, issuer
     await page.get_by_role("button", name=NO_ROLE["sub"]).click()
     await expect(page.get_by_role("alert")).to_have_text("您的账号在本平台没有角色或所在单位，请联系管理员。")
     assert not await signed_in(office)
+
+
+async def test_signed_in_from_the_internet_without_a_page_to_return_to_the_start_page_opens(browser, signin_portal,
+                                                                                             issuer):
+    # the gateway marks what it sends the portal (portal.web.EDGE_HEADER); it publishes no console
+    # page but the check-in, so a sign-in with nowhere to go back to ends on the start page, not a 404
+    context = await browser.new_context(base_url=signin_portal, locale="zh-CN",
+                                        extra_http_headers={"X-Liaison-Edge": "internet"})
+    context.set_default_timeout(15_000)
+    try:
+        page = await context.new_page()
+        await at_the_issuer(page, issuer)
+        await page.get_by_role("button", name=STAFF["sub"]).click()
+        await page.wait_for_url(f"{signin_portal}/")
+        assert await signed_in(context)
+        links = await page.locator("header nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert not [link for link in links if link.startswith("/console")], links
+    finally:
+        await context.close()

@@ -7,6 +7,7 @@ real services: tests/portal/test_check_in.py.)"""
 
 from __future__ import annotations
 
+import re
 import time
 import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from liaison_shared.settings import Settings
 from portal import checkin, session
-from portal.app import create_app
+from portal.app import MEMBER_PHONE_PAGES, create_app
 from portal.checkin import PAGE
 from portal.settings import PortalSettings
 from portal.web import safe_next
@@ -222,3 +223,20 @@ def test_the_organisers_screen_is_for_staff_signed_in(portal):
     for wrong in ("activity/not-an-id", f"opinion/{ACTIVITY}", "activity/..%2F..%2Fmembers"):
         assert portal.get(f"/console/check-in-codes/{wrong}").status_code == 404
     assert portal.members.asked == []  # nothing made of a path that is not an occasion
+
+
+def test_seen_from_the_internet_a_page_links_to_no_console_page_the_edge_does_not_publish(portal):
+    # the gateway publishes of the console only the check-in and the sign-in it needs: the page
+    # that says the check-in was recorded, seen through it, offers no "my work" link that would 404
+    signed_in(portal, portal.settings, "member")
+    code = "c" * 30 + ".new"
+    inside = portal.post(PAGE, data={"csrf": csrf(portal, portal.settings), "code": code})
+    outside = portal.post(PAGE, data={"csrf": csrf(portal, portal.settings), "code": code},
+                          headers={"X-Liaison-Edge": "internet"})
+    assert inside.status_code == outside.status_code == 200 and "签到成功" in outside.text
+
+    def console_links(html: str) -> set[str]:
+        return set(re.findall(r'(?:href|action)="(/console[^"?]*)', html))
+    assert {"/console/member", "/console/inbox", "/console/signout"} <= console_links(inside.text)
+    published = {path for method, path in MEMBER_PHONE_PAGES}
+    assert "/console/signout" in console_links(outside.text) <= published

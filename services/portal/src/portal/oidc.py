@@ -34,7 +34,7 @@ from liaison_shared.errors import Unauthorized
 
 from . import session
 from .settings import PortalSettings
-from .web import redirect, render, safe_next, settings_of, translator
+from .web import from_internet, redirect, render, safe_next, settings_of, translator
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console")
@@ -132,7 +132,8 @@ async def _sign_in(request: Request, flow: dict | None) -> Response | tuple[int,
     expires = min(int(claims["exp"]), int(token.get("expires_at") or claims["exp"]))
     name = claims.get("name") or claims.get("preferred_username") or principal.sub
     role_words = translator(request)(f"role.{principal.role.value}")
-    done = redirect(safe_next(str(flow.get("next") or "")) or "/console")
+    # without a page to go back to: the console, or on the Internet (which has none of it) the start page
+    done = redirect(safe_next(str(flow.get("next") or "")) or ("/" if from_internet(request) else "/console"))
     session.start(settings, done, session.Session(
         token=forwarded, role=principal.role.value, org=principal.org, label=f"{name}（{role_words}）",
         dept=principal.dept, member_id=principal.member_id, expires=expires))

@@ -79,12 +79,24 @@ def client_ip(request: Request) -> str | None:
     return limits.client_of(peer, request.headers.get("x-forwarded-for"))
 
 
+# The Internet's way in (deploy/k8s/base/gateway.yaml) sets this header on every request it sends
+# the portal. Of the console it publishes only what a member's phone needs to check in
+# (app.MEMBER_PHONE_PAGES), so a page served there links to no other console page — each would
+# answer 404 at the edge. Sent from inside the network the header only hides links.
+EDGE_HEADER = "x-liaison-edge"
+
+
+def from_internet(request: Request) -> bool:
+    return request.headers.get(EDGE_HEADER) == "internet"
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     settings = settings_of(request)
     t = translator(request)
     html = templates.get_template(name).render(
         t=t, lang=t.locale, request=request, me=session.current(settings, request),
-        csrf=session.csrf_token(settings, request), path=request.url.path, **context)
+        csrf=session.csrf_token(settings, request), path=request.url.path, internet=from_internet(request),
+        **context)
     response = HTMLResponse(html, status, headers={"Cache-Control": "no-store"})
     session.remember_csrf(settings, request, response)
     if (asked := request.query_params.get("lang")) and asked in i18n.LOCALES:
